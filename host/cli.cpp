@@ -1,0 +1,53 @@
+// Command-line parsing with CLI11; every subcommand's work lives in host/commands.cpp.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands.h"
+#include "errors.h"
+
+namespace perfgen {
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"perfgen: batched simulator of single-neuron target recovery by gradient descent"};
+  app.require_subcommand(1);
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "train every trial of an experiment and write one HDF5 file");
+  run_cmd->add_option("experiment", run.experiment_path, "experiment file (TOML); default: the embedded example");
+  run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)");
+  run_cmd->add_option("--backend", run.backend, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run_cmd->add_option("--set", run.overrides, "override a setting: section.key=value (repeatable)");
+  run_cmd->add_option("--threads", run.threads, "CPU threads (default: all hardware threads)")->check(CLI::NonNegativeNumber);
+  run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
+  run_cmd->add_flag("--force", run.force, "replace an existing results file");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");
+
+  std::string plan_path;
+  std::vector<std::string> plan_overrides;
+  auto* plan_cmd = app.add_subcommand("plan", "show trials, cells and the work bound; trains nothing");
+  plan_cmd->add_option("experiment", plan_path, "experiment file (TOML); default: the embedded example");
+  plan_cmd->add_option("--set", plan_overrides, "override a setting: section.key=value (repeatable)");
+
+  std::string summary_path;
+  auto* summary_cmd = app.add_subcommand("summary", "print the recovery table of a results file or unfinished run");
+  summary_cmd->add_option("file", summary_path, "results file (or its .shards folder)")->required();
+
+  auto* info_cmd = app.add_subcommand("info", "build and device information");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  }
+  if (*run_cmd) return run_command(run, std::cout, std::cerr);
+  if (*plan_cmd) return plan_command(plan_path, plan_overrides, std::cout, std::cerr);
+  if (*summary_cmd) return summary_command(summary_path, std::cout, std::cerr);
+  if (*info_cmd) return info_command(std::cout);
+  return kExitBadInput;
+}
+
+}  // namespace perfgen

@@ -1,0 +1,57 @@
+// A column store: what goes into an HDF5 group, one 1-D or 2-D dataset per column.
+// The store knows nothing of training; host/trial_columns.cpp maps outcomes onto columns.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace perfgen {
+
+enum class ColumnType : std::int8_t { f64, i64, i32, i8 };
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::f64;
+  std::vector<std::string> dims;  // dimension names, first one is the row dimension
+  std::vector<std::size_t> shape;
+  std::vector<double> real;           // data of f64 columns
+  std::vector<std::int64_t> integer;  // data of integer columns, whatever their width on disk
+  std::string long_name;
+  std::string units;
+  std::vector<std::int64_t> flag_values;  // enums: CF flag_values / flag_meanings
+  std::string flag_meanings;
+
+  bool is_real() const { return type == ColumnType::f64; }
+  std::size_t rows() const { return shape.empty() ? 0 : shape[0]; }
+  std::size_t row_width() const { return shape.size() > 1 ? shape[1] : 1; }
+  std::size_t size() const { return rows() * row_width(); }
+  double value(std::size_t i) const { return is_real() ? real[i] : static_cast<double>(integer[i]); }
+};
+
+struct ColumnGroup {
+  std::string name;  // "trials", "cells"
+  std::vector<Column> columns;
+
+  const Column* find(const std::string& column) const {
+    for (const Column& c : columns)
+      if (c.name == column) return &c;
+    return nullptr;
+  }
+  const Column& at(const std::string& column) const;
+};
+
+// Root attributes of a results file or shard.
+struct FileAttributes {
+  std::vector<std::pair<std::string, std::string>> text;
+  std::vector<std::pair<std::string, double>> numbers;
+
+  const std::string* find_text(const std::string& key) const {
+    for (const auto& [k, v] : text)
+      if (k == key) return &v;
+    return nullptr;
+  }
+};
+
+}  // namespace perfgen

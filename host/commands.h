@@ -1,0 +1,31 @@
+// The subcommands behind the CLI, callable in-process (tests call them directly). Each returns
+// an exit code (host/errors.h) and writes its report to `out`, messages to `err`.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace perfgen {
+
+struct RunOptions {
+  std::string experiment_path;  // empty: the embedded default
+  std::string output_path;      // empty: NAME.h5 in the working directory
+  std::string backend = "auto";
+  std::vector<std::string> overrides;
+  bool resume = false;
+  bool force = false;
+  bool quiet = false;
+  int threads = 0;
+};
+
+int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);
+int plan_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
+                 std::ostream& err);
+int summary_command(const std::string& results_path, std::ostream& out, std::ostream& err);
+int info_command(std::ostream& out);
+
+// Entry point of the `perfgen` binary: parses argv and dispatches.
+int cli_main(int argc, char** argv);
+
+}  // namespace perfgen

@@ -1,0 +1,394 @@
+// The one translation unit that includes toml++ (it costs ~8 s of compile time per unit).
+// Each section is read through a SectionReader that remembers which keys it consumed, so any key
+// left over is unknown and rejected by name.
+#include "experiment_file.h"
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "default_experiment.h"
+#include "errors.h"
+#include "experiment_validation.h"
+
+namespace perfgen {
+namespace {
+
+std::string type_name(const toml::node& node) {
+  std::ostringstream out;
+  out << node.type();
+  return out.str();
+}
+
+double as_number(const toml::node& node, const std::string& key) {
+  if (auto v = node.as_floating_point()) return v->get();
+  if (auto v = node.as_integer()) return static_cast<double>(v->get());
+  throw InputError(key, "must be a number, got " + type_name(node));
+}
+
+// Integers; a float such as 1e7 is accepted when it is integral.
+std::int64_t as_integer(const toml::node& node, const std::string& key) {
+  if (auto v = node.as_integer()) return v->get();
+  if (auto v = node.as_floating_point()) {
+    const double x = v->get();
+    if (std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 9.2e18) return static_cast<std::int64_t>(x);
+    throw InputError(key, "must be an integer, got " + std::to_string(x));
+  }
+  throw InputError(key, "must be an integer, got " + type_name(node));
+}
+
+int as_int(const toml::node& node, const std::string& key) {
+  const std::int64_t v = as_integer(node, key);
+  if (v < -2147483647 || v > 2147483647) throw InputError(key, "is out of range: " + std::to_string(v));
+  return static_cast<int>(v);
+}
+
+std::string as_string(const toml::node& node, const std::string& key) {
+  if (auto v = node.as_string()) return v->get();
+  throw InputError(key, "must be a string, got " + type_name(node));
+}
+
+const toml::array& as_array(const toml::node& node, const std::string& key) {
+  if (auto a = node.as_array()) return *a;
+  throw InputError(key, "must be an array, got " + type_name(node));
+}
+
+std::vector<double> as_numbers(const toml::node& node, const std::string& key) {
+  std::vector<double> values;
+  for (const auto& item : as_array(node, key)) values.push_back(as_number(item, key));
+  return values;
+}
+
+Activation as_activation(const toml::node& node, const std::string& key) {
+  const std::string s = as_string(node, key);
+  if (s == "tanh") return Activation::tanh;
+  if (s == "rational") return Activation::rational;
+  throw InputError(key, "unknown activation \"" + s + "\" (expected \"tanh\" or \"rational\")");
+}
+
+class SectionReader {
+ public:
+  SectionReader(const toml::table& root, const std::string& section) : section_(section) {
+    if (const toml::node* node = root.get(section)) {
+      table_ = node->as_table();
+      if (!table_) throw InputError(section, "must be a table ([" + section + "]), got " + type_name(*node));
+    }
+  }
+  ~SectionReader() noexcept(false) {
+    if (!table_ || std::uncaught_exceptions()) return;
+    for (const auto& [key, value] : *table_)
+      if (!used_.count(std::string(key.str())))
+        throw InputError(section_ + "." + std::string(key.str()), "unknown key");
+  }
+  std::string key(const std::string& k) const { return section_ + "." + k; }
+  const toml::node* get(const std::string& k) {
+    used_.insert(k);
+    return table_ ? table_->get(k) : nullptr;
+  }
+  template <class T, class Convert>
+  void read(const std::string& k, T& target, Convert convert) {
+    if (const toml::node* node = get(k)) target = convert(*node, key(k));
+  }
+  const toml::table* table() const { return table_; }
+
+ private:
+  std::string section_;
+  const toml::table* table_ = nullptr;
+  std::set<std::string> used_;
+};
+
+void read_model(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "model");
+  r.read("width", e.model.width, as_int);
+  r.read("input_dim", e.model.input_dim, as_int);
+  r.read("bias", e.model.bias, [](const toml::node& n, const std::string& key) {
+    if (auto v = n.as_boolean()) return v->get();
+    throw InputError(key, "must be true or false, got " + type_name(n));
+  });
+  r.read("activation", e.model.activation, as_activation);
+}
+
+void read_target(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "target");
+  e.target.w.assign(e.model.input_dim, 1.0);
+  e.target.activation = e.model.activation;
+  r.read("a", e.target.a, as_number);
+  r.read("w", e.target.w, as_numbers);
+  r.read("b", e.target.b, as_number);
+  r.read("activation", e.target.activation, as_activation);
+}
+
+// data.x: a flat list when d = 1, else a list of points of d coordinates each.
+std::vector<double> read_points(const toml::node& node, const std::string& key, int d) {
+  std::vector<double> flat;
+  for (const auto& item : as_array(node, key)) {
+    if (item.is_array()) {
+      const auto coords = as_numbers(item, key);
+      if (static_cast<int>(coords.size()) != d)
+        throw InputError(key, "each point needs model.input_dim = " + std::to_string(d) + " coordinates, one has " +
+                                  std::to_string(coords.size()));
+      flat.insert(flat.end(), coords.begin(), coords.end());
+    } else {
+      if (d != 1) throw InputError(key, "with model.input_dim > 1 each point must be a list of coordinates");
+      flat.push_back(as_number(item, key));
+    }
+  }
+  return flat;
+}
+
+void read_data(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "data");
+  r.read("distribution", e.data.distribution, [](const toml::node& n, const std::string& key) {
+    const std::string s = as_string(n, key);
+    for (auto d : {Distribution::grid, Distribution::gaussian, Distribution::uniform, Distribution::points})
+      if (s == distribution_name(d)) return d;
+    throw InputError(key, "unknown distribution \"" + s + "\" (expected grid, gaussian, uniform or points)");
+  });
+  if (const toml::node* range = r.get("range")) {
+    const auto values = as_numbers(*range, r.key("range"));
+    if (values.size() != 2) throw InputError(r.key("range"), "must be [lo, hi]");
+    e.data.lo = values[0];
+    e.data.hi = values[1];
+  }
+  r.read("n", e.data.n, as_int);
+  r.read("seed", e.data.seed, as_integer);
+  if (const toml::node* x = r.get("x")) {
+    if (e.data.distribution != Distribution::points)
+      throw InputError(r.key("x"), "is only used with distribution = \"points\"");
+    e.data.points = read_points(*x, r.key("x"), e.model.input_dim);
+  } else if (e.data.distribution == Distribution::points) {
+    throw InputError(r.key("x"), "is required with distribution = \"points\"");
+  }
+  if (!r.table() || !r.table()->get("n")) {
+    if (e.data.distribution == Distribution::points) e.data.n = static_cast<int>(e.data.points.size()) / e.model.input_dim;
+  }
+}
+
+void read_init(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "init");
+  r.read("scale", e.init.scale, as_number);
+  r.read("seed", e.init.seed, as_integer);
+  r.read("direction", e.init.direction, as_numbers);
+  r.read("c_tilde", e.init.c_tilde, as_number);
+  r.read("ratio_start", e.init.ratio_start, as_number);
+  r.read("ratio_step", e.init.ratio_step, as_number);
+}
+
+void read_train(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "train");
+  r.read("lr", e.train.lr, as_number);
+  r.read("loss", e.train.loss, [](const toml::node& n, const std::string& key) {
+    const std::string s = as_string(n, key);
+    for (auto k : {LossKind::half_sum, LossKind::half_mean, LossKind::mse})
+      if (s == loss_name(k)) return k;
+    throw InputError(key, "unknown loss \"" + s + "\" (expected half_sum, half_mean or mse)");
+  });
+  r.read("max_iters", e.train.max_iters, as_integer);
+  r.read("loss_tol", e.train.loss_tol, as_number);
+  r.read("grad_tol", e.train.grad_tol, as_number);
+  r.read("divergence_loss", e.train.divergence_loss, as_number);
+}
+
+void read_eval(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "eval");
+  r.read("test_points", e.eval.test_points, as_int);
+  r.read("recovery_threshold", e.eval.recovery_threshold, as_number);
+  r.read("test_seed", e.eval.test_seed, as_integer);
+  r.read("on_target_tol", e.eval.on_target_tol, as_number);
+  r.read("silent_tol", e.eval.silent_tol, as_number);
+}
+
+void read_run(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "run");
+  r.read("batch_size", e.run.batch_size, as_int);
+}
+
+// An axis is a list, or one of { range = [start, stop(, step)] } (integers, stop excluded),
+// { linspace = [a, b, count] }, { logspace = [a, b, count] } (10^a … 10^b).
+std::vector<double> numeric_axis(const toml::node& node, const std::string& key, bool integral) {
+  if (node.is_array()) {
+    std::vector<double> values;
+    for (const auto& item : *node.as_array())
+      values.push_back(integral ? static_cast<double>(as_integer(item, key)) : as_number(item, key));
+    if (values.empty()) throw InputError(key, "must not be empty");
+    return values;
+  }
+  const toml::table* spec = node.as_table();
+  if (!spec || spec->size() != 1)
+    throw InputError(key, "must be a list or one of {range = [...]}, {linspace = [...]}, {logspace = [...]}");
+  const auto entry = *spec->begin();
+  const std::string form(entry.first.str());
+  const toml::node& form_node = entry.second;
+  const std::vector<double> args = as_numbers(form_node, key + "." + form);
+  std::vector<double> values;
+  if (form == "range") {
+    if (args.size() < 2 || args.size() > 3) throw InputError(key, "range needs [start, stop] or [start, stop, step]");
+    const double step = args.size() == 3 ? args[2] : 1.0;
+    for (double a : args)
+      if (a != std::floor(a)) throw InputError(key, "range takes integers");
+    if (step <= 0) throw InputError(key, "range step must be > 0");
+    if ((args[1] - args[0]) / step > 1e8) throw InputError(key, "range has more than 10^8 values");
+    for (double v = args[0]; v < args[1]; v += step) values.push_back(v);
+  } else if (form == "linspace" || form == "logspace") {
+    if (integral) throw InputError(key, form + " is for real-valued axes; use a list or range");
+    if (args.size() != 3 || args[2] != std::floor(args[2]) || args[2] < 1 || args[2] > 1e8)
+      throw InputError(key, form + " needs [first, last, count] with an integer count >= 1");
+    const int count = static_cast<int>(args[2]);
+    for (int i = 0; i < count; ++i) {
+      const double t = count == 1 ? args[0] : args[0] + (args[1] - args[0]) * i / (count - 1);
+      values.push_back(form == "logspace" ? std::pow(10.0, t) : t);
+    }
+  } else {
+    throw InputError(key + "." + form, "unknown axis form (expected range, linspace or logspace)");
+  }
+  if (values.empty()) throw InputError(key, "the axis has no values");
+  return values;
+}
+
+template <class T>
+std::vector<T> integer_axis(const toml::node& node, const std::string& key) {
+  std::vector<T> out;
+  for (double v : numeric_axis(node, key, true)) out.push_back(static_cast<T>(v));
+  return out;
+}
+
+void read_sweep(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "sweep");
+  SweepAxes& s = e.sweep;
+  if (const auto* node = r.get("n")) s.n = integer_axis<int>(*node, r.key("n"));
+  if (const auto* node = r.get("width")) s.width = integer_axis<int>(*node, r.key("width"));
+  if (const auto* node = r.get("max_iters")) s.max_iters = integer_axis<std::int64_t>(*node, r.key("max_iters"));
+  if (const auto* node = r.get("data_seed")) s.data_seed = integer_axis<std::int64_t>(*node, r.key("data_seed"));
+  if (const auto* node = r.get("init_seed")) s.init_seed = integer_axis<std::int64_t>(*node, r.key("init_seed"));
+  if (const auto* node = r.get("init_scale")) s.init_scale = numeric_axis(*node, r.key("init_scale"), false);
+  if (const auto* node = r.get("c_tilde")) s.c_tilde = numeric_axis(*node, r.key("c_tilde"), false);
+  if (const auto* node = r.get("lr")) s.lr = numeric_axis(*node, r.key("lr"), false);
+  if (const auto* node = r.get("activation")) {
+    for (const auto& item : as_array(*node, r.key("activation"))) s.activation.push_back(as_activation(item, r.key("activation")));
+    if (s.activation.empty()) throw InputError(r.key("activation"), "must not be empty");
+  }
+}
+
+void apply_override(toml::table& root, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos) throw InputError("--set " + assignment, "expected section.key=value");
+  const std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    parsed.insert("v", text);  // a bare word, e.g. model.activation=rational
+  }
+  const auto dot = path.find('.');
+  toml::table* target = &root;
+  std::string key = path;
+  if (dot != std::string::npos) {
+    const std::string section = path.substr(0, dot);
+    key = path.substr(dot + 1);
+    if (!root.get(section)) root.insert(section, toml::table{});
+    target = root.get(section)->as_table();
+    if (!target) throw InputError("--set " + path, section + " is not a table");
+  }
+  parsed.get("v")->visit([&](const auto& node) { target->insert_or_assign(key, node); });
+}
+
+template <class T, class F>
+toml::array to_array(const std::vector<T>& values, F convert) {
+  toml::array a;
+  for (const T& v : values) a.push_back(convert(v));
+  return a;
+}
+
+// Every setting with its value after defaults and overrides: what the results file stores.
+std::string resolved_text(const Experiment& e) {
+  auto same = [](auto v) { return v; };
+  toml::table t;
+  t.insert("name", e.name);
+  t.insert("model", toml::table{{"width", e.model.width}, {"input_dim", e.model.input_dim}, {"bias", e.model.bias},
+                                {"activation", activation_name(e.model.activation)}});
+  t.insert("target", toml::table{{"a", e.target.a}, {"w", to_array(e.target.w, same)}, {"b", e.target.b},
+                                 {"activation", activation_name(e.target.activation)}});
+  toml::table data{{"distribution", distribution_name(e.data.distribution)},
+                   {"range", toml::array{e.data.lo, e.data.hi}}, {"n", e.data.n}, {"seed", e.data.seed}};
+  if (!e.data.points.empty()) data.insert("x", to_array(e.data.points, same));
+  t.insert("data", std::move(data));
+  toml::table init{{"scale", e.init.scale}, {"seed", e.init.seed}};
+  if (!e.init.direction.empty()) init.insert("direction", to_array(e.init.direction, same));
+  if (!std::isnan(e.init.c_tilde)) init.insert("c_tilde", e.init.c_tilde);
+  if (!std::isnan(e.init.ratio_start)) init.insert("ratio_start", e.init.ratio_start);
+  if (!std::isnan(e.init.ratio_step)) init.insert("ratio_step", e.init.ratio_step);
+  t.insert("init", std::move(init));
+  t.insert("train", toml::table{{"lr", e.train.lr}, {"loss", loss_name(e.train.loss)}, {"max_iters", e.train.max_iters},
+                                {"loss_tol", e.train.loss_tol}, {"grad_tol", e.train.grad_tol},
+                                {"divergence_loss", e.train.divergence_loss}});
+  t.insert("eval", toml::table{{"test_points", e.eval.test_points}, {"recovery_threshold", e.eval.recovery_threshold},
+                               {"test_seed", e.eval.test_seed}, {"on_target_tol", e.eval.on_target_tol},
+                               {"silent_tol", e.eval.silent_tol}});
+  t.insert("run", toml::table{{"batch_size", e.run.batch_size}});
+  toml::table sweep;
+  const SweepAxes& s = e.sweep;
+  if (!s.n.empty()) sweep.insert("n", to_array(s.n, same));
+  if (!s.width.empty()) sweep.insert("width", to_array(s.width, same));
+  if (!s.activation.empty()) sweep.insert("activation", to_array(s.activation, [](Activation a) { return std::string(activation_name(a)); }));
+  if (!s.init_scale.empty()) sweep.insert("init_scale", to_array(s.init_scale, same));
+  if (!s.c_tilde.empty()) sweep.insert("c_tilde", to_array(s.c_tilde, same));
+  if (!s.lr.empty()) sweep.insert("lr", to_array(s.lr, same));
+  if (!s.max_iters.empty()) sweep.insert("max_iters", to_array(s.max_iters, same));
+  if (!s.data_seed.empty()) sweep.insert("data_seed", to_array(s.data_seed, same));
+  if (!s.init_seed.empty()) sweep.insert("init_seed", to_array(s.init_seed, same));
+  t.insert("sweep", std::move(sweep));
+  std::ostringstream out;
+  out << toml::toml_formatter(t, toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings);
+  return out.str();
+}
+
+}  // namespace
+
+Experiment load_experiment(const std::string& toml_text, const std::string& source,
+                           const std::vector<std::string>& overrides) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& err) {
+    const auto& where = err.source().begin;
+    throw InputError("", source + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
+                             ": invalid TOML: " + std::string(err.description()));
+  }
+  for (const std::string& assignment : overrides) apply_override(root, assignment);
+  static const std::set<std::string> sections{"model", "target", "data", "init", "train", "eval", "sweep", "run"};
+  Experiment e;
+  for (const auto& [key, node] : root) {
+    const std::string k(key.str());
+    if (k == "name") e.name = as_string(node, "name");
+    else if (!sections.count(k)) throw InputError(k, "unknown key");
+  }
+  read_model(root, e);
+  read_target(root, e);
+  read_data(root, e);
+  read_init(root, e);
+  read_train(root, e);
+  read_eval(root, e);
+  read_run(root, e);
+  read_sweep(root, e);
+  validate_experiment(e);
+  e.resolved_toml = resolved_text(e);
+  return e;
+}
+
+Experiment load_experiment_file(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) throw InputError("", "cannot read experiment file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_experiment(text.str(), path, overrides);
+}
+
+const std::string& default_experiment_text() {
+  static const std::string text(kDefaultExperiment);
+  return text;
+}
+
+}  // namespace perfgen

@@ -1,0 +1,22 @@
+// Reading experiment files (TOML): parse, apply --set overrides, reject unknown keys and wrong
+// types, then validate (host/experiment_validation.cpp). Throws InputError naming the key.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "perfgen/config.h"
+
+namespace perfgen {
+
+// `source` names the text in messages (a path, or "<default experiment>").
+// Each override is "section.key=value", the value in TOML syntax (a bare word is a string).
+Experiment load_experiment(const std::string& toml_text, const std::string& source,
+                           const std::vector<std::string>& overrides);
+
+Experiment load_experiment_file(const std::string& path, const std::vector<std::string>& overrides);
+
+// The embedded default: a small Example-1 sweep over n and c_tilde.
+const std::string& default_experiment_text();
+
+}  // namespace perfgen

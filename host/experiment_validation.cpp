@@ -1,0 +1,151 @@
+// Value checks for every setting and every sweep axis; the key in each message is the one a user
+// would edit (the sweep axis when it replaces the fixed setting).
+#include "experiment_validation.h"
+
+#include <cmath>
+#include <string>
+
+#include "errors.h"
+
+namespace perfgen {
+namespace {
+
+constexpr std::int64_t kMaxSeed = std::int64_t(1) << 62;
+constexpr double kMaxTrials = 1e12;
+
+void require(bool ok, const std::string& key, const std::string& problem) {
+  if (!ok) throw InputError(key, problem);
+}
+
+void require_finite(double v, const std::string& key) {
+  require(std::isfinite(v), key, "must be a finite number, got " + std::to_string(v));
+}
+
+// The values a quantity takes: its sweep axis when there is one, else its fixed setting.
+template <class T>
+std::pair<std::vector<T>, std::string> values_of(const std::vector<T>& axis, T fixed, const std::string& sweep_key,
+                                                 const std::string& fixed_key) {
+  return axis.empty() ? std::pair{std::vector<T>{fixed}, fixed_key} : std::pair{axis, sweep_key};
+}
+
+void validate_model_and_target(const Experiment& e) {
+  require(e.model.input_dim >= 1 && e.model.input_dim <= 100000, "model.input_dim", "must be in [1, 100000]");
+  const auto [widths, width_key] = values_of(e.sweep.width, e.model.width, "sweep.width", "model.width");
+  for (int w : widths) require(w >= 1 && w <= 1000000, width_key, "must be in [1, 1000000], got " + std::to_string(w));
+  require(static_cast<int>(e.target.w.size()) == e.model.input_dim, "target.w",
+          "must have model.input_dim = " + std::to_string(e.model.input_dim) + " entries, got " +
+              std::to_string(e.target.w.size()));
+  require_finite(e.target.a, "target.a");
+  require_finite(e.target.b, "target.b");
+  for (double w : e.target.w) require_finite(w, "target.w");
+  double norm = e.target.b * e.target.b * (e.model.bias ? 1 : 0);
+  for (double w : e.target.w) norm += w * w;
+  require(norm > 0.0, "target.w", "the target's w̃0 must not be zero (the branch test measures distances to it)");
+}
+
+void validate_data(const Experiment& e) {
+  const DataSettings& d = e.data;
+  require_finite(d.lo, "data.range");
+  require_finite(d.hi, "data.range");
+  require(d.lo < d.hi, "data.range", "needs lo < hi");
+  require(d.distribution != Distribution::grid || e.model.input_dim == 1, "data.distribution",
+          "\"grid\" needs model.input_dim = 1 (got " + std::to_string(e.model.input_dim) + ")");
+  const auto [ns, n_key] = values_of(e.sweep.n, d.n, "sweep.n", "data.n");
+  const int available = static_cast<int>(d.points.size()) / e.model.input_dim;
+  for (int n : ns) {
+    require(n >= 1 && n <= 1000000, n_key, "must be in [1, 1000000], got " + std::to_string(n));
+    require(d.distribution != Distribution::points || n <= available, n_key,
+            "n = " + std::to_string(n) + " exceeds the " + std::to_string(available) + " points in data.x");
+  }
+  if (d.distribution == Distribution::points) {
+    require(!d.points.empty() && d.points.size() % e.model.input_dim == 0, "data.x",
+            "needs points of model.input_dim coordinates each");
+    for (double v : d.points) require_finite(v, "data.x");
+  }
+  for (auto seed : values_of(e.sweep.data_seed, d.seed, "sweep.data_seed", "data.seed").first)
+    require(seed >= 0 && seed < kMaxSeed, e.sweep.data_seed.empty() ? "data.seed" : "sweep.data_seed",
+            "must be in [0, 2^62)");
+}
+
+void validate_init(const Experiment& e) {
+  const InitSettings& in = e.init;
+  const auto [scales, scale_key] = values_of(e.sweep.init_scale, in.scale, "sweep.init_scale", "init.scale");
+  for (double s : scales) {
+    require_finite(s, scale_key);
+    require(s >= 0.0, scale_key, "must be >= 0, got " + std::to_string(s));
+  }
+  for (auto seed : values_of(e.sweep.init_seed, in.seed, "sweep.init_seed", "init.seed").first)
+    require(seed >= 0 && seed < kMaxSeed, e.sweep.init_seed.empty() ? "init.seed" : "sweep.init_seed",
+            "must be in [0, 2^62)");
+  const auto [c_tildes, c_key] = values_of(e.sweep.c_tilde, in.c_tilde, "sweep.c_tilde", "init.c_tilde");
+  const bool controls_c = !std::isnan(c_tildes.front());
+  const bool has_profile = !std::isnan(in.ratio_start) || !std::isnan(in.ratio_step);
+  const auto widths = values_of(e.sweep.width, e.model.width, "", "").first;
+  if (controls_c) {
+    for (double c : c_tildes) require(c >= 0.0 && c <= 1.0, c_key, "must be in [0, 1], got " + std::to_string(c));
+    for (int w : widths) require(w == 2, c_key, "needs width 2 (got width " + std::to_string(w) + "); use init.ratio_start and init.ratio_step for wider nets");
+    require(!has_profile, c_key, "cannot be combined with init.ratio_start / init.ratio_step");
+  }
+  if (has_profile) {
+    require(!std::isnan(in.ratio_start) && !std::isnan(in.ratio_step), "init.ratio_start",
+            "init.ratio_start and init.ratio_step go together");
+    require_finite(in.ratio_start, "init.ratio_start");
+    require_finite(in.ratio_step, "init.ratio_step");
+  }
+  if (controls_c || has_profile)
+    for (double s : scales) require(s > 0.0, scale_key, "imbalance control needs a scale > 0 (θ0 = 0 has no ratio)");
+  if (!in.direction.empty()) {
+    for (double v : in.direction) require_finite(v, "init.direction");
+    for (int w : widths) {
+      const int params = w * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
+      require(static_cast<int>(in.direction.size()) == params, "init.direction",
+              "must have P = " + std::to_string(params) + " entries for width " + std::to_string(w) + ", got " +
+                  std::to_string(in.direction.size()));
+    }
+  }
+}
+
+void validate_train_and_eval(const Experiment& e) {
+  const TrainConfig& t = e.train;
+  const auto [lrs, lr_key] = values_of(e.sweep.lr, t.lr, "sweep.lr", "train.lr");
+  for (double lr : lrs) {
+    require_finite(lr, lr_key);
+    require(lr > 0.0, lr_key, "must be > 0, got " + std::to_string(lr));
+  }
+  const auto [iters, iters_key] = values_of(e.sweep.max_iters, t.max_iters, "sweep.max_iters", "train.max_iters");
+  for (auto it : iters) require(it >= 0, iters_key, "must be >= 0");
+  require_finite(t.loss_tol, "train.loss_tol");
+  require(t.loss_tol >= 0.0, "train.loss_tol", "must be >= 0");
+  require_finite(t.grad_tol, "train.grad_tol");
+  require(t.grad_tol >= 0.0, "train.grad_tol", "must be >= 0");
+  require(t.divergence_loss > 0.0, "train.divergence_loss", "must be > 0");
+  const EvalSettings& v = e.eval;
+  require(v.test_points >= 1 && v.test_points <= 10000000, "eval.test_points", "must be in [1, 10^7]");
+  require(v.recovery_threshold > 0.0 && std::isfinite(v.recovery_threshold), "eval.recovery_threshold", "must be > 0");
+  require(v.on_target_tol > 0.0 && std::isfinite(v.on_target_tol), "eval.on_target_tol", "must be > 0");
+  require(v.silent_tol > 0.0 && std::isfinite(v.silent_tol), "eval.silent_tol", "must be > 0");
+  require(v.test_seed >= 0 && v.test_seed < kMaxSeed, "eval.test_seed", "must be in [0, 2^62)");
+  require(e.run.batch_size >= 1, "run.batch_size", "must be >= 1");
+}
+
+void validate_size(const Experiment& e) {
+  const SweepAxes& s = e.sweep;
+  double trials = 1.0;
+  for (std::size_t len : {s.n.size(), s.width.size(), s.activation.size(), s.init_scale.size(), s.c_tilde.size(),
+                          s.lr.size(), s.max_iters.size(), s.data_seed.size(), s.init_seed.size()})
+    trials *= static_cast<double>(std::max<std::size_t>(len, 1));
+  require(trials <= kMaxTrials, "sweep", "the sweep has " + std::to_string(trials) + " trials, more than the limit of 10^12");
+}
+
+}  // namespace
+
+void validate_experiment(const Experiment& e) {
+  require(!e.name.empty(), "name", "must not be empty");
+  validate_model_and_target(e);
+  validate_data(e);
+  validate_init(e);
+  validate_train_and_eval(e);
+  validate_size(e);
+}
+
+}  // namespace perfgen

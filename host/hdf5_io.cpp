@@ -1,0 +1,304 @@
+// HDF5 C API behind RAII handles. Integer columns travel as int64 in memory and HDF5 converts
+// them to their on-disk width (int32, int8) on write and back on read.
+#include "hdf5_io.h"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <cstring>
+#include <stdexcept>
+
+namespace perfgen {
+namespace {
+
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
+    if (id < 0) throw std::runtime_error("HDF5: " + what + " failed");
+  }
+  ~Handle() { close_(id_); }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; other.close_ = noop; }
+  operator hid_t() const { return id_; }
+
+ private:
+  static herr_t noop(hid_t) { return 0; }
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw std::runtime_error("HDF5: " + what + " failed");
+}
+
+void silence_hdf5_errors() {
+  static const bool done = [] { return H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0; }();
+  (void)done;
+}
+
+constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+
+hid_t file_type(ColumnType t) {
+  switch (t) {
+    case ColumnType::f64: return H5T_IEEE_F64LE;
+    case ColumnType::i64: return H5T_STD_I64LE;
+    case ColumnType::i32: return H5T_STD_I32LE;
+    default: return H5T_STD_I8LE;
+  }
+}
+
+void write_text_attribute(hid_t object, const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  check(H5Tset_size(type, std::max<std::size_t>(1, value.size())), "string size");
+  check(H5Tset_strpad(type, H5T_STR_NULLTERM), "string padding");
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "scalar space");
+  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "attribute " + name);
+  const std::string padded = value.empty() ? std::string(1, '\0') : value;
+  check(H5Awrite(attr, type, padded.data()), "writing attribute " + name);
+}
+
+// Numeric attributes: a 1-element array of file type `type`, written from `memory_type` data.
+void write_numeric_attribute(hid_t object, const std::string& name, hid_t type, hid_t memory_type, const void* data,
+                             hsize_t count = 1) {
+  Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose, "attribute space");
+  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "attribute " + name);
+  check(H5Awrite(attr, memory_type, data), "writing attribute " + name);
+}
+
+Handle creation_ordered_group_plist() {
+  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group property list");
+  check(H5Pset_link_creation_order(gcpl, kCreationOrder), "link creation order");
+  check(H5Pset_attr_creation_order(gcpl, kCreationOrder), "attribute creation order");
+  return gcpl;
+}
+
+Handle create_dataset(hid_t group, const Column& c, std::size_t chunk_rows) {
+  std::vector<hsize_t> dims(c.shape.begin(), c.shape.end());
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, "dataspace " + c.name);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "dataset property list");
+  check(H5Pset_attr_creation_order(dcpl, kCreationOrder), "attribute creation order");
+  check(H5Pset_obj_track_times(dcpl, 0), "object times");  // same config ⇒ same bytes
+  if (c.size() > 0) {
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], chunk_rows));
+    check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "chunking " + c.name);
+    check(H5Pset_shuffle(dcpl), "shuffle filter");
+    check(H5Pset_deflate(dcpl, 4), "deflate filter");
+  }
+  if (c.is_real()) {
+    const double fill = std::numeric_limits<double>::quiet_NaN();
+    check(H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &fill), "fill value");
+  }
+  Handle dataset(H5Dcreate2(group, c.name.c_str(), file_type(c.type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                 H5Dclose, "creating dataset " + c.name);
+  if (c.size() > 0) {
+    const herr_t status = c.is_real()
+                              ? H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.real.data())
+                              : H5Dwrite(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.integer.data());
+    check(status, "writing dataset " + c.name);
+  }
+  if (c.is_real()) {
+    const double fill = std::numeric_limits<double>::quiet_NaN();
+    write_numeric_attribute(dataset, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &fill);
+  }
+  if (!c.long_name.empty()) write_text_attribute(dataset, "long_name", c.long_name);
+  if (!c.units.empty()) write_text_attribute(dataset, "units", c.units);
+  if (!c.flag_values.empty()) {
+    write_numeric_attribute(dataset, "flag_values", file_type(c.type), H5T_NATIVE_INT64, c.flag_values.data(),
+                            c.flag_values.size());
+    write_text_attribute(dataset, "flag_meanings", c.flag_meanings);
+  }
+  return dataset;
+}
+
+// Index coordinate 0..size-1 for a dimension that no column names.
+Column index_column(const std::string& dim, std::size_t size) {
+  Column c;
+  c.name = dim;
+  c.type = ColumnType::i64;
+  c.dims = {dim};
+  c.shape = {size};
+  c.long_name = "index along " + dim;
+  for (std::size_t i = 0; i < size; ++i) c.integer.push_back(static_cast<std::int64_t>(i));
+  return c;
+}
+
+void write_group(hid_t file, const ColumnGroup& g, std::size_t chunk_rows) {
+  Handle gcpl = creation_ordered_group_plist();
+  Handle group(H5Gcreate2(file, g.name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, "group " + g.name);
+  std::vector<std::pair<std::string, std::size_t>> dims;  // in order of first use
+  for (const Column& c : g.columns)
+    for (std::size_t axis = 0; axis < c.dims.size(); ++axis)
+      if (std::none_of(dims.begin(), dims.end(), [&](const auto& d) { return d.first == c.dims[axis]; }))
+        dims.emplace_back(c.dims[axis], c.shape[axis]);
+  std::map<std::string, Handle> scales;
+  for (const auto& [dim, size] : dims) {
+    const Column* named = g.find(dim);
+    const Column scale_column = named ? *named : index_column(dim, size);
+    Handle scale = create_dataset(group, scale_column, chunk_rows);
+    check(H5DSset_scale(scale, dim.c_str()), "dimension scale " + dim);
+    scales.emplace(dim, std::move(scale));
+  }
+  for (const Column& c : g.columns) {
+    if (scales.count(c.name)) continue;
+    Handle dataset = create_dataset(group, c, chunk_rows);
+    for (std::size_t axis = 0; axis < c.dims.size(); ++axis)
+      check(H5DSattach_scale(dataset, scales.at(c.dims[axis]), static_cast<unsigned>(axis)),
+            "attaching " + c.dims[axis] + " to " + c.name);
+  }
+}
+
+void fsync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot fsync " + path);
+  }
+  ::close(fd);
+}
+
+std::string read_text_attribute(hid_t object, const std::string& name) {
+  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
+  const std::size_t size = H5Tget_size(type);
+  std::string value(size, '\0');
+  check(H5Aread(attr, type, value.data()), "reading attribute " + name);
+  value.resize(std::strlen(value.c_str()));
+  return value;
+}
+
+std::vector<std::int64_t> read_integer_attribute(hid_t object, const std::string& name) {
+  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  Handle space(H5Aget_space(attr), H5Sclose, "attribute space");
+  std::vector<std::int64_t> values(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+  check(H5Aread(attr, H5T_NATIVE_INT64, values.data()), "reading attribute " + name);
+  return values;
+}
+
+herr_t collect_scale_name(hid_t, unsigned, hid_t scale, void* out) {
+  char name[256] = {0};
+  H5DSget_scale_name(scale, name, sizeof name);
+  *static_cast<std::string*>(out) = name;
+  return 1;  // stop after the first scale
+}
+
+herr_t collect_link_name(hid_t, const char* name, const H5L_info_t*, void* out) {
+  static_cast<std::vector<std::string>*>(out)->push_back(name);
+  return 0;
+}
+
+Column read_column(hid_t group, const std::string& name) {
+  Handle dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
+  Handle space(H5Dget_space(dataset), H5Sclose, "dataspace");
+  Handle type(H5Dget_type(dataset), H5Tclose, "datatype");
+  Column c;
+  c.name = name;
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> dims(rank);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  c.shape.assign(dims.begin(), dims.end());
+  if (H5Tget_class(type) == H5T_FLOAT) {
+    c.type = ColumnType::f64;
+  } else {
+    const std::size_t size = H5Tget_size(type);
+    c.type = size == 8 ? ColumnType::i64 : size == 4 ? ColumnType::i32 : ColumnType::i8;
+  }
+  if (c.is_real()) {
+    c.real.resize(c.size());
+    if (!c.real.empty()) check(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.real.data()), "reading " + name);
+  } else {
+    c.integer.resize(c.size());
+    if (!c.integer.empty()) check(H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.integer.data()), "reading " + name);
+  }
+  for (int axis = 0; axis < rank; ++axis) {
+    std::string dim = name;
+    if (H5DSis_scale(dataset) <= 0) {
+      int index = 0;
+      H5DSiterate_scales(dataset, static_cast<unsigned>(axis), &index, collect_scale_name, &dim);
+    }
+    c.dims.push_back(dim);
+  }
+  if (H5Aexists(dataset, "long_name") > 0) c.long_name = read_text_attribute(dataset, "long_name");
+  if (H5Aexists(dataset, "units") > 0) c.units = read_text_attribute(dataset, "units");
+  if (H5Aexists(dataset, "flag_meanings") > 0) c.flag_meanings = read_text_attribute(dataset, "flag_meanings");
+  if (H5Aexists(dataset, "flag_values") > 0) c.flag_values = read_integer_attribute(dataset, "flag_values");
+  return c;
+}
+
+Handle open_file(const std::string& path) {
+  silence_hdf5_errors();
+  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+}
+
+}  // namespace
+
+const Column& ColumnGroup::at(const std::string& column) const {
+  if (const Column* c = find(column)) return *c;
+  throw std::runtime_error("group /" + name + " has no column " + column);
+}
+
+void write_hdf5(const std::string& path, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
+                std::size_t chunk_rows) {
+  silence_hdf5_errors();
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "file property list");
+  check(H5Pset_link_creation_order(fcpl, kCreationOrder), "link creation order");
+  check(H5Pset_attr_creation_order(fcpl, kCreationOrder), "attribute creation order");
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access list");
+  check(H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "format bounds");
+  {
+    Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, "creating " + path);
+    for (const auto& [key, value] : attributes.text) write_text_attribute(file, key, value);
+    for (const auto& [key, value] : attributes.numbers)
+      write_numeric_attribute(file, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+    for (const ColumnGroup& g : groups) write_group(file, g, chunk_rows);
+    check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + path);
+  }
+  fsync_path(path);
+}
+
+bool hdf5_has_group(const std::string& path, const std::string& group) {
+  Handle file = open_file(path);
+  return H5Lexists(file, group.c_str(), H5P_DEFAULT) > 0;
+}
+
+ColumnGroup read_hdf5_group(const std::string& path, const std::string& group_name) {
+  Handle file = open_file(path);
+  Handle group(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose, "opening group /" + group_name + " in " + path);
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  check(H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &index, collect_link_name, &names), "listing " + group_name);
+  ColumnGroup g;
+  g.name = group_name;
+  for (const std::string& name : names) g.columns.push_back(read_column(group, name));
+  return g;
+}
+
+FileAttributes read_hdf5_attributes(const std::string& path) {
+  Handle file = open_file(path);
+  FileAttributes attributes;
+  const int count = H5Aget_num_attrs(file);
+  for (int i = 0; i < count; ++i) {
+    Handle attr(H5Aopen_by_idx(file, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                "opening root attribute");
+    char name[256] = {0};
+    H5Aget_name(attr, sizeof name, name);
+    Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
+    if (H5Tget_class(type) == H5T_STRING) {
+      attributes.text.emplace_back(name, read_text_attribute(file, name));
+    } else {
+      double value = 0.0;
+      check(H5Aread(attr, H5T_NATIVE_DOUBLE, &value), std::string("reading attribute ") + name);
+      attributes.numbers.emplace_back(name, value);
+    }
+  }
+  return attributes;
+}
+
+}  // namespace perfgen

@@ -1,0 +1,168 @@
+// Materialization: data from the data stream of data_seed (the first n points, so the datasets of
+// one seed are nested across n), θ0 = s·z with z from the init stream of init_seed (or the given
+// direction), then imbalance control and the Theorem-1 quantities.
+#include "materialize.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "perfgen/theorem1.h"
+#include "random_streams.h"
+
+namespace perfgen {
+namespace {
+
+std::vector<double> evenly_spaced(double lo, double hi, int count) {
+  std::vector<double> x(count);
+  for (int i = 0; i < count; ++i) x[i] = count == 1 ? 0.5 * (lo + hi) : lo + (hi - lo) * i / (count - 1);
+  return x;
+}
+
+std::vector<double> test_inputs(const Experiment& e) {
+  const int count = e.eval.test_points, d = e.model.input_dim;
+  const std::size_t draws = static_cast<std::size_t>(count) * d;
+  switch (e.data.distribution) {
+    case Distribution::grid: return evenly_spaced(e.data.lo, e.data.hi, count);
+    case Distribution::gaussian: return normal_draws(StreamPurpose::test, e.eval.test_seed, draws);
+    default: {  // uniform, and points (whose distribution is unknown: uniform on the range)
+      std::vector<double> x = uniform_draws(StreamPurpose::test, e.eval.test_seed, draws);
+      for (double& v : x) v = e.data.lo + (e.data.hi - e.data.lo) * v;
+      return x;
+    }
+  }
+}
+
+std::vector<double> imbalance_ratios(const Experiment& e, const Cell& cell) {
+  std::vector<double> ratios;
+  if (!std::isnan(cell.c_tilde)) {
+    ratios = {1.0, cell.c_tilde};
+  } else if (!std::isnan(e.init.ratio_start)) {
+    ratios.assign(cell.width, 1.0);
+    for (int k = 1; k < cell.width; ++k) ratios[k] = e.init.ratio_start + e.init.ratio_step * (k - 1);
+  }
+  return ratios;
+}
+
+}  // namespace
+
+std::vector<double> target_values(const Experiment& e, const std::vector<double>& inputs) {
+  const int d = e.model.input_dim;
+  std::vector<double> y(inputs.size() / d);
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    double z = e.target.b;
+    for (int j = 0; j < d; ++j) z += e.target.w[j] * inputs[i * d + j];
+    y[i] = e.target.a * activation_value(e.target.activation, z);
+  }
+  return y;
+}
+
+void apply_imbalance(const NetShape& shape, const std::vector<double>& ratios, DataView data, double* theta) {
+  if (ratios.empty()) return;
+  std::vector<double> gamma(shape.weight_dim());
+  data_gamma(shape, data, gamma.data());
+  const double gamma_norm = euclidean_norm(gamma.data(), shape.weight_dim());
+  const int stride = shape.neuron_stride();
+  const double c1 = neuron_imbalance(shape, theta, gamma.data(), gamma_norm);
+  for (int k = 1; k < shape.width; ++k) {
+    double* neuron = theta + k * stride;
+    const double ck = neuron_imbalance(shape, neuron, gamma.data(), gamma_norm);
+    const double factor = ratios[k] == 0.0 ? 0.0 : ratios[k] * c1 / ck;
+    if (!std::isfinite(factor) || (ratios[k] != 0.0 && c1 == 0.0))
+      throw std::runtime_error("imbalance control: C_1 or C_" + std::to_string(k + 1) +
+                               " of θ0 is zero, so no scaling gives the requested ratio");
+    for (int p = 0; p < stride; ++p) neuron[p] *= factor;
+  }
+}
+
+Theorem1Quantities theorem1_quantities(const NetShape& shape, DataView data, const double* theta0, LossKind loss,
+                                       double lr) {
+  Theorem1Quantities q;
+  std::vector<double> gamma(shape.weight_dim());
+  data_gamma(shape, data, gamma.data());
+  q.gamma_norm = euclidean_norm(gamma.data(), shape.weight_dim());
+  q.mu1 = theorem1_mu1(shape, q.gamma_norm, loss, data.count);
+  q.mu_gd = theorem1_mu_gd(q.mu1, lr);
+  q.C.resize(shape.width);
+  for (int k = 0; k < shape.width; ++k)
+    q.C[k] = neuron_imbalance(shape, theta0 + k * shape.neuron_stride(), gamma.data(), q.gamma_norm);
+  q.log_C_norm = std::log(euclidean_norm(q.C.data(), shape.width));
+  if (shape.width >= 2) {
+    q.c = q.C[0] / q.C[1];
+    q.c_tilde = std::fmin(std::fabs(q.c), std::fabs(1.0 / q.c));
+  }
+  return q;
+}
+
+Materializer::Materializer(const Plan& plan) : plan_(plan) {
+  const Experiment& e = plan.experiment();
+  evaluation_.test_inputs = test_inputs(e);
+  evaluation_.test_targets = target_values(e, evaluation_.test_inputs);
+  evaluation_.target_weights = e.target.w;
+  if (e.model.bias) evaluation_.target_weights.push_back(e.target.b);
+  evaluation_.tolerances = {e.eval.on_target_tol, e.eval.silent_tol};
+  evaluation_.recovery_threshold = e.eval.recovery_threshold;
+}
+
+const std::vector<double>& Materializer::cached_stream(std::map<std::int64_t, std::vector<double>>& cache,
+                                                       std::int64_t seed, bool normal, int purpose,
+                                                       std::size_t count) {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  auto it = cache.find(seed);
+  if (it == cache.end()) {
+    const auto p = static_cast<StreamPurpose>(purpose);
+    it = cache.emplace(seed, normal ? normal_draws(p, seed, count) : uniform_draws(p, seed, count)).first;
+  }
+  return it->second;
+}
+
+void Materializer::fill_data(const Cell& cell, std::int64_t data_seed, MaterializedTrial& trial) {
+  const Experiment& e = plan_.experiment();
+  const int d = e.model.input_dim;
+  const std::size_t count = static_cast<std::size_t>(cell.n) * d;
+  const std::size_t stream_length = static_cast<std::size_t>(plan_.max_n()) * d;
+  switch (e.data.distribution) {
+    case Distribution::grid: trial.inputs = evenly_spaced(e.data.lo, e.data.hi, cell.n); break;
+    case Distribution::points: trial.inputs.assign(e.data.points.begin(), e.data.points.begin() + count); break;
+    case Distribution::gaussian: {
+      const auto& z = cached_stream(data_streams_, data_seed, true, int(StreamPurpose::data), stream_length);
+      trial.inputs.assign(z.begin(), z.begin() + count);
+      break;
+    }
+    case Distribution::uniform: {
+      const auto& u = cached_stream(data_streams_, data_seed, false, int(StreamPurpose::data), stream_length);
+      trial.inputs.resize(count);
+      for (std::size_t i = 0; i < count; ++i) trial.inputs[i] = e.data.lo + (e.data.hi - e.data.lo) * u[i];
+      break;
+    }
+  }
+  trial.targets = target_values(e, trial.inputs);
+}
+
+void Materializer::fill_theta0(const Cell& cell, std::int64_t init_seed, MaterializedTrial& trial) {
+  const Experiment& e = plan_.experiment();
+  const int count = trial.shape.param_count();
+  if (!e.init.direction.empty()) {
+    trial.theta0 = e.init.direction;
+  } else {
+    const auto& z = cached_stream(init_streams_, init_seed, true, int(StreamPurpose::init),
+                                  static_cast<std::size_t>(plan_.max_params()));
+    trial.theta0.assign(z.begin(), z.begin() + count);
+  }
+  for (double& v : trial.theta0) v *= cell.init_scale;
+  apply_imbalance(trial.shape, imbalance_ratios(e, cell), trial.data(), trial.theta0.data());
+}
+
+MaterializedTrial Materializer::materialize(std::int64_t trial_index) {
+  const Experiment& e = plan_.experiment();
+  MaterializedTrial trial;
+  trial.id = plan_.trial(trial_index);
+  const Cell& cell = plan_.cells()[trial.id.cell];
+  trial.shape = plan_.shape(cell);
+  trial.train = {cell.lr, cell.max_iters, e.train.loss_tol, e.train.grad_tol, e.train.divergence_loss, e.train.loss};
+  fill_data(cell, trial.id.data_seed, trial);
+  fill_theta0(cell, trial.id.init_seed, trial);
+  trial.theorem1 = theorem1_quantities(trial.shape, trial.data(), trial.theta0.data(), e.train.loss, cell.lr);
+  return trial;
+}
+
+}  // namespace perfgen

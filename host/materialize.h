@@ -1,0 +1,46 @@
+// Turns a trial identity into its data, θ0 and Theorem-1 quantities. A trial's inputs depend on
+// (cell, data_seed, init_seed) alone: never on batch, order, thread count or backend.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "perfgen/plan.h"
+#include "perfgen/trial.h"
+
+namespace perfgen {
+
+class Materializer {
+ public:
+  explicit Materializer(const Plan& plan);
+
+  MaterializedTrial materialize(std::int64_t trial_index);
+  const EvaluationContext& evaluation() const { return evaluation_; }
+
+ private:
+  void fill_data(const Cell& cell, std::int64_t data_seed, MaterializedTrial& trial);
+  void fill_theta0(const Cell& cell, std::int64_t init_seed, MaterializedTrial& trial);
+  const std::vector<double>& cached_stream(std::map<std::int64_t, std::vector<double>>& cache,
+                                           std::int64_t seed, bool normal, int purpose, std::size_t count);
+
+  const Plan& plan_;
+  EvaluationContext evaluation_;
+  std::mutex cache_mutex_;
+  std::map<std::int64_t, std::vector<double>> data_streams_;  // per data seed, max_n · d draws
+  std::map<std::int64_t, std::vector<double>> init_streams_;  // per init seed, max_params draws
+};
+
+// f*(x) for every row of inputs (row-major, input_dim columns).
+std::vector<double> target_values(const Experiment& e, const std::vector<double>& inputs);
+
+// Imbalance control: scales neuron k ≥ 2 (index ≥ 1) by ratios[k]·C_1/C_k so that C_k = ratios[k]·C_1.
+// ratios[0] is ignored. Throws if some C_k needed for a non-zero ratio is zero.
+void apply_imbalance(const NetShape& shape, const std::vector<double>& ratios, DataView data, double* theta);
+
+// γ, μ1, μ_gd, C, c and c̃ of θ0 on the given data.
+Theorem1Quantities theorem1_quantities(const NetShape& shape, DataView data, const double* theta0, LossKind loss,
+                                       double lr);
+
+}  // namespace perfgen

@@ -1,0 +1,70 @@
+// The sweep's product: axes in a fixed order (n, width, activation, init_scale, c_tilde, lr,
+// max_iters; the last varies fastest), then data seeds, then init seeds.
+#include "perfgen/plan.h"
+
+#include <algorithm>
+
+namespace perfgen {
+namespace {
+
+template <class T>
+std::vector<T> axis_or(const std::vector<T>& axis, T fixed) {
+  return axis.empty() ? std::vector<T>{fixed} : axis;
+}
+
+}  // namespace
+
+Plan::Plan(const Experiment& e) : experiment_(&e) {
+  const SweepAxes& s = e.sweep;
+  data_seeds_ = axis_or(s.data_seed, e.data.seed);
+  init_seeds_ = axis_or(s.init_seed, e.init.seed);
+  for (int n : axis_or(s.n, e.data.n))
+    for (int width : axis_or(s.width, e.model.width))
+      for (Activation activation : axis_or(s.activation, e.model.activation))
+        for (double scale : axis_or(s.init_scale, e.init.scale))
+          for (double c_tilde : axis_or(s.c_tilde, e.init.c_tilde))
+            for (double lr : axis_or(s.lr, e.train.lr))
+              for (std::int64_t max_iters : axis_or(s.max_iters, e.train.max_iters))
+                cells_.push_back({n, width, activation, scale, c_tilde, lr, max_iters});
+  trial_count_ = static_cast<std::int64_t>(cells_.size()) * static_cast<std::int64_t>(data_seeds_.size()) *
+                 static_cast<std::int64_t>(init_seeds_.size());
+}
+
+TrialId Plan::trial(std::int64_t index) const {
+  const auto seeds_i = static_cast<std::int64_t>(init_seeds_.size());
+  const auto seeds_d = static_cast<std::int64_t>(data_seeds_.size());
+  const std::int64_t init_index = index % seeds_i;
+  const std::int64_t data_index = (index / seeds_i) % seeds_d;
+  const std::int64_t cell = index / (seeds_i * seeds_d);
+  return {index, cell, data_seeds_[data_index], init_seeds_[init_index]};
+}
+
+NetShape Plan::shape(const Cell& cell) const {
+  return {cell.width, experiment_->model.input_dim, experiment_->model.bias, cell.activation};
+}
+
+int Plan::max_width() const {
+  int w = 0;
+  for (const Cell& c : cells_) w = std::max(w, c.width);
+  return w;
+}
+
+int Plan::max_params() const {
+  int p = 0;
+  for (const Cell& c : cells_) p = std::max(p, shape(c).param_count());
+  return p;
+}
+
+int Plan::max_n() const {
+  int n = 0;
+  for (const Cell& c : cells_) n = std::max(n, c.n);
+  return n;
+}
+
+double Plan::max_network_steps() const {
+  double steps = 0.0;
+  for (const Cell& c : cells_) steps += static_cast<double>(c.max_iters) + 1.0;
+  return steps * static_cast<double>(data_seeds_.size() * init_seeds_.size());
+}
+
+}  // namespace perfgen

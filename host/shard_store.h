@@ -1,0 +1,44 @@
+// Crash-safe storage of a run: each finished batch becomes its own small HDF5 shard in
+// OUTPUT.shards/ (written under a temporary name, fsynced, renamed), beside the resolved config.
+// The final file is merged from the shards and renamed into place.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "columns.h"
+
+namespace perfgen {
+
+class ShardStore {
+ public:
+  explicit ShardStore(const std::string& output_path);
+
+  const std::string& directory() const { return directory_; }
+  bool exists() const;
+  // Creates the directory and records the resolved config; throws InputError if it cannot.
+  void create(const std::string& resolved_config) const;
+  std::string stored_config() const;
+
+  std::string shard_path(std::int64_t batch) const;
+  bool has_shard(std::int64_t batch) const;
+  void write_shard(std::int64_t batch, const FileAttributes& attributes, const ColumnGroup& trials,
+                   std::size_t chunk_rows) const;
+  std::vector<std::string> shard_paths() const;
+
+  // The /trials rows of every shard, sorted by trial index.
+  ColumnGroup gather_trials() const;
+  FileAttributes first_shard_attributes() const;
+  void remove() const;
+
+ private:
+  std::string directory_;
+};
+
+// Writes the file through a temporary name in the same folder, then renames it into place.
+void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,
+                           const std::vector<ColumnGroup>& groups, std::size_t chunk_rows);
+
+}  // namespace perfgen

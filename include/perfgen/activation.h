@@ -1,0 +1,41 @@
+// The activation functions σ of the model and the target, with their derivatives.
+#pragma once
+
+#include <cstdint>
+#include <cmath>
+
+#include "perfgen/hostdevice.h"
+
+namespace perfgen {
+
+enum class Activation : std::int8_t { tanh = 0, rational = 1 };
+
+// σ(z) and σ'(z) together: training needs both at every sample and neuron.
+PERFGEN_HD void activate(Activation act, double z, double& value, double& slope) {
+  if (act == Activation::tanh) {
+    value = ::tanh(z);
+    slope = 1.0 - value * value;
+  } else {  // rational: σ(z) = z / (1 + z²), σ'(z) = (1 − z²) / (1 + z²)²
+    const double denom = 1.0 / (1.0 + z * z);
+    value = z * denom;
+    slope = (1.0 - z * z) * denom * denom;
+  }
+}
+
+PERFGEN_HD double activation_value(Activation act, double z) {
+  double value, slope;
+  activate(act, z, value, slope);
+  return value;
+}
+
+// σ'(0): Theorem 1's rate μ1 and the sign in C_k depend on it.
+PERFGEN_HD double activation_slope_at_zero(Activation act) {
+  double value, slope;
+  activate(act, 0.0, value, slope);
+  return slope;
+}
+
+// Odd activations make (a, w̃) and (−a, −w̃) the same neuron; the branch test uses this.
+PERFGEN_HD bool activation_is_odd(Activation) { return true; }
+
+}  // namespace perfgen

@@ -1,0 +1,111 @@
+// A validated experiment: every setting of the experiment file, defaults filled in.
+// Parsing and validation live in host/experiment_file.cpp; nothing here knows TOML.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "perfgen/activation.h"
+#include "perfgen/network.h"
+
+namespace perfgen {
+
+enum class Distribution : std::int8_t { grid = 0, gaussian = 1, uniform = 2, points = 3 };
+
+inline constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
+
+struct ModelSettings {
+  int width = 2;
+  int input_dim = 1;
+  bool bias = true;
+  Activation activation = Activation::tanh;
+};
+
+struct TargetSettings {
+  double a = 1.0;
+  std::vector<double> w{1.0};
+  double b = 1.0;
+  Activation activation = Activation::tanh;  // defaults to the model's
+};
+
+struct DataSettings {
+  Distribution distribution = Distribution::grid;
+  double lo = -2.0, hi = 2.0;
+  int n = 6;
+  std::int64_t seed = 0;
+  std::vector<double> points;  // `points` distribution: row-major, count × input_dim
+};
+
+struct InitSettings {
+  double scale = 1e-8;
+  std::int64_t seed = 0;
+  std::vector<double> direction;  // z of θ0 = s·z when given (length P); else z ~ N(0, I)
+  double c_tilde = kUnset;        // m = 2 imbalance control: r_2 = c_tilde
+  double ratio_start = kUnset;    // m > 2 profile: r_k = start + step·(k − 2), k ≥ 2
+  double ratio_step = kUnset;
+};
+
+struct TrainConfig {
+  double lr = 0.05;
+  LossKind loss = LossKind::half_sum;
+  std::int64_t max_iters = 1000000;
+  double loss_tol = 1e-15;
+  double grad_tol = 0.0;
+  double divergence_loss = 1e50;
+};
+
+struct EvalSettings {
+  int test_points = 1000;
+  double recovery_threshold = 1e-8;
+  std::int64_t test_seed = 0;
+  double on_target_tol = 1e-3;
+  double silent_tol = 1e-3;
+};
+
+// Each non-empty list is a sweep axis that replaces the fixed setting of the same quantity.
+struct SweepAxes {
+  std::vector<int> n;
+  std::vector<int> width;
+  std::vector<Activation> activation;
+  std::vector<double> init_scale;
+  std::vector<double> c_tilde;
+  std::vector<double> lr;
+  std::vector<std::int64_t> max_iters;
+  std::vector<std::int64_t> data_seed;
+  std::vector<std::int64_t> init_seed;
+};
+
+struct RunSettings {
+  int batch_size = 1024;  // trials per shard
+};
+
+struct Experiment {
+  std::string name = "experiment";
+  ModelSettings model;
+  TargetSettings target;
+  DataSettings data;
+  InitSettings init;
+  TrainConfig train;
+  EvalSettings eval;
+  SweepAxes sweep;
+  RunSettings run;
+  std::string resolved_toml;  // every setting, defaults included: stored in the file, hashed for --resume
+};
+
+inline const char* activation_name(Activation a) { return a == Activation::tanh ? "tanh" : "rational"; }
+inline const char* loss_name(LossKind k) {
+  return k == LossKind::half_sum ? "half_sum" : k == LossKind::half_mean ? "half_mean" : "mse";
+}
+inline const char* distribution_name(Distribution d) {
+  switch (d) {
+    case Distribution::grid: return "grid";
+    case Distribution::gaussian: return "gaussian";
+    case Distribution::uniform: return "uniform";
+    default: return "points";
+  }
+}
+
+}  // namespace perfgen

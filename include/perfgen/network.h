@@ -1,0 +1,107 @@
+// The two-layer network f_θ(x) = Σ_k a_k σ(w_k·x + b_k): forward pass, loss and its gradient.
+// Parameter layout (everywhere): neuron-major, (a_k, w_k[0..d-1], b_k) for k = 0..m-1.
+#pragma once
+
+#include <cstdint>
+
+#include "perfgen/activation.h"
+#include "perfgen/hostdevice.h"
+
+namespace perfgen {
+
+enum class LossKind : std::int8_t { half_sum = 0, half_mean = 1, mse = 2 };
+
+struct NetShape {
+  int width = 2;
+  int input_dim = 1;
+  bool bias = true;
+  Activation activation = Activation::tanh;
+
+  PERFGEN_HD int weight_dim() const { return input_dim + (bias ? 1 : 0); }  // dim w̃
+  PERFGEN_HD int neuron_stride() const { return 1 + weight_dim(); }
+  PERFGEN_HD int param_count() const { return width * neuron_stride(); }
+};
+
+// A dataset in row-major layout: x_i = inputs[i*d .. i*d+d-1], y_i = targets[i].
+struct DataView {
+  const double* inputs;
+  const double* targets;
+  int count;
+};
+
+// ℓ = loss_scale · Σ_i r_i² with r_i = f(x_i) − y_i.
+PERFGEN_HD double loss_scale(LossKind kind, int n) {
+  switch (kind) {
+    case LossKind::half_sum: return 0.5;
+    case LossKind::half_mean: return 0.5 / n;
+    default: return 1.0 / n;  // mse
+  }
+}
+
+// w_k·x + b_k for the neuron whose parameters start at `neuron` (neuron[0] is a_k).
+PERFGEN_HD double preactivation(const NetShape& s, const double* neuron, const double* x) {
+  double z = s.bias ? neuron[1 + s.input_dim] : 0.0;
+  for (int j = 0; j < s.input_dim; ++j) z += neuron[1 + j] * x[j];
+  return z;
+}
+
+PERFGEN_HD double forward(const NetShape& s, const double* theta, const double* x) {
+  double f = 0.0;
+  for (int k = 0; k < s.width; ++k) {
+    const double* neuron = theta + k * s.neuron_stride();
+    f += neuron[0] * activation_value(s.activation, preactivation(s, neuron, x));
+  }
+  return f;
+}
+
+PERFGEN_HD double loss_value(const NetShape& s, const double* theta, DataView data, LossKind kind) {
+  double sum = 0.0;
+  for (int i = 0; i < data.count; ++i) {
+    const double r = forward(s, theta, data.inputs + i * s.input_dim) - data.targets[i];
+    sum += r * r;
+  }
+  return loss_scale(kind, data.count) * sum;
+}
+
+// Doubles of scratch space loss_and_gradient needs: σ and σ' per (sample, neuron) plus residuals,
+// so each activation is evaluated once per step.
+PERFGEN_HD int gradient_workspace_size(const NetShape& s, int n) { return n * (2 * s.width + 1); }
+
+// Returns ℓ(θ) and writes ∇ℓ(θ) (param_count doubles) into grad.
+PERFGEN_HD double loss_and_gradient(const NetShape& s, const double* theta, DataView data, LossKind kind,
+                                    double* grad, double* workspace) {
+  const int m = s.width, d = s.input_dim, stride = s.neuron_stride(), n = data.count;
+  double* value = workspace;            // σ(z_ik), [i*m + k]
+  double* slope = workspace + n * m;    // σ'(z_ik)
+  double* residual = workspace + 2 * n * m;
+  double sum_sq = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const double* x = data.inputs + i * d;
+    double f = 0.0;
+    for (int k = 0; k < m; ++k) {
+      const double* neuron = theta + k * stride;
+      activate(s.activation, preactivation(s, neuron, x), value[i * m + k], slope[i * m + k]);
+      f += neuron[0] * value[i * m + k];
+    }
+    residual[i] = f - data.targets[i];
+    sum_sq += residual[i] * residual[i];
+  }
+  const double scale = loss_scale(kind, n);
+  const double factor = 2.0 * scale;  // dℓ/df(x_i) = factor · r_i
+  for (int k = 0; k < m; ++k) {
+    const double a = theta[k * stride];
+    double* g = grad + k * stride;
+    for (int p = 0; p < stride; ++p) g[p] = 0.0;
+    for (int i = 0; i < n; ++i) {
+      const double r = factor * residual[i];
+      const double ra_slope = r * a * slope[i * m + k];
+      const double* x = data.inputs + i * d;
+      g[0] += r * value[i * m + k];
+      for (int j = 0; j < d; ++j) g[1 + j] += ra_slope * x[j];
+      if (s.bias) g[1 + d] += ra_slope;
+    }
+  }
+  return scale * sum_sq;
+}
+
+}  // namespace perfgen

@@ -1,0 +1,54 @@
+// The plan: the product of the sweep axes gives cells; cells × data seeds × init seeds give trials.
+// Trial index = (cell · data_seeds + data_seed_index) · init_seeds + init_seed_index, so a trial's
+// identity (cell, data_seed, init_seed) fixes its row and everything it computes.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "perfgen/config.h"
+
+namespace perfgen {
+
+struct Cell {
+  int n;
+  int width;
+  Activation activation;
+  double init_scale;
+  double c_tilde;  // NaN: no imbalance control
+  double lr;
+  std::int64_t max_iters;
+};
+
+struct TrialId {
+  std::int64_t index;
+  std::int64_t cell;
+  std::int64_t data_seed;
+  std::int64_t init_seed;
+};
+
+class Plan {
+ public:
+  explicit Plan(const Experiment& experiment);
+
+  const Experiment& experiment() const { return *experiment_; }
+  const std::vector<Cell>& cells() const { return cells_; }
+  const std::vector<std::int64_t>& data_seeds() const { return data_seeds_; }
+  const std::vector<std::int64_t>& init_seeds() const { return init_seeds_; }
+  std::int64_t trial_count() const { return trial_count_; }
+  TrialId trial(std::int64_t index) const;
+  NetShape shape(const Cell& cell) const;
+  int max_width() const;
+  int max_params() const;
+  int max_n() const;
+  double max_network_steps() const;  // Σ over trials of max_iters: the work bound
+
+ private:
+  const Experiment* experiment_;
+  std::vector<Cell> cells_;
+  std::vector<std::int64_t> data_seeds_;
+  std::vector<std::int64_t> init_seeds_;
+  std::int64_t trial_count_ = 0;
+};
+
+}  // namespace perfgen

@@ -1,0 +1,60 @@
+// A trial ready to train (its data, θ0 and Theorem-1 quantities) and what training made of it.
+// Backends consume MaterializedTrial and produce TrialOutcome; neither knows TOML or HDF5.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "perfgen/evaluation.h"
+#include "perfgen/network.h"
+#include "perfgen/plan.h"
+#include "perfgen/training.h"
+
+namespace perfgen {
+
+struct Theorem1Quantities {
+  double gamma_norm = 0.0;
+  double mu1 = 0.0;
+  double mu_gd = 0.0;
+  std::vector<double> C;   // C_k, one per neuron
+  double log_C_norm = 0.0; // ln ‖C‖
+  double c = kUnset;       // C_1/C_2 (m ≥ 2)
+  double c_tilde = kUnset; // min(|c|, |1/c|)
+};
+
+struct MaterializedTrial {
+  TrialId id;
+  NetShape shape;
+  TrainSettings train;
+  std::vector<double> inputs;   // n × input_dim, row-major
+  std::vector<double> targets;  // n
+  std::vector<double> theta0;   // param_count
+  Theorem1Quantities theorem1;
+
+  DataView data() const { return {inputs.data(), targets.data(), static_cast<int>(targets.size())}; }
+};
+
+// What every trial is judged against: the test set and the target's w̃0 in the model's layout.
+struct EvaluationContext {
+  std::vector<double> test_inputs;
+  std::vector<double> test_targets;  // f*(x) at the test inputs
+  std::vector<double> target_weights;  // w̃0 = (w0, b0) with bias, w0 without
+  BranchTolerances tolerances;
+  double recovery_threshold = 1e-8;
+
+  DataView test_set() const {
+    return {test_inputs.data(), test_targets.data(), static_cast<int>(test_targets.size())};
+  }
+};
+
+struct TrialOutcome {
+  TrainResult train;
+  GeneralizationError generalization;
+  bool recovered = false;
+  BranchCounts branch;
+  std::vector<double> theta;     // final parameters
+  std::vector<double> final_a;   // a_k per neuron
+  std::vector<double> distance;  // relative distance of w̃_k to ±w̃0 per neuron
+};
+
+}  // namespace perfgen
