@@ -189,6 +189,11 @@ herr_t collect_scale_name(hid_t, unsigned, hid_t scale, void* out) {
   return 1;  // stop after the first scale
 }
 
+herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* out) {
+  static_cast<std::vector<std::string>*>(out)->push_back(name);
+  return 0;
+}
+
 herr_t collect_link_name(hid_t, const char* name, const H5L_info_t*, void* out) {
   static_cast<std::vector<std::string>*>(out)->push_back(name);
   return 0;
@@ -282,19 +287,20 @@ ColumnGroup read_hdf5_group(const std::string& path, const std::string& group_na
 
 FileAttributes read_hdf5_attributes(const std::string& path) {
   Handle file = open_file(path);
+  Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, "opening / in " + path);
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  check(H5Aiterate2(root, H5_INDEX_CRT_ORDER, H5_ITER_INC, &index, collect_attribute_name, &names),
+        "listing attributes of " + path);
   FileAttributes attributes;
-  const int count = H5Aget_num_attrs(file);
-  for (int i = 0; i < count; ++i) {
-    Handle attr(H5Aopen_by_idx(file, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                "opening root attribute");
-    char name[256] = {0};
-    H5Aget_name(attr, sizeof name, name);
+  for (const std::string& name : names) {
+    Handle attr(H5Aopen(root, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
     Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
     if (H5Tget_class(type) == H5T_STRING) {
-      attributes.text.emplace_back(name, read_text_attribute(file, name));
+      attributes.text.emplace_back(name, read_text_attribute(root, name));
     } else {
       double value = 0.0;
-      check(H5Aread(attr, H5T_NATIVE_DOUBLE, &value), std::string("reading attribute ") + name);
+      check(H5Aread(attr, H5T_NATIVE_DOUBLE, &value), "reading attribute " + name);
       attributes.numbers.emplace_back(name, value);
     }
   }

@@ -1,0 +1,53 @@
+"""Opens a perfgen results file with independent readers (xarray + h5netcdf, h5py) and checks it.
+
+Usage: check_readers.py FILE.h5   (exit status 0 when every check passes)
+"""
+import sys
+
+import h5py
+import numpy as np
+import xarray as xr
+
+
+def main(path: str) -> None:
+    trials = xr.open_dataset(path, group="trials", engine="h5netcdf")
+    cells = xr.open_dataset(path, group="cells", engine="h5netcdf")
+
+    assert set(trials.sizes) == {"trial", "neuron", "param"}, trials.sizes
+    n_trials = trials.sizes["trial"]
+    assert n_trials == 18, n_trials
+    assert list(trials["trial"].values) == list(range(n_trials))
+    for name in ["cell", "n", "data_seed", "init_seed", "init_scale", "c_tilde", "lr", "status", "iterations",
+                 "final_loss", "grad_norm", "gen_error", "gen_max_abs", "recovered", "k_on", "k_silent", "k_other",
+                 "gamma_norm", "mu1", "mu_gd", "log_C_norm", "c", "C", "theta0", "theta"]:
+        assert name in trials, f"/trials lacks {name}"
+    assert trials["theta"].dims == ("trial", "param")
+    assert trials["C"].dims == ("trial", "neuron")
+    assert trials["status"].attrs["flag_meanings"] == "converged max_iters stationary diverged"
+    assert trials["status"].dtype == np.int8 and trials["recovered"].dtype == np.int8
+
+    # Values that must agree with each other whoever reads them.
+    threshold = 1e-8
+    recovered = trials["recovered"].values.astype(bool)
+    assert (recovered == (trials["gen_error"].values < threshold)).all()
+    assert (trials["k_on"] + trials["k_silent"] + trials["k_other"] == trials["width"]).all()
+    assert np.isfinite(trials["theta"].values).all()
+
+    frame = cells.to_dataframe()
+    assert len(frame) == 9, len(frame)
+    assert (frame["finished_trials"] == 2).all()
+    by_cell = trials[["cell", "recovered"]].to_dataframe().groupby("cell")["recovered"].sum().values
+    assert (by_cell == frame["recovered"].values).all()
+    assert set(frame.loc[frame["n"] == 2, "recovered"]) == {0}, "n = 2 never recovers"
+
+    trials.to_dataframe()  # the 1-D and 2-D columns flatten without help
+
+    with h5py.File(path, "r") as f:
+        assert np.asarray(f.attrs["schema_version"]).item() == 1  # netCDF-style 1-element attribute
+        assert f.attrs["backend"] in (b"cpu", "cpu")
+        assert f["trials/gen_error"].shape == (n_trials,)
+    print(f"readers OK: {n_trials} trials, {len(frame)} cells")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,147 @@
+// End to end through the commands: a run writes the merged file and removes its shards; an
+// unfinished run (shards only) has a summary and resumes to the same trial data; cell statistics.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "cell_summary.h"
+#include "commands.h"
+#include "cpu_backend.h"
+#include "errors.h"
+#include "hdf5_io.h"
+#include "materialize.h"
+#include "results_schema.h"
+#include "shard_store.h"
+#include "test_support.h"
+
+namespace perfgen {
+namespace {
+
+const char* kSmall = R"(
+name = "small"
+[data]
+distribution = "gaussian"
+[init]
+scale = 1e-6
+[train]
+lr = 0.1
+max_iters = 3000
+[run]
+batch_size = 4
+[sweep]
+n = [2, 4]
+c_tilde = [0.0, 1.0]
+data_seed = [0, 1, 2]
+)";
+
+RunOptions options_for(const testing::TempDir& dir, const std::string& output) {
+  const std::string experiment = dir.file("small.toml");
+  std::ofstream(experiment) << kSmall;
+  RunOptions options;
+  options.experiment_path = experiment;
+  options.output_path = dir.file(output);
+  options.backend = "cpu";
+  options.quiet = true;
+  return options;
+}
+
+TEST(Run, WritesTheMergedFileAndItsTable) {
+  testing::TempDir dir;
+  const RunOptions options = options_for(dir, "run.h5");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
+  const ColumnGroup trials = read_hdf5_group(options.output_path, "trials");
+  ASSERT_EQ(trials.at("trial").rows(), 12u);
+  for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(trials.at("trial").integer[i], static_cast<std::int64_t>(i));
+  const ColumnGroup cells = read_hdf5_group(options.output_path, "cells");
+  EXPECT_EQ(cells.at("finished_trials").integer, (std::vector<std::int64_t>{3, 3, 3, 3}));
+  EXPECT_NE(out.str().find("rate [95% CI]"), std::string::npos);
+  std::ostringstream summary;
+  EXPECT_EQ(summary_command(options.output_path, summary, err), kExitOk);
+  EXPECT_NE(summary.str().find("3/3"), std::string::npos) << summary.str();
+}
+
+TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
+  testing::TempDir dir;
+  const RunOptions reference = options_for(dir, "reference.h5");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(reference, out, err), kExitOk) << err.str();
+
+  // Simulate a run killed after its first batch: config and one shard on disk, no final file.
+  RunOptions resumed = options_for(dir, "resumed.h5");
+  const Experiment e = load_experiment_file(resumed.experiment_path, {});
+  const Plan plan(e);
+  const ShardStore store(resumed.output_path);
+  store.create(e.resolved_toml);
+  Materializer materializer(plan);
+  std::vector<MaterializedTrial> batch;
+  for (int t = 0; t < 4; ++t) batch.push_back(materializer.materialize(t));
+  std::vector<TrialOutcome> outcomes;
+  std::atomic<std::int64_t> finished{0};
+  CpuBackend(1).train(batch, materializer.evaluation(), outcomes, finished);
+  store.write_shard(0, {}, trial_columns(plan, batch, outcomes), 4);
+
+  std::ostringstream partial;
+  ASSERT_EQ(summary_command(resumed.output_path, partial, err), kExitOk) << err.str();
+  EXPECT_NE(partial.str().find("4 of 12 trials finished"), std::string::npos) << partial.str();
+
+  std::ostringstream refused;
+  EXPECT_EQ(run_command(resumed, out, refused), kExitBadInput);
+  EXPECT_NE(refused.str().find("--resume"), std::string::npos) << refused.str();
+
+  RunOptions changed = resumed;
+  changed.resume = true;
+  changed.overrides = {"train.lr=0.2"};
+  std::ostringstream differs;
+  EXPECT_EQ(run_command(changed, out, differs), kExitBadInput);
+  EXPECT_NE(differs.str().find("lr"), std::string::npos) << differs.str();
+
+  resumed.resume = true;
+  ASSERT_EQ(run_command(resumed, out, err), kExitOk) << err.str();
+  const ColumnGroup a = read_hdf5_group(reference.output_path, "trials");
+  const ColumnGroup b = read_hdf5_group(resumed.output_path, "trials");
+  for (const Column& c : a.columns) {
+    SCOPED_TRACE(c.name);
+    const Column& d = b.at(c.name);
+    EXPECT_EQ(c.integer, d.integer);
+    ASSERT_EQ(c.real.size(), d.real.size());
+    EXPECT_EQ(std::memcmp(c.real.data(), d.real.data(), c.real.size() * sizeof(double)), 0);
+  }
+}
+
+TEST(CellSummary, WilsonIntervalKnownValues) {
+  // 5 of 10 at 95%: the standard Wilson interval is [0.2366, 0.7634].
+  const auto [lo, hi] = wilson_interval(5, 10);
+  EXPECT_NEAR(lo, 0.2366, 1e-4);
+  EXPECT_NEAR(hi, 0.7634, 1e-4);
+  const auto [zero_lo, zero_hi] = wilson_interval(0, 4);
+  EXPECT_EQ(zero_lo, 0.0);
+  EXPECT_NEAR(zero_hi, 0.4899, 1e-4);
+  EXPECT_TRUE(std::isnan(wilson_interval(0, 0).first));
+}
+
+TEST(CellSummary, QuantilesInterpolate) {
+  EXPECT_DOUBLE_EQ(sorted_quantile({1.0, 2.0, 3.0, 4.0}, 0.5), 2.5);
+  EXPECT_DOUBLE_EQ(sorted_quantile({1.0, 2.0, 3.0, 4.0}, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(sorted_quantile({1.0, 2.0, 3.0, 4.0}, 1.0), 4.0);
+  EXPECT_DOUBLE_EQ(sorted_quantile({1.0, 2.0, 3.0, 4.0}, 0.25), 1.75);
+}
+
+TEST(Plan, ProductOfAxesInTheDocumentedOrder) {
+  const Experiment e = testing::experiment_from(kSmall);
+  const Plan plan(e);
+  ASSERT_EQ(plan.cells().size(), 4u);
+  EXPECT_EQ(plan.trial_count(), 12);
+  EXPECT_EQ(plan.cells()[1].n, 2);
+  EXPECT_EQ(plan.cells()[1].c_tilde, 1.0);
+  EXPECT_EQ(plan.cells()[2].n, 4);
+  const TrialId id = plan.trial(7);  // cell 2, data seed index 1
+  EXPECT_EQ(id.cell, 2);
+  EXPECT_EQ(id.data_seed, 1);
+}
+
+}  // namespace
+}  // namespace perfgen
