@@ -4,6 +4,8 @@
 
 #include <cuda_runtime.h>
 
+#include <string>
+
 namespace perfgen::cuda {
 
 DeviceProbe probe_devices() {
@@ -11,7 +13,9 @@ DeviceProbe probe_devices() {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
-    probe.problem = cudaGetErrorString(status);
+    probe.problem = status == cudaErrorInsufficientDriver
+                        ? std::string("no NVIDIA driver, or one older than this CUDA runtime")
+                        : std::string("CUDA runtime: ") + cudaGetErrorString(status);
     cudaGetLastError();  // clear the sticky-free error so later calls start clean
     return probe;
   }
