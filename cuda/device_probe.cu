@@ -1,10 +1,10 @@
 // Device enumeration through the CUDA runtime. On a machine without a driver cudaGetDeviceCount
 // returns an error rather than zero devices; that error becomes DeviceProbe::problem.
-#include "device_probe.h"
-
 #include <cuda_runtime.h>
 
 #include <string>
+
+#include "device_probe.h"
 
 namespace perfgen::cuda {
 

@@ -96,7 +96,8 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
   add_count("cell", "cell index", [](auto i) { return i; });
   add_column(g, "n", T::i32, "cell", rows, "sample size", "", [&](auto i) { return cells[i].n; });
   add_column(g, "width", T::i32, "cell", rows, "network width m", "", [&](auto i) { return cells[i].width; });
-  add_column(g, "activation", T::i8, "cell", rows, "activation function", "", [&](auto i) { return int(cells[i].activation); });
+  add_column(g, "activation", T::i8, "cell", rows, "activation function", "",
+             [&](auto i) { return int(cells[i].activation); });
   mark_enum(g, kActivationMeanings, {0, 1});
   add_real("init_scale", "initialization scale", [&](auto i) { return cells[i].init_scale; });
   add_real("c_tilde", "requested imbalance ratio c~ (NaN: not controlled)", [&](auto i) { return cells[i].c_tilde; });
@@ -105,16 +106,20 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
   add_count("planned_trials", "trials of the cell in the plan", [&](auto) { return planned; });
   add_count("finished_trials", "trials of the cell finished", [&](auto i) { return stats[i].finished; });
   add_count("recovered", "finished trials that recovered the target", [&](auto i) { return stats[i].recovered; });
-  add_real("recovery_rate", "recovered / finished", [&](auto i) {
-    return stats[i].finished ? double(stats[i].recovered) / stats[i].finished : kNaN;
-  });
-  add_real("recovery_ci_low", "95% Wilson interval, lower end", [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).first; });
-  add_real("recovery_ci_high", "95% Wilson interval, upper end", [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).second; });
-  const std::pair<const char*, double> quantiles[] = {{"log10_gen_error_min", 0.0}, {"log10_gen_error_q25", 0.25},
-                                                      {"log10_gen_error_median", 0.5}, {"log10_gen_error_q75", 0.75},
+  add_real("recovery_rate", "recovered / finished",
+           [&](auto i) { return stats[i].finished ? double(stats[i].recovered) / stats[i].finished : kNaN; });
+  add_real("recovery_ci_low", "95% Wilson interval, lower end",
+           [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).first; });
+  add_real("recovery_ci_high", "95% Wilson interval, upper end",
+           [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).second; });
+  const std::pair<const char*, double> quantiles[] = {{"log10_gen_error_min", 0.0},
+                                                      {"log10_gen_error_q25", 0.25},
+                                                      {"log10_gen_error_median", 0.5},
+                                                      {"log10_gen_error_q75", 0.75},
                                                       {"log10_gen_error_max", 1.0}};
   for (const auto& [name, q] : quantiles)
-    add_real(name, "quantile of log10 gen_error over finished trials", [&, q = q](auto i) { return sorted_quantile(stats[i].log10_gen, q); });
+    add_real(name, "quantile of log10 gen_error over finished trials",
+             [&, q = q](auto i) { return sorted_quantile(stats[i].log10_gen, q); });
   add_real("iterations_median", "median iterations", [&](auto i) { return sorted_quantile(stats[i].iterations, 0.5); });
   add_real("iterations_mean", "mean iterations", [&](auto i) {
     const auto& it = stats[i].iterations;
@@ -122,11 +127,14 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
     for (double v : it) sum += v;
     return it.empty() ? kNaN : sum / it.size();
   });
-  add_real("iterations_max", "max iterations", [&](auto i) { return stats[i].iterations.empty() ? kNaN : stats[i].iterations.back(); });
+  add_real("iterations_max", "max iterations",
+           [&](auto i) { return stats[i].iterations.empty() ? kNaN : stats[i].iterations.back(); });
   const char* status_names[] = {"status_converged", "status_max_iters", "status_stationary", "status_diverged"};
-  for (int s = 0; s < 4; ++s) add_count(status_names[s], "finished trials with this status", [&, s](auto i) { return stats[i].status[s]; });
+  for (int s = 0; s < 4; ++s)
+    add_count(status_names[s], "finished trials with this status", [&, s](auto i) { return stats[i].status[s]; });
   const char* branch_names[] = {"branch_off_target", "branch_q1", "branch_q2"};
-  for (int b = 0; b < 3; ++b) add_count(branch_names[b], "finished trials on this branch", [&, b](auto i) { return stats[i].branch[b]; });
+  for (int b = 0; b < 3; ++b)
+    add_count(branch_names[b], "finished trials on this branch", [&, b](auto i) { return stats[i].branch[b]; });
   return g;
 }
 
@@ -141,8 +149,8 @@ void print_cell_table(std::ostream& out, const ColumnGroup& cells) {
   std::vector<std::vector<std::string>> table;
   std::vector<std::string> header;
   for (const Column* c : coordinates) header.push_back(c->name);
-  for (const char* h : {"done", "recovered", "rate [95% CI]", "log10 gen (median)", "iters (median)",
-                        "conv/max/stat/div", "Q1/Q2/off"})
+  for (const char* h :
+       {"done", "recovered", "rate [95% CI]", "log10 gen (median)", "iters (median)", "conv/max/stat/div", "Q1/Q2/off"})
     header.push_back(h);
   table.push_back(header);
   const Column& done = cells.at("finished_trials");

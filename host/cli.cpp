@@ -1,6 +1,5 @@
 // Command-line parsing with CLI11; every subcommand's work lives in host/commands.cpp.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "commands.h"
@@ -18,7 +17,8 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)");
   run_cmd->add_option("--backend", run.backend, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run_cmd->add_option("--set", run.overrides, "override a setting: section.key=value (repeatable)");
-  run_cmd->add_option("--threads", run.threads, "CPU threads (default: all hardware threads)")->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--threads", run.threads, "CPU threads (default: all hardware threads)")
+      ->check(CLI::NonNegativeNumber);
   run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
   run_cmd->add_flag("--force", run.force, "replace an existing results file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");

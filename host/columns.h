@@ -46,6 +46,7 @@ struct ColumnGroup {
 struct FileAttributes {
   std::vector<std::pair<std::string, std::string>> text;
   std::vector<std::pair<std::string, double>> numbers;
+  std::vector<std::pair<std::string, std::int64_t>> integers;  // stored as int32
 
   const std::string* find_text(const std::string& key) const {
     for (const auto& [k, v] : text)

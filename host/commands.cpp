@@ -69,12 +69,14 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, std::ostream&
                                                       " found, but this build has no CUDA backend yet";
   if (options.backend == "cuda") throw BackendUnavailable("--backend cuda: " + gpu);
   auto backend = std::make_unique<CpuBackend>(options.threads);
-  if (options.backend == "auto") err << "perfgen: backend auto: " << gpu << "; using the CPU (" << backend->threads() << " threads)\n";
+  if (options.backend == "auto")
+    err << "perfgen: backend auto: " << gpu << "; using the CPU (" << backend->threads() << " threads)\n";
   return backend;
 }
 
 // Refuses, before any work, an output that cannot be written or that would lose data.
-void prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options) {
+void prepare_output(const std::string& output, const ShardStore& store, const Experiment& e,
+                    const RunOptions& options) {
   if (fs::is_directory(output)) throw InputError("--output", output + " is a directory");
   const fs::path parent = fs::absolute(output).parent_path();
   if (!fs::is_directory(parent) || ::access(parent.c_str(), W_OK) != 0)
@@ -103,8 +105,8 @@ FileAttributes file_attributes(const Experiment& e, const Backend& backend, doub
             {"created", utc_now()},
             {"config", e.resolved_toml},
             {"config_hash", fingerprint(e.resolved_toml)}};
-  a.numbers = {{"schema_version", kSchemaVersion},
-               {"wall_seconds", wall_seconds},
+  a.integers = {{"schema_version", kSchemaVersion}};
+  a.numbers = {{"wall_seconds", wall_seconds},
                {"network_steps_per_second", wall_seconds > 0 ? steps / wall_seconds : 0.0}};
   return a;
 }
@@ -213,8 +215,8 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
         << "samples      up to " << plan.max_n() << " per network\n"
         << "work bound   " << std::scientific << std::setprecision(3) << plan.max_network_steps()
         << " network-steps (every trial running to max_iters)\n"
-        << "step cost    about " << std::defaultfloat << plan.max_n() * plan.max_width()
-        << " activations + " << 10 * plan.max_n() * plan.max_width() << " flops per network-step\n"
+        << "step cost    about " << std::defaultfloat << plan.max_n() * plan.max_width() << " activations + "
+        << 10 * plan.max_n() * plan.max_width() << " flops per network-step\n"
         << "first cell   n=" << first.n << " width=" << first.width << " lr=" << first.lr
         << " max_iters=" << first.max_iters << '\n'
         << "\nresolved experiment:\n"
@@ -232,7 +234,8 @@ int summary_command(const std::string& results_path, std::ostream& out, std::ost
     const std::string suffix = ".shards";
     const bool names_shards = results_path.size() > suffix.size() &&
                               results_path.compare(results_path.size() - suffix.size(), suffix.size(), suffix) == 0;
-    const std::string output = names_shards ? results_path.substr(0, results_path.size() - suffix.size()) : results_path;
+    const std::string output =
+        names_shards ? results_path.substr(0, results_path.size() - suffix.size()) : results_path;
     if (!names_shards && fs::is_regular_file(output)) {
       print_file_table(output, out);
       return kExitOk;
@@ -243,8 +246,8 @@ int summary_command(const std::string& results_path, std::ostream& out, std::ost
     const Plan plan(e);
     const ColumnGroup trials = store.gather_trials();
     const std::size_t finished = trials.columns.empty() ? 0 : trials.at("trial").rows();
-    out << "unfinished run " << store.directory() << " (" << e.name << "): " << finished << " of "
-        << plan.trial_count() << " trials finished\n";
+    out << "unfinished run " << store.directory() << " (" << e.name << "): " << finished << " of " << plan.trial_count()
+        << " trials finished\n";
     if (finished > 0) print_cell_table(out, cell_columns(plan, trials));
     return kExitOk;
   } catch (const InputError& e) {

@@ -8,8 +8,8 @@ namespace perfgen {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitRuntimeError = 1,     // I/O failure or other error while working
-  kExitBadInput = 2,         // bad experiment file, bad option, output path problems
+  kExitRuntimeError = 1,        // I/O failure or other error while working
+  kExitBadInput = 2,            // bad experiment file, bad option, output path problems
   kExitBackendUnavailable = 3,  // --backend cuda asked for, no usable GPU
 };
 

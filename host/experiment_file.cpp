@@ -163,7 +163,8 @@ void read_data(const toml::table& root, Experiment& e) {
     throw InputError(r.key("x"), "is required with distribution = \"points\"");
   }
   if (!r.table() || !r.table()->get("n")) {
-    if (e.data.distribution == Distribution::points) e.data.n = static_cast<int>(e.data.points.size()) / e.model.input_dim;
+    if (e.data.distribution == Distribution::points)
+      e.data.n = static_cast<int>(e.data.points.size()) / e.model.input_dim;
   }
 }
 
@@ -267,7 +268,8 @@ void read_sweep(const toml::table& root, Experiment& e) {
   if (const auto* node = r.get("c_tilde")) s.c_tilde = numeric_axis(*node, r.key("c_tilde"), false);
   if (const auto* node = r.get("lr")) s.lr = numeric_axis(*node, r.key("lr"), false);
   if (const auto* node = r.get("activation")) {
-    for (const auto& item : as_array(*node, r.key("activation"))) s.activation.push_back(as_activation(item, r.key("activation")));
+    for (const auto& item : as_array(*node, r.key("activation")))
+      s.activation.push_back(as_activation(item, r.key("activation")));
     if (s.activation.empty()) throw InputError(r.key("activation"), "must not be empty");
   }
 }
@@ -307,12 +309,18 @@ std::string resolved_text(const Experiment& e) {
   auto same = [](auto v) { return v; };
   toml::table t;
   t.insert("name", e.name);
-  t.insert("model", toml::table{{"width", e.model.width}, {"input_dim", e.model.input_dim}, {"bias", e.model.bias},
+  t.insert("model", toml::table{{"width", e.model.width},
+                                {"input_dim", e.model.input_dim},
+                                {"bias", e.model.bias},
                                 {"activation", activation_name(e.model.activation)}});
-  t.insert("target", toml::table{{"a", e.target.a}, {"w", to_array(e.target.w, same)}, {"b", e.target.b},
+  t.insert("target", toml::table{{"a", e.target.a},
+                                 {"w", to_array(e.target.w, same)},
+                                 {"b", e.target.b},
                                  {"activation", activation_name(e.target.activation)}});
   toml::table data{{"distribution", distribution_name(e.data.distribution)},
-                   {"range", toml::array{e.data.lo, e.data.hi}}, {"n", e.data.n}, {"seed", e.data.seed}};
+                   {"range", toml::array{e.data.lo, e.data.hi}},
+                   {"n", e.data.n},
+                   {"seed", e.data.seed}};
   if (!e.data.points.empty()) data.insert("x", to_array(e.data.points, same));
   t.insert("data", std::move(data));
   toml::table init{{"scale", e.init.scale}, {"seed", e.init.seed}};
@@ -321,18 +329,24 @@ std::string resolved_text(const Experiment& e) {
   if (!std::isnan(e.init.ratio_start)) init.insert("ratio_start", e.init.ratio_start);
   if (!std::isnan(e.init.ratio_step)) init.insert("ratio_step", e.init.ratio_step);
   t.insert("init", std::move(init));
-  t.insert("train", toml::table{{"lr", e.train.lr}, {"loss", loss_name(e.train.loss)}, {"max_iters", e.train.max_iters},
-                                {"loss_tol", e.train.loss_tol}, {"grad_tol", e.train.grad_tol},
+  t.insert("train", toml::table{{"lr", e.train.lr},
+                                {"loss", loss_name(e.train.loss)},
+                                {"max_iters", e.train.max_iters},
+                                {"loss_tol", e.train.loss_tol},
+                                {"grad_tol", e.train.grad_tol},
                                 {"divergence_loss", e.train.divergence_loss}});
-  t.insert("eval", toml::table{{"test_points", e.eval.test_points}, {"recovery_threshold", e.eval.recovery_threshold},
-                               {"test_seed", e.eval.test_seed}, {"on_target_tol", e.eval.on_target_tol},
+  t.insert("eval", toml::table{{"test_points", e.eval.test_points},
+                               {"recovery_threshold", e.eval.recovery_threshold},
+                               {"test_seed", e.eval.test_seed},
+                               {"on_target_tol", e.eval.on_target_tol},
                                {"silent_tol", e.eval.silent_tol}});
   t.insert("run", toml::table{{"batch_size", e.run.batch_size}});
   toml::table sweep;
   const SweepAxes& s = e.sweep;
   if (!s.n.empty()) sweep.insert("n", to_array(s.n, same));
   if (!s.width.empty()) sweep.insert("width", to_array(s.width, same));
-  if (!s.activation.empty()) sweep.insert("activation", to_array(s.activation, [](Activation a) { return std::string(activation_name(a)); }));
+  if (!s.activation.empty())
+    sweep.insert("activation", to_array(s.activation, [](Activation a) { return std::string(activation_name(a)); }));
   if (!s.init_scale.empty()) sweep.insert("init_scale", to_array(s.init_scale, same));
   if (!s.c_tilde.empty()) sweep.insert("c_tilde", to_array(s.c_tilde, same));
   if (!s.lr.empty()) sweep.insert("lr", to_array(s.lr, same));
@@ -362,8 +376,10 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
   Experiment e;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
-    if (k == "name") e.name = as_string(node, "name");
-    else if (!sections.count(k)) throw InputError(k, "unknown key");
+    if (k == "name")
+      e.name = as_string(node, "name");
+    else if (!sections.count(k))
+      throw InputError(k, "unknown key");
   }
   read_model(root, e);
   read_target(root, e);

@@ -83,7 +83,10 @@ void validate_init(const Experiment& e) {
   const auto widths = values_of(e.sweep.width, e.model.width, "", "").first;
   if (controls_c) {
     for (double c : c_tildes) require(c >= 0.0 && c <= 1.0, c_key, "must be in [0, 1], got " + std::to_string(c));
-    for (int w : widths) require(w == 2, c_key, "needs width 2 (got width " + std::to_string(w) + "); use init.ratio_start and init.ratio_step for wider nets");
+    for (int w : widths)
+      require(w == 2, c_key,
+              "needs width 2 (got width " + std::to_string(w) +
+                  "); use init.ratio_start and init.ratio_step for wider nets");
     require(!has_profile, c_key, "cannot be combined with init.ratio_start / init.ratio_step");
   }
   if (has_profile) {
@@ -134,7 +137,8 @@ void validate_size(const Experiment& e) {
   for (std::size_t len : {s.n.size(), s.width.size(), s.activation.size(), s.init_scale.size(), s.c_tilde.size(),
                           s.lr.size(), s.max_iters.size(), s.data_seed.size(), s.init_seed.size()})
     trials *= static_cast<double>(std::max<std::size_t>(len, 1));
-  require(trials <= kMaxTrials, "sweep", "the sweep has " + std::to_string(trials) + " trials, more than the limit of 10^12");
+  require(trials <= kMaxTrials, "sweep",
+          "the sweep has " + std::to_string(trials) + " trials, more than the limit of 10^12");
 }
 
 }  // namespace

@@ -9,9 +9,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
-#include <cstring>
 #include <stdexcept>
 
 namespace perfgen {
@@ -25,7 +25,10 @@ class Handle {
   ~Handle() { close_(id_); }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
-  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; other.close_ = noop; }
+  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) {
+    other.id_ = -1;
+    other.close_ = noop;
+  }
   operator hid_t() const { return id_; }
 
  private:
@@ -47,10 +50,14 @@ constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXE
 
 hid_t file_type(ColumnType t) {
   switch (t) {
-    case ColumnType::f64: return H5T_IEEE_F64LE;
-    case ColumnType::i64: return H5T_STD_I64LE;
-    case ColumnType::i32: return H5T_STD_I32LE;
-    default: return H5T_STD_I8LE;
+    case ColumnType::f64:
+      return H5T_IEEE_F64LE;
+    case ColumnType::i64:
+      return H5T_STD_I64LE;
+    case ColumnType::i32:
+      return H5T_STD_I32LE;
+    default:
+      return H5T_STD_I8LE;
   }
 }
 
@@ -96,8 +103,8 @@ Handle create_dataset(hid_t group, const Column& c, std::size_t chunk_rows) {
     const double fill = std::numeric_limits<double>::quiet_NaN();
     check(H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &fill), "fill value");
   }
-  Handle dataset(H5Dcreate2(group, c.name.c_str(), file_type(c.type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                 H5Dclose, "creating dataset " + c.name);
+  Handle dataset(H5Dcreate2(group, c.name.c_str(), file_type(c.type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+                 "creating dataset " + c.name);
   if (c.size() > 0) {
     const herr_t status = c.is_real()
                               ? H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.real.data())
@@ -217,10 +224,12 @@ Column read_column(hid_t group, const std::string& name) {
   }
   if (c.is_real()) {
     c.real.resize(c.size());
-    if (!c.real.empty()) check(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.real.data()), "reading " + name);
+    if (!c.real.empty())
+      check(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.real.data()), "reading " + name);
   } else {
     c.integer.resize(c.size());
-    if (!c.integer.empty()) check(H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.integer.data()), "reading " + name);
+    if (!c.integer.empty())
+      check(H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.integer.data()), "reading " + name);
   }
   for (int axis = 0; axis < rank; ++axis) {
     std::string dim = name;
@@ -262,6 +271,8 @@ void write_hdf5(const std::string& path, const FileAttributes& attributes, const
     for (const auto& [key, value] : attributes.text) write_text_attribute(file, key, value);
     for (const auto& [key, value] : attributes.numbers)
       write_numeric_attribute(file, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+    for (const auto& [key, value] : attributes.integers)
+      write_numeric_attribute(file, key, H5T_STD_I32LE, H5T_NATIVE_INT64, &value);
     for (const ColumnGroup& g : groups) write_group(file, g, chunk_rows);
     check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + path);
   }
@@ -275,7 +286,8 @@ bool hdf5_has_group(const std::string& path, const std::string& group) {
 
 ColumnGroup read_hdf5_group(const std::string& path, const std::string& group_name) {
   Handle file = open_file(path);
-  Handle group(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose, "opening group /" + group_name + " in " + path);
+  Handle group(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose,
+               "opening group /" + group_name + " in " + path);
   std::vector<std::string> names;
   hsize_t index = 0;
   check(H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &index, collect_link_name, &names), "listing " + group_name);
@@ -298,6 +310,10 @@ FileAttributes read_hdf5_attributes(const std::string& path) {
     Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
     if (H5Tget_class(type) == H5T_STRING) {
       attributes.text.emplace_back(name, read_text_attribute(root, name));
+    } else if (H5Tget_class(type) == H5T_INTEGER) {
+      std::int64_t value = 0;
+      check(H5Aread(attr, H5T_NATIVE_INT64, &value), "reading attribute " + name);
+      attributes.integers.emplace_back(name, value);
     } else {
       double value = 0.0;
       check(H5Aread(attr, H5T_NATIVE_DOUBLE, &value), "reading attribute " + name);

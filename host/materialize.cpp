@@ -22,8 +22,10 @@ std::vector<double> test_inputs(const Experiment& e) {
   const int count = e.eval.test_points, d = e.model.input_dim;
   const std::size_t draws = static_cast<std::size_t>(count) * d;
   switch (e.data.distribution) {
-    case Distribution::grid: return evenly_spaced(e.data.lo, e.data.hi, count);
-    case Distribution::gaussian: return normal_draws(StreamPurpose::test, e.eval.test_seed, draws);
+    case Distribution::grid:
+      return evenly_spaced(e.data.lo, e.data.hi, count);
+    case Distribution::gaussian:
+      return normal_draws(StreamPurpose::test, e.eval.test_seed, draws);
     default: {  // uniform, and points (whose distribution is unknown: uniform on the range)
       std::vector<double> x = uniform_draws(StreamPurpose::test, e.eval.test_seed, draws);
       for (double& v : x) v = e.data.lo + (e.data.hi - e.data.lo) * v;
@@ -56,35 +58,30 @@ std::vector<double> target_values(const Experiment& e, const std::vector<double>
   return y;
 }
 
-void apply_imbalance(const NetShape& shape, const std::vector<double>& ratios, DataView data, double* theta) {
-  if (ratios.empty()) return;
-  std::vector<double> gamma(shape.weight_dim());
-  data_gamma(shape, data, gamma.data());
-  const double gamma_norm = euclidean_norm(gamma.data(), shape.weight_dim());
-  const int stride = shape.neuron_stride();
-  const double c1 = neuron_imbalance(shape, theta, gamma.data(), gamma_norm);
-  for (int k = 1; k < shape.width; ++k) {
-    double* neuron = theta + k * stride;
-    const double ck = neuron_imbalance(shape, neuron, gamma.data(), gamma_norm);
-    const double factor = ratios[k] == 0.0 ? 0.0 : ratios[k] * c1 / ck;
+void apply_imbalance(const NetShape& shape, const std::vector<double>& ratios, const Theorem1Quantities& before,
+                     double* theta) {
+  const double c1 = before.C[0];
+  for (std::size_t k = 1; k < ratios.size(); ++k) {
+    const double factor = ratios[k] == 0.0 ? 0.0 : ratios[k] * c1 / before.C[k];
     if (!std::isfinite(factor) || (ratios[k] != 0.0 && c1 == 0.0))
       throw std::runtime_error("imbalance control: C_1 or C_" + std::to_string(k + 1) +
                                " of θ0 is zero, so no scaling gives the requested ratio");
-    for (int p = 0; p < stride; ++p) neuron[p] *= factor;
+    double* neuron = theta + k * shape.neuron_stride();
+    for (int p = 0; p < shape.neuron_stride(); ++p) neuron[p] *= factor;
   }
 }
 
 Theorem1Quantities theorem1_quantities(const NetShape& shape, DataView data, const double* theta0, LossKind loss,
                                        double lr) {
   Theorem1Quantities q;
-  std::vector<double> gamma(shape.weight_dim());
-  data_gamma(shape, data, gamma.data());
-  q.gamma_norm = euclidean_norm(gamma.data(), shape.weight_dim());
+  q.gamma.resize(shape.weight_dim());
+  data_gamma(shape, data, q.gamma.data());
+  q.gamma_norm = euclidean_norm(q.gamma.data(), shape.weight_dim());
   q.mu1 = theorem1_mu1(shape, q.gamma_norm, loss, data.count);
   q.mu_gd = theorem1_mu_gd(q.mu1, lr);
   q.C.resize(shape.width);
   for (int k = 0; k < shape.width; ++k)
-    q.C[k] = neuron_imbalance(shape, theta0 + k * shape.neuron_stride(), gamma.data(), q.gamma_norm);
+    q.C[k] = neuron_imbalance(shape, theta0 + k * shape.neuron_stride(), q.gamma.data(), q.gamma_norm);
   q.log_C_norm = std::log(euclidean_norm(q.C.data(), shape.width));
   if (shape.width >= 2) {
     q.c = q.C[0] / q.C[1];
@@ -104,8 +101,7 @@ Materializer::Materializer(const Plan& plan) : plan_(plan) {
 }
 
 const std::vector<double>& Materializer::cached_stream(std::map<std::int64_t, std::vector<double>>& cache,
-                                                       std::int64_t seed, bool normal, int purpose,
-                                                       std::size_t count) {
+                                                       std::int64_t seed, bool normal, int purpose, std::size_t count) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
   auto it = cache.find(seed);
   if (it == cache.end()) {
@@ -121,8 +117,12 @@ void Materializer::fill_data(const Cell& cell, std::int64_t data_seed, Materiali
   const std::size_t count = static_cast<std::size_t>(cell.n) * d;
   const std::size_t stream_length = static_cast<std::size_t>(plan_.max_n()) * d;
   switch (e.data.distribution) {
-    case Distribution::grid: trial.inputs = evenly_spaced(e.data.lo, e.data.hi, cell.n); break;
-    case Distribution::points: trial.inputs.assign(e.data.points.begin(), e.data.points.begin() + count); break;
+    case Distribution::grid:
+      trial.inputs = evenly_spaced(e.data.lo, e.data.hi, cell.n);
+      break;
+    case Distribution::points:
+      trial.inputs.assign(e.data.points.begin(), e.data.points.begin() + count);
+      break;
     case Distribution::gaussian: {
       const auto& z = cached_stream(data_streams_, data_seed, true, int(StreamPurpose::data), stream_length);
       trial.inputs.assign(z.begin(), z.begin() + count);
@@ -149,7 +149,11 @@ void Materializer::fill_theta0(const Cell& cell, std::int64_t init_seed, Materia
     trial.theta0.assign(z.begin(), z.begin() + count);
   }
   for (double& v : trial.theta0) v *= cell.init_scale;
-  apply_imbalance(trial.shape, imbalance_ratios(e, cell), trial.data(), trial.theta0.data());
+  const std::vector<double> ratios = imbalance_ratios(e, cell);
+  if (!ratios.empty())
+    apply_imbalance(trial.shape, ratios,
+                    theorem1_quantities(trial.shape, trial.data(), trial.theta0.data(), e.train.loss, cell.lr),
+                    trial.theta0.data());
 }
 
 MaterializedTrial Materializer::materialize(std::int64_t trial_index) {

@@ -22,8 +22,8 @@ class Materializer {
  private:
   void fill_data(const Cell& cell, std::int64_t data_seed, MaterializedTrial& trial);
   void fill_theta0(const Cell& cell, std::int64_t init_seed, MaterializedTrial& trial);
-  const std::vector<double>& cached_stream(std::map<std::int64_t, std::vector<double>>& cache,
-                                           std::int64_t seed, bool normal, int purpose, std::size_t count);
+  const std::vector<double>& cached_stream(std::map<std::int64_t, std::vector<double>>& cache, std::int64_t seed,
+                                           bool normal, int purpose, std::size_t count);
 
   const Plan& plan_;
   EvaluationContext evaluation_;
@@ -35,9 +35,10 @@ class Materializer {
 // f*(x) for every row of inputs (row-major, input_dim columns).
 std::vector<double> target_values(const Experiment& e, const std::vector<double>& inputs);
 
-// Imbalance control: scales neuron k ≥ 2 (index ≥ 1) by ratios[k]·C_1/C_k so that C_k = ratios[k]·C_1.
-// ratios[0] is ignored. Throws if some C_k needed for a non-zero ratio is zero.
-void apply_imbalance(const NetShape& shape, const std::vector<double>& ratios, DataView data, double* theta);
+// Imbalance control: scales neuron k ≥ 2 (index ≥ 1) by ratios[k]·C_1/C_k so that C_k = ratios[k]·C_1,
+// with C the quantities of theta before scaling. ratios[0] is ignored. Throws if a needed C_k is zero.
+void apply_imbalance(const NetShape& shape, const std::vector<double>& ratios, const Theorem1Quantities& before,
+                     double* theta);
 
 // γ, μ1, μ_gd, C, c and c̃ of θ0 on the given data.
 Theorem1Quantities theorem1_quantities(const NetShape& shape, DataView data, const double* theta0, LossKind loss,

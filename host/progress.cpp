@@ -7,7 +7,9 @@
 namespace perfgen {
 
 ProgressReporter::ProgressReporter(std::int64_t total, std::int64_t already_done, bool enabled)
-    : total_(total), already_done_(already_done), terminal_(::isatty(STDERR_FILENO)),
+    : total_(total),
+      already_done_(already_done),
+      terminal_(::isatty(STDERR_FILENO)),
       start_(std::chrono::steady_clock::now()) {
   if (enabled) thread_ = std::thread([this] { loop(); });
 }

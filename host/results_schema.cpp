@@ -42,51 +42,92 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   auto cell = [&](std::size_t i) -> const Cell& { return plan.cells()[trials[i].id.cell]; };
   auto t1 = [&](std::size_t i) -> const Theorem1Quantities& { return trials[i].theorem1; };
   auto out = [&](std::size_t i) -> const TrialOutcome& { return outcomes[i]; };
-  add_column(g, "trial", T::i64, "trial", rows, "trial index in the plan", "", [&](auto i) { return trials[i].id.index; });
-  add_column(g, "cell", T::i64, "trial", rows, "cell index (row of /cells)", "", [&](auto i) { return trials[i].id.cell; });
-  add_column(g, "data_seed", T::i64, "trial", rows, "seed of the data stream", "", [&](auto i) { return trials[i].id.data_seed; });
-  add_column(g, "init_seed", T::i64, "trial", rows, "seed of the initialization stream", "", [&](auto i) { return trials[i].id.init_seed; });
+  add_column(g, "trial", T::i64, "trial", rows, "trial index in the plan", "",
+             [&](auto i) { return trials[i].id.index; });
+  add_column(g, "cell", T::i64, "trial", rows, "cell index (row of /cells)", "",
+             [&](auto i) { return trials[i].id.cell; });
+  add_column(g, "data_seed", T::i64, "trial", rows, "seed of the data stream", "",
+             [&](auto i) { return trials[i].id.data_seed; });
+  add_column(g, "init_seed", T::i64, "trial", rows, "seed of the initialization stream", "",
+             [&](auto i) { return trials[i].id.init_seed; });
   add_column(g, "n", T::i32, "trial", rows, "sample size", "", [&](auto i) { return cell(i).n; });
   add_column(g, "width", T::i32, "trial", rows, "network width m", "", [&](auto i) { return cell(i).width; });
-  add_column(g, "activation", T::i8, "trial", rows, "activation function", "", [&](auto i) { return int(cell(i).activation); });
+  add_column(g, "activation", T::i8, "trial", rows, "activation function", "",
+             [&](auto i) { return int(cell(i).activation); });
   mark_enum(g, kActivationMeanings, {0, 1});
-  add_column(g, "init_scale", T::f64, "trial", rows, "initialization scale s (theta0 = s z)", "", [&](auto i) { return cell(i).init_scale; });
+  add_column(g, "init_scale", T::f64, "trial", rows, "initialization scale s (theta0 = s z)", "",
+             [&](auto i) { return cell(i).init_scale; });
   add_column(g, "lr", T::f64, "trial", rows, "learning rate", "", [&](auto i) { return cell(i).lr; });
   add_column(g, "max_iters", T::i64, "trial", rows, "iteration budget", "", [&](auto i) { return cell(i).max_iters; });
-  add_column(g, "status", T::i8, "trial", rows, "why training stopped", "", [&](auto i) { return int(out(i).train.status); });
+  add_column(g, "status", T::i8, "trial", rows, "why training stopped", "",
+             [&](auto i) { return int(out(i).train.status); });
   mark_enum(g, kStatusMeanings, {0, 1, 2, 3});
-  add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken", "", [&](auto i) { return out(i).train.iterations; });
-  add_column(g, "final_time", T::f64, "trial", rows, "time t = lr * iterations at the end", "", [&](auto i) { return cell(i).lr * out(i).train.iterations; });
-  add_column(g, "final_loss", T::f64, "trial", rows, "training loss at the final parameters", "", [&](auto i) { return out(i).train.final_loss; });
-  add_column(g, "grad_norm", T::f64, "trial", rows, "norm of the loss gradient at the final parameters", "", [&](auto i) { return out(i).train.grad_norm; });
-  add_column(g, "gen_error", T::f64, "trial", rows, "mean squared error to the target on the test set", "", [&](auto i) { return out(i).generalization.mean_squared; });
-  add_column(g, "gen_max_abs", T::f64, "trial", rows, "max absolute error to the target on the test set", "", [&](auto i) { return out(i).generalization.max_abs; });
-  add_column(g, "recovered", T::i8, "trial", rows, "gen_error below the recovery threshold", "", [&](auto i) { return int(out(i).recovered); });
+  add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken", "",
+             [&](auto i) { return out(i).train.iterations; });
+  add_column(g, "final_time", T::f64, "trial", rows, "time t = lr * iterations at the end", "",
+             [&](auto i) { return cell(i).lr * out(i).train.iterations; });
+  add_column(g, "final_loss", T::f64, "trial", rows, "training loss at the final parameters", "",
+             [&](auto i) { return out(i).train.final_loss; });
+  add_column(g, "grad_norm", T::f64, "trial", rows, "norm of the loss gradient at the final parameters", "",
+             [&](auto i) { return out(i).train.grad_norm; });
+  add_column(g, "gen_error", T::f64, "trial", rows, "mean squared error to the target on the test set", "",
+             [&](auto i) { return out(i).generalization.mean_squared; });
+  add_column(g, "gen_max_abs", T::f64, "trial", rows, "max absolute error to the target on the test set", "",
+             [&](auto i) { return out(i).generalization.max_abs; });
+  add_column(g, "recovered", T::i8, "trial", rows, "gen_error below the recovery threshold", "",
+             [&](auto i) { return int(out(i).recovered); });
   mark_enum(g, "false true", {0, 1});
-  add_column(g, "branch", T::i8, "trial", rows, "piece of the target set the final parameters sit on", "", [&](auto i) { return int(out(i).branch.branch); });
+  add_column(g, "branch", T::i8, "trial", rows, "piece of the target set the final parameters sit on", "",
+             [&](auto i) { return int(out(i).branch.branch); });
   mark_enum(g, kBranchMeanings, {0, 1, 2});
-  add_column(g, "k_on", T::i32, "trial", rows, "active neurons on the target direction", "", [&](auto i) { return out(i).branch.on; });
-  add_column(g, "k_silent", T::i32, "trial", rows, "neurons with |a_k| below silent_tol", "", [&](auto i) { return out(i).branch.silent; });
-  add_column(g, "k_other", T::i32, "trial", rows, "neurons neither on target nor silent", "", [&](auto i) { return out(i).branch.other; });
-  add_column(g, "gamma_norm", T::f64, "trial", rows, "norm of gamma = sum_i y_i x~_i", "", [&](auto i) { return t1(i).gamma_norm; });
-  add_column(g, "mu1", T::f64, "trial", rows, "top eigenvalue of -Hess loss(0) (Theorem 1 rate)", "1/time", [&](auto i) { return t1(i).mu1; });
-  add_column(g, "mu_gd", T::f64, "trial", rows, "discrete-GD escape rate ln(1 + lr mu1)/lr", "1/time", [&](auto i) { return t1(i).mu_gd; });
-  add_column(g, "log_C_norm", T::f64, "trial", rows, "natural log of the norm of C(theta0)", "", [&](auto i) { return t1(i).log_C_norm; });
+  add_column(g, "k_on", T::i32, "trial", rows, "active neurons on the target direction", "",
+             [&](auto i) { return out(i).branch.on; });
+  add_column(g, "k_silent", T::i32, "trial", rows, "neurons with |a_k| below silent_tol", "",
+             [&](auto i) { return out(i).branch.silent; });
+  add_column(g, "k_other", T::i32, "trial", rows, "neurons neither on target nor silent", "",
+             [&](auto i) { return out(i).branch.other; });
+  const auto weight_dim = static_cast<std::size_t>(plan.shape(plan.cells().front()).weight_dim());
+  add_matrix(
+      g, "gamma", "weight", rows, weight_dim,
+      "gamma = sum_i y_i x~_i (w~ layout: w then b)", [&](auto i) -> const auto& { return t1(i).gamma; });
+  add_column(g, "gamma_norm", T::f64, "trial", rows, "norm of gamma = sum_i y_i x~_i", "",
+             [&](auto i) { return t1(i).gamma_norm; });
+  add_column(g, "mu1", T::f64, "trial", rows, "top eigenvalue of -Hess loss(0) (Theorem 1 rate)", "1/time",
+             [&](auto i) { return t1(i).mu1; });
+  add_column(g, "mu_gd", T::f64, "trial", rows, "discrete-GD escape rate ln(1 + lr mu1)/lr", "1/time",
+             [&](auto i) { return t1(i).mu_gd; });
+  add_column(g, "log_C_norm", T::f64, "trial", rows, "natural log of the norm of C(theta0)", "",
+             [&](auto i) { return t1(i).log_C_norm; });
   add_column(g, "c", T::f64, "trial", rows, "imbalance ratio C_1/C_2 of theta0", "", [&](auto i) { return t1(i).c; });
-  add_column(g, "c_tilde", T::f64, "trial", rows, "min(|c|, |1/c|) of theta0", "", [&](auto i) { return t1(i).c_tilde; });
-  add_column(g, "aligned_time_offset", T::f64, "trial", rows, "t_aligned - t = ln(|C|/|gamma|)/mu_gd", "", [&](auto i) {
-    return (t1(i).log_C_norm - std::log(t1(i).gamma_norm)) / t1(i).mu_gd;
-  });
-  add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "", [&](auto i) {
-    return (t1(i).log_C_norm - std::log(t1(i).gamma_norm)) / t1(i).mu1;
-  });
+  add_column(g, "c_tilde", T::f64, "trial", rows, "min(|c|, |1/c|) of theta0", "",
+             [&](auto i) { return t1(i).c_tilde; });
+  // Theorem 1: t_aligned = t + ln(‖C‖/‖γ‖)/rate, with the discrete-step rate μ_gd or the flow rate μ1.
+  auto aligned_offset = [&](std::size_t i, double rate) {
+    return (t1(i).log_C_norm - std::log(t1(i).gamma_norm)) / rate;
+  };
+  add_column(g, "aligned_time_offset", T::f64, "trial", rows, "t_aligned - t = ln(|C|/|gamma|)/mu_gd", "",
+             [&](auto i) { return aligned_offset(i, t1(i).mu_gd); });
+  add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "",
+             [&](auto i) { return aligned_offset(i, t1(i).mu1); });
+  add_column(g, "final_aligned_time", T::f64, "trial", rows, "final_time + aligned_time_offset", "",
+             [&](auto i) { return cell(i).lr * out(i).train.iterations + aligned_offset(i, t1(i).mu_gd); });
   const std::size_t neurons = static_cast<std::size_t>(plan.max_width());
   const std::size_t params = static_cast<std::size_t>(plan.max_params());
-  add_matrix(g, "C", "neuron", rows, neurons, "C_k(theta0) = a_k |gamma| + sign(sigma'(0)) w~_k . gamma", [&](auto i) -> const auto& { return t1(i).C; });
-  add_matrix(g, "final_a", "neuron", rows, neurons, "final output weight a_k", [&](auto i) -> const auto& { return out(i).final_a; });
-  add_matrix(g, "target_distance", "neuron", rows, neurons, "min |w~_k -+ w~0| / |w~0| at the end", [&](auto i) -> const auto& { return out(i).distance; });
-  add_matrix(g, "theta0", "param", rows, params, "initial parameters (a_k, w_k, b_k) neuron-major", [&](auto i) -> const auto& { return trials[i].theta0; });
-  add_matrix(g, "theta", "param", rows, params, "final parameters (a_k, w_k, b_k) neuron-major", [&](auto i) -> const auto& { return out(i).theta; });
+  add_matrix(
+      g, "C", "neuron", rows, neurons,
+      "C_k(theta0) = a_k |gamma| + sign(sigma'(0)) w~_k . gamma", [&](auto i) -> const auto& { return t1(i).C; });
+  add_matrix(
+      g, "final_a", "neuron", rows, neurons,
+      "final output weight a_k", [&](auto i) -> const auto& { return out(i).final_a; });
+  add_matrix(
+      g, "target_distance", "neuron", rows, neurons,
+      "min |w~_k -+ w~0| / |w~0| at the end", [&](auto i) -> const auto& { return out(i).distance; });
+  add_matrix(
+      g, "theta0", "param", rows, params,
+      "initial parameters (a_k, w_k, b_k) neuron-major", [&](auto i) -> const auto& { return trials[i].theta0; });
+  add_matrix(
+      g, "theta", "param", rows, params,
+      "final parameters (a_k, w_k, b_k) neuron-major", [&](auto i) -> const auto& { return out(i).theta; });
   return g;
 }
 

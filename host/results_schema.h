@@ -31,8 +31,10 @@ void add_column(ColumnGroup& g, const char* name, ColumnType type, const char* d
   c.long_name = long_name;
   c.units = units;
   for (std::size_t i = 0; i < rows; ++i) {
-    if (type == ColumnType::f64) c.real.push_back(static_cast<double>(value_of(i)));
-    else c.integer.push_back(static_cast<std::int64_t>(value_of(i)));
+    if (type == ColumnType::f64)
+      c.real.push_back(static_cast<double>(value_of(i)));
+    else
+      c.integer.push_back(static_cast<std::int64_t>(value_of(i)));
   }
   g.columns.push_back(std::move(c));
 }

@@ -37,8 +37,10 @@ void reorder_rows(Column& c, const std::vector<std::size_t>& order) {
     for (std::size_t r = 0; r < order.size(); ++r)
       std::copy_n(copy.begin() + order[r] * width, width, data.begin() + r * width);
   };
-  if (c.is_real()) permute(c.real);
-  else permute(c.integer);
+  if (c.is_real())
+    permute(c.real);
+  else
+    permute(c.integer);
 }
 
 }  // namespace
@@ -104,7 +106,8 @@ ColumnGroup ShardStore::gather_trials() const {
     for (Column& c : all.columns) {
       if (c.dims.front() != "trial") continue;  // index coordinates (neuron, param) are the same in every shard
       const Column& more = shard.at(c.name);
-      if (more.row_width() != c.row_width()) throw std::runtime_error("shard " + path + " has another width of " + c.name);
+      if (more.row_width() != c.row_width())
+        throw std::runtime_error("shard " + path + " has another width of " + c.name);
       c.real.insert(c.real.end(), more.real.begin(), more.real.end());
       c.integer.insert(c.integer.end(), more.integer.begin(), more.integer.end());
       c.shape[0] += more.rows();
@@ -114,7 +117,8 @@ ColumnGroup ShardStore::gather_trials() const {
   const Column& trial = all.at("trial");
   std::vector<std::size_t> order(trial.rows());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return trial.integer[a] < trial.integer[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return trial.integer[a] < trial.integer[b]; });
   for (Column& c : all.columns)
     if (c.dims.front() == "trial") reorder_rows(c, order);
   return all;

@@ -1,8 +1,7 @@
 // The shared math compiled by nvcc and run on the device must match the host to the last bit
 // or close to it: loss and gradient of one network. Skips, saying why, where no GPU is usable.
-#include <gtest/gtest.h>
-
 #include <cuda_runtime.h>
+#include <gtest/gtest.h>
 
 #include <vector>
 
@@ -49,7 +48,8 @@ TEST(CudaMath, DeviceGradientMatchesHost) {
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   std::vector<double> device_grad(host_grad.size());
   double device_loss = 0.0;
-  ASSERT_EQ(cudaMemcpy(device_grad.data(), d_grad, device_grad.size() * sizeof(double), cudaMemcpyDeviceToHost), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(device_grad.data(), d_grad, device_grad.size() * sizeof(double), cudaMemcpyDeviceToHost),
+            cudaSuccess);
   ASSERT_EQ(cudaMemcpy(&device_loss, d_loss, sizeof(double), cudaMemcpyDeviceToHost), cudaSuccess);
   for (double* p : {d_theta, d_x, d_y, d_grad, d_work, d_loss}) cudaFree(p);
 

@@ -3,8 +3,6 @@
 // nothing recovers.
 #include <gtest/gtest.h>
 
-#include "cpu_backend.h"
-#include "materialize.h"
 #include "test_support.h"
 
 namespace perfgen {
@@ -28,14 +26,7 @@ recovery_threshold = 1e-8
 
 std::vector<TrialOutcome> run(const std::vector<std::string>& overrides) {
   const Experiment e = testing::experiment_from(kExample1, overrides);
-  const Plan plan(e);
-  Materializer materializer(plan);
-  std::vector<MaterializedTrial> trials;
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
-  std::vector<TrialOutcome> outcomes;
-  std::atomic<std::int64_t> finished{0};
-  CpuBackend().train(trials, materializer.evaluation(), outcomes, finished);
-  return outcomes;
+  return testing::train_trials(Plan(e)).outcomes;
 }
 
 TEST(Example1, SixGridPointsRecoverOnTheBranchTheImbalanceChooses) {

@@ -23,7 +23,7 @@ TEST(GradientDescent, OneStepMatchesHandComputation) {
   const TrainResult result = train_network(shape, {&x, &y, 1}, settings, theta.data(), grad.data(), work.data());
 
   const double t = 0.3799489622552249;  // tanh(0.4)
-  const double r = 0.5 * t - 0.4;      // −0.21002551887238757
+  const double r = 0.5 * t - 0.4;       // −0.21002551887238757
   const double slope = 1.0 - t * t;
   EXPECT_EQ(result.status, TrainStatus::max_iters);
   EXPECT_EQ(result.iterations, 1);

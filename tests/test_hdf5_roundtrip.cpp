@@ -7,23 +7,16 @@
 #include <iterator>
 
 #include "cell_summary.h"
-#include "cpu_backend.h"
 #include "hdf5_io.h"
-#include "materialize.h"
 #include "results_schema.h"
 #include "test_support.h"
 
 namespace perfgen {
 namespace {
 
-ColumnGroup small_run_columns(Plan& plan) {
-  Materializer materializer(plan);
-  std::vector<MaterializedTrial> trials;
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
-  std::vector<TrialOutcome> outcomes;
-  std::atomic<std::int64_t> finished{0};
-  CpuBackend().train(trials, materializer.evaluation(), outcomes, finished);
-  return trial_columns(plan, trials, outcomes);
+ColumnGroup small_run_columns(const Plan& plan) {
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  return trial_columns(plan, run.trials, run.outcomes);
 }
 
 void expect_same_column(const Column& a, const Column& b) {
@@ -53,12 +46,13 @@ width = [1, 3]
 n = [3, 4]
 data_seed = [0, 1]
 )");
-  Plan plan(e);
+  const Plan plan(e);
   const ColumnGroup trials = small_run_columns(plan);
   const ColumnGroup cells = cell_columns(plan, trials);
   FileAttributes attributes;
   attributes.text = {{"config", e.resolved_toml}, {"backend", "cpu"}};
-  attributes.numbers = {{"schema_version", 1.0}};
+  attributes.numbers = {{"wall_seconds", 2.5}};
+  attributes.integers = {{"schema_version", 1}};
   const std::string path = dir.file("roundtrip.h5");
   write_hdf5(path, attributes, {trials, cells}, 3);
 
@@ -73,7 +67,8 @@ data_seed = [0, 1]
   const FileAttributes back = read_hdf5_attributes(path);
   ASSERT_NE(back.find_text("config"), nullptr);
   EXPECT_EQ(*back.find_text("config"), e.resolved_toml);
-  EXPECT_EQ(back.numbers.at(0).second, 1.0);
+  EXPECT_EQ(back.numbers, attributes.numbers);
+  EXPECT_EQ(back.integers, attributes.integers);
   // Index coordinates of the second axes exist as dimension scales.
   const ColumnGroup read = read_hdf5_group(path, "trials");
   EXPECT_EQ(read.at("neuron").shape, std::vector<std::size_t>{3});
@@ -84,7 +79,7 @@ data_seed = [0, 1]
 TEST(Hdf5RoundTrip, SameInputsGiveTheSameBytes) {
   testing::TempDir dir;
   const Experiment e = testing::experiment_from("[train]\nmax_iters = 100\n[sweep]\nn = [3, 5]\n");
-  Plan plan(e);
+  const Plan plan(e);
   const ColumnGroup trials = small_run_columns(plan);
   write_hdf5(dir.file("a.h5"), {}, {trials}, 4);
   write_hdf5(dir.file("b.h5"), {}, {small_run_columns(plan)}, 4);

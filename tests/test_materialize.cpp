@@ -31,9 +31,8 @@ init_seed = [1, 2]
 )";
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) {
-           return std::memcmp(&x, &y, sizeof x) == 0;
-         });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; });
 }
 
 TEST(Materialize, TrialInputsDoNotDependOnOrderOrBatch) {
@@ -150,15 +149,18 @@ TEST(Theorem1, QuantitiesFollowTheirDefinitions) {
   // d = 1 with bias, x = (1, 2), y = (0.5, −1): γ = Σ y_i (x_i, 1) = (−1.5, −0.5).
   const NetShape shape{2, 1, true, Activation::tanh};
   const std::vector<double> x{1.0, 2.0}, y{0.5, -1.0}, theta{0.1, 0.2, 0.3, -0.4, 0.5, 0.6};
-  const Theorem1Quantities q = theorem1_quantities(shape, {x.data(), y.data(), 2}, theta.data(), LossKind::half_sum, 0.1);
+  const Theorem1Quantities q =
+      theorem1_quantities(shape, {x.data(), y.data(), 2}, theta.data(), LossKind::half_sum, 0.1);
   const double g = std::sqrt(1.5 * 1.5 + 0.5 * 0.5);
+  EXPECT_EQ(q.gamma, (std::vector<double>{-1.5, -0.5}));
   EXPECT_DOUBLE_EQ(q.gamma_norm, g);
   EXPECT_DOUBLE_EQ(q.mu1, g);
   EXPECT_DOUBLE_EQ(q.mu_gd, std::log1p(0.1 * g) / 0.1);
   EXPECT_DOUBLE_EQ(q.C[0], 0.1 * g + (0.2 * -1.5 + 0.3 * -0.5));
   EXPECT_DOUBLE_EQ(q.C[1], -0.4 * g + (0.5 * -1.5 + 0.6 * -0.5));
   EXPECT_DOUBLE_EQ(q.c, q.C[0] / q.C[1]);
-  const Theorem1Quantities mean = theorem1_quantities(shape, {x.data(), y.data(), 2}, theta.data(), LossKind::half_mean, 0.1);
+  const Theorem1Quantities mean =
+      theorem1_quantities(shape, {x.data(), y.data(), 2}, theta.data(), LossKind::half_mean, 0.1);
   EXPECT_DOUBLE_EQ(mean.mu1, g / 2);
   const Theorem1Quantities mse = theorem1_quantities(shape, {x.data(), y.data(), 2}, theta.data(), LossKind::mse, 0.1);
   EXPECT_DOUBLE_EQ(mse.mu1, g);  // 2/n · ‖γ‖ with n = 2

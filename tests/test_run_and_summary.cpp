@@ -8,10 +8,8 @@
 
 #include "cell_summary.h"
 #include "commands.h"
-#include "cpu_backend.h"
 #include "errors.h"
 #include "hdf5_io.h"
-#include "materialize.h"
 #include "results_schema.h"
 #include "shard_store.h"
 #include "test_support.h"
@@ -76,13 +74,8 @@ TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
   const Plan plan(e);
   const ShardStore store(resumed.output_path);
   store.create(e.resolved_toml);
-  Materializer materializer(plan);
-  std::vector<MaterializedTrial> batch;
-  for (int t = 0; t < 4; ++t) batch.push_back(materializer.materialize(t));
-  std::vector<TrialOutcome> outcomes;
-  std::atomic<std::int64_t> finished{0};
-  CpuBackend(1).train(batch, materializer.evaluation(), outcomes, finished);
-  store.write_shard(0, {}, trial_columns(plan, batch, outcomes), 4);
+  const testing::TrainedTrials first_batch = testing::train_trials(plan, 0, 4, 1);
+  store.write_shard(0, {}, trial_columns(plan, first_batch.trials, first_batch.outcomes), 4);
 
   std::ostringstream partial;
   ASSERT_EQ(summary_command(resumed.output_path, partial, err), kExitOk) << err.str();

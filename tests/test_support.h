@@ -7,7 +7,9 @@
 #include <random>
 #include <string>
 
+#include "cpu_backend.h"
 #include "experiment_file.h"
+#include "materialize.h"
 
 namespace perfgen::testing {
 
@@ -31,6 +33,22 @@ class TempDir {
 
 inline Experiment experiment_from(const std::string& toml, const std::vector<std::string>& overrides = {}) {
   return load_experiment(toml, "<test>", overrides);
+}
+
+struct TrainedTrials {
+  std::vector<MaterializedTrial> trials;
+  std::vector<TrialOutcome> outcomes;
+};
+
+// Materializes trials [begin, end) of the plan (end < 0: all) and trains them on the CPU backend.
+inline TrainedTrials train_trials(const Plan& plan, std::int64_t begin = 0, std::int64_t end = -1, int threads = 0) {
+  Materializer materializer(plan);
+  TrainedTrials result;
+  for (std::int64_t t = begin; t < (end < 0 ? plan.trial_count() : end); ++t)
+    result.trials.push_back(materializer.materialize(t));
+  std::atomic<std::int64_t> finished{0};
+  CpuBackend(threads).train(result.trials, materializer.evaluation(), result.outcomes, finished);
+  return result;
 }
 
 // Relative difference that treats two tiny numbers as equal at the absolute floor.

@@ -1,8 +1,8 @@
 // The activation functions σ of the model and the target, with their derivatives.
 #pragma once
 
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 
 #include "perfgen/hostdevice.h"
 

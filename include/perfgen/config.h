@@ -101,10 +101,14 @@ inline const char* loss_name(LossKind k) {
 }
 inline const char* distribution_name(Distribution d) {
   switch (d) {
-    case Distribution::grid: return "grid";
-    case Distribution::gaussian: return "gaussian";
-    case Distribution::uniform: return "uniform";
-    default: return "points";
+    case Distribution::grid:
+      return "grid";
+    case Distribution::gaussian:
+      return "gaussian";
+    case Distribution::uniform:
+      return "uniform";
+    default:
+      return "points";
   }
 }
 

@@ -64,12 +64,17 @@ PERFGEN_HD BranchCounts classify_branch(const NetShape& s, const double* theta, 
     const double dist = target_distance(s, neuron, target_weights);
     if (final_a) final_a[k] = neuron[0];
     if (distance) distance[k] = dist;
-    if (fabs(neuron[0]) < tol.silent) ++counts.silent;
-    else if (dist < tol.on_target) ++counts.on;
-    else ++counts.other;
+    if (fabs(neuron[0]) < tol.silent)
+      ++counts.silent;
+    else if (dist < tol.on_target)
+      ++counts.on;
+    else
+      ++counts.other;
   }
-  if (counts.other == 0 && counts.on >= 2) counts.branch = Branch::q1;
-  else if (counts.other == 0 && counts.on == 1) counts.branch = Branch::q2;
+  if (counts.other == 0 && counts.on >= 2)
+    counts.branch = Branch::q1;
+  else if (counts.other == 0 && counts.on == 1)
+    counts.branch = Branch::q2;
   return counts;
 }
 

@@ -32,9 +32,12 @@ struct DataView {
 // ℓ = loss_scale · Σ_i r_i² with r_i = f(x_i) − y_i.
 PERFGEN_HD double loss_scale(LossKind kind, int n) {
   switch (kind) {
-    case LossKind::half_sum: return 0.5;
-    case LossKind::half_mean: return 0.5 / n;
-    default: return 1.0 / n;  // mse
+    case LossKind::half_sum:
+      return 0.5;
+    case LossKind::half_mean:
+      return 0.5 / n;
+    default:
+      return 1.0 / n;  // mse
   }
 }
 
@@ -68,11 +71,11 @@ PERFGEN_HD double loss_value(const NetShape& s, const double* theta, DataView da
 PERFGEN_HD int gradient_workspace_size(const NetShape& s, int n) { return n * (2 * s.width + 1); }
 
 // Returns ℓ(θ) and writes ∇ℓ(θ) (param_count doubles) into grad.
-PERFGEN_HD double loss_and_gradient(const NetShape& s, const double* theta, DataView data, LossKind kind,
-                                    double* grad, double* workspace) {
+PERFGEN_HD double loss_and_gradient(const NetShape& s, const double* theta, DataView data, LossKind kind, double* grad,
+                                    double* workspace) {
   const int m = s.width, d = s.input_dim, stride = s.neuron_stride(), n = data.count;
-  double* value = workspace;            // σ(z_ik), [i*m + k]
-  double* slope = workspace + n * m;    // σ'(z_ik)
+  double* value = workspace;          // σ(z_ik), [i*m + k]
+  double* slope = workspace + n * m;  // σ'(z_ik)
   double* residual = workspace + 2 * n * m;
   double sum_sq = 0.0;
   for (int i = 0; i < n; ++i) {

@@ -29,8 +29,7 @@ PERFGEN_HD double theorem1_mu1(const NetShape& s, double gamma_norm, LossKind ki
 PERFGEN_HD double theorem1_mu_gd(double mu1, double lr) { return log1p(lr * mu1) / lr; }
 
 // C_k for the neuron whose parameters start at `neuron` (neuron[0] = a_k, then w̃_k).
-PERFGEN_HD double neuron_imbalance(const NetShape& s, const double* neuron, const double* gamma,
-                                   double gamma_norm) {
+PERFGEN_HD double neuron_imbalance(const NetShape& s, const double* neuron, const double* gamma, double gamma_norm) {
   double dot = 0.0;
   for (int j = 0; j < s.weight_dim(); ++j) dot += neuron[1 + j] * gamma[j];
   const double sign = activation_slope_at_zero(s.activation) >= 0.0 ? 1.0 : -1.0;

@@ -36,8 +36,8 @@ PERFGEN_HD double euclidean_norm(const double* v, int count) {
 
 // Trains theta in place. grad holds param_count doubles, workspace gradient_workspace_size ones.
 // The loss checked at step t is ℓ(θ_t), computed with the gradient that would make θ_{t+1}.
-PERFGEN_HD TrainResult train_network(const NetShape& s, DataView data, const TrainSettings& settings,
-                                     double* theta, double* grad, double* workspace) {
+PERFGEN_HD TrainResult train_network(const NetShape& s, DataView data, const TrainSettings& settings, double* theta,
+                                     double* grad, double* workspace) {
   const int count = s.param_count();
   TrainResult result;
   for (std::int64_t iteration = 0;; ++iteration) {

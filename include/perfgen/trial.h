@@ -13,13 +13,14 @@
 namespace perfgen {
 
 struct Theorem1Quantities {
+  std::vector<double> gamma;  // γ = Σ_i y_i x̃_i (weight_dim entries)
   double gamma_norm = 0.0;
   double mu1 = 0.0;
   double mu_gd = 0.0;
-  std::vector<double> C;   // C_k, one per neuron
-  double log_C_norm = 0.0; // ln ‖C‖
-  double c = kUnset;       // C_1/C_2 (m ≥ 2)
-  double c_tilde = kUnset; // min(|c|, |1/c|)
+  std::vector<double> C;    // C_k, one per neuron
+  double log_C_norm = 0.0;  // ln ‖C‖
+  double c = kUnset;        // C_1/C_2 (m ≥ 2)
+  double c_tilde = kUnset;  // min(|c|, |1/c|)
 };
 
 struct MaterializedTrial {
@@ -37,14 +38,12 @@ struct MaterializedTrial {
 // What every trial is judged against: the test set and the target's w̃0 in the model's layout.
 struct EvaluationContext {
   std::vector<double> test_inputs;
-  std::vector<double> test_targets;  // f*(x) at the test inputs
+  std::vector<double> test_targets;    // f*(x) at the test inputs
   std::vector<double> target_weights;  // w̃0 = (w0, b0) with bias, w0 without
   BranchTolerances tolerances;
   double recovery_threshold = 1e-8;
 
-  DataView test_set() const {
-    return {test_inputs.data(), test_targets.data(), static_cast<int>(test_targets.size())};
-  }
+  DataView test_set() const { return {test_inputs.data(), test_targets.data(), static_cast<int>(test_targets.size())}; }
 };
 
 struct TrialOutcome {

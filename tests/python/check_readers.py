@@ -13,7 +13,7 @@ def main(path: str) -> None:
     trials = xr.open_dataset(path, group="trials", engine="h5netcdf")
     cells = xr.open_dataset(path, group="cells", engine="h5netcdf")
 
-    assert set(trials.sizes) == {"trial", "neuron", "param"}, trials.sizes
+    assert set(trials.sizes) == {"trial", "neuron", "param", "weight"}, trials.sizes
     n_trials = trials.sizes["trial"]
     assert n_trials == 18, n_trials
     assert list(trials["trial"].values) == list(range(n_trials))
