@@ -1,20 +1,61 @@
-// Threads pull trials one at a time from a shared counter, so a slow network holds one core only.
+// Work distribution: the scalar kernel hands out single trials; the vector kernel groups trials that
+// can share SIMD packs (same shape, n and loss) and lets every thread drain the groups in turn.
 #include "cpu_backend.h"
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
+
+#include "cpu_lanes.h"
 
 namespace perfgen {
+namespace {
 
-TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context) {
+// Runs `work` on `count` threads (the caller being one of them) and rethrows the first failure.
+template <class Work>
+void run_threads(int count, Work work) {
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto guarded = [&] {
+    try {
+      work();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < count; ++t) pool.emplace_back(guarded);
+  guarded();
+  for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+using LaneGroupKey = std::tuple<int, int, bool, Activation, int, LossKind>;
+
+std::vector<std::vector<std::size_t>> lane_groups(const std::vector<MaterializedTrial>& trials) {
+  std::map<LaneGroupKey, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const MaterializedTrial& t = trials[i];
+    groups[{t.shape.width, t.shape.input_dim, t.shape.bias, t.shape.activation, t.data().count, t.train.loss}]
+        .push_back(i);
+  }
+  std::vector<std::vector<std::size_t>> result;
+  for (auto& [key, members] : groups) result.push_back(std::move(members));
+  return result;
+}
+
+}  // namespace
+
+TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
+                              const EvaluationContext& context) {
   const NetShape& shape = trial.shape;
   TrialOutcome out;
-  out.theta = trial.theta0;
-  std::vector<double> grad(shape.param_count());
-  std::vector<double> workspace(gradient_workspace_size(shape, trial.data().count));
-  out.train = train_network(shape, trial.data(), trial.train, out.theta.data(), grad.data(), workspace.data());
+  out.theta = std::move(theta);
+  out.train = result;
   out.generalization = generalization_error(shape, out.theta.data(), context.test_set());
   out.recovered = out.generalization.mean_squared < context.recovery_threshold;
   out.final_a.resize(shape.width);
@@ -24,35 +65,47 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
   return out;
 }
 
-CpuBackend::CpuBackend(int threads)
-    : threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())) {}
+TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context) {
+  const NetShape& shape = trial.shape;
+  std::vector<double> theta = trial.theta0;
+  std::vector<double> grad(shape.param_count());
+  std::vector<double> workspace(gradient_workspace_size(shape, trial.data().count));
+  const TrainResult result =
+      train_network(shape, trial.data(), trial.train, theta.data(), grad.data(), workspace.data());
+  return evaluate_trained(trial, std::move(theta), result, context);
+}
 
-std::string CpuBackend::device() const { return "CPU, " + std::to_string(threads_) + " threads"; }
+CpuBackend::CpuBackend(int threads, CpuKernel kernel)
+    : threads_(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+      kernel_(kernel) {}
+
+std::string CpuBackend::device() const {
+  const std::string kernel = kernel_ == CpuKernel::scalar
+                                 ? "scalar"
+                                 : std::string(simd_instruction_set()) + ", " + std::to_string(simd_lanes()) + " lanes";
+  return "CPU, " + std::to_string(threads_) + " threads, " + kernel;
+}
 
 void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                        std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) {
   outcomes.assign(trials.size(), {});
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto worker = [&] {
-    try {
+  const int count = static_cast<int>(std::min<std::size_t>(threads_, std::max<std::size_t>(trials.size(), 1)));
+  if (kernel_ == CpuKernel::scalar) {
+    std::atomic<std::size_t> next{0};
+    run_threads(count, [&] {
       for (std::size_t i = next++; i < trials.size(); i = next++) {
         outcomes[i] = train_and_evaluate(trials[i], context);
         ++finished;
       }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mutex);
-      failure = std::current_exception();
-      next = trials.size();
-    }
-  };
-  const int count = static_cast<int>(std::min<std::size_t>(threads_, trials.size()));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < count; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
+    });
+    return;
+  }
+  const auto groups = lane_groups(trials);
+  std::vector<std::atomic<std::size_t>> next(groups.size());
+  for (auto& n : next) n = 0;
+  run_threads(count, [&] {
+    for (std::size_t g = 0; g < groups.size(); ++g) train_in_lanes(trials, groups[g], next[g], context, outcomes, finished);
+  });
 }
 
 }  // namespace perfgen

@@ -1,16 +1,27 @@
-// The CPU backend: every core takes the next waiting trial and trains it to its own criterion.
+// The CPU backend: all cores, each network trained to its own stopping criterion. The default
+// kernel trains networks side by side in SIMD lanes (host/cpu_lanes.h); the scalar kernel trains
+// one network per thread with train_network and serves as the reference.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "perfgen/backend.h"
 
 namespace perfgen {
 
-// Training plus evaluation of one trial, on the calling thread.
+enum class CpuKernel { vector, scalar };
+
+// Generalization error, recovery and branch of a trained network: the evaluation both kernels use.
+TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
+                              const EvaluationContext& context);
+
+// Training plus evaluation of one trial with the scalar kernel, on the calling thread.
 TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context);
 
 class CpuBackend : public Backend {
  public:
-  explicit CpuBackend(int threads = 0);  // 0: one per hardware thread
+  explicit CpuBackend(int threads = 0, CpuKernel kernel = CpuKernel::vector);  // threads 0: all
   std::string name() const override { return "cpu"; }
   std::string device() const override;
   int threads() const { return threads_; }
@@ -19,6 +30,7 @@ class CpuBackend : public Backend {
 
  private:
   int threads_;
+  CpuKernel kernel_;
 };
 
 }  // namespace perfgen

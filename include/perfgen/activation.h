@@ -10,20 +10,24 @@ namespace perfgen {
 
 enum class Activation : std::int8_t { tanh = 0, rational = 1 };
 
-// σ(z) and σ'(z) together: training needs both at every sample and neuron.
-PERFGEN_HD void activate(Activation act, double z, double& value, double& slope) {
+// σ(z) and σ'(z) together: training needs both at every sample and neuron. Real is double or a
+// SIMD pack whose tanh overload is found by argument-dependent lookup.
+template <class Real>
+PERFGEN_HD void activate(Activation act, Real z, Real& value, Real& slope) {
+  using ::tanh;
   if (act == Activation::tanh) {
-    value = ::tanh(z);
+    value = tanh(z);
     slope = 1.0 - value * value;
   } else {  // rational: σ(z) = z / (1 + z²), σ'(z) = (1 − z²) / (1 + z²)²
-    const double denom = 1.0 / (1.0 + z * z);
+    const Real denom = 1.0 / (1.0 + z * z);
     value = z * denom;
     slope = (1.0 - z * z) * denom * denom;
   }
 }
 
-PERFGEN_HD double activation_value(Activation act, double z) {
-  double value, slope;
+template <class Real>
+PERFGEN_HD Real activation_value(Activation act, Real z) {
+  Real value, slope;
   activate(act, z, value, slope);
   return value;
 }

@@ -1,5 +1,7 @@
 // The two-layer network f_θ(x) = Σ_k a_k σ(w_k·x + b_k): forward pass, loss and its gradient.
 // Parameter layout (everywhere): neuron-major, (a_k, w_k[0..d-1], b_k) for k = 0..m-1.
+// The functions are templates on the number type Real: double for one network, or a SIMD pack of
+// doubles (host/simd_pack.h) holding the same parameter of several networks, one per lane.
 #pragma once
 
 #include <cstdint>
@@ -23,11 +25,13 @@ struct NetShape {
 };
 
 // A dataset in row-major layout: x_i = inputs[i*d .. i*d+d-1], y_i = targets[i].
-struct DataView {
-  const double* inputs;
-  const double* targets;
+template <class Real>
+struct DataOf {
+  const Real* inputs;
+  const Real* targets;
   int count;
 };
+using DataView = DataOf<double>;
 
 // ℓ = loss_scale · Σ_i r_i² with r_i = f(x_i) − y_i.
 PERFGEN_HD double loss_scale(LossKind kind, int n) {
@@ -42,47 +46,51 @@ PERFGEN_HD double loss_scale(LossKind kind, int n) {
 }
 
 // w_k·x + b_k for the neuron whose parameters start at `neuron` (neuron[0] is a_k).
-PERFGEN_HD double preactivation(const NetShape& s, const double* neuron, const double* x) {
-  double z = s.bias ? neuron[1 + s.input_dim] : 0.0;
+template <class Real>
+PERFGEN_HD Real preactivation(const NetShape& s, const Real* neuron, const Real* x) {
+  Real z = s.bias ? neuron[1 + s.input_dim] : Real(0.0);
   for (int j = 0; j < s.input_dim; ++j) z += neuron[1 + j] * x[j];
   return z;
 }
 
-PERFGEN_HD double forward(const NetShape& s, const double* theta, const double* x) {
-  double f = 0.0;
+template <class Real>
+PERFGEN_HD Real forward(const NetShape& s, const Real* theta, const Real* x) {
+  Real f = 0.0;
   for (int k = 0; k < s.width; ++k) {
-    const double* neuron = theta + k * s.neuron_stride();
+    const Real* neuron = theta + k * s.neuron_stride();
     f += neuron[0] * activation_value(s.activation, preactivation(s, neuron, x));
   }
   return f;
 }
 
-PERFGEN_HD double loss_value(const NetShape& s, const double* theta, DataView data, LossKind kind) {
-  double sum = 0.0;
+template <class Real>
+PERFGEN_HD Real loss_value(const NetShape& s, const Real* theta, DataOf<Real> data, LossKind kind) {
+  Real sum = 0.0;
   for (int i = 0; i < data.count; ++i) {
-    const double r = forward(s, theta, data.inputs + i * s.input_dim) - data.targets[i];
+    const Real r = forward(s, theta, data.inputs + i * s.input_dim) - data.targets[i];
     sum += r * r;
   }
   return loss_scale(kind, data.count) * sum;
 }
 
-// Doubles of scratch space loss_and_gradient needs: σ and σ' per (sample, neuron) plus residuals,
+// Numbers of scratch space loss_and_gradient needs: σ and σ' per (sample, neuron) plus residuals,
 // so each activation is evaluated once per step.
 PERFGEN_HD int gradient_workspace_size(const NetShape& s, int n) { return n * (2 * s.width + 1); }
 
-// Returns ℓ(θ) and writes ∇ℓ(θ) (param_count doubles) into grad.
-PERFGEN_HD double loss_and_gradient(const NetShape& s, const double* theta, DataView data, LossKind kind, double* grad,
-                                    double* workspace) {
+// Returns ℓ(θ) and writes ∇ℓ(θ) (param_count numbers) into grad.
+template <class Real>
+PERFGEN_HD Real loss_and_gradient(const NetShape& s, const Real* theta, DataOf<Real> data, LossKind kind, Real* grad,
+                                  Real* workspace) {
   const int m = s.width, d = s.input_dim, stride = s.neuron_stride(), n = data.count;
-  double* value = workspace;          // σ(z_ik), [i*m + k]
-  double* slope = workspace + n * m;  // σ'(z_ik)
-  double* residual = workspace + 2 * n * m;
-  double sum_sq = 0.0;
+  Real* value = workspace;          // σ(z_ik), [i*m + k]
+  Real* slope = workspace + n * m;  // σ'(z_ik)
+  Real* residual = workspace + 2 * n * m;
+  Real sum_sq = 0.0;
   for (int i = 0; i < n; ++i) {
-    const double* x = data.inputs + i * d;
-    double f = 0.0;
+    const Real* x = data.inputs + i * d;
+    Real f = 0.0;
     for (int k = 0; k < m; ++k) {
-      const double* neuron = theta + k * stride;
+      const Real* neuron = theta + k * stride;
       activate(s.activation, preactivation(s, neuron, x), value[i * m + k], slope[i * m + k]);
       f += neuron[0] * value[i * m + k];
     }
@@ -92,19 +100,25 @@ PERFGEN_HD double loss_and_gradient(const NetShape& s, const double* theta, Data
   const double scale = loss_scale(kind, n);
   const double factor = 2.0 * scale;  // dℓ/df(x_i) = factor · r_i
   for (int k = 0; k < m; ++k) {
-    const double a = theta[k * stride];
-    double* g = grad + k * stride;
+    const Real a = theta[k * stride];
+    Real* g = grad + k * stride;
     for (int p = 0; p < stride; ++p) g[p] = 0.0;
     for (int i = 0; i < n; ++i) {
-      const double r = factor * residual[i];
-      const double ra_slope = r * a * slope[i * m + k];
-      const double* x = data.inputs + i * d;
+      const Real r = factor * residual[i];
+      const Real ra_slope = r * a * slope[i * m + k];
+      const Real* x = data.inputs + i * d;
       g[0] += r * value[i * m + k];
       for (int j = 0; j < d; ++j) g[1 + j] += ra_slope * x[j];
       if (s.bias) g[1 + d] += ra_slope;
     }
   }
   return scale * sum_sq;
+}
+
+// One gradient-descent step θ ← θ − lr·∇ℓ.
+template <class Real, class Rate>
+PERFGEN_HD void descend(int count, Rate lr, const Real* grad, Real* theta) {
+  for (int p = 0; p < count; ++p) theta[p] -= lr * grad[p];
 }
 
 }  // namespace perfgen

@@ -34,6 +34,18 @@ PERFGEN_HD double euclidean_norm(const double* v, int count) {
   return sqrt(sum);
 }
 
+// The stopping rule every training loop applies to ℓ(θ_t) before taking step t + 1. grad_norm is only
+// read when the stationary test is on (grad_tol > 0). Returns true, with the status, when training stops.
+PERFGEN_HD bool reached_stop(double loss, double grad_norm, std::int64_t iteration, const TrainSettings& settings,
+                             TrainStatus& status) {
+  if (!(loss <= settings.divergence_loss)) status = TrainStatus::diverged;  // also catches NaN
+  else if (loss < settings.loss_tol) status = TrainStatus::converged;
+  else if (settings.grad_tol > 0.0 && grad_norm < settings.grad_tol) status = TrainStatus::stationary;
+  else if (iteration >= settings.max_iters) status = TrainStatus::max_iters;
+  else return false;
+  return true;
+}
+
 // Trains theta in place. grad holds param_count doubles, workspace gradient_workspace_size ones.
 // The loss checked at step t is ℓ(θ_t), computed with the gradient that would make θ_{t+1}.
 PERFGEN_HD TrainResult train_network(const NetShape& s, DataView data, const TrainSettings& settings, double* theta,
@@ -42,25 +54,13 @@ PERFGEN_HD TrainResult train_network(const NetShape& s, DataView data, const Tra
   TrainResult result;
   for (std::int64_t iteration = 0;; ++iteration) {
     const double loss = loss_and_gradient(s, theta, data, settings.loss, grad, workspace);
-    result.iterations = iteration;
-    result.final_loss = loss;
-    if (!(loss <= settings.divergence_loss)) {  // also catches NaN
-      result.status = TrainStatus::diverged;
+    const double grad_norm = settings.grad_tol > 0.0 ? euclidean_norm(grad, count) : 0.0;
+    if (reached_stop(loss, grad_norm, iteration, settings, result.status)) {
+      result.iterations = iteration;
+      result.final_loss = loss;
       break;
     }
-    if (loss < settings.loss_tol) {
-      result.status = TrainStatus::converged;
-      break;
-    }
-    if (settings.grad_tol > 0.0 && euclidean_norm(grad, count) < settings.grad_tol) {
-      result.status = TrainStatus::stationary;
-      break;
-    }
-    if (iteration >= settings.max_iters) {
-      result.status = TrainStatus::max_iters;
-      break;
-    }
-    for (int p = 0; p < count; ++p) theta[p] -= settings.lr * grad[p];
+    descend(count, settings.lr, grad, theta);
   }
   result.grad_norm = euclidean_norm(grad, count);
   return result;

@@ -1,0 +1,127 @@
+// Lane bookkeeping around the shared math: the per-step work is loss_and_gradient<Pack> and
+// descend<Pack>; per lane, the stopping rule reached_stop and the evaluation are those of the
+// scalar path, so a lane computes what train_network computes for one network (up to libmvec's
+// tanh, which differs from the scalar tanh by ~1 ulp).
+#include "cpu_lanes.h"
+
+#include <array>
+#include <cmath>
+
+#include "cpu_backend.h"
+#include "simd_pack.h"
+
+namespace perfgen {
+namespace {
+
+using simd::kLanes;
+using simd::Pack;
+
+class LaneSet {
+ public:
+  LaneSet(const MaterializedTrial& first)
+      : shape_(first.shape),
+        n_(first.data().count),
+        theta_(shape_.param_count(), Pack(0.0)),
+        grad_(shape_.param_count(), Pack(0.0)),
+        inputs_(static_cast<std::size_t>(n_) * shape_.input_dim, Pack(0.0)),
+        targets_(n_, Pack(0.0)),
+        workspace_(gradient_workspace_size(shape_, n_), Pack(0.0)),
+        lr_(0.0) {
+    trial_.fill(kIdle);
+  }
+
+  static constexpr std::size_t kIdle = static_cast<std::size_t>(-1);
+
+  bool idle(int lane) const { return trial_[lane] == kIdle; }
+  std::size_t trial(int lane) const { return trial_[lane]; }
+  std::int64_t& iteration(int lane) { return iteration_[lane]; }
+
+  // Puts a network into the lane (or, for kIdle, zeros that stay finite and still).
+  void load(int lane, std::size_t index, const MaterializedTrial* t) {
+    trial_[lane] = index;
+    iteration_[lane] = 0;
+    for (std::size_t p = 0; p < theta_.size(); ++p) theta_[p].v[lane] = t ? t->theta0[p] : 0.0;
+    for (std::size_t i = 0; i < inputs_.size(); ++i) inputs_[i].v[lane] = t ? t->inputs[i] : 0.0;
+    for (std::size_t i = 0; i < targets_.size(); ++i) targets_[i].v[lane] = t ? t->targets[i] : 0.0;
+    for (Pack& g : grad_) g.v[lane] = 0.0;  // the step that follows leaves the new θ0 in place
+    lr_.v[lane] = t ? t->train.lr : 0.0;
+  }
+
+  Pack loss_and_gradient(LossKind loss) {
+    return perfgen::loss_and_gradient(shape_, theta_.data(), DataOf<Pack>{inputs_.data(), targets_.data(), n_}, loss,
+                                      grad_.data(), workspace_.data());
+  }
+  Pack squared_gradient_norm() const {
+    Pack sum(0.0);
+    for (const Pack& g : grad_) sum += g * g;
+    return sum;
+  }
+  void descend() { perfgen::descend(shape_.param_count(), lr_, grad_.data(), theta_.data()); }
+
+  std::vector<double> lane_values(const std::vector<Pack>& packs, int lane) const {
+    std::vector<double> values(packs.size());
+    for (std::size_t p = 0; p < packs.size(); ++p) values[p] = packs[p][lane];
+    return values;
+  }
+  std::vector<double> theta(int lane) const { return lane_values(theta_, lane); }
+  std::vector<double> grad(int lane) const { return lane_values(grad_, lane); }
+
+ private:
+  NetShape shape_;
+  int n_;
+  std::vector<Pack> theta_, grad_, inputs_, targets_, workspace_;
+  Pack lr_;
+  std::array<std::size_t, kLanes> trial_;
+  std::array<std::int64_t, kLanes> iteration_{};
+};
+
+}  // namespace
+
+int simd_lanes() { return kLanes; }
+const char* simd_instruction_set() { return simd::kInstructionSet; }
+
+void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
+                    std::atomic<std::size_t>& next_member, const EvaluationContext& context,
+                    std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) {
+  if (members.empty()) return;
+  const MaterializedTrial& first = trials[members.front()];
+  const LossKind loss = first.train.loss;
+  const bool needs_grad_norm = first.train.grad_tol > 0.0;
+  LaneSet lanes(first);
+  int active = 0;
+  auto refill = [&](int lane) {
+    const std::size_t k = next_member++;
+    if (k < members.size()) {
+      lanes.load(lane, members[k], &trials[members[k]]);
+      return true;
+    }
+    lanes.load(lane, LaneSet::kIdle, nullptr);
+    return false;
+  };
+  for (int lane = 0; lane < kLanes; ++lane) active += refill(lane);
+
+  while (active > 0) {
+    const Pack loss_values = lanes.loss_and_gradient(loss);
+    const Pack grad_sq = needs_grad_norm ? lanes.squared_gradient_norm() : Pack(0.0);
+    for (int lane = 0; lane < kLanes; ++lane) {
+      if (lanes.idle(lane)) continue;
+      const MaterializedTrial& trial = trials[lanes.trial(lane)];
+      TrainResult result;
+      if (!reached_stop(loss_values[lane], std::sqrt(grad_sq[lane]), lanes.iteration(lane), trial.train,
+                        result.status)) {
+        ++lanes.iteration(lane);
+        continue;
+      }
+      const std::vector<double> grad = lanes.grad(lane);
+      result.iterations = lanes.iteration(lane);
+      result.final_loss = loss_values[lane];
+      result.grad_norm = euclidean_norm(grad.data(), static_cast<int>(grad.size()));
+      outcomes[lanes.trial(lane)] = evaluate_trained(trial, lanes.theta(lane), result, context);
+      ++finished;
+      if (!refill(lane)) --active;
+    }
+    lanes.descend();
+  }
+}
+
+}  // namespace perfgen

@@ -1,0 +1,65 @@
+// SIMD packs of doubles for the CPU backend: lane j of every pack belongs to network j.
+// The width follows the build's instruction set (AVX-512: 8, AVX2: 4, SSE2: 2, else 1); tanh comes
+// from glibc's vector math library (libmvec, ≤ ~1.2 ulp), or the C library's scalar tanh at width 1.
+#pragma once
+
+#include <cmath>
+
+#if defined(__x86_64__) && defined(__GLIBC__) && (defined(__AVX512F__) || defined(__AVX2__) || defined(__SSE2__))
+#include <immintrin.h>
+#define PERFGEN_LIBMVEC 1
+#endif
+
+namespace perfgen::simd {
+
+#if defined(PERFGEN_LIBMVEC) && defined(__AVX512F__)
+inline constexpr int kLanes = 8;
+inline constexpr const char* kInstructionSet = "AVX-512";
+#elif defined(PERFGEN_LIBMVEC) && defined(__AVX2__)
+inline constexpr int kLanes = 4;
+inline constexpr const char* kInstructionSet = "AVX2";
+#elif defined(PERFGEN_LIBMVEC)
+inline constexpr int kLanes = 2;
+inline constexpr const char* kInstructionSet = "SSE2";
+#else
+inline constexpr int kLanes = 1;
+inline constexpr const char* kInstructionSet = "scalar";
+#endif
+
+typedef double Vector __attribute__((vector_size(kLanes * sizeof(double))));
+
+// A value type with the arithmetic the shared math uses; mixed double/pack operations broadcast.
+struct Pack {
+  Vector v;
+  Pack() = default;
+  Pack(double x) : v(Vector{} + x) {}  // NOLINT(google-explicit-constructor): broadcast, like a scalar
+  explicit Pack(Vector x) : v(x) {}
+  double operator[](int lane) const { return v[lane]; }
+  Pack& operator+=(Pack o) { v += o.v; return *this; }
+  Pack& operator-=(Pack o) { v -= o.v; return *this; }
+};
+
+inline Pack operator+(Pack a, Pack b) { return Pack(a.v + b.v); }
+inline Pack operator-(Pack a, Pack b) { return Pack(a.v - b.v); }
+inline Pack operator*(Pack a, Pack b) { return Pack(a.v * b.v); }
+inline Pack operator/(Pack a, Pack b) { return Pack(a.v / b.v); }
+inline Pack operator+(double a, Pack b) { return Pack(a + b.v); }
+inline Pack operator-(double a, Pack b) { return Pack(a - b.v); }
+inline Pack operator*(double a, Pack b) { return Pack(a * b.v); }
+inline Pack operator/(double a, Pack b) { return Pack(a / b.v); }
+inline Pack operator-(Pack a) { return Pack(-a.v); }
+
+#if defined(PERFGEN_LIBMVEC) && defined(__AVX512F__)
+extern "C" __m512d _ZGVeN8v_tanh(__m512d);
+inline Pack tanh(Pack x) { return Pack((Vector)_ZGVeN8v_tanh((__m512d)x.v)); }
+#elif defined(PERFGEN_LIBMVEC) && defined(__AVX2__)
+extern "C" __m256d _ZGVdN4v_tanh(__m256d);
+inline Pack tanh(Pack x) { return Pack((Vector)_ZGVdN4v_tanh((__m256d)x.v)); }
+#elif defined(PERFGEN_LIBMVEC)
+extern "C" __m128d _ZGVbN2v_tanh(__m128d);
+inline Pack tanh(Pack x) { return Pack((Vector)_ZGVbN2v_tanh((__m128d)x.v)); }
+#else
+inline Pack tanh(Pack x) { return Pack(::tanh(x.v[0])); }
+#endif
+
+}  // namespace perfgen::simd
