@@ -4,8 +4,10 @@
 // tanh, which differs from the scalar tanh by ~1 ulp).
 #include "cpu_lanes.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 #include "cpu_backend.h"
 #include "simd_pack.h"
@@ -26,20 +28,36 @@ class LaneSet {
         inputs_(static_cast<std::size_t>(n_) * shape_.input_dim, Pack(0.0)),
         targets_(n_, Pack(0.0)),
         workspace_(gradient_workspace_size(shape_, n_), Pack(0.0)),
-        lr_(0.0) {
+        lr_(0.0),
+        loss_tol_(0.0),
+        divergence_(1.0) {
     trial_.fill(kIdle);
+    deadline_.fill(kNever);
   }
 
   static constexpr std::size_t kIdle = static_cast<std::size_t>(-1);
 
   bool idle(int lane) const { return trial_[lane] == kIdle; }
   std::size_t trial(int lane) const { return trial_[lane]; }
-  std::int64_t& iteration(int lane) { return iteration_[lane]; }
+  std::int64_t step() const { return step_; }
+  std::int64_t iteration(int lane) const { return step_ - start_[lane]; }
+  void advance() { ++step_; }
 
-  // Puts a network into the lane (or, for kIdle, zeros that stay finite and still).
-  void load(int lane, std::size_t index, const MaterializedTrial* t) {
+  // Lanes whose loss is inside [loss_tol, divergence_loss] and whose budget is not spent cannot stop
+  // at this step (unless the stationary test is on): one vector comparison skips the per-lane checks.
+  bool some_lane_may_stop(Pack loss, bool stationary_test) const {
+    return stationary_test || step_ >= next_deadline_ || simd::any_lane_outside(loss, loss_tol_, divergence_);
+  }
+
+  // Puts a network into the lane (or, for kIdle, zeros that stay finite and still); its first loss is
+  // evaluated at step `first_step`.
+  void load(int lane, std::size_t index, const MaterializedTrial* t, std::int64_t first_step) {
     trial_[lane] = index;
-    iteration_[lane] = 0;
+    start_[lane] = first_step;
+    deadline_[lane] = t ? start_[lane] + t->train.max_iters : kNever;
+    loss_tol_.v[lane] = t ? t->train.loss_tol : 0.0;
+    divergence_.v[lane] = t ? t->train.divergence_loss : 1.0;
+    next_deadline_ = *std::min_element(deadline_.begin(), deadline_.end());
     for (std::size_t p = 0; p < theta_.size(); ++p) theta_[p].v[lane] = t ? t->theta0[p] : 0.0;
     for (std::size_t i = 0; i < inputs_.size(); ++i) inputs_[i].v[lane] = t ? t->inputs[i] : 0.0;
     for (std::size_t i = 0; i < targets_.size(); ++i) targets_[i].v[lane] = t ? t->targets[i] : 0.0;
@@ -70,9 +88,12 @@ class LaneSet {
   NetShape shape_;
   int n_;
   std::vector<Pack> theta_, grad_, inputs_, targets_, workspace_;
-  Pack lr_;
+  Pack lr_, loss_tol_, divergence_;
+  static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+  std::int64_t step_ = 0;  // steps this lane set has taken; a lane's iteration is step_ − start_
+  std::int64_t next_deadline_ = kNever;
   std::array<std::size_t, kLanes> trial_;
-  std::array<std::int64_t, kLanes> iteration_{};
+  std::array<std::int64_t, kLanes> start_{}, deadline_{};
 };
 
 }  // namespace
@@ -89,38 +110,42 @@ void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vec
   const bool needs_grad_norm = first.train.grad_tol > 0.0;
   LaneSet lanes(first);
   int active = 0;
-  auto refill = [&](int lane) {
+  auto refill = [&](int lane, std::int64_t first_step) {
     const std::size_t k = next_member++;
     if (k < members.size()) {
-      lanes.load(lane, members[k], &trials[members[k]]);
+      lanes.load(lane, members[k], &trials[members[k]], first_step);
       return true;
     }
-    lanes.load(lane, LaneSet::kIdle, nullptr);
+    lanes.load(lane, LaneSet::kIdle, nullptr, first_step);
     return false;
   };
-  for (int lane = 0; lane < kLanes; ++lane) active += refill(lane);
+  for (int lane = 0; lane < kLanes; ++lane) active += refill(lane, 0);
 
   while (active > 0) {
     const Pack loss_values = lanes.loss_and_gradient(loss);
+    if (!lanes.some_lane_may_stop(loss_values, needs_grad_norm)) {
+      lanes.descend();
+      lanes.advance();
+      continue;
+    }
     const Pack grad_sq = needs_grad_norm ? lanes.squared_gradient_norm() : Pack(0.0);
     for (int lane = 0; lane < kLanes; ++lane) {
       if (lanes.idle(lane)) continue;
       const MaterializedTrial& trial = trials[lanes.trial(lane)];
       TrainResult result;
       if (!reached_stop(loss_values[lane], std::sqrt(grad_sq[lane]), lanes.iteration(lane), trial.train,
-                        result.status)) {
-        ++lanes.iteration(lane);
+                        result.status))
         continue;
-      }
       const std::vector<double> grad = lanes.grad(lane);
       result.iterations = lanes.iteration(lane);
       result.final_loss = loss_values[lane];
       result.grad_norm = euclidean_norm(grad.data(), static_cast<int>(grad.size()));
       outcomes[lanes.trial(lane)] = evaluate_trained(trial, lanes.theta(lane), result, context);
       ++finished;
-      if (!refill(lane)) --active;
+      if (!refill(lane, lanes.step() + 1)) --active;
     }
     lanes.descend();
+    lanes.advance();
   }
 }
 

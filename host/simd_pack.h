@@ -49,6 +49,14 @@ inline Pack operator*(double a, Pack b) { return Pack(a * b.v); }
 inline Pack operator/(double a, Pack b) { return Pack(a / b.v); }
 inline Pack operator-(Pack a) { return Pack(-a.v); }
 
+// Whether any lane holds a < b, or a > c, or a NaN: the vector form of "some network may stop".
+inline bool any_lane_outside(Pack a, Pack b, Pack c) {
+  const auto mask = (a.v < b.v) | (a.v > c.v) | (a.v != a.v);
+  long any = 0;
+  for (int lane = 0; lane < kLanes; ++lane) any |= mask[lane];
+  return any != 0;
+}
+
 #if defined(PERFGEN_LIBMVEC) && defined(__AVX512F__)
 extern "C" __m512d _ZGVeN8v_tanh(__m512d);
 inline Pack tanh(Pack x) { return Pack((Vector)_ZGVeN8v_tanh((__m512d)x.v)); }

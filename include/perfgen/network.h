@@ -82,18 +82,17 @@ template <class Real>
 PERFGEN_HD Real loss_and_gradient(const NetShape& s, const Real* theta, DataOf<Real> data, LossKind kind, Real* grad,
                                   Real* workspace) {
   const int m = s.width, d = s.input_dim, stride = s.neuron_stride(), n = data.count;
-  Real* value = workspace;          // σ(z_ik), [i*m + k]
+  Real* value = workspace;          // z_ik, then σ(z_ik), [i*m + k]
   Real* slope = workspace + n * m;  // σ'(z_ik)
   Real* residual = workspace + 2 * n * m;
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < m; ++k) value[i * m + k] = preactivation(s, theta + k * stride, data.inputs + i * d);
+  // All activations in one sweep: with a vector tanh this is a tight run of calls with little live state.
+  for (int q = 0; q < n * m; ++q) activate(s.activation, value[q], value[q], slope[q]);
   Real sum_sq = 0.0;
   for (int i = 0; i < n; ++i) {
-    const Real* x = data.inputs + i * d;
     Real f = 0.0;
-    for (int k = 0; k < m; ++k) {
-      const Real* neuron = theta + k * stride;
-      activate(s.activation, preactivation(s, neuron, x), value[i * m + k], slope[i * m + k]);
-      f += neuron[0] * value[i * m + k];
-    }
+    for (int k = 0; k < m; ++k) f += theta[k * stride] * value[i * m + k];
     residual[i] = f - data.targets[i];
     sum_sq += residual[i] * residual[i];
   }
