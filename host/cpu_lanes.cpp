@@ -18,10 +18,13 @@ namespace {
 using simd::kLanes;
 using simd::Pack;
 
+constexpr std::size_t kIdle = static_cast<std::size_t>(-1);
+
+template <class Shape>
 class LaneSet {
  public:
-  LaneSet(const MaterializedTrial& first)
-      : shape_(first.shape),
+  LaneSet(const Shape& shape, const MaterializedTrial& first)
+      : shape_(shape),
         n_(first.data().count),
         theta_(shape_.param_count(), Pack(0.0)),
         grad_(shape_.param_count(), Pack(0.0)),
@@ -35,7 +38,6 @@ class LaneSet {
     deadline_.fill(kNever);
   }
 
-  static constexpr std::size_t kIdle = static_cast<std::size_t>(-1);
 
   bool idle(int lane) const { return trial_[lane] == kIdle; }
   std::size_t trial(int lane) const { return trial_[lane]; }
@@ -85,7 +87,7 @@ class LaneSet {
   std::vector<double> grad(int lane) const { return lane_values(grad_, lane); }
 
  private:
-  NetShape shape_;
+  Shape shape_;
   int n_;
   std::vector<Pack> theta_, grad_, inputs_, targets_, workspace_;
   Pack lr_, loss_tol_, divergence_;
@@ -96,19 +98,16 @@ class LaneSet {
   std::array<std::int64_t, kLanes> start_{}, deadline_{};
 };
 
-}  // namespace
 
-int simd_lanes() { return kLanes; }
-const char* simd_instruction_set() { return simd::kInstructionSet; }
 
-void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
-                    std::atomic<std::size_t>& next_member, const EvaluationContext& context,
-                    std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) {
-  if (members.empty()) return;
+template <class Shape>
+void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
+               std::atomic<std::size_t>& next_member, const EvaluationContext& context,
+               std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) {
   const MaterializedTrial& first = trials[members.front()];
   const LossKind loss = first.train.loss;
   const bool needs_grad_norm = first.train.grad_tol > 0.0;
-  LaneSet lanes(first);
+  LaneSet<Shape> lanes(shape, first);
   int active = 0;
   auto refill = [&](int lane, std::int64_t first_step) {
     const std::size_t k = next_member++;
@@ -116,7 +115,7 @@ void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vec
       lanes.load(lane, members[k], &trials[members[k]], first_step);
       return true;
     }
-    lanes.load(lane, LaneSet::kIdle, nullptr, first_step);
+    lanes.load(lane, kIdle, nullptr, first_step);
     return false;
   };
   for (int lane = 0; lane < kLanes; ++lane) active += refill(lane, 0);
@@ -147,6 +146,28 @@ void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vec
     lanes.descend();
     lanes.advance();
   }
+}
+
+}  // namespace
+
+int simd_lanes() { return kLanes; }
+const char* simd_instruction_set() { return simd::kInstructionSet; }
+
+// The paper's two-neuron shapes get compile-time sizes; every other shape runs the same math with
+// sizes known at run time.
+void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
+                    std::atomic<std::size_t>& next_member, const EvaluationContext& context,
+                    std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) {
+  if (members.empty()) return;
+  const NetShape& shape = trials[members.front()].shape;
+  using Example1 = FixedShape<2, 1, true>;
+  using AppendixB = FixedShape<2, 3, true>;
+  if (Example1::matches(shape))
+    run_lanes(Example1{shape.activation}, trials, members, next_member, context, outcomes, finished);
+  else if (AppendixB::matches(shape))
+    run_lanes(AppendixB{shape.activation}, trials, members, next_member, context, outcomes, finished);
+  else
+    run_lanes(shape, trials, members, next_member, context, outcomes, finished);
 }
 
 }  // namespace perfgen

@@ -57,17 +57,28 @@ inline bool any_lane_outside(Pack a, Pack b, Pack c) {
   return any != 0;
 }
 
+// tanh through libmvec's expm1, about twice as fast as libmvec's own tanh: with e = expm1(−2|x|),
+// tanh|x| = −e/(2 + e), accurate near 0 where small-initialization runs live. Measured against
+// long-double tanhl: ≤ 3.5 ulp (libmvec tanh: ≤ 1.2 ulp; tests/test_cpu_lanes.cpp checks the bound).
 #if defined(PERFGEN_LIBMVEC) && defined(__AVX512F__)
-extern "C" __m512d _ZGVeN8v_tanh(__m512d);
-inline Pack tanh(Pack x) { return Pack((Vector)_ZGVeN8v_tanh((__m512d)x.v)); }
+extern "C" __m512d _ZGVeN8v_expm1(__m512d);
+inline Vector vector_expm1(Vector x) { return (Vector)_ZGVeN8v_expm1((__m512d)x); }
 #elif defined(PERFGEN_LIBMVEC) && defined(__AVX2__)
-extern "C" __m256d _ZGVdN4v_tanh(__m256d);
-inline Pack tanh(Pack x) { return Pack((Vector)_ZGVdN4v_tanh((__m256d)x.v)); }
+extern "C" __m256d _ZGVdN4v_expm1(__m256d);
+inline Vector vector_expm1(Vector x) { return (Vector)_ZGVdN4v_expm1((__m256d)x); }
 #elif defined(PERFGEN_LIBMVEC)
-extern "C" __m128d _ZGVbN2v_tanh(__m128d);
-inline Pack tanh(Pack x) { return Pack((Vector)_ZGVbN2v_tanh((__m128d)x.v)); }
+extern "C" __m128d _ZGVbN2v_expm1(__m128d);
+inline Vector vector_expm1(Vector x) { return (Vector)_ZGVbN2v_expm1((__m128d)x); }
 #else
-inline Pack tanh(Pack x) { return Pack(::tanh(x.v[0])); }
+inline Vector vector_expm1(Vector x) { return Vector{::expm1(x[0])}; }
 #endif
+
+inline Pack tanh(Pack x) {
+  typedef long long Bits __attribute__((vector_size(sizeof(Vector))));
+  const Bits sign = (Bits)x.v & (Bits{} + (long long)0x8000000000000000ULL);
+  const Vector magnitude = (Vector)((Bits)x.v ^ sign);
+  const Vector e = vector_expm1(-2.0 * magnitude);
+  return Pack((Vector)((Bits)(-e / (2.0 + e)) | sign));
+}
 
 }  // namespace perfgen::simd

@@ -24,6 +24,21 @@ struct NetShape {
   PERFGEN_HD int param_count() const { return width * neuron_stride(); }
 };
 
+// A shape known at compile time: the same math with loops the compiler can unroll. Functions
+// below take either shape type.
+template <int Width, int InputDim, bool Bias>
+struct FixedShape {
+  static constexpr int width = Width;
+  static constexpr int input_dim = InputDim;
+  static constexpr bool bias = Bias;
+  Activation activation = Activation::tanh;
+
+  PERFGEN_HD static constexpr int weight_dim() { return input_dim + (bias ? 1 : 0); }
+  PERFGEN_HD static constexpr int neuron_stride() { return 1 + weight_dim(); }
+  PERFGEN_HD static constexpr int param_count() { return width * neuron_stride(); }
+  static bool matches(const NetShape& s) { return s.width == width && s.input_dim == input_dim && s.bias == bias; }
+};
+
 // A dataset in row-major layout: x_i = inputs[i*d .. i*d+d-1], y_i = targets[i].
 template <class Real>
 struct DataOf {
@@ -46,15 +61,15 @@ PERFGEN_HD double loss_scale(LossKind kind, int n) {
 }
 
 // w_k·x + b_k for the neuron whose parameters start at `neuron` (neuron[0] is a_k).
-template <class Real>
-PERFGEN_HD Real preactivation(const NetShape& s, const Real* neuron, const Real* x) {
+template <class Shape, class Real>
+PERFGEN_HD Real preactivation(const Shape& s, const Real* neuron, const Real* x) {
   Real z = s.bias ? neuron[1 + s.input_dim] : Real(0.0);
   for (int j = 0; j < s.input_dim; ++j) z += neuron[1 + j] * x[j];
   return z;
 }
 
-template <class Real>
-PERFGEN_HD Real forward(const NetShape& s, const Real* theta, const Real* x) {
+template <class Shape, class Real>
+PERFGEN_HD Real forward(const Shape& s, const Real* theta, const Real* x) {
   Real f = 0.0;
   for (int k = 0; k < s.width; ++k) {
     const Real* neuron = theta + k * s.neuron_stride();
@@ -63,8 +78,8 @@ PERFGEN_HD Real forward(const NetShape& s, const Real* theta, const Real* x) {
   return f;
 }
 
-template <class Real>
-PERFGEN_HD Real loss_value(const NetShape& s, const Real* theta, DataOf<Real> data, LossKind kind) {
+template <class Shape, class Real>
+PERFGEN_HD Real loss_value(const Shape& s, const Real* theta, DataOf<Real> data, LossKind kind) {
   Real sum = 0.0;
   for (int i = 0; i < data.count; ++i) {
     const Real r = forward(s, theta, data.inputs + i * s.input_dim) - data.targets[i];
@@ -75,11 +90,14 @@ PERFGEN_HD Real loss_value(const NetShape& s, const Real* theta, DataOf<Real> da
 
 // Numbers of scratch space loss_and_gradient needs: σ and σ' per (sample, neuron) plus residuals,
 // so each activation is evaluated once per step.
-PERFGEN_HD int gradient_workspace_size(const NetShape& s, int n) { return n * (2 * s.width + 1); }
+template <class Shape>
+PERFGEN_HD int gradient_workspace_size(const Shape& s, int n) {
+  return n * (2 * s.width + 1);
+}
 
 // Returns ℓ(θ) and writes ∇ℓ(θ) (param_count numbers) into grad.
-template <class Real>
-PERFGEN_HD Real loss_and_gradient(const NetShape& s, const Real* theta, DataOf<Real> data, LossKind kind, Real* grad,
+template <class Shape, class Real>
+PERFGEN_HD Real loss_and_gradient(const Shape& s, const Real* theta, DataOf<Real> data, LossKind kind, Real* grad,
                                   Real* workspace) {
   const int m = s.width, d = s.input_dim, stride = s.neuron_stride(), n = data.count;
   Real* value = workspace;          // z_ik, then σ(z_ik), [i*m + k]
