@@ -19,6 +19,8 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option("--set", run.overrides, "override a setting: section.key=value (repeatable)");
   run_cmd->add_option("--threads", run.threads, "CPU threads (default: all hardware threads)")
       ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--cpu-kernel", run.cpu_kernel, "vector (SIMD lanes, default) or scalar (reference)")
+      ->check(CLI::IsMember({"vector", "scalar"}));
   run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
   run_cmd->add_flag("--force", run.force, "replace an existing results file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");
@@ -35,6 +37,12 @@ int cli_main(int argc, char** argv) {
 
   auto* info_cmd = app.add_subcommand("info", "build and device information");
 
+  BenchOptions bench;
+  auto* bench_cmd = app.add_subcommand("bench", "throughput of the installed backends on Example 1");
+  bench_cmd->add_option("--networks", bench.networks, "networks trained at once")->check(CLI::PositiveNumber);
+  bench_cmd->add_option("--steps", bench.steps, "gradient steps per network")->check(CLI::PositiveNumber);
+  bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: all)")->check(CLI::NonNegativeNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -47,6 +55,7 @@ int cli_main(int argc, char** argv) {
   if (*plan_cmd) return plan_command(plan_path, plan_overrides, std::cout, std::cerr);
   if (*summary_cmd) return summary_command(summary_path, std::cout, std::cerr);
   if (*info_cmd) return info_command(std::cout);
+  if (*bench_cmd) return bench_command(bench, std::cout, std::cerr);
   return kExitBadInput;
 }
 

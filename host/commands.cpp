@@ -68,9 +68,9 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, std::ostream&
                                                 : "CUDA device " + probe.devices.front().name +
                                                       " found, but this build has no CUDA backend yet";
   if (options.backend == "cuda") throw BackendUnavailable("--backend cuda: " + gpu);
-  auto backend = std::make_unique<CpuBackend>(options.threads);
-  if (options.backend == "auto")
-    err << "perfgen: backend auto: " << gpu << "; using the CPU (" << backend->threads() << " threads)\n";
+  auto backend = std::make_unique<CpuBackend>(
+      options.threads, options.cpu_kernel == "scalar" ? CpuKernel::scalar : CpuKernel::vector);
+  if (options.backend == "auto") err << "perfgen: backend auto: " << gpu << "; using the " << backend->device() << '\n';
   return backend;
 }
 
@@ -259,7 +259,7 @@ int summary_command(const std::string& results_path, std::ostream& out, std::ost
 
 int info_command(std::ostream& out) {
   out << "perfgen " << kVersion << " (" << kGitRevision << ", " << kBuildType << ")\n"
-      << "cpu backend: " << std::thread::hardware_concurrency() << " hardware threads\n";
+      << "cpu backend: " << CpuBackend().device() << '\n';
   const cuda::DeviceProbe probe = cuda::probe_devices();
   if (probe.devices.empty()) out << "cuda: " << probe.problem << '\n';
   for (const auto& d : probe.devices)

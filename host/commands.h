@@ -2,6 +2,7 @@
 // an exit code (host/errors.h) and writes its report to `out`, messages to `err`.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -17,6 +18,13 @@ struct RunOptions {
   bool force = false;
   bool quiet = false;
   int threads = 0;
+  std::string cpu_kernel = "vector";  // "vector" (SIMD lanes) or "scalar" (the reference)
+};
+
+struct BenchOptions {
+  std::int64_t networks = 4096;
+  std::int64_t steps = 20000;
+  int threads = 0;
 };
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);
@@ -24,6 +32,7 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
                  std::ostream& err);
 int summary_command(const std::string& results_path, std::ostream& out, std::ostream& err);
 int info_command(std::ostream& out);
+int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err);
 
 // Entry point of the `perfgen` binary: parses argv and dispatches.
 int cli_main(int argc, char** argv);

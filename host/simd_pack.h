@@ -32,7 +32,7 @@ typedef double Vector __attribute__((vector_size(kLanes * sizeof(double))));
 struct Pack {
   Vector v;
   Pack() = default;
-  Pack(double x) : v(Vector{} + x) {}  // NOLINT(google-explicit-constructor): broadcast, like a scalar
+  Pack(double x) : v(x - Vector{}) {}  // NOLINT(google-explicit-constructor): broadcast; x − 0 keeps −0
   explicit Pack(Vector x) : v(x) {}
   double operator[](int lane) const { return v[lane]; }
   Pack& operator+=(Pack o) { v += o.v; return *this; }
