@@ -73,11 +73,12 @@ inline Vector vector_expm1(Vector x) { return (Vector)_ZGVbN2v_expm1((__m128d)x)
 inline Vector vector_expm1(Vector x) { return Vector{::expm1(x[0])}; }
 #endif
 
+typedef long long Bits __attribute__((vector_size(sizeof(Vector))));
+inline Bits sign_bits(Vector x) { return (Bits)x & (Bits{} + (long long)0x8000000000000000ULL); }
+
 inline Pack tanh(Pack x) {
-  typedef long long Bits __attribute__((vector_size(sizeof(Vector))));
-  const Bits sign = (Bits)x.v & (Bits{} + (long long)0x8000000000000000ULL);
-  const Vector magnitude = (Vector)((Bits)x.v ^ sign);
-  const Vector e = vector_expm1(-2.0 * magnitude);
+  const Bits sign = sign_bits(x.v);
+  const Vector e = vector_expm1(-2.0 * (Vector)((Bits)x.v ^ sign));
   return Pack((Vector)((Bits)(-e / (2.0 + e)) | sign));
 }
 

@@ -10,19 +10,30 @@ namespace perfgen {
 
 enum class Activation : std::int8_t { tanh = 0, rational = 1 };
 
-// σ(z) and σ'(z) together: training needs both at every sample and neuron. Real is double or a
-// SIMD pack whose tanh overload is found by argument-dependent lookup.
+// σ(z_q) and σ'(z_q) for `count` pre-activations (value may alias z): training needs both at every
+// sample and neuron. Real is double or a SIMD pack whose tanh is found by argument-dependent lookup;
+// one sweep over all entries keeps the vector tanh calls close together with little live state.
 template <class Real>
-PERFGEN_HD void activate(Activation act, Real z, Real& value, Real& slope) {
+PERFGEN_HD void activate_all(Activation act, const Real* z, Real* value, Real* slope, int count) {
   using ::tanh;
   if (act == Activation::tanh) {
-    value = tanh(z);
-    slope = 1.0 - value * value;
+    for (int q = 0; q < count; ++q) {
+      value[q] = tanh(z[q]);
+      slope[q] = 1.0 - value[q] * value[q];
+    }
   } else {  // rational: σ(z) = z / (1 + z²), σ'(z) = (1 − z²) / (1 + z²)²
-    const Real denom = 1.0 / (1.0 + z * z);
-    value = z * denom;
-    slope = (1.0 - z * z) * denom * denom;
+    for (int q = 0; q < count; ++q) {
+      const Real x = z[q];
+      const Real denom = 1.0 / (1.0 + x * x);
+      value[q] = x * denom;
+      slope[q] = (1.0 - x * x) * denom * denom;
+    }
   }
+}
+
+template <class Real>
+PERFGEN_HD void activate(Activation act, Real z, Real& value, Real& slope) {
+  activate_all(act, &z, &value, &slope, 1);
 }
 
 template <class Real>

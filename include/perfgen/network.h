@@ -105,8 +105,7 @@ PERFGEN_HD Real loss_and_gradient(const Shape& s, const Real* theta, DataOf<Real
   Real* residual = workspace + 2 * n * m;
   for (int i = 0; i < n; ++i)
     for (int k = 0; k < m; ++k) value[i * m + k] = preactivation(s, theta + k * stride, data.inputs + i * d);
-  // All activations in one sweep: with a vector tanh this is a tight run of calls with little live state.
-  for (int q = 0; q < n * m; ++q) activate(s.activation, value[q], value[q], slope[q]);
+  activate_all(s.activation, value, value, slope, n * m);
   Real sum_sq = 0.0;
   for (int i = 0; i < n; ++i) {
     Real f = 0.0;
