@@ -51,12 +51,12 @@ std::vector<std::vector<std::size_t>> lane_groups(const std::vector<Materialized
 }  // namespace
 
 TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
-                              const EvaluationContext& context) {
+                              const GeneralizationError& generalization, const EvaluationContext& context) {
   const NetShape& shape = trial.shape;
   TrialOutcome out;
   out.theta = std::move(theta);
   out.train = result;
-  out.generalization = generalization_error(shape, out.theta.data(), context.test_set());
+  out.generalization = generalization;
   out.recovered = out.generalization.mean_squared < context.recovery_threshold;
   out.final_a.resize(shape.width);
   out.distance.resize(shape.width);
@@ -72,7 +72,8 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
   std::vector<double> workspace(gradient_workspace_size(shape, trial.data().count));
   const TrainResult result =
       train_network(shape, trial.data(), trial.train, theta.data(), grad.data(), workspace.data());
-  return evaluate_trained(trial, std::move(theta), result, context);
+  const GeneralizationError generalization = generalization_error(shape, theta.data(), context.test_set());
+  return evaluate_trained(trial, std::move(theta), result, generalization, context);
 }
 
 CpuBackend::CpuBackend(int threads, CpuKernel kernel)

@@ -12,9 +12,10 @@ namespace perfgen {
 
 enum class CpuKernel { vector, scalar };
 
-// Generalization error, recovery and branch of a trained network: the evaluation both kernels use.
+// Recovery and branch of a trained network whose generalization error is known: the part of the
+// evaluation both kernels share (each computes the error its own way over the same test set).
 TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
-                              const EvaluationContext& context);
+                              const GeneralizationError& generalization, const EvaluationContext& context);
 
 // Training plus evaluation of one trial with the scalar kernel, on the calling thread.
 TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context);

@@ -100,6 +100,33 @@ class LaneSet {
 
 
 
+// The generalization error of one network with the test points in lanes: the shared forward pass on
+// θ broadcast to every lane, eight test points at a time (a tail chunk repeats its last point and
+// leaves the repeats out of the sums).
+GeneralizationError lane_generalization_error(const NetShape& shape, const std::vector<double>& theta,
+                                              const EvaluationContext& context) {
+  const int d = shape.input_dim;
+  const int count = static_cast<int>(context.test_targets.size());
+  const std::vector<Pack> broadcast(theta.begin(), theta.end());
+  std::vector<Pack> x(d);
+  GeneralizationError e;
+  for (int start = 0; start < count; start += kLanes) {
+    Pack target(0.0);
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const int point = std::min(start + lane, count - 1);
+      for (int j = 0; j < d; ++j) x[j].v[lane] = context.test_inputs[static_cast<std::size_t>(point) * d + j];
+      target.v[lane] = context.test_targets[point];
+    }
+    const Pack diff = forward(shape, broadcast.data(), x.data()) - target;
+    for (int lane = 0; lane < kLanes && start + lane < count; ++lane) {
+      e.mean_squared += diff[lane] * diff[lane];
+      e.max_abs = std::fmax(e.max_abs, std::fabs(diff[lane]));
+    }
+  }
+  e.mean_squared /= count;
+  return e;
+}
+
 template <class Shape>
 void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
                std::atomic<std::size_t>& next_member, const EvaluationContext& context,
@@ -139,7 +166,9 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       result.iterations = lanes.iteration(lane);
       result.final_loss = loss_values[lane];
       result.grad_norm = euclidean_norm(grad.data(), static_cast<int>(grad.size()));
-      outcomes[lanes.trial(lane)] = evaluate_trained(trial, lanes.theta(lane), result, context);
+      std::vector<double> theta = lanes.theta(lane);
+      const GeneralizationError generalization = lane_generalization_error(trial.shape, theta, context);
+      outcomes[lanes.trial(lane)] = evaluate_trained(trial, std::move(theta), result, generalization, context);
       ++finished;
       if (!refill(lane, lanes.step() + 1)) --active;
     }

@@ -139,6 +139,11 @@ data_seed = { range = [0, 11] }
     EXPECT_EQ(vector_out[i].train.status, scalar_out[i].train.status);
     EXPECT_EQ(vector_out[i].train.iterations, scalar_out[i].train.iterations);
     EXPECT_LT(testing::relative_difference(vector_out[i].train.final_loss, scalar_out[i].train.final_loss), 1e-9);
+    EXPECT_LT(testing::relative_difference(vector_out[i].generalization.mean_squared,
+                                           scalar_out[i].generalization.mean_squared),
+              1e-9);
+    EXPECT_LT(testing::relative_difference(vector_out[i].generalization.max_abs, scalar_out[i].generalization.max_abs),
+              1e-9);
   }
 }
 

@@ -1,0 +1,162 @@
+"""Peers for perfgen's Example-1 workload: numpy, PyTorch (eager, torch.compile) and JAX, each batched
+over networks in float64, the way a competent user would write them.
+
+Each peer first proves that it computes perfgen's final losses on the same trials (θ0 read from a file
+perfgen wrote) to 1e-9 relative, then is timed on N networks × S steps.
+
+Usage: peers.py VERIFY.h5 NETWORKS STEPS PERFGEN_RATE   (run by bench/peers/run.sh)
+"""
+import sys
+import time
+
+import h5py
+import numpy as np
+
+X = np.linspace(-2.0, 2.0, 6)
+Y = np.tanh(X + 1.0)
+LR = 0.05
+
+
+def read_trials(path):
+    with h5py.File(path, "r") as f:
+        theta0 = f["trials/theta0"][...]
+        final_loss = f["trials/final_loss"][...]
+        steps = int(f["trials/iterations"][0])
+    return theta0, final_loss, steps
+
+
+def split(theta):
+    """(B, 6) parameters in perfgen's order (a1, w1, b1, a2, w2, b2) -> a, w, b of shape (B, 2)."""
+    t = theta.reshape(-1, 2, 3)
+    return t[:, :, 0].copy(), t[:, :, 1].copy(), t[:, :, 2].copy()
+
+
+def numpy_peer(theta0, steps):
+    a, w, b = split(theta0)
+    x, y = X[None, None, :], Y[None, :]
+    z = np.empty(a.shape + (6,))
+    h = np.empty_like(z)
+    common = np.empty_like(z)
+    for _ in range(steps):
+        np.multiply(w[:, :, None], x, out=z)
+        z += b[:, :, None]
+        np.tanh(z, out=h)
+        r = np.einsum("bk,bki->bi", a, h) - y
+        grad_a = np.einsum("bi,bki->bk", r, h)
+        np.multiply(h, h, out=common)
+        np.subtract(1.0, common, out=common)
+        common *= r[:, None, :]
+        common *= a[:, :, None]
+        grad_w = (common * x).sum(axis=2)
+        grad_b = common.sum(axis=2)
+        a -= LR * grad_a
+        w -= LR * grad_w
+        b -= LR * grad_b
+    r = np.einsum("bk,bki->bi", a, np.tanh(w[:, :, None] * x + b[:, :, None])) - y
+    return 0.5 * (r * r).sum(axis=1)
+
+
+def torch_step_function():
+    import torch
+
+    x = torch.tensor(X, dtype=torch.float64)
+    y = torch.tensor(Y, dtype=torch.float64)
+
+    def step(a, w, b):
+        h = torch.tanh(w[:, :, None] * x + b[:, :, None])
+        r = (a[:, :, None] * h).sum(dim=1) - y
+        grad_a = (r[:, None, :] * h).sum(dim=2)
+        common = r[:, None, :] * a[:, :, None] * (1.0 - h * h)
+        return a - LR * grad_a, w - LR * (common * x).sum(dim=2), b - LR * common.sum(dim=2)
+
+    def loss(a, w, b):
+        r = (a[:, :, None] * torch.tanh(w[:, :, None] * x + b[:, :, None])).sum(dim=1) - y
+        return 0.5 * (r * r).sum(dim=1)
+
+    return step, loss
+
+
+def torch_peer(theta0, steps, compiled=False):
+    import torch
+
+    torch.set_num_threads(torch.get_num_threads())
+    step, loss = torch_step_function()
+    if compiled:
+        step = torch.compile(step)
+    a, w, b = (torch.tensor(v, dtype=torch.float64) for v in split(theta0))
+    with torch.no_grad():
+        for _ in range(steps):
+            a, w, b = step(a, w, b)
+        return loss(a, w, b).numpy()
+
+
+def jax_peer(theta0, steps):
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    x, y = jnp.asarray(X), jnp.asarray(Y)
+
+    def step(_, params):
+        a, w, b = params
+        h = jnp.tanh(w[:, :, None] * x + b[:, :, None])
+        r = (a[:, :, None] * h).sum(axis=1) - y
+        common = r[:, None, :] * a[:, :, None] * (1.0 - h * h)
+        return a - LR * (r[:, None, :] * h).sum(axis=2), w - LR * (common * x).sum(axis=2), b - LR * common.sum(axis=2)
+
+    @jax.jit
+    def train(a, w, b):
+        a, w, b = jax.lax.fori_loop(0, steps, step, (a, w, b))
+        r = (a[:, :, None] * jnp.tanh(w[:, :, None] * x + b[:, :, None])).sum(axis=1) - y
+        return 0.5 * (r * r).sum(axis=1)
+
+    params = tuple(jnp.asarray(v) for v in split(theta0))
+    train(*params).block_until_ready()  # compile outside the timing
+    return lambda: np.asarray(train(*params).block_until_ready())
+
+
+def timed(run):
+    start = time.perf_counter()
+    result = run()
+    return result, time.perf_counter() - start
+
+
+def main(verify_path, networks, steps, perfgen_rate):
+    theta0, expected, verify_steps = read_trials(verify_path)
+    rng_theta = np.resize(theta0, (networks, theta0.shape[1]))  # the timing batch: the same trials, repeated
+    peers = {
+        "numpy (batched, reused buffers)": lambda t, s: numpy_peer(t, s),
+        "PyTorch float64 (eager)": lambda t, s: torch_peer(t, s),
+        "PyTorch float64 (torch.compile)": lambda t, s: torch_peer(t, s, compiled=True),
+        "JAX float64 (jit + fori_loop)": None,
+    }
+    rows = [("perfgen (CPU, vector kernel)", perfgen_rate, "reference")]
+    for name, peer in peers.items():
+        try:
+            if name.startswith("JAX"):
+                got = jax_peer(theta0, verify_steps)()
+            else:
+                got = peer(theta0, verify_steps)
+            worst = float(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-300)))
+            if worst > 1e-9:
+                rows.append((name, float("nan"), f"REJECTED: final losses differ by {worst:.1e} relative"))
+                continue
+            if name.startswith("JAX"):
+                run = jax_peer(rng_theta, steps)
+                _, seconds = timed(run)
+            else:
+                _, seconds = timed(lambda: peer(rng_theta, steps))
+            rows.append((name, networks * steps / seconds, f"agrees to {worst:.1e}"))
+        except Exception as error:  # a peer that cannot run here is reported, not hidden
+            rows.append((name, float("nan"), f"did not run: {type(error).__name__}: {str(error)[:80]}"))
+    print(f"\nExample 1 (m = 2, n = 6 grid, tanh, lr {LR}), {networks} networks x {steps} steps, float64")
+    print(f"{'implementation':36s} {'network-steps/s':>16s} {'perfgen is':>11s}  check")
+    for name, rate, note in rows:
+        ratio = "" if name.startswith("perfgen") or np.isnan(rate) else f"{perfgen_rate / rate:9.1f}x"
+        rate_text = "-" if np.isnan(rate) else f"{rate:.3e}"
+        print(f"{name:36s} {rate_text:>16s} {ratio:>11s}  {note}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
