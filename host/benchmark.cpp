@@ -64,10 +64,10 @@ double measured_fp64_peak(int threads) {
 
 int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err) {
   try {
-    const Experiment e = load_experiment(
-        kWorkload, "<bench workload>",
-        {"train.max_iters=" + std::to_string(options.steps - 1),
-         "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(options.networks) + "]}"});
+    const Experiment e =
+        load_experiment(kWorkload, "<bench workload>",
+                        {"train.max_iters=" + std::to_string(options.steps - 1),
+                         "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(options.networks) + "]}"});
     const Plan plan(e);
     Materializer materializer(plan);
     std::vector<MaterializedTrial> trials;
@@ -81,10 +81,10 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
     out << "perfgen bench: Example 1 (m = 2, d = 1, n = 6, tanh), " << options.networks << " networks x "
         << options.steps << " steps, " << threads << " threads\n"
         << std::scientific << std::setprecision(2) << "FP64 peak " << peak << " flop/s (measured: FMA chains, "
-        << simd::kLanes << " lanes, all threads); " << std::defaultfloat << flops
-        << " flops per network-step besides " << 2 * 6 << " tanh\n\n"
-        << std::left << std::setw(10) << "backend" << std::setw(34) << "kernel" << std::setw(20)
-        << "network-steps/s" << "of FP64 peak\n";
+        << simd::kLanes << " lanes, all threads); " << std::defaultfloat << flops << " flops per network-step besides "
+        << 2 * 6 << " tanh\n\n"
+        << std::left << std::setw(10) << "backend" << std::setw(34) << "kernel" << std::setw(20) << "network-steps/s"
+        << "of FP64 peak\n";
     for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
       CpuBackend backend(options.threads, kernel);
       std::vector<TrialOutcome> outcomes;

@@ -68,8 +68,8 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, std::ostream&
                                                 : "CUDA device " + probe.devices.front().name +
                                                       " found, but this build has no CUDA backend yet";
   if (options.backend == "cuda") throw BackendUnavailable("--backend cuda: " + gpu);
-  auto backend = std::make_unique<CpuBackend>(
-      options.threads, options.cpu_kernel == "scalar" ? CpuKernel::scalar : CpuKernel::vector);
+  auto backend = std::make_unique<CpuBackend>(options.threads,
+                                              options.cpu_kernel == "scalar" ? CpuKernel::scalar : CpuKernel::vector);
   if (options.backend == "auto") err << "perfgen: backend auto: " << gpu << "; using the " << backend->device() << '\n';
   return backend;
 }

@@ -105,7 +105,8 @@ void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const Evalu
   std::vector<std::atomic<std::size_t>> next(groups.size());
   for (auto& n : next) n = 0;
   run_threads(count, [&] {
-    for (std::size_t g = 0; g < groups.size(); ++g) train_in_lanes(trials, groups[g], next[g], context, outcomes, finished);
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      train_in_lanes(trials, groups[g], next[g], context, outcomes, finished);
   });
 }
 

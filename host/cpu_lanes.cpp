@@ -38,7 +38,6 @@ class LaneSet {
     deadline_.fill(kNever);
   }
 
-
   bool idle(int lane) const { return trial_[lane] == kIdle; }
   std::size_t trial(int lane) const { return trial_[lane]; }
   std::int64_t step() const { return step_; }
@@ -98,8 +97,6 @@ class LaneSet {
   std::array<std::int64_t, kLanes> start_{}, deadline_{};
 };
 
-
-
 // The generalization error of one network with the test points in lanes: the shared forward pass on
 // θ broadcast to every lane, eight test points at a time (a tail chunk repeats its last point and
 // leaves the repeats out of the sums).
@@ -128,9 +125,10 @@ GeneralizationError lane_generalization_error(const NetShape& shape, const std::
 }
 
 template <class Shape>
-void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
-               std::atomic<std::size_t>& next_member, const EvaluationContext& context,
-               std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) {
+void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
+               const std::vector<std::size_t>& members, std::atomic<std::size_t>& next_member,
+               const EvaluationContext& context, std::vector<TrialOutcome>& outcomes,
+               std::atomic<std::int64_t>& finished) {
   const MaterializedTrial& first = trials[members.front()];
   const LossKind loss = first.train.loss;
   const bool needs_grad_norm = first.train.grad_tol > 0.0;
@@ -159,8 +157,7 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       if (lanes.idle(lane)) continue;
       const MaterializedTrial& trial = trials[lanes.trial(lane)];
       TrainResult result;
-      if (!reached_stop(loss_values[lane], std::sqrt(grad_sq[lane]), lanes.iteration(lane), trial.train,
-                        result.status))
+      if (!reached_stop(loss_values[lane], std::sqrt(grad_sq[lane]), lanes.iteration(lane), trial.train, result.status))
         continue;
       const std::vector<double> grad = lanes.grad(lane);
       result.iterations = lanes.iteration(lane);

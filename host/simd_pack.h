@@ -35,8 +35,14 @@ struct Pack {
   Pack(double x) : v(x - Vector{}) {}  // NOLINT(google-explicit-constructor): broadcast; x − 0 keeps −0
   explicit Pack(Vector x) : v(x) {}
   double operator[](int lane) const { return v[lane]; }
-  Pack& operator+=(Pack o) { v += o.v; return *this; }
-  Pack& operator-=(Pack o) { v -= o.v; return *this; }
+  Pack& operator+=(Pack o) {
+    v += o.v;
+    return *this;
+  }
+  Pack& operator-=(Pack o) {
+    v -= o.v;
+    return *this;
+  }
 };
 
 inline Pack operator+(Pack a, Pack b) { return Pack(a.v + b.v); }

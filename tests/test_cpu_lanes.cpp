@@ -68,8 +68,8 @@ TEST(VectorKernel, LossAndGradientPerLaneMatchScalar) {
       for (int p = 0; p < count; ++p) t[p] = theta[p][lane];
       for (int i = 0; i < n * d; ++i) xs[i] = x[i][lane];
       for (int i = 0; i < n; ++i) ys[i] = y[i][lane];
-      const double scalar = loss_and_gradient(shape, t.data(), DataView{xs.data(), ys.data(), n}, LossKind::half_sum,
-                                              g.data(), w.data());
+      const double scalar =
+          loss_and_gradient(shape, t.data(), DataView{xs.data(), ys.data(), n}, LossKind::half_sum, g.data(), w.data());
       EXPECT_LT(testing::relative_difference(loss[lane], scalar), 1e-14);
       for (int p = 0; p < count; ++p) EXPECT_NEAR(grad[p][lane], g[p], 1e-14 * std::max(1.0, std::abs(g[p])));
     }
@@ -105,10 +105,11 @@ c_tilde = [0.0, 0.2, 0.5, 1.0]
     EXPECT_EQ(vector_out[i].train.status, scalar_out[i].train.status);
     EXPECT_EQ(vector_out[i].branch.branch, scalar_out[i].branch.branch);
     EXPECT_EQ(vector_out[i].recovered, scalar_out[i].recovered);
-    EXPECT_NEAR(static_cast<double>(vector_out[i].train.iterations), static_cast<double>(scalar_out[i].train.iterations),
-                1e-3 * scalar_out[i].train.iterations + 2);
+    EXPECT_NEAR(static_cast<double>(vector_out[i].train.iterations),
+                static_cast<double>(scalar_out[i].train.iterations), 1e-3 * scalar_out[i].train.iterations + 2);
     for (std::size_t p = 0; p < vector_out[i].theta.size(); ++p)
-      EXPECT_NEAR(vector_out[i].theta[p], scalar_out[i].theta[p], 1e-9 * std::max(1.0, std::abs(scalar_out[i].theta[p])));
+      EXPECT_NEAR(vector_out[i].theta[p], scalar_out[i].theta[p],
+                  1e-9 * std::max(1.0, std::abs(scalar_out[i].theta[p])));
   }
 }
 

@@ -38,11 +38,16 @@ PERFGEN_HD double euclidean_norm(const double* v, int count) {
 // read when the stationary test is on (grad_tol > 0). Returns true, with the status, when training stops.
 PERFGEN_HD bool reached_stop(double loss, double grad_norm, std::int64_t iteration, const TrainSettings& settings,
                              TrainStatus& status) {
-  if (!(loss <= settings.divergence_loss)) status = TrainStatus::diverged;  // also catches NaN
-  else if (loss < settings.loss_tol) status = TrainStatus::converged;
-  else if (settings.grad_tol > 0.0 && grad_norm < settings.grad_tol) status = TrainStatus::stationary;
-  else if (iteration >= settings.max_iters) status = TrainStatus::max_iters;
-  else return false;
+  if (!(loss <= settings.divergence_loss))
+    status = TrainStatus::diverged;  // also catches NaN
+  else if (loss < settings.loss_tol)
+    status = TrainStatus::converged;
+  else if (settings.grad_tol > 0.0 && grad_norm < settings.grad_tol)
+    status = TrainStatus::stationary;
+  else if (iteration >= settings.max_iters)
+    status = TrainStatus::max_iters;
+  else
+    return false;
   return true;
 }
 
