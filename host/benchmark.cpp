@@ -88,9 +88,9 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
     for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
       CpuBackend backend(options.threads, kernel);
       std::vector<TrialOutcome> outcomes;
-      std::atomic<std::int64_t> finished{0};
+      TrainControl control;
       const auto start = std::chrono::steady_clock::now();
-      backend.train(trials, materializer.evaluation(), outcomes, finished);
+      backend.train(trials, materializer.evaluation(), outcomes, control);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double rate = network_steps / seconds;
       out << std::left << std::setw(10) << "cpu" << std::setw(34) << backend.device() << std::scientific

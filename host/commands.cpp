@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "experiment_file.h"
 #include "hdf5_io.h"
+#include "interrupt.h"
 #include "materialize.h"
 #include "progress.h"
 #include "results_schema.h"
@@ -74,24 +75,50 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, std::ostream&
   return backend;
 }
 
-// Refuses, before any work, an output that cannot be written or that would lose data.
-void prepare_output(const std::string& output, const ShardStore& store, const Experiment& e,
+// The resolved experiment stored in a results file.
+std::string stored_config(const std::string& results_path) {
+  try {
+    const std::string* config = read_hdf5_attributes(results_path).find_text("config");
+    if (config) return *config;
+  } catch (const std::exception&) {
+  }
+  throw InputError("--output", results_path + " is not a perfgen results file");
+}
+
+// Refuses, before any work, an output that cannot be written or that would lose data. Returns true
+// when the output already is the finished run, so that there is nothing to do.
+bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e,
                     const RunOptions& options) {
   if (fs::is_directory(output)) throw InputError("--output", output + " is a directory");
   const fs::path parent = fs::absolute(output).parent_path();
   if (!fs::is_directory(parent) || ::access(parent.c_str(), W_OK) != 0)
     throw InputError("--output", "cannot write to " + parent.string() + " (missing or not writable)");
-  if (fs::exists(output) && !options.force)
-    throw InputError("--output", output + " exists; pass --force to replace it");
-  if (!store.exists()) return;
-  if (options.force) {
-    store.remove();
-  } else if (!options.resume) {
-    throw InputError("--output", "an unfinished run is in " + store.directory() +
-                                     "; pass --resume to continue it or --force to start over");
-  } else if (const std::string diff = first_difference(store.stored_config(), e.resolved_toml); !diff.empty()) {
-    throw InputError("--resume", "the experiment differs from the unfinished run's: " + diff);
+  const bool output_exists = fs::exists(output);
+  if (options.resume) {
+    if (store.exists()) {
+      if (const std::string diff = first_difference(store.stored_config(), e.resolved_toml); !diff.empty())
+        throw InputError("--resume", "the experiment differs from the unfinished run's: " + diff);
+      // Killed after the merged file was renamed into place, before the shards were removed.
+      if (output_exists && stored_config(output) == e.resolved_toml) {
+        store.remove();
+        return true;
+      }
+      return false;  // continue; the finished file will replace any older one
+    }
+    if (!output_exists) return false;  // nothing to resume: a fresh run
+    if (const std::string diff = first_difference(stored_config(output), e.resolved_toml); !diff.empty())
+      throw InputError("--resume", output + " holds another experiment: " + diff);
+    return true;
   }
+  if (output_exists && !options.force)
+    throw InputError("--output", output + " exists; pass --force to replace it or --resume to keep it");
+  if (store.exists()) {
+    if (!options.force)
+      throw InputError("--output", "an unfinished run is in " + store.directory() +
+                                       "; pass --resume to continue it or --force to start over");
+    store.remove();
+  }
+  return false;
 }
 
 FileAttributes file_attributes(const Experiment& e, const Backend& backend, double wall_seconds, double steps) {
@@ -121,12 +148,21 @@ double total_steps(const ColumnGroup& trials) {
   return steps;
 }
 
+std::string resume_command(const RunOptions& options, const std::string& output) {
+  std::string command = "perfgen run";
+  if (!options.experiment_path.empty()) command += " " + options.experiment_path;
+  command += " -o " + output;
+  for (const std::string& assignment : options.overrides) command += " --set '" + assignment + "'";
+  return command + " --resume";
+}
+
 int report_error(std::ostream& err, const std::exception& e, int code) {
   err << "perfgen: error: " << e.what() << '\n';
   return code;
 }
 
-void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore& store, bool quiet) {
+void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore& store, bool quiet,
+                           TrainControl& control) {
   const Experiment& e = plan.experiment();
   const std::int64_t total = plan.trial_count(), batch_size = e.run.batch_size;
   const std::int64_t batches = (total + batch_size - 1) / batch_size;
@@ -134,15 +170,17 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
   for (std::int64_t b = 0; b < batches; ++b)
     if (store.has_shard(b)) already_done += std::min(batch_size, total - b * batch_size);
   Materializer materializer(plan);
-  ProgressReporter progress(total, already_done, !quiet);
+  ProgressReporter progress(total, already_done, control.finished, !quiet);
   for (std::int64_t b = 0; b < batches; ++b) {
     if (store.has_shard(b)) continue;
     const auto start = std::chrono::steady_clock::now();
     std::vector<MaterializedTrial> trials;
-    for (std::int64_t t = b * batch_size; t < std::min(total, (b + 1) * batch_size); ++t)
+    for (std::int64_t t = b * batch_size; t < std::min(total, (b + 1) * batch_size); ++t) {
+      if (control.cancelled()) throw TrainingCancelled();
       trials.push_back(materializer.materialize(t));
+    }
     std::vector<TrialOutcome> outcomes;
-    backend.train(trials, materializer.evaluation(), outcomes, progress.finished());
+    backend.train(trials, materializer.evaluation(), outcomes, control);
     const ColumnGroup columns = trial_columns(plan, trials, outcomes);
     store.write_shard(b, file_attributes(e, backend, seconds_since(start), total_steps(columns)), columns,
                       static_cast<std::size_t>(batch_size));
@@ -167,15 +205,24 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const std::string output = options.output_path.empty() ? e.name + ".h5" : options.output_path;
     const Plan plan(e);
     const ShardStore store(output);
-    if (options.resume && fs::exists(output) && !store.exists()) {
+    if (prepare_output(output, store, e, options)) {
       out << output << " is already complete; nothing to resume\n";
       print_file_table(output, out);
       return kExitOk;
     }
-    prepare_output(output, store, e, options);
     std::unique_ptr<Backend> backend = choose_backend(options, err);
     if (!store.exists()) store.create(e.resolved_toml);
-    train_missing_batches(plan, *backend, store, options.quiet);
+    const InterruptHandling interrupts;
+    TrainControl control;
+    control.cancel = &interrupts.requested();
+    try {
+      train_missing_batches(plan, *backend, store, options.quiet, control);
+    } catch (const TrainingCancelled&) {
+      err << "perfgen: " << interrupts.signal_name() << ": stopped; " << store.shard_paths().size()
+          << " finished batches are kept in " << store.directory() << "\n"
+          << "perfgen: continue with: " << resume_command(options, output) << '\n';
+      return kExitInterrupted;
+    }
 
     ColumnGroup trials = store.gather_trials();
     if (static_cast<std::int64_t>(trials.at("trial").rows()) != plan.trial_count())

@@ -65,13 +65,30 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
   return out;
 }
 
-TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context) {
+// train_network in chunks of steps, checking for cancellation in between. A chunk ends with the
+// status max_iters at its last θ; the next chunk re-evaluates the same loss there and goes on, so the
+// sequence of steps and checks, and the result, are those of one uninterrupted call.
+TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, double* grad, double* workspace,
+                            const TrainControl* control) {
+  constexpr std::int64_t kChunk = 1 << 16;
+  TrainSettings chunk = trial.train;
+  for (std::int64_t done = 0;;) {
+    chunk.max_iters = std::min(trial.train.max_iters - done, kChunk);
+    TrainResult result = train_network(trial.shape, trial.data(), chunk, theta, grad, workspace);
+    result.iterations += done;
+    if (result.status != TrainStatus::max_iters || result.iterations >= trial.train.max_iters) return result;
+    done = result.iterations;
+    if (control && control->cancelled()) throw TrainingCancelled();
+  }
+}
+
+TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context,
+                                const TrainControl* control) {
   const NetShape& shape = trial.shape;
   std::vector<double> theta = trial.theta0;
   std::vector<double> grad(shape.param_count());
   std::vector<double> workspace(gradient_workspace_size(shape, trial.data().count));
-  const TrainResult result =
-      train_network(shape, trial.data(), trial.train, theta.data(), grad.data(), workspace.data());
+  const TrainResult result = train_in_chunks(trial, theta.data(), grad.data(), workspace.data(), control);
   const GeneralizationError generalization = generalization_error(shape, theta.data(), context.test_set());
   return evaluate_trained(trial, std::move(theta), result, generalization, context);
 }
@@ -88,15 +105,15 @@ std::string CpuBackend::device() const {
 }
 
 void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
-                       std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) {
+                       std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   outcomes.assign(trials.size(), {});
   const int count = static_cast<int>(std::min<std::size_t>(threads_, std::max<std::size_t>(trials.size(), 1)));
   if (kernel_ == CpuKernel::scalar) {
     std::atomic<std::size_t> next{0};
     run_threads(count, [&] {
       for (std::size_t i = next++; i < trials.size(); i = next++) {
-        outcomes[i] = train_and_evaluate(trials[i], context);
-        ++finished;
+        outcomes[i] = train_and_evaluate(trials[i], context, &control);
+        ++control.finished;
       }
     });
     return;
@@ -106,7 +123,7 @@ void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const Evalu
   for (auto& n : next) n = 0;
   run_threads(count, [&] {
     for (std::size_t g = 0; g < groups.size(); ++g)
-      train_in_lanes(trials, groups[g], next[g], context, outcomes, finished);
+      train_in_lanes(trials, groups[g], next[g], context, outcomes, control);
   });
 }
 

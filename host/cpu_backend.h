@@ -17,8 +17,10 @@ enum class CpuKernel { vector, scalar };
 TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
                               const GeneralizationError& generalization, const EvaluationContext& context);
 
-// Training plus evaluation of one trial with the scalar kernel, on the calling thread.
-TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context);
+// Training plus evaluation of one trial with the scalar kernel, on the calling thread. With a
+// control, training checks for cancellation between chunks of steps (results do not change).
+TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context,
+                                const TrainControl* control = nullptr);
 
 class CpuBackend : public Backend {
  public:
@@ -27,7 +29,7 @@ class CpuBackend : public Backend {
   std::string device() const override;
   int threads() const { return threads_; }
   void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
-             std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) override;
+             std::vector<TrialOutcome>& outcomes, TrainControl& control) override;
 
  private:
   int threads_;

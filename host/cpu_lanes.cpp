@@ -128,7 +128,7 @@ template <class Shape>
 void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
                const std::vector<std::size_t>& members, std::atomic<std::size_t>& next_member,
                const EvaluationContext& context, std::vector<TrialOutcome>& outcomes,
-               std::atomic<std::int64_t>& finished) {
+               TrainControl& control) {
   const MaterializedTrial& first = trials[members.front()];
   const LossKind loss = first.train.loss;
   const bool needs_grad_norm = first.train.grad_tol > 0.0;
@@ -145,7 +145,9 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
   };
   for (int lane = 0; lane < kLanes; ++lane) active += refill(lane, 0);
 
+  constexpr std::int64_t kCancelCheckSteps = 1 << 12;  // a few milliseconds of work
   while (active > 0) {
+    if (lanes.step() % kCancelCheckSteps == 0 && control.cancelled()) throw TrainingCancelled();
     const Pack loss_values = lanes.loss_and_gradient(loss);
     if (!lanes.some_lane_may_stop(loss_values, needs_grad_norm)) {
       lanes.descend();
@@ -166,7 +168,7 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       std::vector<double> theta = lanes.theta(lane);
       const GeneralizationError generalization = lane_generalization_error(trial.shape, theta, context);
       outcomes[lanes.trial(lane)] = evaluate_trained(trial, std::move(theta), result, generalization, context);
-      ++finished;
+      ++control.finished;
       if (!refill(lane, lanes.step() + 1)) --active;
     }
     lanes.descend();
@@ -183,17 +185,17 @@ const char* simd_instruction_set() { return simd::kInstructionSet; }
 // sizes known at run time.
 void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
                     std::atomic<std::size_t>& next_member, const EvaluationContext& context,
-                    std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) {
+                    std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   if (members.empty()) return;
   const NetShape& shape = trials[members.front()].shape;
   using Example1 = FixedShape<2, 1, true>;
   using AppendixB = FixedShape<2, 3, true>;
   if (Example1::matches(shape))
-    run_lanes(Example1{shape.activation}, trials, members, next_member, context, outcomes, finished);
+    run_lanes(Example1{shape.activation}, trials, members, next_member, context, outcomes, control);
   else if (AppendixB::matches(shape))
-    run_lanes(AppendixB{shape.activation}, trials, members, next_member, context, outcomes, finished);
+    run_lanes(AppendixB{shape.activation}, trials, members, next_member, context, outcomes, control);
   else
-    run_lanes(shape, trials, members, next_member, context, outcomes, finished);
+    run_lanes(shape, trials, members, next_member, context, outcomes, control);
 }
 
 }  // namespace perfgen

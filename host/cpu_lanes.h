@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "perfgen/backend.h"
 #include "perfgen/trial.h"
 
 namespace perfgen {
@@ -15,7 +16,7 @@ namespace perfgen {
 // drain the same members. All members share shape, sample size and loss convention.
 void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
                     std::atomic<std::size_t>& next_member, const EvaluationContext& context,
-                    std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished);
+                    std::vector<TrialOutcome>& outcomes, TrainControl& control);
 
 int simd_lanes();
 const char* simd_instruction_set();

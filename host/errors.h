@@ -11,6 +11,7 @@ enum ExitCode : int {
   kExitRuntimeError = 1,        // I/O failure or other error while working
   kExitBadInput = 2,            // bad experiment file, bad option, output path problems
   kExitBackendUnavailable = 3,  // --backend cuda asked for, no usable GPU
+  kExitInterrupted = 75,        // SIGINT/SIGTERM: finished batches kept, --resume continues (EX_TEMPFAIL)
 };
 
 // Bad input, found before any work starts. `key` names the setting, e.g. "train.lr".

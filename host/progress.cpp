@@ -6,9 +6,11 @@
 
 namespace perfgen {
 
-ProgressReporter::ProgressReporter(std::int64_t total, std::int64_t already_done, bool enabled)
+ProgressReporter::ProgressReporter(std::int64_t total, std::int64_t already_done,
+                                   const std::atomic<std::int64_t>& finished, bool enabled)
     : total_(total),
       already_done_(already_done),
+      finished_(finished),
       terminal_(::isatty(STDERR_FILENO)),
       start_(std::chrono::steady_clock::now()) {
   if (enabled) thread_ = std::thread([this] { loop(); });

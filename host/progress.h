@@ -13,9 +13,10 @@ namespace perfgen {
 
 class ProgressReporter {
  public:
-  ProgressReporter(std::int64_t total, std::int64_t already_done, bool enabled);
+  // `finished` counts the trials done since the reporter started.
+  ProgressReporter(std::int64_t total, std::int64_t already_done, const std::atomic<std::int64_t>& finished,
+                   bool enabled);
   ~ProgressReporter();
-  std::atomic<std::int64_t>& finished() { return finished_; }
 
  private:
   void loop();
@@ -23,7 +24,7 @@ class ProgressReporter {
 
   std::int64_t total_;
   std::int64_t already_done_;
-  std::atomic<std::int64_t> finished_{0};
+  const std::atomic<std::int64_t>& finished_;
   bool terminal_;
   std::chrono::steady_clock::time_point start_;
   std::mutex mutex_;

@@ -97,9 +97,9 @@ c_tilde = [0.0, 0.2, 0.5, 1.0]
   std::vector<MaterializedTrial> trials;
   for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
   std::vector<TrialOutcome> vector_out, scalar_out;
-  std::atomic<std::int64_t> finished{0};
-  CpuBackend(2, CpuKernel::vector).train(trials, materializer.evaluation(), vector_out, finished);
-  CpuBackend(2, CpuKernel::scalar).train(trials, materializer.evaluation(), scalar_out, finished);
+  TrainControl control;
+  CpuBackend(2, CpuKernel::vector).train(trials, materializer.evaluation(), vector_out, control);
+  CpuBackend(2, CpuKernel::scalar).train(trials, materializer.evaluation(), scalar_out, control);
   for (std::size_t i = 0; i < trials.size(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
     EXPECT_EQ(vector_out[i].train.status, scalar_out[i].train.status);
@@ -133,9 +133,9 @@ data_seed = { range = [0, 11] }
   std::vector<MaterializedTrial> trials;
   for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
   std::vector<TrialOutcome> vector_out, scalar_out;
-  std::atomic<std::int64_t> finished{0};
-  CpuBackend(1, CpuKernel::vector).train(trials, materializer.evaluation(), vector_out, finished);
-  CpuBackend(1, CpuKernel::scalar).train(trials, materializer.evaluation(), scalar_out, finished);
+  TrainControl control;
+  CpuBackend(1, CpuKernel::vector).train(trials, materializer.evaluation(), vector_out, control);
+  CpuBackend(1, CpuKernel::scalar).train(trials, materializer.evaluation(), scalar_out, control);
   for (std::size_t i = 0; i < trials.size(); ++i) {
     EXPECT_EQ(vector_out[i].train.status, scalar_out[i].train.status);
     EXPECT_EQ(vector_out[i].train.iterations, scalar_out[i].train.iterations);

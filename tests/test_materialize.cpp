@@ -57,9 +57,9 @@ TEST(Materialize, OutcomesAreBitwiseIdenticalWhateverThreadsAndBatches) {
   std::vector<MaterializedTrial> all;
   for (std::int64_t t = 0; t < plan.trial_count(); ++t) all.push_back(materializer.materialize(t));
 
-  std::atomic<std::int64_t> finished{0};
+  TrainControl control;
   std::vector<TrialOutcome> one_thread;
-  CpuBackend(1).train(all, materializer.evaluation(), one_thread, finished);
+  CpuBackend(1).train(all, materializer.evaluation(), one_thread, control);
 
   // The same trials, shuffled and split into two batches, on two threads.
   std::vector<std::size_t> order(all.size());
@@ -70,7 +70,7 @@ TEST(Materialize, OutcomesAreBitwiseIdenticalWhateverThreadsAndBatches) {
     std::vector<MaterializedTrial> batch;
     for (std::size_t i = begin; i < end; ++i) batch.push_back(all[order[i]]);
     std::vector<TrialOutcome> outcomes;
-    CpuBackend(2).train(batch, materializer.evaluation(), outcomes, finished);
+    CpuBackend(2).train(batch, materializer.evaluation(), outcomes, control);
     for (std::size_t i = begin; i < end; ++i) {
       const TrialOutcome& x = outcomes[i - begin];
       const TrialOutcome& y = one_thread[order[i]];
@@ -79,7 +79,7 @@ TEST(Materialize, OutcomesAreBitwiseIdenticalWhateverThreadsAndBatches) {
       EXPECT_EQ(std::memcmp(&x.generalization.mean_squared, &y.generalization.mean_squared, sizeof(double)), 0);
     }
   }
-  EXPECT_EQ(finished.load(), 2 * plan.trial_count());
+  EXPECT_EQ(control.finished.load(), 2 * plan.trial_count());
 }
 
 TEST(Materialize, DatasetsOfOneSeedAreNestedAcrossN) {

@@ -46,8 +46,8 @@ inline TrainedTrials train_trials(const Plan& plan, std::int64_t begin = 0, std:
   TrainedTrials result;
   for (std::int64_t t = begin; t < (end < 0 ? plan.trial_count() : end); ++t)
     result.trials.push_back(materializer.materialize(t));
-  std::atomic<std::int64_t> finished{0};
-  CpuBackend(threads).train(result.trials, materializer.evaluation(), result.outcomes, finished);
+  TrainControl control;
+  CpuBackend(threads).train(result.trials, materializer.evaluation(), result.outcomes, control);
   return result;
 }
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -10,15 +11,29 @@
 
 namespace perfgen {
 
+// What a running training reports and obeys: finished trials are counted (progress display), and a
+// set cancel flag (SIGINT/SIGTERM) makes train() abandon the batch by throwing TrainingCancelled.
+struct TrainControl {
+  std::atomic<std::int64_t> finished{0};
+  const std::atomic<bool>* cancel = nullptr;
+
+  bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
+};
+
+class TrainingCancelled : public std::runtime_error {
+ public:
+  TrainingCancelled() : std::runtime_error("training cancelled") {}
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;    // "cpu" or "cuda"
   virtual std::string device() const = 0;  // human-readable device description
-  // Trains every trial and evaluates it; outcomes[i] belongs to trials[i]. Adds each finished
-  // trial to `finished` so a progress display can follow.
+  // Trains every trial and evaluates it; outcomes[i] belongs to trials[i]. Counts finished trials
+  // in control.finished; throws TrainingCancelled within about a second of control.cancel being set.
   virtual void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
-                     std::vector<TrialOutcome>& outcomes, std::atomic<std::int64_t>& finished) = 0;
+                     std::vector<TrialOutcome>& outcomes, TrainControl& control) = 0;
 };
 
 }  // namespace perfgen

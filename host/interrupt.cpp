@@ -1,0 +1,36 @@
+#include "interrupt.h"
+
+namespace perfgen {
+namespace {
+
+std::atomic<bool> g_requested{false};  // lock-free, so safe to set from a signal handler
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int signal) {
+  g_signal = signal;
+  g_requested.store(true);
+}
+
+}  // namespace
+
+InterruptHandling::InterruptHandling() {
+  g_requested.store(false);
+  g_signal = 0;
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;  // one-shot: the second signal takes the default action
+  sigaction(SIGINT, &action, &previous_int_);
+  sigaction(SIGTERM, &action, &previous_term_);
+}
+
+InterruptHandling::~InterruptHandling() {
+  sigaction(SIGINT, &previous_int_, nullptr);
+  sigaction(SIGTERM, &previous_term_, nullptr);
+}
+
+const std::atomic<bool>& InterruptHandling::requested() const { return g_requested; }
+
+const char* InterruptHandling::signal_name() const { return g_signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
+
+}  // namespace perfgen
