@@ -6,10 +6,10 @@
 #include <ostream>
 #include <thread>
 
+#include "command_support.h"
 #include "commands.h"
 #include "cpu_backend.h"
 #include "device_probe.h"
-#include "errors.h"
 #include "experiment_file.h"
 #include "materialize.h"
 #include "simd_pack.h"
@@ -63,7 +63,7 @@ double measured_fp64_peak(int threads) {
 }  // namespace
 
 int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err) {
-  try {
+  return with_exit_codes(err, [&] {
     const Experiment e =
         load_experiment(kWorkload, "<bench workload>",
                         {"train.max_iters=" + std::to_string(options.steps - 1),
@@ -103,14 +103,8 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
         << (probe.devices.empty() ? "not measured: " + probe.problem
                                   : "not measured: this build has no CUDA backend yet")
         << '\n';
-    return kExitOk;
-  } catch (const InputError& e) {
-    err << "perfgen: error: " << e.what() << '\n';
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    err << "perfgen: error: " << e.what() << '\n';
-    return kExitRuntimeError;
-  }
+    return int(kExitOk);
+  });
 }
 
 }  // namespace perfgen

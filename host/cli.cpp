@@ -21,6 +21,7 @@ int cli_main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--cpu-kernel", run.cpu_kernel, "vector (SIMD lanes, default) or scalar (reference)")
       ->check(CLI::IsMember({"vector", "scalar"}));
+  run_cmd->add_option("--shard", run.shard, "i/K: train every K-th batch from the i-th; then perfgen merge");
   run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
   run_cmd->add_flag("--force", run.force, "replace an existing results file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");
@@ -30,6 +31,12 @@ int cli_main(int argc, char** argv) {
   auto* plan_cmd = app.add_subcommand("plan", "show trials, cells and the work bound; trains nothing");
   plan_cmd->add_option("experiment", plan_path, "experiment file (TOML); default: the embedded example");
   plan_cmd->add_option("--set", plan_overrides, "override a setting: section.key=value (repeatable)");
+
+  std::string merge_path;
+  bool merge_force = false;
+  auto* merge_cmd = app.add_subcommand("merge", "join the shards of a sharded run into the results file");
+  merge_cmd->add_option("file", merge_path, "results file whose FILE.shards folder is complete")->required();
+  merge_cmd->add_flag("--force", merge_force, "replace an existing results file");
 
   std::string summary_path;
   auto* summary_cmd = app.add_subcommand("summary", "print the recovery table of a results file or unfinished run");
@@ -53,6 +60,7 @@ int cli_main(int argc, char** argv) {
   }
   if (*run_cmd) return run_command(run, std::cout, std::cerr);
   if (*plan_cmd) return plan_command(plan_path, plan_overrides, std::cout, std::cerr);
+  if (*merge_cmd) return merge_command(merge_path, merge_force, std::cout, std::cerr);
   if (*summary_cmd) return summary_command(summary_path, std::cout, std::cerr);
   if (*info_cmd) return info_command(std::cout);
   if (*bench_cmd) return bench_command(bench, std::cout, std::cerr);

@@ -127,8 +127,7 @@ GeneralizationError lane_generalization_error(const NetShape& shape, const std::
 template <class Shape>
 void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
                const std::vector<std::size_t>& members, std::atomic<std::size_t>& next_member,
-               const EvaluationContext& context, std::vector<TrialOutcome>& outcomes,
-               TrainControl& control) {
+               const EvaluationContext& context, std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   const MaterializedTrial& first = trials[members.front()];
   const LossKind loss = first.train.loss;
   const bool needs_grad_norm = first.train.grad_tol > 0.0;

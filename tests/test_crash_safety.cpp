@@ -1,11 +1,6 @@
 // The perfgen binary killed at random moments: SIGKILL leaves a readable unfinished run that --resume
 // completes to the same trial data as an uninterrupted run; SIGTERM stops within seconds with exit 75.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <fcntl.h>
 
 #include <chrono>
 #include <cstring>
@@ -13,52 +8,24 @@
 #include <sstream>
 #include <thread>
 
+#include "child_process.h"
 #include "hdf5_io.h"
 #include "test_support.h"
 
 namespace perfgen {
 namespace {
 
+using testing::expect_same_trials;
+using testing::Process;
+using testing::read_file;
+
 // 32 trials that each run exactly 4·10^6 steps on one thread, in 8 batches: about three seconds.
+// clang-format off
 const std::vector<std::string> kWorkload = {
     "run", "--backend", "cpu", "--threads", "1", "--quiet",
     "--set", "train.loss_tol=0", "--set", "train.max_iters=4000000", "--set", "run.batch_size=4",
     "--set", "sweep.n=[6]", "--set", "sweep.c_tilde=[0.0, 1.0]", "--set", "sweep.data_seed={range=[0, 16]}"};
-
-class Process {
- public:
-  Process(std::vector<std::string> args, const std::string& log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> argv{const_cast<char*>(PERFGEN_BINARY)};
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(PERFGEN_BINARY, argv.data());
-      _exit(127);
-    }
-  }
-  void signal(int sig) const { kill(pid_, sig); }
-  // Exit code, or 128 + signal; -1 if it did not end within the timeout (then it is killed).
-  int wait(double timeout_seconds) const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_;
-};
+// clang-format on
 
 std::vector<std::string> with_output(const std::string& output, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = kWorkload;
@@ -66,26 +33,6 @@ std::vector<std::string> with_output(const std::string& output, std::vector<std:
   args.push_back(output);
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void expect_same_trials(const std::string& a_path, const std::string& b_path) {
-  const ColumnGroup a = read_hdf5_group(a_path, "trials");
-  const ColumnGroup b = read_hdf5_group(b_path, "trials");
-  ASSERT_EQ(a.columns.size(), b.columns.size());
-  for (const Column& c : a.columns) {
-    SCOPED_TRACE(c.name);
-    const Column& d = b.at(c.name);
-    EXPECT_EQ(c.integer, d.integer);
-    ASSERT_EQ(c.real.size(), d.real.size());
-    EXPECT_EQ(std::memcmp(c.real.data(), d.real.data(), c.real.size() * sizeof(double)), 0);
-  }
 }
 
 TEST(CrashSafety, KilledThreeTimesThenResumedEqualsAnUninterruptedRun) {
@@ -102,9 +49,9 @@ TEST(CrashSafety, KilledThreeTimesThenResumedEqualsAnUninterruptedRun) {
     run.signal(SIGKILL);
     if (run.wait(30) == 128 + SIGKILL) ++kills;
     // Whatever was on disk at the kill is readable.
-    const int summary = Process({"summary", std::filesystem::exists(killed) ? killed : killed + ".shards"},
-                                dir.file("summary.log"))
-                            .wait(30);
+    const int summary =
+        Process({"summary", std::filesystem::exists(killed) ? killed : killed + ".shards"}, dir.file("summary.log"))
+            .wait(30);
     EXPECT_EQ(summary, 0) << read_file(dir.file("summary.log"));
   }
   EXPECT_GE(kills, 1) << "the run finished before any kill; the workload is too small for this machine";

@@ -1,0 +1,46 @@
+#include "command_support.h"
+
+#include <sstream>
+
+#include "cell_summary.h"
+#include "experiment_file.h"
+#include "hdf5_io.h"
+
+namespace perfgen {
+
+Experiment load_experiment_or_default(const std::string& path, const std::vector<std::string>& overrides) {
+  if (path.empty()) return load_experiment(default_experiment_text(), "<default experiment>", overrides);
+  return load_experiment_file(path, overrides);
+}
+
+std::string first_difference(const std::string& stored, const std::string& current) {
+  std::istringstream a(stored), b(current);
+  std::string line_a, line_b;
+  for (int line = 1;; ++line) {
+    const bool more_a = static_cast<bool>(std::getline(a, line_a));
+    const bool more_b = static_cast<bool>(std::getline(b, line_b));
+    if (!more_a && !more_b) return "";
+    if (!more_a || !more_b || line_a != line_b)
+      return "line " + std::to_string(line) + " of the resolved config: stored \"" + (more_a ? line_a : "") +
+             "\", now \"" + (more_b ? line_b : "") + "\"";
+  }
+}
+
+std::string stored_results_config(const std::string& results_path) {
+  try {
+    if (const std::string* config = read_hdf5_attributes(results_path).find_text("config")) return *config;
+  } catch (const std::exception&) {
+  }
+  throw InputError("--output", results_path + " is not a perfgen results file");
+}
+
+void print_file_table(const std::string& path, std::ostream& out) {
+  const FileAttributes attributes = read_hdf5_attributes(path);
+  const ColumnGroup cells = read_hdf5_group(path, "cells");
+  const std::string* name = attributes.find_text("name");
+  const std::string* backend = attributes.find_text("backend");
+  out << "results " << path << " (" << (name ? *name : "?") << ", backend " << (backend ? *backend : "?") << ")\n";
+  print_cell_table(out, cells);
+}
+
+}  // namespace perfgen

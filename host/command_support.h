@@ -1,0 +1,44 @@
+// Pieces the subcommands share: loading the experiment, reading results files back, turning
+// exceptions into messages and exit codes.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "perfgen/config.h"
+
+namespace perfgen {
+
+// The experiment file at `path`, or the embedded default when path is empty, with overrides applied.
+Experiment load_experiment_or_default(const std::string& path, const std::vector<std::string>& overrides);
+
+// "line N of the resolved config: stored "…", now "…"", or empty when the texts are equal.
+std::string first_difference(const std::string& stored, const std::string& current);
+
+// The resolved experiment stored in a results file; InputError if it is not one.
+std::string stored_results_config(const std::string& results_path);
+
+// The recovery table of a finished results file, with a header line.
+void print_file_table(const std::string& path, std::ostream& out);
+
+// Runs body() and maps exceptions to one message on err and the documented exit code.
+template <class Body>
+int with_exit_codes(std::ostream& err, Body body) {
+  auto report = [&](const std::exception& e, int code) {
+    err << "perfgen: error: " << e.what() << '\n';
+    return code;
+  };
+  try {
+    return body();
+  } catch (const InputError& e) {
+    return report(e, kExitBadInput);
+  } catch (const BackendUnavailable& e) {
+    return report(e, kExitBackendUnavailable);
+  } catch (const std::exception& e) {
+    return report(e, kExitRuntimeError);
+  }
+}
+
+}  // namespace perfgen

@@ -1,0 +1,281 @@
+// `perfgen run` and `perfgen merge`: config → plan → backend → shards → merged file → table.
+// A run trains the batches it owns (all of them, or every K-th with --shard i/K) into shards; the
+// merged file is written once every batch has its shard, by the run itself or by `perfgen merge`.
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+
+#include "build_info.h"
+#include "cell_summary.h"
+#include "command_support.h"
+#include "commands.h"
+#include "cpu_backend.h"
+#include "device_probe.h"
+#include "experiment_file.h"
+#include "hdf5_io.h"
+#include "interrupt.h"
+#include "materialize.h"
+#include "progress.h"
+#include "results_schema.h"
+#include "shard_store.h"
+
+namespace fs = std::filesystem;
+
+namespace perfgen {
+namespace {
+
+// Which batches this process trains: those with batch % count == index.
+struct ShardSpec {
+  std::int64_t index = 0;
+  std::int64_t count = 1;
+  bool owns(std::int64_t batch) const { return batch % count == index; }
+};
+
+ShardSpec parse_shard(const std::string& text) {
+  if (text.empty()) return {};
+  ShardSpec spec;
+  char slash = 0;
+  std::istringstream in(text);
+  if (!(in >> spec.index >> slash >> spec.count) || slash != '/' || !in.eof() || spec.count < 1 || spec.index < 0 ||
+      spec.index >= spec.count)
+    throw InputError("--shard", "expected i/K with 0 <= i < K, got \"" + text + "\"");
+  return spec;
+}
+
+std::string fingerprint(const std::string& text) {
+  std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a, 64 bit
+  for (unsigned char ch : text) hash = (hash ^ ch) * 1099511628211ULL;
+  std::ostringstream out;
+  out << std::hex << std::setw(16) << std::setfill('0') << hash;
+  return out.str();
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double total_steps(const ColumnGroup& trials) {
+  double steps = 0;
+  for (std::int64_t it : trials.at("iterations").integer) steps += static_cast<double>(it);
+  return steps;
+}
+
+FileAttributes file_attributes(const Experiment& e, const std::string& backend, const std::string& device,
+                               double wall_seconds, double steps) {
+  FileAttributes a;
+  a.text = {{"title", "perfgen results"},
+            {"name", e.name},
+            {"perfgen_version", kVersion},
+            {"git_revision", kGitRevision},
+            {"backend", backend},
+            {"device", device},
+            {"created", utc_now()},
+            {"config", e.resolved_toml},
+            {"config_hash", fingerprint(e.resolved_toml)}};
+  a.integers = {{"schema_version", kSchemaVersion}};
+  a.numbers = {{"wall_seconds", wall_seconds},
+               {"network_steps_per_second", wall_seconds > 0 ? steps / wall_seconds : 0.0}};
+  return a;
+}
+
+std::unique_ptr<Backend> choose_backend(const RunOptions& options, std::ostream& err) {
+  const cuda::DeviceProbe probe = cuda::probe_devices();
+  const std::string gpu = probe.devices.empty() ? "no usable CUDA device (" + probe.problem + ")"
+                                                : "CUDA device " + probe.devices.front().name +
+                                                      " found, but this build has no CUDA backend yet";
+  if (options.backend == "cuda") throw BackendUnavailable("--backend cuda: " + gpu);
+  auto backend = std::make_unique<CpuBackend>(options.threads,
+                                              options.cpu_kernel == "scalar" ? CpuKernel::scalar : CpuKernel::vector);
+  if (options.backend == "auto") err << "perfgen: backend auto: " << gpu << "; using the " << backend->device() << '\n';
+  return backend;
+}
+
+// Refuses, before any work, an output that cannot be written or that would lose data. Returns true
+// when the output already is the finished run, so that there is nothing to do.
+bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,
+                    const ShardSpec& shard) {
+  if (fs::is_directory(output)) throw InputError("--output", output + " is a directory");
+  const fs::path parent = fs::absolute(output).parent_path();
+  if (!fs::is_directory(parent) || ::access(parent.c_str(), W_OK) != 0)
+    throw InputError("--output", "cannot write to " + parent.string() + " (missing or not writable)");
+  const bool output_exists = fs::exists(output);
+  auto same_experiment_as_store = [&](const char* key) {
+    if (const std::string diff = first_difference(store.stored_config(), e.resolved_toml); !diff.empty())
+      throw InputError(key, "the experiment differs from the unfinished run's in " + store.directory() + ": " + diff);
+  };
+  if (shard.count > 1) {  // workers of one sweep share the shard folder
+    if (output_exists) throw InputError("--output", output + " exists: this sweep was merged already");
+    if (store.exists()) same_experiment_as_store("--shard");
+    return false;
+  }
+  if (options.resume) {
+    if (store.exists()) {
+      same_experiment_as_store("--resume");
+      // Killed after the merged file was renamed into place, before the shards were removed.
+      if (output_exists && stored_results_config(output) == e.resolved_toml) {
+        store.remove();
+        return true;
+      }
+      return false;  // continue; the finished file will replace any older one
+    }
+    if (!output_exists) return false;  // nothing to resume: a fresh run
+    if (const std::string diff = first_difference(stored_results_config(output), e.resolved_toml); !diff.empty())
+      throw InputError("--resume", output + " holds another experiment: " + diff);
+    return true;
+  }
+  if (output_exists && !options.force)
+    throw InputError("--output", output + " exists; pass --force to replace it or --resume to keep it");
+  if (store.exists()) {
+    if (!options.force)
+      throw InputError("--output", "an unfinished run is in " + store.directory() +
+                                       "; pass --resume to continue it or --force to start over");
+    store.remove();
+  }
+  return false;
+}
+
+std::int64_t batch_count(const Plan& plan) {
+  const std::int64_t size = plan.experiment().run.batch_size;
+  return (plan.trial_count() + size - 1) / size;
+}
+
+void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore& store, const ShardSpec& shard,
+                           bool quiet, TrainControl& control) {
+  const Experiment& e = plan.experiment();
+  const std::int64_t total = plan.trial_count(), batch_size = e.run.batch_size, batches = batch_count(plan);
+  std::int64_t mine = 0, already_done = 0;
+  for (std::int64_t b = 0; b < batches; ++b) {
+    if (!shard.owns(b)) continue;
+    const std::int64_t size = std::min(batch_size, total - b * batch_size);
+    mine += size;
+    if (store.has_shard(b)) already_done += size;
+  }
+  Materializer materializer(plan);
+  ProgressReporter progress(mine, already_done, control.finished, !quiet);
+  for (std::int64_t b = 0; b < batches; ++b) {
+    if (!shard.owns(b) || store.has_shard(b)) continue;
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<MaterializedTrial> trials;
+    for (std::int64_t t = b * batch_size; t < std::min(total, (b + 1) * batch_size); ++t) {
+      if (control.cancelled()) throw TrainingCancelled();
+      trials.push_back(materializer.materialize(t));
+    }
+    std::vector<TrialOutcome> outcomes;
+    backend.train(trials, materializer.evaluation(), outcomes, control);
+    const ColumnGroup columns = trial_columns(plan, trials, outcomes);
+    store.write_shard(b,
+                      file_attributes(e, backend.name(), backend.device(), seconds_since(start), total_steps(columns)),
+                      columns, static_cast<std::size_t>(batch_size));
+  }
+}
+
+// Joins the shards of a complete run into the final file and removes them. wall_seconds < 0: the sum
+// of the shards' own times (a merge of separate workers).
+void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
+                      std::ostream& out) {
+  const Experiment& e = plan.experiment();
+  const ColumnGroup trials = store.gather_trials();
+  const std::size_t rows = trials.columns.empty() ? 0 : trials.at("trial").rows();
+  if (static_cast<std::int64_t>(rows) != plan.trial_count())
+    throw std::runtime_error("the shards in " + store.directory() + " hold " + std::to_string(rows) + " of " +
+                             std::to_string(plan.trial_count()) + " trials");
+  const FileAttributes first = store.first_shard_attributes();
+  if (wall_seconds < 0) {
+    wall_seconds = 0;
+    for (const std::string& path : store.shard_paths())
+      for (const auto& [key, value] : read_hdf5_attributes(path).numbers)
+        if (key == "wall_seconds") wall_seconds += value;
+  }
+  const std::string backend = first.find_text("backend") ? *first.find_text("backend") : "?";
+  const std::string device = first.find_text("device") ? *first.find_text("device") : "?";
+  const ColumnGroup cells = cell_columns(plan, trials);
+  const double steps = total_steps(trials);
+  write_hdf5_atomically(output, file_attributes(e, backend, device, wall_seconds, steps), {trials, cells},
+                        static_cast<std::size_t>(e.run.batch_size));
+  store.remove();
+  print_cell_table(out, cells);
+  out << "wrote " << output << ": " << plan.trial_count() << " trials in " << std::fixed << std::setprecision(1)
+      << wall_seconds << " s, " << std::scientific << std::setprecision(2) << steps / wall_seconds
+      << " network-steps/s on " << device << '\n'
+      << std::defaultfloat;
+}
+
+std::string resume_command(const RunOptions& options, const std::string& output) {
+  std::string command = "perfgen run";
+  if (!options.experiment_path.empty()) command += " " + options.experiment_path;
+  command += " -o " + output;
+  for (const std::string& assignment : options.overrides) command += " --set '" + assignment + "'";
+  if (!options.shard.empty()) return command + " --shard " + options.shard;
+  return command + " --resume";
+}
+
+}  // namespace
+
+int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  return with_exit_codes(err, [&] {
+    const auto start = std::chrono::steady_clock::now();
+    const Experiment e = load_experiment_or_default(options.experiment_path, options.overrides);
+    const std::string output = options.output_path.empty() ? e.name + ".h5" : options.output_path;
+    const ShardSpec shard = parse_shard(options.shard);
+    const Plan plan(e);
+    const ShardStore store(output);
+    if (prepare_output(output, store, e, options, shard)) {
+      out << output << " is already complete; nothing to resume\n";
+      print_file_table(output, out);
+      return int(kExitOk);
+    }
+    std::unique_ptr<Backend> backend = choose_backend(options, err);
+    if (!store.exists()) store.create(e.resolved_toml);
+    const InterruptHandling interrupts;
+    TrainControl control;
+    control.cancel = &interrupts.requested();
+    try {
+      train_missing_batches(plan, *backend, store, shard, options.quiet, control);
+    } catch (const TrainingCancelled&) {
+      err << "perfgen: " << interrupts.signal_name() << ": stopped; " << store.shard_paths().size()
+          << " finished batches are kept in " << store.directory() << "\n"
+          << "perfgen: continue with: " << resume_command(options, output) << '\n';
+      return int(kExitInterrupted);
+    }
+    if (shard.count > 1) {
+      out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
+          << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';
+      return int(kExitOk);
+    }
+    merge_into_final(plan, store, output, seconds_since(start), out);
+    return int(kExitOk);
+  });
+}
+
+int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err) {
+  return with_exit_codes(err, [&] {
+    const ShardStore store(output);
+    if (!store.exists()) throw InputError("file", "no unfinished run at " + store.directory());
+    const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
+    const Plan plan(e);
+    std::int64_t missing = 0, first_missing = -1;
+    for (std::int64_t b = 0; b < batch_count(plan); ++b)
+      if (!store.has_shard(b) && missing++ == 0) first_missing = b;
+    if (missing > 0)
+      throw InputError("merge", std::to_string(missing) + " of " + std::to_string(batch_count(plan)) +
+                                    " batches have no shard yet (first: " + store.shard_path(first_missing) +
+                                    "); run the missing --shard workers first");
+    if (fs::exists(output) && !force) throw InputError("--output", output + " exists; pass --force to replace it");
+    merge_into_final(plan, store, output, -1.0, out);
+    return int(kExitOk);
+  });
+}
+
+}  // namespace perfgen

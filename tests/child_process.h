@@ -1,0 +1,79 @@
+// Runs the perfgen binary (PERFGEN_BINARY, set by CMake) as a child process, and compares results files.
+#pragma once
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hdf5_io.h"
+
+namespace perfgen::testing {
+
+// perfgen with the given arguments, stdout and stderr into `log`.
+class Process {
+ public:
+  Process(std::vector<std::string> args, const std::string& log) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> argv{const_cast<char*>(PERFGEN_BINARY)};
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(PERFGEN_BINARY, argv.data());
+      _exit(127);
+    }
+  }
+  void signal(int sig) const { kill(pid_, sig); }
+  // Exit code, or 128 + signal; -1 if it did not end within the timeout (then it is killed).
+  int wait(double timeout_seconds) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Every /trials column of two results files is bitwise equal.
+void expect_same_trials(const std::string& a_path, const std::string& b_path) {
+  const ColumnGroup a = read_hdf5_group(a_path, "trials");
+  const ColumnGroup b = read_hdf5_group(b_path, "trials");
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (const Column& c : a.columns) {
+    SCOPED_TRACE(c.name);
+    const Column& d = b.at(c.name);
+    EXPECT_EQ(c.integer, d.integer);
+    ASSERT_EQ(c.real.size(), d.real.size());
+    EXPECT_EQ(std::memcmp(c.real.data(), d.real.data(), c.real.size() * sizeof(double)), 0);
+  }
+}
+
+}  // namespace perfgen::testing

@@ -1,0 +1,61 @@
+// Slurm-array style sweeps: K = 3 processes with --shard i/K write the shards of one run, and
+// `perfgen merge` joins them into a file whose trial data equal a single-process run's, bitwise.
+#include <gtest/gtest.h>
+
+#include "child_process.h"
+#include "test_support.h"
+
+namespace perfgen {
+namespace {
+
+using testing::Process;
+using testing::read_file;
+
+// clang-format off
+const std::vector<std::string> kSweep = {
+    "run", "--backend", "cpu", "--threads", "1", "--quiet",
+    "--set", "train.max_iters=20000", "--set", "run.batch_size=5",
+    "--set", "sweep.n=[3, 5, 6]", "--set", "sweep.data_seed={range=[0, 6]}"};
+// clang-format on
+
+std::vector<std::string> sweep_to(const std::string& output, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = kSweep;
+  args.push_back("-o");
+  args.push_back(output);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST(ShardedRuns, ThreeWorkersAndAMergeEqualOneProcess) {
+  testing::TempDir dir;
+  const std::string single = dir.file("single.h5"), sharded = dir.file("sharded.h5");
+  ASSERT_EQ(Process(sweep_to(single), dir.file("single.log")).wait(120), 0) << read_file(dir.file("single.log"));
+
+  std::vector<Process> workers;
+  for (int i = 0; i < 3; ++i)
+    workers.emplace_back(sweep_to(sharded, {"--shard", std::to_string(i) + "/3"}),
+                         dir.file("worker" + std::to_string(i) + ".log"));
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(workers[i].wait(120), 0) << read_file(dir.file("worker" + std::to_string(i) + ".log"));
+  EXPECT_FALSE(std::filesystem::exists(sharded)) << "workers never merge";
+
+  ASSERT_EQ(Process({"merge", sharded}, dir.file("merge.log")).wait(60), 0) << read_file(dir.file("merge.log"));
+  EXPECT_FALSE(std::filesystem::exists(sharded + ".shards"));
+  testing::expect_same_trials(single, sharded);
+}
+
+TEST(ShardedRuns, MergeRefusesWhileShardsAreMissing) {
+  testing::TempDir dir;
+  const std::string output = dir.file("partial.h5");
+  ASSERT_EQ(Process(sweep_to(output, {"--shard", "1/3"}), dir.file("worker.log")).wait(120), 0)
+      << read_file(dir.file("worker.log"));
+  EXPECT_EQ(Process({"merge", output}, dir.file("merge.log")).wait(60), 2);
+  EXPECT_NE(read_file(dir.file("merge.log")).find("have no shard yet"), std::string::npos)
+      << read_file(dir.file("merge.log"));
+  EXPECT_FALSE(std::filesystem::exists(output));
+  EXPECT_EQ(Process(sweep_to(output, {"--shard", "3/3"}), dir.file("bad.log")).wait(60), 2);
+  EXPECT_NE(read_file(dir.file("bad.log")).find("--shard"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace perfgen
