@@ -117,7 +117,7 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   };
   if (shard.count > 1) {  // workers of one sweep share the shard folder
     if (output_exists) throw InputError("--output", output + " exists: this sweep was merged already");
-    if (store.exists()) same_experiment_as_store("--shard");
+    if (store.has_config()) same_experiment_as_store("--shard");  // else another worker is creating it
     return false;
   }
   if (options.resume) {
@@ -237,7 +237,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       return int(kExitOk);
     }
     std::unique_ptr<Backend> backend = choose_backend(options, err);
-    if (!store.exists()) store.create(e.resolved_toml);
+    if (!store.has_config()) store.create(e.resolved_toml);
     const InterruptHandling interrupts;
     TrainControl control;
     control.cancel = &interrupts.requested();

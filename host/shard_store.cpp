@@ -49,6 +49,8 @@ ShardStore::ShardStore(const std::string& output_path) : directory_(output_path 
 
 bool ShardStore::exists() const { return fs::is_directory(directory_); }
 
+bool ShardStore::has_config() const { return fs::exists(directory_ + "/config.toml"); }
+
 void ShardStore::create(const std::string& resolved_config) const {
   std::error_code ec;
   fs::create_directories(directory_, ec);

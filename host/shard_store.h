@@ -18,6 +18,7 @@ class ShardStore {
 
   const std::string& directory() const { return directory_; }
   bool exists() const;
+  bool has_config() const;  // config.toml is written last when a store is created
   // Creates the directory and records the resolved config; throws InputError if it cannot.
   void create(const std::string& resolved_config) const;
   std::string stored_config() const;

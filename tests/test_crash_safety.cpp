@@ -48,11 +48,10 @@ TEST(CrashSafety, KilledThreeTimesThenResumedEqualsAnUninterruptedRun) {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     run.signal(SIGKILL);
     if (run.wait(30) == 128 + SIGKILL) ++kills;
-    // Whatever was on disk at the kill is readable.
-    const int summary =
-        Process({"summary", std::filesystem::exists(killed) ? killed : killed + ".shards"}, dir.file("summary.log"))
-            .wait(30);
-    EXPECT_EQ(summary, 0) << read_file(dir.file("summary.log"));
+    // Whatever was on disk at the kill is readable (a kill before the first write leaves nothing).
+    const std::string target = std::filesystem::exists(killed) ? killed : killed + ".shards";
+    if (!std::filesystem::exists(target)) continue;
+    EXPECT_EQ(Process({"summary", target}, dir.file("summary.log")).wait(30), 0) << read_file(dir.file("summary.log"));
   }
   EXPECT_GE(kills, 1) << "the run finished before any kill; the workload is too small for this machine";
   ASSERT_EQ(Process(with_output(killed, {"--resume"}), dir.file("resume.log")).wait(120), 0)
