@@ -20,6 +20,7 @@
 #include "hdf5_io.h"
 #include "interrupt.h"
 #include "materialize.h"
+#include "process_group.h"
 #include "progress.h"
 #include "results_schema.h"
 #include "shard_store.h"
@@ -116,7 +117,8 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
       throw InputError(key, "the experiment differs from the unfinished run's in " + store.directory() + ": " + diff);
   };
   if (shard.count > 1) {  // workers of one sweep share the shard folder
-    if (output_exists) throw InputError("--output", output + " exists: this sweep was merged already");
+    if (output_exists && !options.force)
+      throw InputError("--output", output + " exists (this sweep was merged already?); --force lets the merge replace it");
     if (store.has_config()) same_experiment_as_store("--shard");  // else another worker is creating it
     return false;
   }
@@ -221,39 +223,63 @@ std::string resume_command(const RunOptions& options, const std::string& output)
   return command + " --resume";
 }
 
+
+// Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
+int train_own_batches(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
+                      const std::string& output, const ShardSpec& shard, bool announce_shard,
+                      std::chrono::steady_clock::time_point start, std::ostream& out, std::ostream& err) {
+  if (prepare_output(output, store, e, options, shard)) {
+    out << output << " is already complete; nothing to resume\n";
+    print_file_table(output, out);
+    return kExitOk;
+  }
+  std::unique_ptr<Backend> backend = choose_backend(options, err);
+  if (!store.has_config()) store.create(e.resolved_toml);
+  const InterruptHandling interrupts;
+  TrainControl control;
+  control.cancel = &interrupts.requested();
+  try {
+    train_missing_batches(plan, *backend, store, shard, options.quiet, control);
+  } catch (const TrainingCancelled&) {
+    err << "perfgen: " << interrupts.signal_name() << ": stopped; " << store.shard_paths().size()
+        << " finished batches are kept in " << store.directory() << "\n"
+        << "perfgen: continue with: " << resume_command(options, output) << '\n';
+    return kExitInterrupted;
+  }
+  if (shard.count == 1) {
+    merge_into_final(plan, store, output, seconds_since(start), out);
+  } else if (announce_shard) {
+    out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
+        << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
     const auto start = std::chrono::steady_clock::now();
+    const ProcessGroup group;
+    // Identical on every rank: a bad experiment fails everywhere, before any collective step.
     const Experiment e = load_experiment_or_default(options.experiment_path, options.overrides);
     const std::string output = options.output_path.empty() ? e.name + ".h5" : options.output_path;
-    const ShardSpec shard = parse_shard(options.shard);
+    ShardSpec shard = parse_shard(options.shard);
+    if (group.size() > 1) {
+      if (!options.shard.empty()) throw InputError("--shard", "mpirun's ranks already split the sweep; drop --shard");
+      shard = {group.rank(), group.size()};
+    }
+    RunOptions mine = options;
+    mine.quiet = options.quiet || group.rank() != 0;  // one progress line per job
     const Plan plan(e);
     const ShardStore store(output);
-    if (prepare_output(output, store, e, options, shard)) {
-      out << output << " is already complete; nothing to resume\n";
-      print_file_table(output, out);
-      return int(kExitOk);
-    }
-    std::unique_ptr<Backend> backend = choose_backend(options, err);
-    if (!store.has_config()) store.create(e.resolved_toml);
-    const InterruptHandling interrupts;
-    TrainControl control;
-    control.cancel = &interrupts.requested();
-    try {
-      train_missing_batches(plan, *backend, store, shard, options.quiet, control);
-    } catch (const TrainingCancelled&) {
-      err << "perfgen: " << interrupts.signal_name() << ": stopped; " << store.shard_paths().size()
-          << " finished batches are kept in " << store.directory() << "\n"
-          << "perfgen: continue with: " << resume_command(options, output) << '\n';
-      return int(kExitInterrupted);
-    }
-    if (shard.count > 1) {
-      out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
-          << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';
-      return int(kExitOk);
-    }
+    const int trained = with_exit_codes(err, [&] {
+      return train_own_batches(mine, e, plan, store, output, shard, group.size() == 1, start, out, err);
+    });
+    if (group.size() == 1) return trained;
+    // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.
+    const int worst = group.max_over_ranks(trained);
+    if (worst != kExitOk || group.rank() != 0) return worst;
     merge_into_final(plan, store, output, seconds_since(start), out);
     return int(kExitOk);
   });

@@ -22,16 +22,18 @@ namespace perfgen::testing {
 // perfgen with the given arguments, stdout and stderr into `log`.
 class Process {
  public:
-  Process(std::vector<std::string> args, const std::string& log) {
+  Process(std::vector<std::string> args, const std::string& log) : Process(PERFGEN_BINARY, std::move(args), log) {}
+  // Any program (e.g. mpirun) with the given arguments.
+  Process(const std::string& program, std::vector<std::string> args, const std::string& log) {
     pid_ = fork();
     if (pid_ == 0) {
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
-      std::vector<char*> argv{const_cast<char*>(PERFGEN_BINARY)};
+      std::vector<char*> argv{const_cast<char*>(program.c_str())};
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      execv(PERFGEN_BINARY, argv.data());
+      execv(program.c_str(), argv.data());
       _exit(127);
     }
   }

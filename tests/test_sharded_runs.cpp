@@ -1,5 +1,5 @@
-// Slurm-array style sweeps: K = 3 processes with --shard i/K write the shards of one run, and
-// `perfgen merge` joins them into a file whose trial data equal a single-process run's, bitwise.
+// Sweeps split over processes: Slurm-array style (K = 3 processes with --shard i/K, then `perfgen
+// merge`) and MPI (mpirun -n 2 and 3); the merged file's trial data equal a single-process run's, bitwise.
 #include <gtest/gtest.h>
 
 #include "child_process.h"
@@ -55,6 +55,31 @@ TEST(ShardedRuns, MergeRefusesWhileShardsAreMissing) {
   EXPECT_FALSE(std::filesystem::exists(output));
   EXPECT_EQ(Process(sweep_to(output, {"--shard", "3/3"}), dir.file("bad.log")).wait(60), 2);
   EXPECT_NE(read_file(dir.file("bad.log")).find("--shard"), std::string::npos);
+}
+
+TEST(MpiRuns, TwoAndThreeRanksEqualOneProcess) {
+#ifndef PERFGEN_MPIEXEC
+  GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
+#else
+  if (geteuid() == 0) {  // Open MPI refuses root unless told that it is on purpose
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  }
+  testing::TempDir dir;
+  const std::string single = dir.file("single.h5");
+  ASSERT_EQ(Process(sweep_to(single), dir.file("single.log")).wait(120), 0) << read_file(dir.file("single.log"));
+  for (const int ranks : {2, 3}) {
+    SCOPED_TRACE(std::to_string(ranks) + " ranks");
+    const std::string output = dir.file("mpi" + std::to_string(ranks) + ".h5");
+    std::vector<std::string> args{"--oversubscribe", "-n", std::to_string(ranks), PERFGEN_BINARY};
+    const std::vector<std::string> run = sweep_to(output);
+    args.insert(args.end(), run.begin(), run.end());
+    const std::string log = dir.file("mpi" + std::to_string(ranks) + ".log");
+    ASSERT_EQ(Process(PERFGEN_MPIEXEC, args, log).wait(180), 0) << read_file(log);
+    EXPECT_FALSE(std::filesystem::exists(output + ".shards"));
+    testing::expect_same_trials(single, output);
+  }
+#endif
 }
 
 }  // namespace

@@ -1,0 +1,26 @@
+// The processes of one run: this process alone, or the ranks of an MPI job when perfgen was built with
+// MPI and started by mpirun. Ranks split the batches like `--shard rank/size` workers and rank 0
+// merges once every rank is done (DESIGN §7): no scheduler of our own.
+#pragma once
+
+namespace perfgen {
+
+class ProcessGroup {
+ public:
+  ProcessGroup();   // joins the MPI job when launched by mpirun
+  ~ProcessGroup();  // leaves it
+  ProcessGroup(const ProcessGroup&) = delete;
+  ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  int local_rank() const { return local_rank_; }  // rank among the processes of this node (its GPU)
+  // Collective: the largest value over all ranks (every rank must call it).
+  int max_over_ranks(int value) const;
+
+ private:
+  int rank_ = 0, size_ = 1, local_rank_ = 0;
+  bool joined_ = false;
+};
+
+}  // namespace perfgen
