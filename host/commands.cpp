@@ -11,6 +11,7 @@
 #include "cpu_backend.h"
 #include "device_probe.h"
 #include "experiment_file.h"
+#include "resource_check.h"
 #include "shard_store.h"
 
 namespace fs = std::filesystem;
@@ -34,6 +35,9 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
         << " network-steps (every trial running to max_iters)\n"
         << "step cost    about " << std::defaultfloat << plan.max_n() * plan.max_width() << " activations + "
         << 10 * plan.max_n() * plan.max_width() << " flops per network-step\n"
+        << "memory       about " << human_bytes(estimate_resources(plan).memory_bytes())
+        << " (batches, merge, test set)\n"
+        << "disk         up to " << human_bytes(estimate_resources(plan).disk_bytes) << " (shards and final file)\n"
         << "first cell   n=" << first.n << " width=" << first.width << " lr=" << first.lr
         << " max_iters=" << first.max_iters << '\n'
         << "\nresolved experiment:\n"

@@ -6,12 +6,15 @@
 #include <toml++/toml.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "default_experiment.h"
 #include "errors.h"
+#include "experiment_text.h"
 #include "experiment_validation.h"
 
 namespace perfgen {
@@ -27,6 +30,13 @@ double as_number(const toml::node& node, const std::string& key) {
   if (auto v = node.as_floating_point()) return v->get();
   if (auto v = node.as_integer()) return static_cast<double>(v->get());
   throw InputError(key, "must be a number, got " + type_name(node));
+}
+
+// Settings whose absence has a meaning (NaN inside perfgen) must not be given as NaN.
+double as_finite_number(const toml::node& node, const std::string& key) {
+  const double value = as_number(node, key);
+  if (!std::isfinite(value)) throw InputError(key, "must be a finite number");
+  return value;
 }
 
 // Integers; a float such as 1e7 is accepted when it is integral.
@@ -173,9 +183,9 @@ void read_init(const toml::table& root, Experiment& e) {
   r.read("scale", e.init.scale, as_number);
   r.read("seed", e.init.seed, as_integer);
   r.read("direction", e.init.direction, as_numbers);
-  r.read("c_tilde", e.init.c_tilde, as_number);
-  r.read("ratio_start", e.init.ratio_start, as_number);
-  r.read("ratio_step", e.init.ratio_step, as_number);
+  r.read("c_tilde", e.init.c_tilde, as_finite_number);
+  r.read("ratio_start", e.init.ratio_start, as_finite_number);
+  r.read("ratio_step", e.init.ratio_step, as_finite_number);
 }
 
 void read_train(const toml::table& root, Experiment& e) {
@@ -231,11 +241,14 @@ std::vector<double> numeric_axis(const toml::node& node, const std::string& key,
     for (double a : args)
       if (a != std::floor(a)) throw InputError(key, "range takes integers");
     if (step <= 0) throw InputError(key, "range step must be > 0");
-    if ((args[1] - args[0]) / step > 1e8) throw InputError(key, "range has more than 10^8 values");
-    for (double v = args[0]; v < args[1]; v += step) values.push_back(v);
+    if (std::fabs(args[0]) > 9e15 || std::fabs(args[1]) > 9e15 || step > 9e15)
+      throw InputError(key, "range bounds must stay below 9·10^15");
+    const double count = std::ceil((args[1] - args[0]) / step);
+    if (count > 1e6) throw InputError(key, "range has more than 10^6 values");
+    for (int i = 0; i < count; ++i) values.push_back(args[0] + i * step);  // exact: integers below 2^53
   } else if (form == "linspace" || form == "logspace") {
     if (integral) throw InputError(key, form + " is for real-valued axes; use a list or range");
-    if (args.size() != 3 || args[2] != std::floor(args[2]) || args[2] < 1 || args[2] > 1e8)
+    if (args.size() != 3 || args[2] != std::floor(args[2]) || args[2] < 1 || args[2] > 1e6)
       throw InputError(key, form + " needs [first, last, count] with an integer count >= 1");
     const int count = static_cast<int>(args[2]);
     for (int i = 0; i < count; ++i) {
@@ -252,7 +265,12 @@ std::vector<double> numeric_axis(const toml::node& node, const std::string& key,
 template <class T>
 std::vector<T> integer_axis(const toml::node& node, const std::string& key) {
   std::vector<T> out;
-  for (double v : numeric_axis(node, key, true)) out.push_back(static_cast<T>(v));
+  for (double v : numeric_axis(node, key, true)) {
+    if (v < static_cast<double>(std::numeric_limits<T>::min()) ||
+        v > static_cast<double>(std::numeric_limits<T>::max()))
+      throw InputError(key, "value " + std::to_string(v) + " is out of range");
+    out.push_back(static_cast<T>(v));
+  }
   return out;
 }
 
@@ -297,72 +315,43 @@ void apply_override(toml::table& root, const std::string& assignment) {
   parsed.get("v")->visit([&](const auto& node) { target->insert_or_assign(key, node); });
 }
 
-template <class T, class F>
-toml::array to_array(const std::vector<T>& values, F convert) {
-  toml::array a;
-  for (const T& v : values) a.push_back(convert(v));
-  return a;
-}
-
-// Every setting with its value after defaults and overrides: what the results file stores.
-std::string resolved_text(const Experiment& e) {
-  auto same = [](auto v) { return v; };
-  toml::table t;
-  t.insert("name", e.name);
-  t.insert("model", toml::table{{"width", e.model.width},
-                                {"input_dim", e.model.input_dim},
-                                {"bias", e.model.bias},
-                                {"activation", activation_name(e.model.activation)}});
-  t.insert("target", toml::table{{"a", e.target.a},
-                                 {"w", to_array(e.target.w, same)},
-                                 {"b", e.target.b},
-                                 {"activation", activation_name(e.target.activation)}});
-  toml::table data{{"distribution", distribution_name(e.data.distribution)},
-                   {"range", toml::array{e.data.lo, e.data.hi}},
-                   {"n", e.data.n},
-                   {"seed", e.data.seed}};
-  if (!e.data.points.empty()) data.insert("x", to_array(e.data.points, same));
-  t.insert("data", std::move(data));
-  toml::table init{{"scale", e.init.scale}, {"seed", e.init.seed}};
-  if (!e.init.direction.empty()) init.insert("direction", to_array(e.init.direction, same));
-  if (!std::isnan(e.init.c_tilde)) init.insert("c_tilde", e.init.c_tilde);
-  if (!std::isnan(e.init.ratio_start)) init.insert("ratio_start", e.init.ratio_start);
-  if (!std::isnan(e.init.ratio_step)) init.insert("ratio_step", e.init.ratio_step);
-  t.insert("init", std::move(init));
-  t.insert("train", toml::table{{"lr", e.train.lr},
-                                {"loss", loss_name(e.train.loss)},
-                                {"max_iters", e.train.max_iters},
-                                {"loss_tol", e.train.loss_tol},
-                                {"grad_tol", e.train.grad_tol},
-                                {"divergence_loss", e.train.divergence_loss}});
-  t.insert("eval", toml::table{{"test_points", e.eval.test_points},
-                               {"recovery_threshold", e.eval.recovery_threshold},
-                               {"test_seed", e.eval.test_seed},
-                               {"on_target_tol", e.eval.on_target_tol},
-                               {"silent_tol", e.eval.silent_tol}});
-  t.insert("run", toml::table{{"batch_size", e.run.batch_size}});
-  toml::table sweep;
-  const SweepAxes& s = e.sweep;
-  if (!s.n.empty()) sweep.insert("n", to_array(s.n, same));
-  if (!s.width.empty()) sweep.insert("width", to_array(s.width, same));
-  if (!s.activation.empty())
-    sweep.insert("activation", to_array(s.activation, [](Activation a) { return std::string(activation_name(a)); }));
-  if (!s.init_scale.empty()) sweep.insert("init_scale", to_array(s.init_scale, same));
-  if (!s.c_tilde.empty()) sweep.insert("c_tilde", to_array(s.c_tilde, same));
-  if (!s.lr.empty()) sweep.insert("lr", to_array(s.lr, same));
-  if (!s.max_iters.empty()) sweep.insert("max_iters", to_array(s.max_iters, same));
-  if (!s.data_seed.empty()) sweep.insert("data_seed", to_array(s.data_seed, same));
-  if (!s.init_seed.empty()) sweep.insert("init_seed", to_array(s.init_seed, same));
-  t.insert("sweep", std::move(sweep));
-  std::ostringstream out;
-  out << toml::toml_formatter(t, toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings);
-  return out.str();
+// toml++ 3.3 (Debian 12) reaches __builtin_unreachable in its whitespace test for code points
+// U+00A1–U+0499 and U+FB06–U+FEFE (found by tests/fuzz): undefined behaviour, so such text never
+// reaches it. Inside strings the same characters can be written as \u escapes.
+void reject_characters_toml_mishandles(const std::string& text, const std::string& source) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < text.size(); ++column) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    char32_t code = byte;
+    std::size_t length = 1;
+    if ((byte & 0xE0) == 0xC0 && i + 1 < text.size()) {
+      code = ((byte & 0x1Fu) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3Fu);
+      length = 2;
+    } else if ((byte & 0xF0) == 0xE0 && i + 2 < text.size()) {
+      code = ((byte & 0x0Fu) << 12) | ((static_cast<unsigned char>(text[i + 1]) & 0x3Fu) << 6) |
+             (static_cast<unsigned char>(text[i + 2]) & 0x3Fu);
+      length = 3;
+    }
+    if ((code >= 0xA1 && code <= 0x499) || (code >= 0xFB06 && code <= 0xFEFE)) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(code));
+      throw InputError("", source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": character " + hex +
+                               " is not accepted here (toml++ 3.3 mishandles U+00A1-U+0499 and U+FB06-U+FEFE); "
+                               "write it as a \\u escape inside a string");
+    }
+    if (byte == '\n') {
+      ++line;
+      column = 0;
+    }
+    i += length;
+  }
 }
 
 }  // namespace
 
 Experiment load_experiment(const std::string& toml_text, const std::string& source,
                            const std::vector<std::string>& overrides) {
+  reject_characters_toml_mishandles(toml_text, source);
   toml::table root;
   try {
     root = toml::parse(toml_text, source);
@@ -390,7 +379,7 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
   read_run(root, e);
   read_sweep(root, e);
   validate_experiment(e);
-  e.resolved_toml = resolved_text(e);
+  e.resolved_toml = experiment_to_toml(e);
   return e;
 }
 

@@ -78,7 +78,7 @@ void validate_init(const Experiment& e) {
     require(seed >= 0 && seed < kMaxSeed, e.sweep.init_seed.empty() ? "init.seed" : "sweep.init_seed",
             "must be in [0, 2^62)");
   const auto [c_tildes, c_key] = values_of(e.sweep.c_tilde, in.c_tilde, "sweep.c_tilde", "init.c_tilde");
-  const bool controls_c = !std::isnan(c_tildes.front());
+  const bool controls_c = !e.sweep.c_tilde.empty() || !std::isnan(in.c_tilde);
   const bool has_profile = !std::isnan(in.ratio_start) || !std::isnan(in.ratio_step);
   const auto widths = values_of(e.sweep.width, e.model.width, "", "").first;
   if (controls_c) {

@@ -12,8 +12,9 @@ ProcessGroup::ProcessGroup() {
   const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
   if (!size) size = std::getenv("PMI_SIZE");
   if (size && std::atoi(size) > 1)
-    throw InputError("mpirun", "this perfgen was built without MPI (configure with an MPI installed, e.g. "
-                               "Debian's libopenmpi-dev); use --shard i/K workers instead");
+    throw InputError("mpirun",
+                     "this perfgen was built without MPI (configure with an MPI installed, e.g. "
+                     "Debian's libopenmpi-dev); use --shard i/K workers instead");
 }
 
 ProcessGroup::~ProcessGroup() = default;

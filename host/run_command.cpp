@@ -22,6 +22,7 @@
 #include "materialize.h"
 #include "process_group.h"
 #include "progress.h"
+#include "resource_check.h"
 #include "results_schema.h"
 #include "shard_store.h"
 
@@ -118,7 +119,8 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   };
   if (shard.count > 1) {  // workers of one sweep share the shard folder
     if (output_exists && !options.force)
-      throw InputError("--output", output + " exists (this sweep was merged already?); --force lets the merge replace it");
+      throw InputError("--output",
+                       output + " exists (this sweep was merged already?); --force lets the merge replace it");
     if (store.has_config()) same_experiment_as_store("--shard");  // else another worker is creating it
     return false;
   }
@@ -223,11 +225,11 @@ std::string resume_command(const RunOptions& options, const std::string& output)
   return command + " --resume";
 }
 
-
 // Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
 int train_own_batches(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
                       const std::string& output, const ShardSpec& shard, bool announce_shard,
                       std::chrono::steady_clock::time_point start, std::ostream& out, std::ostream& err) {
+  check_resources(plan, output);
   if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
     print_file_table(output, out);

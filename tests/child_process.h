@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,10 +24,14 @@ namespace perfgen::testing {
 class Process {
  public:
   Process(std::vector<std::string> args, const std::string& log) : Process(PERFGEN_BINARY, std::move(args), log) {}
-  // Any program (e.g. mpirun) with the given arguments.
-  Process(const std::string& program, std::vector<std::string> args, const std::string& log) {
+  // Any program (e.g. mpirun) with the given arguments; a memory limit (bytes of address space) turns
+  // an attempt to exhaust memory into a failure of the child alone.
+  Process(const std::string& program, std::vector<std::string> args, const std::string& log,
+          rlim_t memory_limit = RLIM_INFINITY) {
     pid_ = fork();
     if (pid_ == 0) {
+      const rlimit limit{memory_limit, memory_limit};
+      setrlimit(RLIMIT_AS, &limit);
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);

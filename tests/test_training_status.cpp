@@ -44,7 +44,7 @@ TEST(TrainingStatus, MaxItersWhenBudgetRunsOut) {
 
 TEST(TrainingStatus, StationaryAtTheOriginSaddle) {
   // θ0 = 0 is a critical point (σ(0) = 0), with loss ½Σy² > 0: stuck, not converged.
-  const TrialOutcome out = run_single({"init.c_tilde=nan", "init.scale=0", "train.grad_tol=1e-30"});
+  const TrialOutcome out = run_single({"init={scale = 0.0}", "train.grad_tol=1e-30"});
   EXPECT_EQ(out.train.status, TrainStatus::stationary);
   EXPECT_EQ(out.train.iterations, 0);
   EXPECT_EQ(out.train.grad_norm, 0.0);

@@ -1,0 +1,83 @@
+#include "resource_check.h"
+
+#include <sys/statvfs.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "errors.h"
+
+namespace perfgen {
+namespace {
+
+constexpr double kDouble = sizeof(double);
+constexpr int kScalarColumns = 40;  // the 1-D columns of /trials, counted generously
+
+double available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kib = 0;
+  while (meminfo >> key >> kib) {
+    if (key == "MemAvailable:") return kib * 1024.0;
+    meminfo.ignore(256, '\n');
+  }
+  return 1e18;  // unknown: do not refuse on memory
+}
+
+double free_disk_bytes(const std::string& output_path) {
+  const std::string folder = std::filesystem::absolute(output_path).parent_path().string();
+  struct statvfs fs {};
+  if (statvfs(folder.c_str(), &fs) != 0) return 1e18;
+  return static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
+}
+
+}  // namespace
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int unit = 0;
+  while (bytes >= 1024.0 && unit < 5) {
+    bytes /= 1024.0;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", bytes, units[unit]);
+  return text;
+}
+
+ResourceEstimate estimate_resources(const Plan& plan) {
+  const Experiment& e = plan.experiment();
+  const double m = plan.max_width(), p = plan.max_params(), n = plan.max_n(), d = e.model.input_dim;
+  const double weight_dim = d + (e.model.bias ? 1 : 0);
+  const double trials = static_cast<double>(plan.trial_count());
+  const double batch = std::min<double>(e.run.batch_size, trials);
+  ResourceEstimate r;
+  r.row_bytes = kDouble * (kScalarColumns + 3 * m + 2 * p + weight_dim);
+  // A materialized trial (data, θ0, C, γ), its outcome (θ, a_k, distances), a training workspace.
+  const double per_trial =
+      kDouble * (n * d + n + p + m + weight_dim) + kDouble * (p + 2 * m) + kDouble * (n * (2 * m + 1) + p);
+  r.batch_memory_bytes = batch * (per_trial + 2 * r.row_bytes);
+  r.merge_memory_bytes = 3 * trials * r.row_bytes;  // shard rows read, joined, reordered
+  r.test_set_bytes = kDouble * e.eval.test_points * (d + 1);
+  r.disk_bytes = 2 * trials * r.row_bytes;
+  return r;
+}
+
+void check_resources(const Plan& plan, const std::string& output_path) {
+  const ResourceEstimate r = estimate_resources(plan);
+  const double memory = available_memory_bytes(), disk = free_disk_bytes(output_path);
+  const std::string trials = std::to_string(plan.trial_count());
+  if (r.memory_bytes() > 0.9 * memory)
+    throw InputError("sweep", "needs about " + human_bytes(r.memory_bytes()) + " of memory (" + trials + " trials of " +
+                                  human_bytes(r.row_bytes) + " per row, batches of " +
+                                  std::to_string(plan.experiment().run.batch_size) + ", test set " +
+                                  human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory) +
+                                  " is available; split the sweep or narrow it");
+  if (r.disk_bytes > disk)
+    throw InputError("sweep", "needs up to " + human_bytes(r.disk_bytes) + " of disk (" + trials + " trials of " +
+                                  human_bytes(r.row_bytes) + " per row, shards and final file), but " +
+                                  human_bytes(disk) + " is free where " + output_path + " goes");
+}
+
+}  // namespace perfgen

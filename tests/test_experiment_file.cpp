@@ -1,0 +1,72 @@
+// Reading experiment files: axis forms, overrides, points, and the resolved text, which must load
+// back to itself.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "experiment_file.h"
+#include "test_support.h"
+
+namespace perfgen {
+namespace {
+
+TEST(ExperimentFile, AxisForms) {
+  const Experiment e = testing::experiment_from(R"(
+[sweep]
+n = { range = [2, 11, 3] }
+data_seed = { range = [0, 4] }
+c_tilde = { linspace = [0.0, 1.0, 5] }
+init_scale = { logspace = [-20, 0, 3] }
+activation = ["tanh", "rational"]
+max_iters = [1e3, 2000]
+)");
+  EXPECT_EQ(e.sweep.n, (std::vector<int>{2, 5, 8}));
+  EXPECT_EQ(e.sweep.data_seed, (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(e.sweep.c_tilde, (std::vector<double>{0.0, 0.25, 0.5, 0.75, 1.0}));
+  ASSERT_EQ(e.sweep.init_scale.size(), 3u);
+  EXPECT_DOUBLE_EQ(e.sweep.init_scale[0], 1e-20);
+  EXPECT_DOUBLE_EQ(e.sweep.init_scale[1], 1e-10);
+  EXPECT_DOUBLE_EQ(e.sweep.init_scale[2], 1.0);
+  EXPECT_EQ(e.sweep.activation, (std::vector<Activation>{Activation::tanh, Activation::rational}));
+  EXPECT_EQ(e.sweep.max_iters, (std::vector<std::int64_t>{1000, 2000}));
+}
+
+TEST(ExperimentFile, OverridesReplaceSettingsAndBareWordsAreStrings) {
+  const Experiment e = testing::experiment_from(
+      "[train]\nlr = 0.1\n", {"train.lr=0.25", "model.activation=rational", "name=renamed", "sweep.n=[3, 4]"});
+  EXPECT_EQ(e.train.lr, 0.25);
+  EXPECT_EQ(e.model.activation, Activation::rational);
+  EXPECT_EQ(e.target.activation, Activation::rational);  // follows the model's fixed activation
+  EXPECT_EQ(e.name, "renamed");
+  EXPECT_EQ(e.sweep.n, (std::vector<int>{3, 4}));
+}
+
+TEST(ExperimentFile, PointsFlatOrNested) {
+  const Experiment flat = testing::experiment_from("[data]\ndistribution = \"points\"\nx = [0.5, -1.0, 2]\n");
+  EXPECT_EQ(flat.data.points, (std::vector<double>{0.5, -1.0, 2.0}));
+  EXPECT_EQ(flat.data.n, 3);  // all the points by default
+  const Experiment nested = testing::experiment_from(
+      "[model]\ninput_dim = 2\n[target]\nw = [1.0, -1.0]\n[data]\ndistribution = \"points\"\n"
+      "x = [[0.5, 1.0], [2.0, 3.0]]\n");
+  EXPECT_EQ(nested.data.points, (std::vector<double>{0.5, 1.0, 2.0, 3.0}));
+  EXPECT_EQ(nested.data.n, 2);
+}
+
+TEST(ExperimentFile, ResolvedTextLoadsBackToItself) {
+  for (const std::string& text :
+       {default_experiment_text(),
+        std::string("name = \"quote \\\" and \\\\ back, caf\\u00e9 \\u65e5\\U0001F600\"\n[model]\nwidth = 5\nbias = "
+                    "false\n[init]\nratio_start = 1.5\n"
+                    "ratio_step = 0.0015\nscale = 3e-7\n[data]\ndistribution = \"points\"\nx = [0.1, 0.2, 0.3]\n"
+                    "[sweep]\nlr = [0.05, 0.1]\nactivation = [\"rational\"]\n")}) {
+    const Experiment first = load_experiment(text, "<first>", {});
+    const Experiment second = load_experiment(first.resolved_toml, "<resolved>", {});
+    EXPECT_EQ(first.resolved_toml, second.resolved_toml);
+    EXPECT_EQ(second.name, first.name);
+    EXPECT_EQ(second.init.scale, first.init.scale);
+    EXPECT_EQ(second.sweep.lr, first.sweep.lr);
+  }
+}
+
+}  // namespace
+}  // namespace perfgen
