@@ -41,8 +41,14 @@ void check(herr_t status, const std::string& what) {
   if (status < 0) throw std::runtime_error("HDF5: " + what + " failed");
 }
 
+// Before the first HDF5 call: no automatic error printing (errors become exceptions here), and no
+// library shutdown at exit. HDF5 1.10's shutdown retries closing a file whose flush failed (disk full)
+// and crashes there; every file perfgen opens is closed explicitly, so the shutdown has nothing to do.
 void silence_hdf5_errors() {
-  static const bool done = [] { return H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0; }();
+  static const bool done = [] {
+    H5dont_atexit();
+    return H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
+  }();
   (void)done;
 }
 

@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +13,8 @@ namespace perfgen {
 namespace {
 
 constexpr double kDouble = sizeof(double);
-constexpr int kScalarColumns = 40;  // the 1-D columns of /trials, counted generously
+constexpr int kScalarColumns = 40;                  // the 1-D columns of /trials, counted generously
+constexpr double kShardOverheadBytes = 160 * 1024;  // HDF5 headers of ~45 datasets: a 25-trial shard is ~130 KiB
 
 double available_memory_bytes() {
   std::ifstream meminfo("/proc/meminfo");
@@ -60,7 +62,8 @@ ResourceEstimate estimate_resources(const Plan& plan) {
   r.batch_memory_bytes = batch * (per_trial + 2 * r.row_bytes);
   r.merge_memory_bytes = 3 * trials * r.row_bytes;  // shard rows read, joined, reordered
   r.test_set_bytes = kDouble * e.eval.test_points * (d + 1);
-  r.disk_bytes = 2 * trials * r.row_bytes;
+  const double shards = std::ceil(trials / batch);
+  r.disk_bytes = 2 * trials * r.row_bytes + shards * kShardOverheadBytes;
   return r;
 }
 

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -136,13 +138,16 @@ void ShardStore::remove() const { fs::remove_all(directory_); }
 void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,
                            const std::vector<ColumnGroup>& groups, std::size_t chunk_rows) {
   const std::string temporary = temporary_name(path);
+  errno = 0;
   try {
     write_hdf5(temporary, attributes, groups, chunk_rows);
     fs::rename(temporary, path);
-  } catch (...) {
+  } catch (const std::exception& failure) {
+    const int cause = errno;  // HDF5 reports the failure, the system call behind it sets errno
     std::error_code ignored;
     fs::remove(temporary, ignored);
-    throw;
+    throw std::runtime_error("cannot write " + path + ": " + failure.what() +
+                             (cause ? std::string(" (") + std::strerror(cause) + ")" : std::string()));
   }
   fsync_directory(fs::absolute(path).parent_path());
 }

@@ -1,0 +1,106 @@
+// Faults while running: an output that fills up stops the run with a clear error and leaves every
+// shard written before readable; a network that blows up is diverged and leaves the others untouched.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "child_process.h"
+#include "test_support.h"
+
+namespace perfgen {
+namespace {
+
+// The default experiment in batches of 25: 6 shards of ~130 KiB each (HDF5's per-dataset overhead
+// dominates such small batches).
+int run_into(const std::string& output, const std::string& log, rlim_t file_size_limit = RLIM_INFINITY) {
+  const pid_t child = fork();
+  if (child == 0) {
+    signal(SIGXFSZ, SIG_IGN);  // a file-size limit then gives EFBIG instead of killing the process
+    const rlimit limit{file_size_limit, file_size_limit};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 2);
+    execl(PERFGEN_BINARY, PERFGEN_BINARY, "run", "-o", output.c_str(), "--backend", "cpu", "--quiet", "--set",
+          "train.max_iters=2000", "--set", "run.batch_size=25", "--set", "sweep.data_seed={range=[0, 6]}",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(Faults, DiskFullMidRunStopsWithAClearErrorAndKeepsEarlierShards) {
+  testing::TempDir dir;
+  const std::string disk = dir.file("small-disk");
+  std::filesystem::create_directory(disk);
+  if (std::system(("mount -t tmpfs -o size=2m tmpfs " + disk + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs root); the file-size-limit test still runs";
+  struct Unmount {
+    std::string path;
+    ~Unmount() { std::system(("umount " + path).c_str()); }
+  } unmount_at_end{disk};
+  // Another process fills the disk once two shards are written (the up-front check saw enough room).
+  const std::string output = disk + "/full.h5", log = dir.file("full.log");
+  testing::Process run(
+      {"run", "-o", output, "--backend", "cpu", "--quiet", "--set", "train.loss_tol=0", "--set",
+       "train.max_iters=1000000", "--set", "run.batch_size=25", "--set", "sweep.data_seed={range=[0, 6]}"},
+      log);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(output + ".shards/batch-00000001.h5") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::uintmax_t free_bytes = std::filesystem::space(disk).available;
+  std::vector<char> ballast(free_bytes, 'x');
+  std::ofstream(disk + "/ballast", std::ios::binary)
+      .write(ballast.data(), static_cast<std::streamsize>(ballast.size()));
+  const int code = run.wait(60);
+  const std::string message = testing::read_file(log);
+  EXPECT_EQ(code, 1) << message;
+  EXPECT_NE(message.find("cannot write"), std::string::npos) << message;
+  EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(output));
+  // The batches written before the disk filled up are intact and readable.
+  std::filesystem::remove(disk + "/ballast");
+  const std::string summary_log = dir.file("summary.log");
+  EXPECT_EQ(testing::Process({"summary", output}, summary_log).wait(30), 0) << testing::read_file(summary_log);
+  const std::string summary = testing::read_file(summary_log);
+  EXPECT_NE(summary.find("unfinished run"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find(" 0 of 150"), std::string::npos) << summary;
+}
+
+TEST(Faults, FileSizeLimitFailsTheFirstShardCleanly) {
+  testing::TempDir dir;
+  const std::string output = dir.file("limited.h5"), log = dir.file("limited.log");
+  const int code = run_into(output, log, 40 << 10);
+  const std::string message = testing::read_file(log);
+  EXPECT_EQ(code, 1) << message;  // an error and exit code, not a crash
+  EXPECT_NE(message.find("File too large"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(output));
+  for (const auto& entry : std::filesystem::directory_iterator(output + ".shards"))
+    EXPECT_EQ(entry.path().filename(), "config.toml") << "no partial shard is left behind";
+}
+
+TEST(Faults, ADivergingNetworkLeavesItsNeighboursUntouched) {
+  const char* experiment =
+      "[data]\ndistribution = \"grid\"\n[train]\nmax_iters = 3000\n[sweep]\nn = [6]\n"
+      "c_tilde = [0.0, 0.5, 1.0]\n";
+  const Experiment calm = testing::experiment_from(experiment, {"sweep.lr=[0.05]"});
+  const Experiment mixed = testing::experiment_from(experiment, {"sweep.lr=[0.05, 1e8]"});
+  const testing::TrainedTrials alone = testing::train_trials(Plan(calm));
+  const testing::TrainedTrials together = testing::train_trials(Plan(mixed));
+  ASSERT_EQ(together.outcomes.size(), 2 * alone.outcomes.size());
+  // Cells run n, ..., c_tilde, lr with lr fastest: trials 0, 2, 4 have lr 0.05, trials 1, 3, 5 lr 1e8.
+  for (std::size_t i = 0; i < alone.outcomes.size(); ++i) {
+    const TrialOutcome& calm_run = alone.outcomes[i];
+    const TrialOutcome& neighbour = together.outcomes[2 * i];
+    EXPECT_EQ(std::memcmp(calm_run.theta.data(), neighbour.theta.data(), calm_run.theta.size() * sizeof(double)), 0);
+    EXPECT_EQ(calm_run.train.iterations, neighbour.train.iterations);
+    EXPECT_EQ(together.outcomes[2 * i + 1].train.status, TrainStatus::diverged);
+  }
+}
+
+}  // namespace
+}  // namespace perfgen
