@@ -25,7 +25,11 @@ struct Column {
 
   bool is_real() const { return type == ColumnType::f64; }
   std::size_t rows() const { return shape.empty() ? 0 : shape[0]; }
-  std::size_t row_width() const { return shape.size() > 1 ? shape[1] : 1; }
+  std::size_t row_width() const {  // numbers per row: the product of the trailing dimensions
+    std::size_t width = 1;
+    for (std::size_t axis = 1; axis < shape.size(); ++axis) width *= shape[axis];
+    return width;
+  }
   std::size_t size() const { return rows() * row_width(); }
   double value(std::size_t i) const { return is_real() ? real[i] : static_cast<double>(integer[i]); }
 };

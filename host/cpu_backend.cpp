@@ -40,6 +40,7 @@ std::vector<std::vector<std::size_t>> lane_groups(const std::vector<Materialized
   std::map<LaneGroupKey, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const MaterializedTrial& t = trials[i];
+    if (!t.checkpoints.empty()) continue;  // trajectories are recorded by the scalar kernel
     groups[{t.shape.width, t.shape.input_dim, t.shape.bias, t.shape.activation, t.data().count, t.train.loss}]
         .push_back(i);
   }
@@ -65,18 +66,32 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
   return out;
 }
 
-// train_network in chunks of steps, checking for cancellation in between. A chunk ends with the
-// status max_iters at its last θ; the next chunk re-evaluates the same loss there and goes on, so the
-// sequence of steps and checks, and the result, are those of one uninterrupted call.
+// train_network in chunks that end at every checkpoint to record and at least every 65 536 steps to
+// check for cancellation. A chunk ends with the status max_iters at its last θ; the next chunk
+// re-evaluates the same loss there and goes on, so the sequence of steps and checks, and the result,
+// are those of one uninterrupted call.
 TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, double* grad, double* workspace,
-                            const TrainControl* control) {
+                            const TrainControl* control, Trajectory& trajectory) {
   constexpr std::int64_t kChunk = 1 << 16;
+  const std::vector<std::int64_t>& checkpoints = trial.checkpoints;
+  std::size_t next_checkpoint = 0;
   TrainSettings chunk = trial.train;
   for (std::int64_t done = 0;;) {
-    chunk.max_iters = std::min(trial.train.max_iters - done, kChunk);
+    std::int64_t end = std::min(trial.train.max_iters, done + kChunk);
+    if (next_checkpoint < checkpoints.size()) end = std::min(end, checkpoints[next_checkpoint]);
+    chunk.max_iters = end - done;
     TrainResult result = train_network(trial.shape, trial.data(), chunk, theta, grad, workspace);
     result.iterations += done;
-    if (result.status != TrainStatus::max_iters || result.iterations >= trial.train.max_iters) return result;
+    const bool stopped = result.status != TrainStatus::max_iters || result.iterations >= trial.train.max_iters;
+    const bool at_checkpoint =
+        next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint] == result.iterations;
+    if (at_checkpoint) ++next_checkpoint;
+    if (!checkpoints.empty() && (at_checkpoint || stopped)) {
+      trajectory.iterations.push_back(result.iterations);
+      trajectory.losses.push_back(result.final_loss);
+      trajectory.thetas.insert(trajectory.thetas.end(), theta, theta + trial.shape.param_count());
+    }
+    if (stopped) return result;
     done = result.iterations;
     if (control && control->cancelled()) throw TrainingCancelled();
   }
@@ -88,9 +103,12 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
   std::vector<double> theta = trial.theta0;
   std::vector<double> grad(shape.param_count());
   std::vector<double> workspace(gradient_workspace_size(shape, trial.data().count));
-  const TrainResult result = train_in_chunks(trial, theta.data(), grad.data(), workspace.data(), control);
+  Trajectory trajectory;
+  const TrainResult result = train_in_chunks(trial, theta.data(), grad.data(), workspace.data(), control, trajectory);
   const GeneralizationError generalization = generalization_error(shape, theta.data(), context.test_set());
-  return evaluate_trained(trial, std::move(theta), result, generalization, context);
+  TrialOutcome outcome = evaluate_trained(trial, std::move(theta), result, generalization, context);
+  outcome.trajectory = std::move(trajectory);
+  return outcome;
 }
 
 CpuBackend::CpuBackend(int threads, CpuKernel kernel)
@@ -108,20 +126,19 @@ void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const Evalu
                        std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   outcomes.assign(trials.size(), {});
   const int count = static_cast<int>(std::min<std::size_t>(threads_, std::max<std::size_t>(trials.size(), 1)));
-  if (kernel_ == CpuKernel::scalar) {
-    std::atomic<std::size_t> next{0};
-    run_threads(count, [&] {
-      for (std::size_t i = next++; i < trials.size(); i = next++) {
-        outcomes[i] = train_and_evaluate(trials[i], context, &control);
-        ++control.finished;
-      }
-    });
-    return;
-  }
-  const auto groups = lane_groups(trials);
+  // The scalar kernel takes every trial, or, beside the vector kernel, those that record a trajectory.
+  std::vector<std::size_t> scalar;
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    if (kernel_ == CpuKernel::scalar || !trials[i].checkpoints.empty()) scalar.push_back(i);
+  const auto groups = kernel_ == CpuKernel::scalar ? std::vector<std::vector<std::size_t>>{} : lane_groups(trials);
+  std::atomic<std::size_t> next_scalar{0};
   std::vector<std::atomic<std::size_t>> next(groups.size());
   for (auto& n : next) n = 0;
   run_threads(count, [&] {
+    for (std::size_t k = next_scalar++; k < scalar.size(); k = next_scalar++) {
+      outcomes[scalar[k]] = train_and_evaluate(trials[scalar[k]], context, &control);
+      ++control.finished;
+    }
     for (std::size_t g = 0; g < groups.size(); ++g)
       train_in_lanes(trials, groups[g], next[g], context, outcomes, control);
   });

@@ -212,6 +212,22 @@ void read_eval(const toml::table& root, Experiment& e) {
   r.read("silent_tol", e.eval.silent_tol, as_number);
 }
 
+// trials = "all" or a list of trial indices; checkpoints = how many log-spaced iterations.
+void read_trajectories(const toml::table& root, Experiment& e) {
+  SectionReader r(root, "trajectories");
+  if (const toml::node* trials = r.get("trials")) {
+    if (trials->is_string()) {
+      if (as_string(*trials, r.key("trials")) != "all")
+        throw InputError(r.key("trials"), "must be \"all\" or a list of trial indices");
+      e.trajectories.all = true;
+    } else {
+      for (const auto& item : as_array(*trials, r.key("trials")))
+        e.trajectories.trials.push_back(as_integer(item, r.key("trials")));
+    }
+  }
+  r.read("checkpoints", e.trajectories.checkpoints, as_int);
+}
+
 void read_run(const toml::table& root, Experiment& e) {
   SectionReader r(root, "run");
   r.read("batch_size", e.run.batch_size, as_int);
@@ -361,7 +377,8 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
                              ": invalid TOML: " + std::string(err.description()));
   }
   for (const std::string& assignment : overrides) apply_override(root, assignment);
-  static const std::set<std::string> sections{"model", "target", "data", "init", "train", "eval", "sweep", "run"};
+  static const std::set<std::string> sections{"model", "target", "data",  "init",        "train",
+                                              "eval",  "sweep",  "run",   "trajectories"};
   Experiment e;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
@@ -377,6 +394,7 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
   read_train(root, e);
   read_eval(root, e);
   read_run(root, e);
+  read_trajectories(root, e);
   read_sweep(root, e);
   validate_experiment(e);
   e.resolved_toml = experiment_to_toml(e);

@@ -106,6 +106,11 @@ std::string experiment_to_toml(const Experiment& e) {
   line("silent_tol", number(e.eval.silent_tol));
   t << "\n[run]\n";
   line("batch_size", number(e.run.batch_size));
+  if (e.trajectories.all || !e.trajectories.trials.empty()) {
+    t << "\n[trajectories]\n";
+    line("trials", e.trajectories.all ? quoted("all") : integers(e.trajectories.trials));
+    line("checkpoints", number(e.trajectories.checkpoints));
+  }
   t << "\n[sweep]\n";
   const SweepAxes& s = e.sweep;
   if (!s.n.empty()) line("n", integers(s.n));

@@ -131,12 +131,21 @@ void validate_train_and_eval(const Experiment& e) {
   require(e.run.batch_size >= 1, "run.batch_size", "must be >= 1");
 }
 
+void validate_trajectories(const Experiment& e, double trials) {
+  const TrajectorySettings& t = e.trajectories;
+  require(t.checkpoints >= 2 && t.checkpoints <= 100000, "trajectories.checkpoints", "must be in [2, 100000]");
+  for (std::int64_t trial : t.trials)
+    require(trial >= 0 && static_cast<double>(trial) < trials, "trajectories.trials",
+            "trial " + std::to_string(trial) + " is not in the plan (0 to " + std::to_string(trials - 1) + ")");
+}
+
 void validate_size(const Experiment& e) {
   const SweepAxes& s = e.sweep;
   double trials = 1.0;
   for (std::size_t len : {s.n.size(), s.width.size(), s.activation.size(), s.init_scale.size(), s.c_tilde.size(),
                           s.lr.size(), s.max_iters.size(), s.data_seed.size(), s.init_seed.size()})
     trials *= static_cast<double>(std::max<std::size_t>(len, 1));
+  validate_trajectories(e, trials);
   require(trials <= kMaxTrials, "sweep",
           "the sweep has " + std::to_string(trials) + " trials, more than the limit of 10^12");
 }

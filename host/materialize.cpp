@@ -47,6 +47,19 @@ std::vector<double> imbalance_ratios(const Experiment& e, const Cell& cell) {
 
 }  // namespace
 
+std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t max_iters, int count) {
+  std::vector<std::int64_t> points{0};
+  if (max_iters <= 0) return points;
+  const double top = std::log10(static_cast<double>(max_iters));
+  for (int i = 0; i < count - 1; ++i) {
+    const double t = count == 2 ? top : top * i / (count - 2);
+    const auto iteration = static_cast<std::int64_t>(std::llround(std::pow(10.0, t)));
+    if (iteration > points.back()) points.push_back(std::min(iteration, max_iters));
+  }
+  if (points.back() != max_iters) points.push_back(max_iters);
+  return points;
+}
+
 std::vector<double> target_values(const Experiment& e, const std::vector<double>& inputs) {
   const int d = e.model.input_dim;
   std::vector<double> y(inputs.size() / d);
@@ -166,6 +179,8 @@ MaterializedTrial Materializer::materialize(std::int64_t trial_index) {
   fill_data(cell, trial.id.data_seed, trial);
   fill_theta0(cell, trial.id.init_seed, trial);
   trial.theorem1 = theorem1_quantities(trial.shape, trial.data(), trial.theta0.data(), e.train.loss, cell.lr);
+  if (e.trajectories.records(trial_index))
+    trial.checkpoints = log_spaced_checkpoints(cell.max_iters, e.trajectories.checkpoints);
   return trial;
 }
 

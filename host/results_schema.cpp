@@ -131,4 +131,73 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   return g;
 }
 
+ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,
+                               const std::vector<TrialOutcome>& outcomes) {
+  ColumnGroup g;
+  g.name = "trajectories";
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    if (!outcomes[i].trajectory.iterations.empty()) rows.push_back(i);
+  if (rows.empty()) return g;
+  // Room for every checkpoint plus an early stop: the same width in every shard.
+  const std::size_t width = static_cast<std::size_t>(plan.experiment().trajectories.checkpoints) + 2;
+  const std::size_t params = static_cast<std::size_t>(plan.max_params()), count = rows.size();
+  add_column(g, "traj", ColumnType::i64, "traj", count, "trial index in the plan (row of /trials)", "",
+             [&](auto r) { return trials[rows[r]].id.index; });
+  auto per_checkpoint = [&](const char* name, ColumnType type, const char* long_name, const char* units,
+                            auto value_of) {  // value_of(row, k) for the k-th recorded point
+    Column c;
+    c.name = name;
+    c.type = type;
+    c.dims = {"traj", "checkpoint"};
+    c.shape = {count, width};
+    c.long_name = long_name;
+    c.units = units;
+    if (type == ColumnType::f64) c.real.assign(count * width, kNaN);
+    else c.integer.assign(count * width, -1);
+    for (std::size_t r = 0; r < count; ++r)
+      for (std::size_t k = 0; k < outcomes[rows[r]].trajectory.iterations.size(); ++k) {
+        if (type == ColumnType::f64) c.real[r * width + k] = value_of(r, k);
+        else c.integer[r * width + k] = static_cast<std::int64_t>(value_of(r, k));
+      }
+    g.columns.push_back(std::move(c));
+  };
+  auto iteration = [&](std::size_t r, std::size_t k) { return outcomes[rows[r]].trajectory.iterations[k]; };
+  auto time = [&](std::size_t r, std::size_t k) { return trials[rows[r]].train.lr * iteration(r, k); };
+  auto offset = [&](std::size_t r, double rate) {
+    const Theorem1Quantities& q = trials[rows[r]].theorem1;
+    return (q.log_C_norm - std::log(q.gamma_norm)) / rate;
+  };
+  per_checkpoint("iteration", ColumnType::i64, "iteration of the recorded point (-1: none)", "", iteration);
+  per_checkpoint("time", ColumnType::f64, "t = lr * iteration", "", time);
+  per_checkpoint("aligned_time", ColumnType::f64, "t + ln(|C|/|gamma|)/mu_gd (Theorem 1)", "",
+                 [&](auto r, auto k) { return time(r, k) + offset(r, trials[rows[r]].theorem1.mu_gd); });
+  per_checkpoint("aligned_time_mu1", ColumnType::f64, "t + ln(|C|/|gamma|)/mu1", "",
+                 [&](auto r, auto k) { return time(r, k) + offset(r, trials[rows[r]].theorem1.mu1); });
+  per_checkpoint("loss", ColumnType::f64, "training loss at the recorded point", "",
+                 [&](auto r, auto k) { return outcomes[rows[r]].trajectory.losses[k]; });
+  Column theta;
+  theta.name = "theta";
+  theta.dims = {"traj", "checkpoint", "param"};
+  theta.shape = {count, width, params};
+  theta.long_name = "parameters (a_k, w_k, b_k) neuron-major at the recorded point";
+  theta.real.assign(count * width * params, kNaN);
+  for (std::size_t r = 0; r < count; ++r) {
+    const Trajectory& t = outcomes[rows[r]].trajectory;
+    const std::size_t p = t.thetas.size() / t.iterations.size();
+    for (std::size_t k = 0; k < t.iterations.size(); ++k)
+      std::copy_n(t.thetas.begin() + k * p, p, theta.real.begin() + (r * width + k) * params);
+  }
+  g.columns.push_back(std::move(theta));
+  return g;
+}
+
+std::vector<ColumnGroup> result_groups(const Plan& plan, const std::vector<MaterializedTrial>& trials,
+                                       const std::vector<TrialOutcome>& outcomes) {
+  std::vector<ColumnGroup> groups{trial_columns(plan, trials, outcomes)};
+  ColumnGroup trajectories = trajectory_columns(plan, trials, outcomes);
+  if (!trajectories.columns.empty()) groups.push_back(std::move(trajectories));
+  return groups;
+}
+
 }  // namespace perfgen

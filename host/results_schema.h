@@ -19,6 +19,14 @@ inline constexpr const char* kActivationMeanings = "tanh rational";
 ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,
                           const std::vector<TrialOutcome>& outcomes);
 
+// One row per trial that recorded a trajectory (dims traj, checkpoint, param); no columns when none did.
+ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,
+                               const std::vector<TrialOutcome>& outcomes);
+
+// The groups a shard or results file holds for these trials: /trials, and /trajectories if any.
+std::vector<ColumnGroup> result_groups(const Plan& plan, const std::vector<MaterializedTrial>& trials,
+                                       const std::vector<TrialOutcome>& outcomes);
+
 // Appends a column over `dim` built from a value per row.
 template <class ValueOf>
 void add_column(ColumnGroup& g, const char* name, ColumnType type, const char* dim, std::size_t rows,

@@ -178,10 +178,10 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
     }
     std::vector<TrialOutcome> outcomes;
     backend.train(trials, materializer.evaluation(), outcomes, control);
-    const ColumnGroup columns = trial_columns(plan, trials, outcomes);
+    const std::vector<ColumnGroup> groups = result_groups(plan, trials, outcomes);
     store.write_shard(b,
-                      file_attributes(e, backend.name(), backend.device(), seconds_since(start), total_steps(columns)),
-                      columns, static_cast<std::size_t>(batch_size));
+                      file_attributes(e, backend.name(), backend.device(), seconds_since(start), total_steps(groups[0])),
+                      groups, static_cast<std::size_t>(batch_size));
   }
 }
 
@@ -206,7 +206,10 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   const std::string device = first.find_text("device") ? *first.find_text("device") : "?";
   const ColumnGroup cells = cell_columns(plan, trials);
   const double steps = total_steps(trials);
-  write_hdf5_atomically(output, file_attributes(e, backend, device, wall_seconds, steps), {trials, cells},
+  std::vector<ColumnGroup> groups{trials, cells};
+  ColumnGroup trajectories = store.gather("trajectories", "traj");
+  if (!trajectories.columns.empty()) groups.push_back(std::move(trajectories));
+  write_hdf5_atomically(output, file_attributes(e, backend, device, wall_seconds, steps), groups,
                         static_cast<std::size_t>(e.run.batch_size));
   store.remove();
   print_cell_table(out, cells);

@@ -82,9 +82,9 @@ std::string ShardStore::shard_path(std::int64_t batch) const {
 
 bool ShardStore::has_shard(std::int64_t batch) const { return fs::exists(shard_path(batch)); }
 
-void ShardStore::write_shard(std::int64_t batch, const FileAttributes& attributes, const ColumnGroup& trials,
-                             std::size_t chunk_rows) const {
-  write_hdf5_atomically(shard_path(batch), attributes, {trials}, chunk_rows);
+void ShardStore::write_shard(std::int64_t batch, const FileAttributes& attributes,
+                             const std::vector<ColumnGroup>& groups, std::size_t chunk_rows) const {
+  write_hdf5_atomically(shard_path(batch), attributes, groups, chunk_rows);
 }
 
 std::vector<std::string> ShardStore::shard_paths() const {
@@ -98,17 +98,18 @@ std::vector<std::string> ShardStore::shard_paths() const {
   return paths;
 }
 
-ColumnGroup ShardStore::gather_trials() const {
+ColumnGroup ShardStore::gather(const std::string& group, const std::string& row_dim) const {
   ColumnGroup all;
-  all.name = "trials";
+  all.name = group;
   for (const std::string& path : shard_paths()) {
-    ColumnGroup shard = read_hdf5_group(path, "trials");
+    if (!hdf5_has_group(path, group)) continue;  // e.g. a batch without recorded trajectories
+    ColumnGroup shard = read_hdf5_group(path, group);
     if (all.columns.empty()) {
       all.columns = std::move(shard.columns);
       continue;
     }
     for (Column& c : all.columns) {
-      if (c.dims.front() != "trial") continue;  // index coordinates (neuron, param) are the same in every shard
+      if (c.dims.front() != row_dim) continue;  // index coordinates (neuron, param) are the same in every shard
       const Column& more = shard.at(c.name);
       if (more.row_width() != c.row_width())
         throw std::runtime_error("shard " + path + " has another width of " + c.name);
@@ -118,13 +119,13 @@ ColumnGroup ShardStore::gather_trials() const {
     }
   }
   if (all.columns.empty()) return all;
-  const Column& trial = all.at("trial");
+  const Column& trial = all.at(row_dim);  // the row coordinate holds trial indices
   std::vector<std::size_t> order(trial.rows());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(),
             [&](std::size_t a, std::size_t b) { return trial.integer[a] < trial.integer[b]; });
   for (Column& c : all.columns)
-    if (c.dims.front() == "trial") reorder_rows(c, order);
+    if (c.dims.front() == row_dim) reorder_rows(c, order);
   return all;
 }
 

@@ -25,12 +25,14 @@ class ShardStore {
 
   std::string shard_path(std::int64_t batch) const;
   bool has_shard(std::int64_t batch) const;
-  void write_shard(std::int64_t batch, const FileAttributes& attributes, const ColumnGroup& trials,
+  void write_shard(std::int64_t batch, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
                    std::size_t chunk_rows) const;
   std::vector<std::string> shard_paths() const;
 
-  // The /trials rows of every shard, sorted by trial index.
-  ColumnGroup gather_trials() const;
+  // The rows (along row_dim) of one group of every shard that has it, sorted by the row coordinate
+  // (the column named row_dim, which holds trial indices).
+  ColumnGroup gather(const std::string& group, const std::string& row_dim) const;
+  ColumnGroup gather_trials() const { return gather("trials", "trial"); }
   FileAttributes first_shard_attributes() const;
   void remove() const;
 

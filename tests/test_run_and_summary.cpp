@@ -75,7 +75,7 @@ TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
   const ShardStore store(resumed.output_path);
   store.create(e.resolved_toml);
   const testing::TrainedTrials first_batch = testing::train_trials(plan, 0, 4, 1);
-  store.write_shard(0, {}, trial_columns(plan, first_batch.trials, first_batch.outcomes), 4);
+  store.write_shard(0, {}, result_groups(plan, first_batch.trials, first_batch.outcomes), 4);
 
   std::ostringstream partial;
   ASSERT_EQ(summary_command(resumed.output_path, partial, err), kExitOk) << err.str();

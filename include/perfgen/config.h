@@ -2,6 +2,7 @@
 // Parsing and validation live in host/experiment_file.cpp; nothing here knows TOML.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -78,6 +79,15 @@ struct SweepAxes {
   std::vector<std::int64_t> init_seed;
 };
 
+// Which trials record loss and parameters at log-spaced checkpoints (/trajectories).
+struct TrajectorySettings {
+  bool all = false;                  // every trial
+  std::vector<std::int64_t> trials;  // or these trial indices
+  int checkpoints = 64;              // log-spaced iterations between 1 and max_iters, plus 0 and the last
+
+  bool records(std::int64_t trial) const;
+};
+
 struct RunSettings {
   int batch_size = 1024;  // trials per shard
 };
@@ -92,8 +102,16 @@ struct Experiment {
   EvalSettings eval;
   SweepAxes sweep;
   RunSettings run;
+  TrajectorySettings trajectories;
   std::string resolved_toml;  // every setting, defaults included: stored in the file, hashed for --resume
 };
+
+inline bool TrajectorySettings::records(std::int64_t trial) const {
+  if (all) return true;
+  for (std::int64_t t : trials)
+    if (t == trial) return true;
+  return false;
+}
 
 inline const char* activation_name(Activation a) { return a == Activation::tanh ? "tanh" : "rational"; }
 inline const char* loss_name(LossKind k) {

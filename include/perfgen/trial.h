@@ -31,6 +31,7 @@ struct MaterializedTrial {
   std::vector<double> targets;  // n
   std::vector<double> theta0;   // param_count
   Theorem1Quantities theorem1;
+  std::vector<std::int64_t> checkpoints;  // iterations at which to record the state; empty: none
 
   DataView data() const { return {inputs.data(), targets.data(), static_cast<int>(targets.size())}; }
 };
@@ -46,6 +47,13 @@ struct EvaluationContext {
   DataView test_set() const { return {test_inputs.data(), test_targets.data(), static_cast<int>(test_targets.size())}; }
 };
 
+// Loss and parameters at the recorded iterations (the checkpoints reached, then the last iteration).
+struct Trajectory {
+  std::vector<std::int64_t> iterations;
+  std::vector<double> losses;
+  std::vector<double> thetas;  // iterations.size() × param_count
+};
+
 struct TrialOutcome {
   TrainResult train;
   GeneralizationError generalization;
@@ -54,6 +62,10 @@ struct TrialOutcome {
   std::vector<double> theta;     // final parameters
   std::vector<double> final_a;   // a_k per neuron
   std::vector<double> distance;  // relative distance of w̃_k to ±w̃0 per neuron
+  Trajectory trajectory;         // when the trial records one
 };
+
+// Log-spaced iterations: 0, then `count` − 1 values from 1 to max_iters rounded and without repeats.
+std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t max_iters, int count);
 
 }  // namespace perfgen

@@ -1,0 +1,93 @@
+// Trajectories: chosen trials record loss and parameters at log-spaced checkpoints, always at the
+// first and the last step, without changing what the trial computes.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "hdf5_io.h"
+#include "materialize.h"
+#include "test_support.h"
+
+namespace perfgen {
+namespace {
+
+const char* kRecorded = R"(
+[data]
+distribution = "grid"
+[init]
+scale = 1e-8
+[train]
+lr = 0.05
+max_iters = 100000
+[trajectories]
+trials = [1, 2]
+checkpoints = 12
+[sweep]
+n = [6]
+c_tilde = [0.0, 0.5, 1.0]
+)";
+
+TEST(Trajectories, CheckpointsAreLogSpacedWithFirstAndLast) {
+  EXPECT_EQ(log_spaced_checkpoints(1000, 5), (std::vector<std::int64_t>{0, 1, 10, 100, 1000}));
+  EXPECT_EQ(log_spaced_checkpoints(0, 5), (std::vector<std::int64_t>{0}));
+  const auto points = log_spaced_checkpoints(20000000, 64);
+  EXPECT_EQ(points.front(), 0);
+  EXPECT_EQ(points.back(), 20000000);
+  for (std::size_t i = 1; i < points.size(); ++i) EXPECT_GT(points[i], points[i - 1]);
+}
+
+TEST(Trajectories, RecordedPointsMatchTheTrainingTheyCameFrom) {
+  const Experiment e = testing::experiment_from(kRecorded);
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  EXPECT_TRUE(run.outcomes[0].trajectory.iterations.empty());
+  for (const std::size_t i : {std::size_t{1}, std::size_t{2}}) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    const MaterializedTrial& trial = run.trials[i];
+    const TrialOutcome& out = run.outcomes[i];
+    const Trajectory& t = out.trajectory;
+    ASSERT_GE(t.iterations.size(), 3u);
+    EXPECT_EQ(t.iterations.front(), 0);
+    EXPECT_EQ(t.iterations.back(), out.train.iterations);  // the last step, also when it stops early
+    const int p = trial.shape.param_count();
+    // The first point is θ0, the last the final θ; each loss is the loss of its θ.
+    EXPECT_EQ(std::memcmp(t.thetas.data(), trial.theta0.data(), p * sizeof(double)), 0);
+    EXPECT_EQ(std::memcmp(t.thetas.data() + (t.iterations.size() - 1) * p, out.theta.data(), p * sizeof(double)), 0);
+    for (std::size_t k = 0; k < t.iterations.size(); ++k) {  // equal up to the order of rounding (FMA)
+      const double direct = loss_value(trial.shape, t.thetas.data() + k * p, trial.data(), trial.train.loss);
+      EXPECT_LT(testing::relative_difference(t.losses[k], direct), 1e-12) << "checkpoint " << k;
+    }
+    // Recording does not change the trial: the scalar kernel without checkpoints gives the same bits.
+    MaterializedTrial plain = trial;
+    plain.checkpoints.clear();
+    Materializer materializer(plan);
+    const TrialOutcome reference = train_and_evaluate(plain, materializer.evaluation());
+    EXPECT_EQ(std::memcmp(reference.theta.data(), out.theta.data(), p * sizeof(double)), 0);
+    EXPECT_EQ(reference.train.iterations, out.train.iterations);
+  }
+}
+
+TEST(Trajectories, StoredInTheFileThroughShards) {
+  testing::TempDir dir;
+  const std::string path = dir.file("recorded.toml"), output = dir.file("recorded.h5");
+  std::ofstream(path) << kRecorded << "[run]\nbatch_size = 2\n";
+  RunOptions options;
+  options.experiment_path = path;
+  options.output_path = output;
+  options.backend = "cpu";
+  options.quiet = true;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), 0) << err.str();
+  const ColumnGroup t = read_hdf5_group(output, "trajectories");
+  EXPECT_EQ(t.at("traj").integer, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(t.at("theta").dims, (std::vector<std::string>{"traj", "checkpoint", "param"}));
+  EXPECT_EQ(t.at("theta").shape, (std::vector<std::size_t>{2, 14, 6}));
+  EXPECT_EQ(t.at("iteration").integer[0], 0);
+  EXPECT_EQ(t.at("time").real[14 + 1], 0.05 * t.at("iteration").integer[14 + 1]);
+}
+
+}  // namespace
+}  // namespace perfgen
