@@ -56,9 +56,11 @@ TEST(Trajectories, RecordedPointsMatchTheTrainingTheyCameFrom) {
     // The first point is θ0, the last the final θ; each loss is the loss of its θ.
     EXPECT_EQ(std::memcmp(t.thetas.data(), trial.theta0.data(), p * sizeof(double)), 0);
     EXPECT_EQ(std::memcmp(t.thetas.data() + (t.iterations.size() - 1) * p, out.theta.data(), p * sizeof(double)), 0);
-    for (std::size_t k = 0; k < t.iterations.size(); ++k) {  // equal up to the order of rounding (FMA)
+    // Equal up to rounding order (FMA); near convergence the residuals cancel, so relative 1e-6 (the loss of
+    // another θ would differ at order 1).
+    for (std::size_t k = 0; k < t.iterations.size(); ++k) {
       const double direct = loss_value(trial.shape, t.thetas.data() + k * p, trial.data(), trial.train.loss);
-      EXPECT_LT(testing::relative_difference(t.losses[k], direct), 1e-12) << "checkpoint " << k;
+      EXPECT_LT(testing::relative_difference(t.losses[k], direct), 1e-6) << "checkpoint " << k;
     }
     // Recording does not change the trial: the scalar kernel without checkpoints gives the same bits.
     MaterializedTrial plain = trial;
