@@ -60,10 +60,14 @@ ResourceEstimate estimate_resources(const Plan& plan) {
   const double per_trial =
       kDouble * (n * d + n + p + m + weight_dim) + kDouble * (p + 2 * m) + kDouble * (n * (2 * m + 1) + p);
   r.batch_memory_bytes = batch * (per_trial + 2 * r.row_bytes);
-  r.merge_memory_bytes = 3 * trials * r.row_bytes;  // shard rows read, joined, reordered
+  const TrajectorySettings& t = e.trajectories;
+  const double recorded = t.all ? trials : static_cast<double>(t.trials.size());
+  r.row_bytes += t.all ? kDouble * (t.checkpoints + 2) * (p + 6) : 0.0;  // recording every trial: a row more
+  const double recorded_bytes = t.all ? 0.0 : recorded * kDouble * (t.checkpoints + 2) * (p + 6);
+  r.merge_memory_bytes = 3 * (trials * r.row_bytes + recorded_bytes);  // shard rows read, joined, reordered
   r.test_set_bytes = kDouble * e.eval.test_points * (d + 1);
   const double shards = std::ceil(trials / batch);
-  r.disk_bytes = 2 * trials * r.row_bytes + shards * kShardOverheadBytes;
+  r.disk_bytes = 2 * (trials * r.row_bytes + recorded_bytes) + shards * kShardOverheadBytes;
   return r;
 }
 
