@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -332,42 +333,88 @@ void apply_override(toml::table& root, const std::string& assignment) {
 }
 
 // toml++ 3.3 (Debian 12) reaches __builtin_unreachable in its whitespace test for code points
-// U+00A1–U+0499 and U+FB06–U+FEFE (found by tests/fuzz): undefined behaviour, so such text never
-// reaches it. Inside strings the same characters can be written as \u escapes.
-void reject_characters_toml_mishandles(const std::string& text, const std::string& source) {
-  int line = 1, column = 1;
-  for (std::size_t i = 0; i < text.size(); ++column) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    char32_t code = byte;
-    std::size_t length = 1;
-    if ((byte & 0xE0) == 0xC0 && i + 1 < text.size()) {
-      code = ((byte & 0x1Fu) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3Fu);
-      length = 2;
-    } else if ((byte & 0xF0) == 0xE0 && i + 2 < text.size()) {
-      code = ((byte & 0x0Fu) << 12) | ((static_cast<unsigned char>(text[i + 1]) & 0x3Fu) << 6) |
-             (static_cast<unsigned char>(text[i + 2]) & 0x3Fu);
-      length = 3;
+// U+00A1–U+0499 and U+FB06–U+FEFE (found by tests/fuzz): undefined behaviour, so such characters
+// never reach it outside comments, which toml++ reads without that test. In strings they can be
+// written as \u escapes.
+class TomlScanner {
+ public:
+  explicit TomlScanner(const std::string& text) : text_(text) {}
+
+  void reject_mishandled_characters(const std::string& source) {
+    for (i_ = 0; i_ < text_.size();) {
+      const char32_t code = next_code_point();
+      if (state_ != State::comment && ((code >= 0xA1 && code <= 0x499) || (code >= 0xFB06 && code <= 0xFEFE))) {
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(code));
+        throw InputError("", source + ":" + std::to_string(line_) + ":" + std::to_string(column_) + ": character " +
+                                 hex + " is not accepted outside comments (toml++ 3.3 mishandles U+00A1-U+0499 and "
+                                 "U+FB06-U+FEFE); write it as a \\u escape inside a string");
+      }
+      advance_state(code);
     }
-    if ((code >= 0xA1 && code <= 0x499) || (code >= 0xFB06 && code <= 0xFEFE)) {
-      char hex[16];
-      std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(code));
-      throw InputError("", source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": character " + hex +
-                               " is not accepted here (toml++ 3.3 mishandles U+00A1-U+0499 and U+FB06-U+FEFE); "
-                               "write it as a \\u escape inside a string");
-    }
-    if (byte == '\n') {
-      ++line;
-      column = 0;
-    }
-    i += length;
   }
-}
+
+ private:
+  enum class State { normal, comment, basic, literal, multiline_basic, multiline_literal };
+
+  char32_t next_code_point() {
+    const auto byte = static_cast<unsigned char>(text_[i_]);
+    const std::size_t length = byte < 0x80 ? 1 : (byte & 0xE0) == 0xC0 ? 2 : (byte & 0xF0) == 0xE0 ? 3 : 4;
+    char32_t code = length == 1 ? byte : byte & (0xFFu >> (length + 1));
+    for (std::size_t k = 1; k < length && i_ + k < text_.size(); ++k)
+      code = (code << 6) | (static_cast<unsigned char>(text_[i_ + k]) & 0x3Fu);
+    i_ += length;
+    ++column_;
+    return code;
+  }
+  bool followed_by(const char* s) const { return text_.compare(i_, std::strlen(s), s) == 0; }
+
+  void advance_state(char32_t c) {
+    if (c == '\n') {
+      ++line_;
+      column_ = 0;
+      if (state_ != State::multiline_basic && state_ != State::multiline_literal) state_ = State::normal;
+      return;
+    }
+    switch (state_) {
+      case State::normal:
+        if (c == '#') state_ = State::comment;
+        else if (c == '"') state_ = followed_by("\"\"") ? (i_ += 2, State::multiline_basic) : State::basic;
+        else if (c == '\'') state_ = followed_by("''") ? (i_ += 2, State::multiline_literal) : State::literal;
+        break;
+      case State::basic:
+        if (c == '\\') skip_escaped();
+        else if (c == '"') state_ = State::normal;
+        break;
+      case State::literal:
+        if (c == '\'') state_ = State::normal;
+        break;
+      case State::multiline_basic:
+        if (c == '\\') skip_escaped();
+        else if (c == '"' && followed_by("\"\"")) i_ += 2, state_ = State::normal;
+        break;
+      case State::multiline_literal:
+        if (c == '\'' && followed_by("''")) i_ += 2, state_ = State::normal;
+        break;
+      case State::comment:
+        break;
+    }
+  }
+  void skip_escaped() {  // the character after a backslash cannot end the string
+    if (i_ < text_.size() && text_[i_] != '\n') next_code_point();
+  }
+
+  const std::string& text_;
+  std::size_t i_ = 0;
+  int line_ = 1, column_ = 0;
+  State state_ = State::normal;
+};
 
 }  // namespace
 
 Experiment load_experiment(const std::string& toml_text, const std::string& source,
                            const std::vector<std::string>& overrides) {
-  reject_characters_toml_mishandles(toml_text, source);
+  TomlScanner(toml_text).reject_mishandled_characters(source);
   toml::table root;
   try {
     root = toml::parse(toml_text, source);

@@ -17,7 +17,7 @@ if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" host/*.h include/perfgen/*
   clang++ -std=c++17 -O1 -g -DNDEBUG -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -Iinclude -Ihost "${sources[@]}" -o "$binary"
 fi
-cp data/*.toml tests/data/bad/*.toml "$out/corpus/" 2>/dev/null || true
+cp data/*.toml data/figures/*.toml tests/data/bad/*.toml "$out/corpus/" 2>/dev/null || true
 # Findings (crash-*, timeout-*, oom-*) land in $out/findings; the run fails on the first one.
 "$binary" "$out/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
   -artifact_prefix="$out/findings/" -print_final_stats=1 2>&1 | tail -n 25
