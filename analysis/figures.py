@@ -1,0 +1,192 @@
+"""Draws the paper's figure types from a perfgen results file (or the shards of a run still going).
+
+    .venv/bin/python analysis/figures.py KIND RESULTS.h5 [-o OUT.png]
+
+KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
+against aligned time), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
+data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|). Each function returns the
+numbers it drew, so tests can check them.
+"""
+import argparse
+import glob
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+BRANCH_COLOURS = {0: "0.6", 1: "tab:blue", 2: "tab:orange"}  # off target, Q1, Q2
+BRANCH_NAMES = {0: "off target", 1: "Q1", 2: "Q2"}
+
+
+def _read_group(files, group):
+    """Concatenates one group's datasets over files (a finished file or a run's shards), by row."""
+    columns = {}
+    for path in files:
+        with h5py.File(path, "r") as f:
+            if group not in f:
+                continue
+            for name, dataset in f[group].items():
+                columns.setdefault(name, []).append(dataset[...])
+    row_dim = "trial" if group == "trials" else "traj"
+    data = {name: np.concatenate(parts) if name not in ("neuron", "param", "checkpoint", "weight") else parts[0]
+            for name, parts in columns.items()}
+    if row_dim in data:  # shards arrive in batch order; rows go by trial index
+        order = np.argsort(data[row_dim], kind="stable")
+        data = {k: (v[order] if v.shape[:1] == order.shape and k not in ("neuron", "param", "checkpoint", "weight")
+                    else v) for k, v in data.items()}
+    return data
+
+
+def load(path, group="trials"):
+    """The columns of /trials (or another group) of a results file, or of the shards of an unfinished
+    run (PATH.shards/ next to it): partial files plot what is finished."""
+    if os.path.isfile(path):
+        return _read_group([path], group)
+    shards = sorted(glob.glob(os.path.join(path + ".shards", "batch-*.h5")))
+    if not shards:
+        raise SystemExit(f"no results file or shards at {path}")
+    return _read_group(shards, group)
+
+
+def fig1(path, out):
+    """Generalization error against initialization scale, one panel per n (mean over seeds)."""
+    t = load(path)
+    ns = sorted(set(t["n"]))
+    fig, axes = plt.subplots(1, len(ns), figsize=(3.2 * len(ns), 3), squeeze=False)
+    drawn = {}
+    for ax, n in zip(axes[0], ns):
+        rows = t["n"] == n
+        scales = np.array(sorted(set(t["init_scale"][rows])))
+        mean = np.array([t["gen_error"][rows & (t["init_scale"] == s)].mean() for s in scales])
+        ax.loglog(t["init_scale"][rows], t["gen_error"][rows], ".", color="0.75", markersize=3)
+        ax.loglog(scales, mean, "o-", color="tab:blue")
+        ax.set_title(f"n = {n}")
+        ax.set_xlabel("initialization scale")
+        drawn[int(n)] = (scales, mean)
+    axes[0][0].set_ylabel("generalization error")
+    _save(fig, out)
+    return drawn
+
+
+def trajectories(path, out):
+    """Loss against aligned time (Theorem 1) for every recorded trial, and the first parameters."""
+    tr = load(path, "trajectories")
+    trials = load(path)
+    fig, (loss_ax, param_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    drawn = {}
+    for row, trial in enumerate(tr["traj"]):
+        used = tr["iteration"][row] >= 0
+        label = f"trial {trial}, s = {trials['init_scale'][trial]:.0e}"
+        loss_ax.semilogy(tr["aligned_time"][row][used], tr["loss"][row][used], label=label)
+        theta = tr["theta"][row][used]
+        for p, name in ((0, "a1"), (1, "w1"), (3, "a2")):
+            if theta.shape[1] > p:
+                param_ax.plot(tr["aligned_time"][row][used], theta[:, p], label=f"{name}, trial {trial}")
+        drawn[int(trial)] = (tr["aligned_time"][row][used], tr["loss"][row][used])
+    loss_ax.set_xlabel("aligned time t + ln(|C|/|γ|)/μ_gd")
+    loss_ax.set_ylabel("training loss")
+    loss_ax.legend(fontsize=6)
+    param_ax.set_xlabel("aligned time")
+    param_ax.set_ylabel("parameter")
+    param_ax.legend(fontsize=5, ncol=2)
+    _save(fig, out)
+    return drawn
+
+
+def fig3b(path, out):
+    """Final branch (colour) against |C1/C2| of θ0, per init seed; lines at 0.74 and 1.35 (paper)."""
+    t = load(path)
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ratio = np.abs(t["c"])
+    for branch, colour in BRANCH_COLOURS.items():
+        rows = t["branch"] == branch
+        ax.semilogy(t["init_seed"][rows], ratio[rows], ".", color=colour, label=BRANCH_NAMES[branch])
+    for level in (0.74, 1.35):
+        ax.axhline(level, color="k", linewidth=0.8)
+    ax.set_xlabel("init seed")
+    ax.set_ylabel("|C1/C2|")
+    ax.legend()
+    _save(fig, out)
+    return {"ratio": ratio, "branch": t["branch"]}
+
+
+def fig4(path, out):
+    """Generalization error against c_tilde, one panel per n, one line per data seed; recovered runs
+    are drawn at the recovery threshold as in the paper."""
+    t = load(path)
+    with h5py.File(path if os.path.isfile(path) else sorted(glob.glob(path + ".shards/batch-*.h5"))[0]) as f:
+        config = f.attrs["config"]
+    threshold = _threshold(config)
+    ns = sorted(set(t["n"]))
+    fig, axes = plt.subplots(1, len(ns), figsize=(3.2 * len(ns), 3), squeeze=False)
+    drawn = {}
+    for ax, n in zip(axes[0], ns):
+        for seed in sorted(set(t["data_seed"])):
+            rows = (t["n"] == n) & (t["data_seed"] == seed)
+            order = np.argsort(t["c_tilde"][rows])
+            c = t["c_tilde"][rows][order]
+            gen = np.maximum(t["gen_error"][rows][order], threshold)
+            ax.semilogy(c, gen, "o-", markersize=3, label=f"seed {seed}")
+            drawn[(int(n), int(seed))] = (c, gen)
+        ax.set_title(f"n = {n}")
+        ax.set_xlabel("c̃")
+    axes[0][0].set_ylabel("generalization error")
+    axes[0][-1].legend(fontsize=6)
+    _save(fig, out)
+    return drawn
+
+
+def fig6(path, out):
+    """|a_k| of every neuron against the network width, coloured by |C_k| (Fig. 6(a))."""
+    t = load(path)
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    drawn = {}
+    for row, width in enumerate(t["width"]):
+        a = np.abs(t["final_a"][row][:width])
+        c = np.abs(t["C"][row][:width])
+        points = ax.scatter(np.full(width, width), a, c=c, cmap="viridis", s=8)
+        drawn[int(width)] = a
+    fig.colorbar(points, ax=ax, label="|C_k|")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width m")
+    ax.set_ylabel("|a_k| at the end")
+    _save(fig, out)
+    return drawn
+
+
+def _threshold(config):
+    text = config.decode() if isinstance(config, bytes) else str(config)
+    for line in text.splitlines():
+        if line.startswith("recovery_threshold"):
+            return float(line.split("=")[1])
+    return 1e-8
+
+
+def _save(fig, out):
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3b": fig3b, "fig4": fig4, "fig6": fig6}
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=sorted(KINDS))
+    parser.add_argument("results")
+    parser.add_argument("-o", "--output", default=None)
+    args = parser.parse_args(argv)
+    out = args.output or f"{args.kind}.png"
+    KINDS[args.kind](args.results, out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
