@@ -1,0 +1,105 @@
+"""Locates the Q1/Q2 boundary in c~ for Example 1 (n = 6 grid points, s = 1e-8, ½Σ loss) by bisection
+on grids of c~, at one or more learning rates, and reports it as |c| = |C1/C2| (c~ and 1/c~).
+
+    .venv/bin/python analysis/boundary.py --lr 0.05 --lr 0.1 [--tolerance 0.002] [--time 5e6]
+
+Each round runs perfgen on `--points` values of c~ inside the current bracket, each with two
+iteration budgets (half and all of --time / lr steps). A run that converged is on the branch it
+reached; one stopped by its budget is classified by the trend of its weaker neuron (smaller |a|)
+between the two budgets: heading for Q2, its |a| shrinks faster than its distance to ±w~0 (it falls
+silent wherever it points); heading for Q1, its distance shrinks faster (it turns onto the target
+while keeping a share of the output).
+The bracket becomes [largest c~ heading for Q2, smallest heading for Q1] until it is narrower than
+2 × tolerance. Runs whose trend cannot be read are reported as undecided.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXPERIMENT = """name = "boundary"
+[data]
+distribution = "grid"
+n = 6
+[init]
+scale = 1e-8
+[train]
+lr = {lr}
+loss = "half_sum"
+loss_tol = 1e-15
+[sweep]
+c_tilde = [{c_tilde}]
+max_iters = [{half}, {full}]
+"""
+
+
+def classify(perfgen, lr, c_values, steps, work):
+    path = os.path.join(work, "round.toml")
+    with open(path, "w") as f:
+        f.write(EXPERIMENT.format(lr=lr, c_tilde=", ".join(f"{c:.6f}" for c in c_values), half=steps // 2, full=steps))
+    output = os.path.join(work, "round.h5")
+    subprocess.run([perfgen, "run", path, "-o", output, "--force", "--quiet", "--backend", "cpu"], check=True,
+                   capture_output=True)
+    with h5py.File(output, "r") as f:
+        t = {name: f["trials"][name][...]
+             for name in ("c_tilde", "max_iters", "status", "branch", "final_a", "target_distance")}
+    verdicts = []
+    for i in range(len(c_values)):
+        half, full = 2 * i, 2 * i + 1  # cells run c_tilde, then max_iters fastest
+        if t["status"][full] == 0:  # converged: the branch it reached
+            verdicts.append({1: "Q1", 2: "Q2"}.get(int(t["branch"][full]), "undecided"))
+            continue
+        weak = int(np.argmin(np.abs(t["final_a"][full])))
+        a_ratio = abs(t["final_a"][full][weak]) / abs(t["final_a"][half][weak])
+        d_ratio = t["target_distance"][full][weak] / t["target_distance"][half][weak]
+        if a_ratio < 0.99 * d_ratio:
+            verdicts.append("Q2")
+        elif d_ratio < 0.99 * a_ratio:
+            verdicts.append("Q1")
+        else:
+            verdicts.append("undecided")
+    return verdicts
+
+
+def locate(perfgen, lr, lo, hi, tolerance, time_budget, points, log):
+    steps = int(time_budget / lr)
+    with tempfile.TemporaryDirectory() as work:
+        while hi - lo > 2 * tolerance:
+            grid = np.linspace(lo, hi, points + 2)[1:-1]
+            verdicts = classify(perfgen, lr, grid, steps, work)
+            log.write(f"lr {lr}: " + ", ".join(f"{c:.4f}:{v}" for c, v in zip(grid, verdicts)) + "\n")
+            q2 = [c for c, v in zip(grid, verdicts) if v == "Q2"]
+            q1 = [c for c, v in zip(grid, verdicts) if v == "Q1"]
+            new_lo = max([lo] + q2)
+            new_hi = min([hi] + [c for c in q1 if c > new_lo])
+            if (new_lo, new_hi) == (lo, hi):
+                log.write(f"lr {lr}: no progress (undecided runs); stopping at [{lo:.4f}, {hi:.4f}]\n")
+                break
+            lo, hi = new_lo, new_hi
+    return lo, hi
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lr", type=float, action="append", required=True)
+    parser.add_argument("--lo", type=float, default=0.5, help="a c~ known to reach Q2")
+    parser.add_argument("--hi", type=float, default=0.95, help="a c~ known to reach Q1")
+    parser.add_argument("--tolerance", type=float, default=0.002)
+    parser.add_argument("--time", type=float, default=5e6, help="time budget t = lr · iterations per run")
+    parser.add_argument("--points", type=int, default=9)
+    parser.add_argument("--perfgen", default=os.path.join(ROOT, "build", "perfgen"))
+    args = parser.parse_args(argv)
+    print(f"{'lr':>8} {'c~ low':>8} {'c~ high':>8} {'boundary |c|':>14} {'and 1/|c|':>10}")
+    for lr in args.lr:
+        lo, hi = locate(args.perfgen, lr, args.lo, args.hi, args.tolerance, args.time, args.points, sys.stderr)
+        mid = 0.5 * (lo + hi)
+        print(f"{lr:8.4f} {lo:8.4f} {hi:8.4f} {mid:8.4f}±{0.5 * (hi - lo):.4f} {1 / mid:10.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
