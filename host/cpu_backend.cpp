@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "cpu_lanes.h"
+#include "perfgen/sharpness.h"
 
 namespace perfgen {
 namespace {
@@ -58,6 +59,8 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
   out.theta = std::move(theta);
   out.train = result;
   out.generalization = generalization;
+  std::vector<double> scratch(sharpness_scratch_size(shape, trial.data().count));
+  out.sharpness = loss_sharpness(shape, out.theta.data(), trial.data(), trial.train.loss, scratch.data());
   out.recovered = out.generalization.mean_squared < context.recovery_threshold;
   out.final_a.resize(shape.width);
   out.distance.resize(shape.width);

@@ -347,7 +347,8 @@ class TomlScanner {
         char hex[16];
         std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(code));
         throw InputError("", source + ":" + std::to_string(line_) + ":" + std::to_string(column_) + ": character " +
-                                 hex + " is not accepted outside comments (toml++ 3.3 mishandles U+00A1-U+0499 and "
+                                 hex +
+                                 " is not accepted outside comments (toml++ 3.3 mishandles U+00A1-U+0499 and "
                                  "U+FB06-U+FEFE); write it as a \\u escape inside a string");
       }
       advance_state(code);
@@ -378,20 +379,27 @@ class TomlScanner {
     }
     switch (state_) {
       case State::normal:
-        if (c == '#') state_ = State::comment;
-        else if (c == '"') state_ = followed_by("\"\"") ? (i_ += 2, State::multiline_basic) : State::basic;
-        else if (c == '\'') state_ = followed_by("''") ? (i_ += 2, State::multiline_literal) : State::literal;
+        if (c == '#')
+          state_ = State::comment;
+        else if (c == '"')
+          state_ = followed_by("\"\"") ? (i_ += 2, State::multiline_basic) : State::basic;
+        else if (c == '\'')
+          state_ = followed_by("''") ? (i_ += 2, State::multiline_literal) : State::literal;
         break;
       case State::basic:
-        if (c == '\\') skip_escaped();
-        else if (c == '"') state_ = State::normal;
+        if (c == '\\')
+          skip_escaped();
+        else if (c == '"')
+          state_ = State::normal;
         break;
       case State::literal:
         if (c == '\'') state_ = State::normal;
         break;
       case State::multiline_basic:
-        if (c == '\\') skip_escaped();
-        else if (c == '"' && followed_by("\"\"")) i_ += 2, state_ = State::normal;
+        if (c == '\\')
+          skip_escaped();
+        else if (c == '"' && followed_by("\"\""))
+          i_ += 2, state_ = State::normal;
         break;
       case State::multiline_literal:
         if (c == '\'' && followed_by("''")) i_ += 2, state_ = State::normal;
@@ -424,8 +432,8 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
                              ": invalid TOML: " + std::string(err.description()));
   }
   for (const std::string& assignment : overrides) apply_override(root, assignment);
-  static const std::set<std::string> sections{"model", "target", "data",  "init",        "train",
-                                              "eval",  "sweep",  "run",   "trajectories"};
+  static const std::set<std::string> sections{"model", "target", "data", "init",        "train",
+                                              "eval",  "sweep",  "run",  "trajectories"};
   Experiment e;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());

@@ -74,6 +74,10 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
              [&](auto i) { return out(i).generalization.mean_squared; });
   add_column(g, "gen_max_abs", T::f64, "trial", rows, "max absolute error to the target on the test set", "",
              [&](auto i) { return out(i).generalization.max_abs; });
+  add_column(g, "sharpness", T::f64, "trial", rows, "top eigenvalue of the loss Hessian at the final parameters", "",
+             [&](auto i) { return out(i).sharpness; });
+  add_column(g, "lr_times_sharpness", T::f64, "trial", rows, "lr * sharpness: GD is stable near a minimum below 2", "",
+             [&](auto i) { return cell(i).lr * out(i).sharpness; });
   add_column(g, "recovered", T::i8, "trial", rows, "gen_error below the recovery threshold", "",
              [&](auto i) { return int(out(i).recovered); });
   mark_enum(g, "false true", {0, 1});
@@ -153,12 +157,16 @@ ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedT
     c.shape = {count, width};
     c.long_name = long_name;
     c.units = units;
-    if (type == ColumnType::f64) c.real.assign(count * width, kNaN);
-    else c.integer.assign(count * width, -1);
+    if (type == ColumnType::f64)
+      c.real.assign(count * width, kNaN);
+    else
+      c.integer.assign(count * width, -1);
     for (std::size_t r = 0; r < count; ++r)
       for (std::size_t k = 0; k < outcomes[rows[r]].trajectory.iterations.size(); ++k) {
-        if (type == ColumnType::f64) c.real[r * width + k] = value_of(r, k);
-        else c.integer[r * width + k] = static_cast<std::int64_t>(value_of(r, k));
+        if (type == ColumnType::f64)
+          c.real[r * width + k] = value_of(r, k);
+        else
+          c.integer[r * width + k] = static_cast<std::int64_t>(value_of(r, k));
       }
     g.columns.push_back(std::move(c));
   };

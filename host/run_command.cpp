@@ -179,9 +179,9 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
     std::vector<TrialOutcome> outcomes;
     backend.train(trials, materializer.evaluation(), outcomes, control);
     const std::vector<ColumnGroup> groups = result_groups(plan, trials, outcomes);
-    store.write_shard(b,
-                      file_attributes(e, backend.name(), backend.device(), seconds_since(start), total_steps(groups[0])),
-                      groups, static_cast<std::size_t>(batch_size));
+    store.write_shard(
+        b, file_attributes(e, backend.name(), backend.device(), seconds_since(start), total_steps(groups[0])), groups,
+        static_cast<std::size_t>(batch_size));
   }
 }
 

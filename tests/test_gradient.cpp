@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "perfgen/network.h"
+#include "perfgen/sharpness.h"
 
 namespace perfgen {
 namespace {
@@ -54,6 +55,29 @@ TEST(Activation, RationalMatchesItsDefinition) {
   EXPECT_DOUBLE_EQ(slope, (1.0 - 4.0) / 25.0);
   EXPECT_DOUBLE_EQ(activation_slope_at_zero(Activation::rational), 1.0);
   EXPECT_DOUBLE_EQ(activation_slope_at_zero(Activation::tanh), 1.0);
+}
+
+}  // namespace
+}  // namespace perfgen
+
+namespace perfgen {
+namespace {
+
+// At a zero-residual point the Hessian of ½Σ r² is JᵀJ: for one neuron without bias and one sample,
+// its top eigenvalue is ‖J‖² = tanh²(wx) + a²x²·sech⁴(wx).
+TEST(Sharpness, MatchesTheGaussNewtonEigenvalueAtAZeroResidualPoint) {
+  const NetShape shape{1, 1, false, Activation::tanh};
+  const double a = 1.3, w = 0.7, x = 1.1;
+  const double y = a * std::tanh(w * x);
+  const std::vector<double> theta{a, w};
+  std::vector<double> scratch(sharpness_scratch_size(shape, 1));
+  const double sharpness = loss_sharpness(shape, theta.data(), {&x, &y, 1}, LossKind::half_sum, scratch.data());
+  const double sech2 = 1.0 - std::tanh(w * x) * std::tanh(w * x);
+  const double expected = std::tanh(w * x) * std::tanh(w * x) + a * a * x * x * sech2 * sech2;
+  EXPECT_NEAR(sharpness, expected, 1e-6 * expected);
+  // The mean-loss convention scales it by 1/n (here n = 1) and mse by 2/n.
+  EXPECT_NEAR(loss_sharpness(shape, theta.data(), {&x, &y, 1}, LossKind::mse, scratch.data()), 2 * expected,
+              2e-6 * expected);
 }
 
 }  // namespace

@@ -63,6 +63,7 @@ struct TrialOutcome {
   std::vector<double> final_a;   // a_k per neuron
   std::vector<double> distance;  // relative distance of w̃_k to ±w̃0 per neuron
   Trajectory trajectory;         // when the trial records one
+  double sharpness = 0.0;        // top eigenvalue of the loss Hessian at the final parameters
 };
 
 // Log-spaced iterations: 0, then `count` − 1 values from 1 to max_iters rounded and without repeats.
