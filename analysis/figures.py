@@ -170,7 +170,7 @@ def _threshold(config):
 
 def _save(fig, out):
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=80)
     plt.close(fig)
 
 

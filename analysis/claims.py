@@ -1,0 +1,99 @@
+"""Prints the numbers docs/REPRODUCTION.md quotes, claim by claim, from the results files of the
+figure experiments (data/figures/*.toml).
+
+    .venv/bin/python analysis/claims.py KIND RESULTS.h5
+
+KIND: scale (Fig. 1: gen error against init scale), alignment (Fig. 2, 5, 7: gap between aligned loss
+curves), branches (Fig. 3, 8: branch against c~), recovery (Fig. 4, 9: recovery by n and c~, with
+GD stability), widths (Fig. 6: active neurons against width).
+"""
+import sys
+
+import numpy as np
+
+from figures import load
+
+
+def scale(path):
+    t = load(path)
+    print(f"{'n':>3} {'scale':>9} {'mean gen':>10} {'recovered':>10}")
+    for n in sorted(set(t["n"])):
+        for s in sorted(set(t["init_scale"])):
+            rows = (t["n"] == n) & (t["init_scale"] == s)
+            print(f"{n:3d} {s:9.0e} {t['gen_error'][rows].mean():10.2e} {int(t['recovered'][rows].sum()):5d}/{rows.sum()}")
+
+
+def alignment(path):
+    """Theorem 1: curves of equal C/|C| (here: equal c~) coincide in aligned time; the largest gap in
+    log10(loss) between them over their common range, with mu_gd and with mu1."""
+    tr = load(path, "trajectories")
+    trials = load(path)
+    groups = {}
+    for row, trial in enumerate(tr["traj"]):
+        groups.setdefault(round(float(trials["c_tilde"][trial]), 6), []).append(row)
+    for c, rows in sorted(groups.items()):
+        for key, label in (("aligned_time", "mu_gd"), ("aligned_time_mu1", "mu1")):
+            curves = []
+            for row in rows:
+                used = (tr["iteration"][row] >= 0) & (tr["loss"][row] > 0)
+                curves.append((tr[key][row][used], np.log10(tr["loss"][row][used])))
+            lo = max(x[0] for x, _ in curves)
+            hi = min(x[-1] for x, _ in curves)
+            grid = np.linspace(lo, hi, 400)
+            values = np.array([np.interp(grid, x, y) for x, y in curves])
+            gap = values.max(axis=0) - values.min(axis=0)
+            print(f"c~ {c:.4f}, aligned with {label:5s}: largest gap in log10(loss) {gap.max():.3f} "
+                  f"(at aligned time {grid[gap.argmax()]:.1f}; {len(curves)} curves over [{lo:.1f}, {hi:.1f}])")
+
+
+def branches(path):
+    t = load(path)
+    names = {0: "off", 1: "Q1", 2: "Q2"}
+    conv = t["status"] == 0
+    print(f"trials {len(t['trial'])}, recovered {int(t['recovered'].sum())}, converged {int(conv.sum())}, "
+          + ", ".join(f"{names[b]} {int((t['branch'] == b).sum())}" for b in names))
+    q1, q2 = t["c_tilde"][t["branch"] == 1], t["c_tilde"][t["branch"] == 2]
+    if len(q1) and len(q2):
+        print(f"c~ of Q2 runs: up to {q2.max():.4f}; c~ of Q1 runs: from {q1.min():.4f}; "
+              f"in |C1/C2|: Q1 between {q1.min():.3f} and {1 / q1.min():.3f}")
+    statuses = np.bincount(t["status"], minlength=4)
+    print(f"status: converged {statuses[0]}, max_iters {statuses[1]}, stationary {statuses[2]}, diverged {statuses[3]}")
+
+
+def recovery(path):
+    t = load(path)
+    print(f"{'n':>3} {'recovered':>10} {'c~=0':>6} {'0<c~<1':>8} {'c~=1':>6} {'max_iters':>9} {'max lr*sharp':>13} "
+          f"{'lr*sharp>=2':>12} {'diverged':>9}  recovered on Q1/Q2/other")
+    for n in sorted(set(t["n"])):
+        rows = t["n"] == n
+        r = t["recovered"].astype(bool)
+        c = t["c_tilde"]
+        ends = {v: (rows & np.isclose(c, v)) for v in (0.0, 1.0)}
+        inner = rows & ~np.isclose(c, 0.0) & ~np.isclose(c, 1.0)
+        conv = rows & (t["status"] == 0)
+        lrs = t["lr_times_sharpness"][conv]
+        print(f"{n:3d} {int(r[rows].sum()):4d}/{rows.sum():<5d} {int(r[ends[0.0]].sum()):2d}/{ends[0.0].sum():<3d} "
+              f"{int(r[inner].sum()):3d}/{inner.sum():<4d} {int(r[ends[1.0]].sum()):2d}/{ends[1.0].sum():<3d} "
+              f"{int((rows & (t['status'] == 1)).sum()):9d} {lrs.max() if lrs.size else float('nan'):13.3f} "
+              f"{int((lrs >= 2).sum()):12d} {int((rows & (t['status'] == 3)).sum()):9d}  "
+              f"{int((r & rows & (t['branch'] == 1)).sum())}/{int((r & rows & (t['branch'] == 2)).sum())}/"
+              f"{int((r & rows & (t['branch'] == 0)).sum())}")
+
+
+def widths(path):
+    t = load(path)
+    for row, width in enumerate(t["width"]):
+        a = np.abs(t["final_a"][row][:width])
+        c = np.abs(t["C"][row][:width])
+        active = a > 0.01 * a.max()
+        top_c = np.argsort(c)[::-1][: active.sum()]
+        overlap = len(set(np.nonzero(active)[0]) & set(top_c))
+        print(f"width {width:5d}: {int(active.sum()):4d} neurons with |a_k| > 1% of the largest; "
+              f"{overlap} of them among the {int(active.sum())} largest |C_k|; gen error {t['gen_error'][row]:.1e}; "
+              f"status {int(t['status'][row])}")
+
+
+KINDS = {"scale": scale, "alignment": alignment, "branches": branches, "recovery": recovery, "widths": widths}
+
+if __name__ == "__main__":
+    KINDS[sys.argv[1]](sys.argv[2])
