@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -364,11 +365,15 @@ class TomlScanner {
     char32_t code = length == 1 ? byte : byte & (0xFFu >> (length + 1));
     for (std::size_t k = 1; k < length && i_ + k < text_.size(); ++k)
       code = (code << 6) | (static_cast<unsigned char>(text_[i_ + k]) & 0x3Fu);
-    i_ += length;
     ++column_;
+    if (i_ + length > text_.size()) {  // cut off by the end of the text: toml++ reports the bad UTF-8
+      i_ = text_.size();
+      return 0xFFFD;
+    }
+    i_ += length;
     return code;
   }
-  bool followed_by(const char* s) const { return text_.compare(i_, std::strlen(s), s) == 0; }
+  bool followed_by(const char* s) const { return i_ <= text_.size() && text_.compare(i_, std::strlen(s), s) == 0; }
 
   void advance_state(char32_t c) {
     if (c == '\n') {
