@@ -1,4 +1,4 @@
-// Runs the perfgen binary (PERFGEN_BINARY, set by CMake) as a child process, and compares results files.
+// Runs the perfgen binary (PERFGEN_BINARY, set by CMake) or another program as a child process.
 #pragma once
 
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hdf5_io.h"
+#include "test_support.h"
 
 namespace perfgen::testing {
 
@@ -67,20 +68,6 @@ std::string read_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// Every /trials column of two results files is bitwise equal.
-void expect_same_trials(const std::string& a_path, const std::string& b_path) {
-  const ColumnGroup a = read_hdf5_group(a_path, "trials");
-  const ColumnGroup b = read_hdf5_group(b_path, "trials");
-  ASSERT_EQ(a.columns.size(), b.columns.size());
-  for (const Column& c : a.columns) {
-    SCOPED_TRACE(c.name);
-    const Column& d = b.at(c.name);
-    EXPECT_EQ(c.integer, d.integer);
-    ASSERT_EQ(c.real.size(), d.real.size());
-    EXPECT_EQ(std::memcmp(c.real.data(), d.real.data(), c.real.size() * sizeof(double)), 0);
-  }
 }
 
 }  // namespace perfgen::testing

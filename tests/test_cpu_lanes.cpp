@@ -93,14 +93,9 @@ n = [3, 6]
 c_tilde = [0.0, 0.2, 0.5, 1.0]
 )");
   const Plan plan(e);
-  Materializer materializer(plan);
-  std::vector<MaterializedTrial> trials;
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
-  std::vector<TrialOutcome> vector_out, scalar_out;
-  TrainControl control;
-  CpuBackend(2, CpuKernel::vector).train(trials, materializer.evaluation(), vector_out, control);
-  CpuBackend(2, CpuKernel::scalar).train(trials, materializer.evaluation(), scalar_out, control);
-  for (std::size_t i = 0; i < trials.size(); ++i) {
+  const auto vector_out = testing::train_trials(plan, 0, -1, 2, CpuKernel::vector).outcomes;
+  const auto scalar_out = testing::train_trials(plan, 0, -1, 2, CpuKernel::scalar).outcomes;
+  for (std::size_t i = 0; i < scalar_out.size(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
     EXPECT_EQ(vector_out[i].train.status, scalar_out[i].train.status);
     EXPECT_EQ(vector_out[i].branch.branch, scalar_out[i].branch.branch);
@@ -129,14 +124,9 @@ n = [4]
 data_seed = { range = [0, 11] }
 )");
   const Plan plan(e);
-  Materializer materializer(plan);
-  std::vector<MaterializedTrial> trials;
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
-  std::vector<TrialOutcome> vector_out, scalar_out;
-  TrainControl control;
-  CpuBackend(1, CpuKernel::vector).train(trials, materializer.evaluation(), vector_out, control);
-  CpuBackend(1, CpuKernel::scalar).train(trials, materializer.evaluation(), scalar_out, control);
-  for (std::size_t i = 0; i < trials.size(); ++i) {
+  const auto vector_out = testing::train_trials(plan, 0, -1, 1, CpuKernel::vector).outcomes;
+  const auto scalar_out = testing::train_trials(plan, 0, -1, 1, CpuKernel::scalar).outcomes;
+  for (std::size_t i = 0; i < scalar_out.size(); ++i) {
     EXPECT_EQ(vector_out[i].train.status, scalar_out[i].train.status);
     EXPECT_EQ(vector_out[i].train.iterations, scalar_out[i].train.iterations);
     EXPECT_LT(testing::relative_difference(vector_out[i].train.final_loss, scalar_out[i].train.final_loss), 1e-9);

@@ -94,15 +94,7 @@ TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
 
   resumed.resume = true;
   ASSERT_EQ(run_command(resumed, out, err), kExitOk) << err.str();
-  const ColumnGroup a = read_hdf5_group(reference.output_path, "trials");
-  const ColumnGroup b = read_hdf5_group(resumed.output_path, "trials");
-  for (const Column& c : a.columns) {
-    SCOPED_TRACE(c.name);
-    const Column& d = b.at(c.name);
-    EXPECT_EQ(c.integer, d.integer);
-    ASSERT_EQ(c.real.size(), d.real.size());
-    EXPECT_EQ(std::memcmp(c.real.data(), d.real.data(), c.real.size() * sizeof(double)), 0);
-  }
+  testing::expect_same_trials(reference.output_path, resumed.output_path);
 }
 
 TEST(CellSummary, WilsonIntervalKnownValues) {

@@ -3,12 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
 
 #include "cpu_backend.h"
 #include "experiment_file.h"
+#include "hdf5_io.h"
 #include "materialize.h"
 
 namespace perfgen::testing {
@@ -41,14 +43,29 @@ struct TrainedTrials {
 };
 
 // Materializes trials [begin, end) of the plan (end < 0: all) and trains them on the CPU backend.
-inline TrainedTrials train_trials(const Plan& plan, std::int64_t begin = 0, std::int64_t end = -1, int threads = 0) {
+inline TrainedTrials train_trials(const Plan& plan, std::int64_t begin = 0, std::int64_t end = -1, int threads = 0,
+                                  CpuKernel kernel = CpuKernel::vector) {
   Materializer materializer(plan);
   TrainedTrials result;
   for (std::int64_t t = begin; t < (end < 0 ? plan.trial_count() : end); ++t)
     result.trials.push_back(materializer.materialize(t));
   TrainControl control;
-  CpuBackend(threads).train(result.trials, materializer.evaluation(), result.outcomes, control);
+  CpuBackend(threads, kernel).train(result.trials, materializer.evaluation(), result.outcomes, control);
   return result;
+}
+
+// Every /trials column of two results files is bitwise equal.
+void expect_same_trials(const std::string& a_path, const std::string& b_path) {
+  const ColumnGroup a = read_hdf5_group(a_path, "trials");
+  const ColumnGroup b = read_hdf5_group(b_path, "trials");
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (const Column& c : a.columns) {
+    SCOPED_TRACE(c.name);
+    const Column& d = b.at(c.name);
+    EXPECT_EQ(c.integer, d.integer);
+    ASSERT_EQ(c.real.size(), d.real.size());
+    EXPECT_EQ(std::memcmp(c.real.data(), d.real.data(), c.real.size() * sizeof(double)), 0);
+  }
 }
 
 // Relative difference that treats two tiny numbers as equal at the absolute floor.
