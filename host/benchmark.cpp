@@ -9,8 +9,10 @@
 #include "command_support.h"
 #include "commands.h"
 #include "cpu_backend.h"
+#include "cuda_backend.h"
 #include "device_probe.h"
 #include "experiment_file.h"
+#include "fp64_peak.h"
 #include "materialize.h"
 #include "simd_pack.h"
 
@@ -60,6 +62,66 @@ double measured_fp64_peak(int threads) {
   return 2.0 * simd::kLanes * kChains * static_cast<double>(rounds) * threads / seconds;
 }
 
+struct Workload {
+  std::string label;
+  std::vector<MaterializedTrial> trials;
+  EvaluationContext context;
+  double network_steps;
+  double flops_per_step;
+};
+
+// `networks` trials of the bench experiment, every one running exactly `steps` steps. Two-neuron
+// networks differ by c~ (imbalance control), wider ones by their init seed.
+Workload make_workload(const std::string& label, std::int64_t networks, std::int64_t steps,
+                       std::vector<std::string> overrides) {
+  const bool two_neurons = overrides.empty();
+  overrides.push_back("train.max_iters=" + std::to_string(steps - 1));
+  overrides.push_back(two_neurons ? "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(networks) + "]}"
+                                  : "sweep.init_seed={range=[0, " + std::to_string(networks) + "]}");
+  const Experiment e = load_experiment(kWorkload, "<bench workload>", overrides);
+  const Plan plan(e);
+  Materializer materializer(plan);
+  Workload w{label, {}, materializer.evaluation(), static_cast<double>(networks) * steps, 0.0};
+  for (std::int64_t t = 0; t < plan.trial_count(); ++t) w.trials.push_back(materializer.materialize(t));
+  w.flops_per_step = flops_per_step(plan.shape(plan.cells().front()), plan.max_n());
+  return w;
+}
+
+double seconds_to_train(Backend& backend, const Workload& w) {
+  std::vector<TrialOutcome> outcomes;
+  TrainControl control;
+  const auto start = std::chrono::steady_clock::now();
+  backend.train(w.trials, w.context, outcomes, control);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The GPU rows: Example 1 at 10^4, 10^5 and 10^6 networks, one wide case, and the latency case (100
+// networks × 10^8 steps, where the time of one network's steps rules).
+void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
+  cuda::CudaBackend backend(device);
+  const double peak = cuda::measured_fp64_peak(device);
+  out << "\nCUDA: " << backend.device() << ", FP64 peak " << std::scientific << std::setprecision(2) << peak
+      << " flop/s (measured: FMA chains on every SM)\n"
+      << std::defaultfloat << std::left << std::setw(44) << "workload" << std::setw(20) << "network-steps/s"
+      << std::setw(14) << "of FP64 peak"
+      << "wall\n";
+  std::vector<Workload> workloads;
+  for (const std::int64_t networks : {10'000, 100'000, 1'000'000})
+    workloads.push_back(
+        make_workload("Example 1, " + std::to_string(networks) + " networks", networks, options.steps, {}));
+  workloads.push_back(make_workload("wide: m = 1000, rational, 1024 networks", 1024, 1000,
+                                    {"model.width=1000", "model.activation=rational"}));
+  workloads.push_back(make_workload("latency: Example 1, 100 networks x 1e8", 100, 100'000'000, {}));
+  for (const Workload& w : workloads) {
+    const double seconds = seconds_to_train(backend, w), rate = w.network_steps / seconds;
+    out << std::left << std::setw(44) << w.label << std::scientific << std::setprecision(3) << std::setw(20) << rate
+        << std::fixed << std::setprecision(1) << std::setw(14)
+        << (std::to_string(100.0 * rate * w.flops_per_step / peak).substr(0, 5) + "%") << std::setprecision(2)
+        << seconds << " s\n"
+        << std::defaultfloat;
+  }
+}
+
 }  // namespace
 
 int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err) {
@@ -99,10 +161,12 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
           << std::defaultfloat;
     }
     const cuda::DeviceProbe probe = cuda::probe_devices();
-    out << std::left << std::setw(10) << "cuda"
-        << (probe.devices.empty() ? "not measured: " + probe.problem
-                                  : "not measured: this build has no CUDA backend yet")
-        << '\n';
+    if (probe.devices.empty()) {
+      out << std::left << std::setw(10) << "cuda"
+          << "not measured: " << probe.problem << '\n';
+      return int(kExitOk);
+    }
+    bench_cuda(probe.devices.front().index, options, out);
     return int(kExitOk);
   });
 }

@@ -3,6 +3,7 @@
 // merged file is written once every batch has its shard, by the run itself or by `perfgen merge`.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "command_support.h"
 #include "commands.h"
 #include "cpu_backend.h"
+#include "cuda_backend.h"
 #include "device_probe.h"
 #include "experiment_file.h"
 #include "hdf5_io.h"
@@ -92,16 +94,43 @@ FileAttributes file_attributes(const Experiment& e, const std::string& backend, 
   return a;
 }
 
+// A device is usable with compute capability 6.0 or newer (full-rate FP64 atomics, Pascal on).
 std::unique_ptr<Backend> choose_backend(const RunOptions& options, std::ostream& err) {
-  const cuda::DeviceProbe probe = cuda::probe_devices();
-  const std::string gpu = probe.devices.empty() ? "no usable CUDA device (" + probe.problem + ")"
-                                                : "CUDA device " + probe.devices.front().name +
-                                                      " found, but this build has no CUDA backend yet";
-  if (options.backend == "cuda") throw BackendUnavailable("--backend cuda: " + gpu);
+  std::string gpu;
+  if (options.backend != "cpu") {
+    const cuda::DeviceProbe probe = cuda::probe_devices();
+    const auto usable = std::find_if(probe.devices.begin(), probe.devices.end(),
+                                     [](const cuda::DeviceInfo& d) { return d.compute_major >= 6; });
+    if (usable != probe.devices.end()) {
+      auto backend = std::make_unique<cuda::CudaBackend>(usable->index);
+      if (options.backend == "auto") err << "perfgen: backend auto: using CUDA on " << backend->device() << '\n';
+      return backend;
+    }
+    gpu = probe.devices.empty() ? "no usable CUDA device (" + probe.problem + ")"
+                                : "no CUDA device of compute capability 6.0 or newer";
+    if (options.backend == "cuda") throw BackendUnavailable("--backend cuda: " + gpu);
+  }
   auto backend = std::make_unique<CpuBackend>(options.threads,
                                               options.cpu_kernel == "scalar" ? CpuKernel::scalar : CpuKernel::vector);
   if (options.backend == "auto") err << "perfgen: backend auto: " << gpu << "; using the " << backend->device() << '\n';
   return backend;
+}
+
+// Trajectories are recorded by the CPU's scalar kernel; on another backend those trials go there.
+void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
+                 std::vector<TrialOutcome>& outcomes, TrainControl& control) {
+  const bool any_recorded =
+      std::any_of(trials.begin(), trials.end(), [](const MaterializedTrial& t) { return !t.checkpoints.empty(); });
+  if (backend.name() == "cpu" || !any_recorded) return backend.train(trials, context, outcomes, control);
+  std::vector<MaterializedTrial> plain, recorded;
+  for (const MaterializedTrial& t : trials) (t.checkpoints.empty() ? plain : recorded).push_back(t);
+  std::vector<TrialOutcome> plain_out, recorded_out;
+  backend.train(plain, context, plain_out, control);
+  CpuBackend().train(recorded, context, recorded_out, control);
+  outcomes.assign(trials.size(), {});
+  std::size_t p = 0, r = 0;
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    outcomes[i] = std::move(trials[i].checkpoints.empty() ? plain_out[p++] : recorded_out[r++]);
 }
 
 // Refuses, before any work, an output that cannot be written or that would lose data. Returns true
@@ -177,7 +206,7 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
       trials.push_back(materializer.materialize(t));
     }
     std::vector<TrialOutcome> outcomes;
-    backend.train(trials, materializer.evaluation(), outcomes, control);
+    train_batch(backend, trials, materializer.evaluation(), outcomes, control);
     const std::vector<ColumnGroup> groups = result_groups(plan, trials, outcomes);
     store.write_shard(
         b, file_attributes(e, backend.name(), backend.device(), seconds_since(start), total_steps(groups[0])), groups,

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The one command for a session lent the H200 (issue 3): build for sm_90, run the CUDA tests, print
+# `perfgen bench` (CPU rows, then Example 1 at 10^4/10^5/10^6 networks, a wide case, and the
+# latency case of 100 networks × 10^8 steps, each with its fraction of the measured FP64 peak), and
+# the FP64 instruction count of the training loop read from the SASS. Budget: under 8 minutes.
+# Prepare here first: bash bench/prepare_device.sh; then run with carry [".device-debs"]:
+#   bash bench/device_check.sh
+# Untested until a session has the device: its first use may need fixes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deps=/tmp/perfgen-deps
+mkdir -p "$deps"
+for deb in .device-debs/*.deb; do dpkg -x "$deb" "$deps"; done
+export CPATH="$deps/usr/include:$deps/usr/include/hdf5/serial${CPATH:+:$CPATH}"
+export LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:$deps/usr/lib/x86_64-linux-gnu/hdf5/serial"
+export LD_LIBRARY_PATH="$LIBRARY_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export CMAKE_PREFIX_PATH="$deps/usr"
+out=${OUT:-/tmp/perfgen-device}
+mkdir -p "$out"
+set -o pipefail
+cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 -DPERFGEN_MPI=OFF \
+  -DHDF5_C_INCLUDE_DIR="$deps/usr/include/hdf5/serial" \
+  -DHDF5_C_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/hdf5/serial/libhdf5.so" \
+  -DHDF5_C_HL_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/hdf5/serial/libhdf5_hl.so" \
+  -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" 2>&1 | tee "$out/configure.log" | tail -n 3
+cmake --build build-device -j 16 2>&1 | tee "$out/build.log" | tail -n 3
+(cd build-device && ctest -R 'Cuda' --output-on-failure 2>&1 | tee "$out/cuda-tests.log" | tail -n 15)
+./build-device/perfgen info | tee "$out/info.txt"
+./build-device/perfgen bench --steps 20000 2>&1 | tee "$out/bench.txt"
+# FP64 instructions in the training kernel (DFMA, DMUL, DADD ... per loop body), from the SASS.
+cuobjdump --dump-sass build-device/libperfgen_cuda.a 2>/dev/null | awk '/Function : .*train_chunk/,/Function : .*evaluate/' \
+  | grep -oE '\b(DFMA|DMUL|DADD|MUFU\.RCP64H|MUFU\.RSQ64H)\b' | sort | uniq -c | tee "$out/fp64-sass.txt"
