@@ -94,15 +94,17 @@ FileAttributes file_attributes(const Experiment& e, const std::string& backend, 
   return a;
 }
 
-// A device is usable with compute capability 6.0 or newer (full-rate FP64 atomics, Pascal on).
-std::unique_ptr<Backend> choose_backend(const RunOptions& options, std::ostream& err) {
+// A device is usable with compute capability 6.0 or newer (full-rate FP64 atomics, Pascal on). The
+// ranks of an MPI job on one node take the usable devices in turn, by node-local rank.
+std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, std::ostream& err) {
   std::string gpu;
   if (options.backend != "cpu") {
+    std::vector<cuda::DeviceInfo> usable;
     const cuda::DeviceProbe probe = cuda::probe_devices();
-    const auto usable = std::find_if(probe.devices.begin(), probe.devices.end(),
-                                     [](const cuda::DeviceInfo& d) { return d.compute_major >= 6; });
-    if (usable != probe.devices.end()) {
-      auto backend = std::make_unique<cuda::CudaBackend>(usable->index);
+    for (const cuda::DeviceInfo& d : probe.devices)
+      if (d.compute_major >= 6) usable.push_back(d);
+    if (!usable.empty()) {
+      auto backend = std::make_unique<cuda::CudaBackend>(usable[local_rank % usable.size()].index);
       if (options.backend == "auto") err << "perfgen: backend auto: using CUDA on " << backend->device() << '\n';
       return backend;
     }
@@ -259,7 +261,7 @@ std::string resume_command(const RunOptions& options, const std::string& output)
 
 // Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
 int train_own_batches(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
-                      const std::string& output, const ShardSpec& shard, bool announce_shard,
+                      const std::string& output, const ShardSpec& shard, int local_rank, bool announce_shard,
                       std::chrono::steady_clock::time_point start, std::ostream& out, std::ostream& err) {
   check_resources(plan, output);
   if (prepare_output(output, store, e, options, shard)) {
@@ -267,7 +269,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     print_file_table(output, out);
     return kExitOk;
   }
-  std::unique_ptr<Backend> backend = choose_backend(options, err);
+  std::unique_ptr<Backend> backend = choose_backend(options, local_rank, err);
   if (!store.has_config()) store.create(e.resolved_toml);
   const InterruptHandling interrupts;
   TrainControl control;
@@ -308,7 +310,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const Plan plan(e);
     const ShardStore store(output);
     const int trained = with_exit_codes(err, [&] {
-      return train_own_batches(mine, e, plan, store, output, shard, group.size() == 1, start, out, err);
+      return train_own_batches(mine, e, plan, store, output, shard, group.local_rank(), group.size() == 1, start, out,
+                               err);
     });
     if (group.size() == 1) return trained;
     // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.
