@@ -86,7 +86,7 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   mark_enum(g, kBranchMeanings, {0, 1, 2});
   add_column(g, "k_on", T::i32, "trial", rows, "active neurons on the target direction", "",
              [&](auto i) { return out(i).branch.on; });
-  add_column(g, "k_silent", T::i32, "trial", rows, "neurons with |a_k| below silent_tol", "",
+  add_column(g, "k_silent", T::i32, "trial", rows, "neurons with |a_k| or |w~_k|/|w~0| below silent_tol", "",
              [&](auto i) { return out(i).branch.silent; });
   add_column(g, "k_other", T::i32, "trial", rows, "neurons neither on target nor silent", "",
              [&](auto i) { return out(i).branch.other; });

@@ -66,5 +66,19 @@ TEST(TrainingStatus, NanLossIsDivergedNeverConverged) {
   EXPECT_EQ(r.iterations, 0);
 }
 
+TEST(BranchTest, AnInertNeuronCountsAsSilent) {
+  // Neuron 1 on the target (a = 1, w̃ = w̃0 = (1, 1)); neuron 2 with a = 0.2 but w̃ = 0 outputs nothing.
+  const NetShape shape{2, 1, true, Activation::tanh};
+  const std::vector<double> theta{1.0, 1.0, 1.0, 0.2, 0.0, 0.0}, target{1.0, 1.0};
+  const BranchCounts counts = classify_branch(shape, theta.data(), target.data(), BranchTolerances{}, nullptr, nullptr);
+  EXPECT_EQ(counts.on, 1);
+  EXPECT_EQ(counts.silent, 1);
+  EXPECT_EQ(counts.branch, Branch::q2);
+  // The same neuron with a w̃ off target is neither.
+  const std::vector<double> off{1.0, 1.0, 1.0, 0.2, 0.5, -0.3};
+  EXPECT_EQ(classify_branch(shape, off.data(), target.data(), BranchTolerances{}, nullptr, nullptr).branch,
+            Branch::off_target);
+}
+
 }  // namespace
 }  // namespace perfgen

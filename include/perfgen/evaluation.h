@@ -39,13 +39,23 @@ PERFGEN_HD double target_distance(const NetShape& s, const double* neuron, const
   return sqrt(closest / norm);
 }
 
+// ‖w̃_k‖/‖w̃0‖: a neuron whose w̃ vanishes is inert (σ(0) = 0), whatever its a_k.
+PERFGEN_HD double weight_norm_ratio(const NetShape& s, const double* neuron, const double* target_weights) {
+  double norm = 0.0, target = 0.0;
+  for (int j = 0; j < s.weight_dim(); ++j) {
+    norm += neuron[1 + j] * neuron[1 + j];
+    target += target_weights[j] * target_weights[j];
+  }
+  return sqrt(norm / target);
+}
+
 // Stored as int8 (flag_values 0..2). Q1: every active neuron on target and at least two of them;
 // Q2: exactly one active neuron, on target, the rest silent; off_target: anything else.
 enum class Branch : signed char { off_target = 0, q1 = 1, q2 = 2 };
 
 struct BranchCounts {
   int on = 0;      // active neurons whose w̃ is within on_target_tol of ±w̃0
-  int silent = 0;  // neurons with |a_k| < silent_tol
+  int silent = 0;  // neurons that output nothing: |a_k| < silent_tol, or ‖w̃_k‖ < silent_tol·‖w̃0‖ (σ(0) = 0)
   int other = 0;
   Branch branch = Branch::off_target;
 };
@@ -64,7 +74,7 @@ PERFGEN_HD BranchCounts classify_branch(const NetShape& s, const double* theta, 
     const double dist = target_distance(s, neuron, target_weights);
     if (final_a) final_a[k] = neuron[0];
     if (distance) distance[k] = dist;
-    if (fabs(neuron[0]) < tol.silent)
+    if (fabs(neuron[0]) < tol.silent || weight_norm_ratio(s, neuron, target_weights) < tol.silent)
       ++counts.silent;
     else if (dist < tol.on_target)
       ++counts.on;
