@@ -80,14 +80,7 @@ TEST(VectorKernel, LossAndGradientPerLaneMatchScalar) {
 // budget: both kernels reach the same status and branch; θ agrees to 1e-9 relative (the tanh
 // difference of a few ulp grows along the trajectory, most near the saddle escape).
 TEST(VectorKernel, TrainingMatchesTheScalarKernel) {
-  const Experiment e = testing::experiment_from(R"(
-[data]
-distribution = "grid"
-[init]
-scale = 1e-8
-[train]
-lr = 0.05
-max_iters = 200000
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + R"(max_iters = 200000
 [sweep]
 n = [3, 6]
 c_tilde = [0.0, 0.2, 0.5, 1.0]

@@ -18,7 +18,7 @@ bool usable_gpu(std::string& why) {
   return false;
 }
 
-void expect_backends_agree(const char* experiment) {
+void expect_backends_agree(const std::string& experiment) {
   const Experiment e = testing::experiment_from(experiment);
   const Plan plan(e);
   Materializer materializer(plan);
@@ -43,14 +43,7 @@ void expect_backends_agree(const char* experiment) {
 TEST(CudaBackend, AgreesWithTheCpuOnExample1AwayFromTheBoundary) {
   std::string why;
   if (!usable_gpu(why)) GTEST_SKIP() << "no usable CUDA device: " << why;
-  expect_backends_agree(R"(
-[data]
-distribution = "grid"
-[init]
-scale = 1e-8
-[train]
-lr = 0.05
-max_iters = 300000
+  expect_backends_agree(testing::kExample1Grid + R"(max_iters = 300000
 [sweep]
 n = [2, 6]
 c_tilde = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.9, 0.95, 1.0]
@@ -61,7 +54,7 @@ init_seed = { range = [0, 12] }
 TEST(CudaBackend, AgreesWithTheCpuOnAWideNetwork) {
   std::string why;
   if (!usable_gpu(why)) GTEST_SKIP() << "no usable CUDA device: " << why;
-  expect_backends_agree(R"(
+  expect_backends_agree(std::string(R"(
 [model]
 width = 200
 activation = "rational"
@@ -79,7 +72,7 @@ lr = 0.01
 max_iters = 20000
 [sweep]
 init_seed = [0, 1, 2]
-)");
+)"));
 }
 
 }  // namespace

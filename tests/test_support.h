@@ -33,6 +33,17 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Example 1 of the paper on its evenly spaced points (target tanh(x + 1), m = 2, bias, tanh), small
+// initialization, lr 0.05 under ½Σ: tests append their budget, sweep and other sections.
+inline const std::string kExample1Grid = R"(
+[data]
+distribution = "grid"
+[init]
+scale = 1e-8
+[train]
+lr = 0.05
+)";
+
 inline Experiment experiment_from(const std::string& toml, const std::vector<std::string>& overrides = {}) {
   return load_experiment(toml, "<test>", overrides);
 }

@@ -14,14 +14,7 @@
 namespace perfgen {
 namespace {
 
-const char* kRecorded = R"(
-[data]
-distribution = "grid"
-[init]
-scale = 1e-8
-[train]
-lr = 0.05
-max_iters = 100000
+const std::string kRecorded = testing::kExample1Grid + R"(max_iters = 100000
 [trajectories]
 trials = [1, 2]
 checkpoints = 12
