@@ -31,14 +31,6 @@ lr = 0.05
 loss_tol = 0.0
 )";
 
-// Floating-point operations of one gradient step of the shared math, tanh not counted: per (sample,
-// neuron) the pre-activation (2·weight_dim), σ' from σ (2), the forward sum (2) and the gradient
-// (4 + 2·weight_dim); per sample the residual and its square (3); per parameter the update (2).
-double flops_per_step(const NetShape& s, int n) {
-  const int per_pair = 2 * s.weight_dim() + 2 + 2 + 4 + 2 * s.weight_dim();
-  return static_cast<double>(n) * s.width * per_pair + 3.0 * n + 2.0 * s.param_count();
-}
-
 // FP64 peak measured, not looked up: independent FMA chains on every thread for about 0.3 s.
 double measured_fp64_peak(int threads) {
   constexpr int kChains = 16;
@@ -83,7 +75,7 @@ Workload make_workload(const std::string& label, std::int64_t networks, std::int
   Materializer materializer(plan);
   Workload w{label, {}, materializer.evaluation(), static_cast<double>(networks) * steps, 0.0};
   for (std::int64_t t = 0; t < plan.trial_count(); ++t) w.trials.push_back(materializer.materialize(t));
-  w.flops_per_step = flops_per_step(plan.shape(plan.cells().front()), plan.max_n());
+  w.flops_per_step = network_step_flops(plan.shape(plan.cells().front()), plan.max_n());
   return w;
 }
 
@@ -135,7 +127,7 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
     std::vector<MaterializedTrial> trials;
     for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
     const NetShape shape = plan.shape(plan.cells().front());
-    const double flops = flops_per_step(shape, 6);
+    const double flops = network_step_flops(shape, plan.max_n());
     const int threads = CpuBackend(options.threads).threads();
     const double peak = measured_fp64_peak(threads);
     const double network_steps = static_cast<double>(options.networks) * options.steps;
@@ -143,8 +135,8 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
     out << "perfgen bench: Example 1 (m = 2, d = 1, n = 6, tanh), " << options.networks << " networks x "
         << options.steps << " steps, " << threads << " threads\n"
         << std::scientific << std::setprecision(2) << "FP64 peak " << peak << " flop/s (measured: FMA chains, "
-        << simd::kLanes << " lanes, all threads); " << std::defaultfloat << flops << " flops per network-step besides "
-        << 2 * 6 << " tanh\n\n"
+        << simd::kLanes << " lanes, all threads); " << std::defaultfloat << static_cast<int>(flops)
+        << " flops per network-step besides " << 2 * 6 << " tanh\n\n"
         << std::left << std::setw(10) << "backend" << std::setw(34) << "kernel" << std::setw(20) << "network-steps/s"
         << "of FP64 peak\n";
     for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {

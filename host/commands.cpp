@@ -33,8 +33,9 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
         << "samples      up to " << plan.max_n() << " per network\n"
         << "work bound   " << std::scientific << std::setprecision(3) << plan.max_network_steps()
         << " network-steps (every trial running to max_iters)\n"
-        << "step cost    about " << std::defaultfloat << plan.max_n() * plan.max_width() << " activations + "
-        << 10 * plan.max_n() * plan.max_width() << " flops per network-step\n"
+        << "step cost    " << std::defaultfloat << plan.max_n() * plan.max_width() << " activations + "
+        << network_step_flops(plan.shape(plan.cells().front()), plan.max_n())
+        << " flops per network-step (first cell's width)\n"
         << "memory       about " << human_bytes(estimate_resources(plan).memory_bytes())
         << " (batches, merge, test set)\n"
         << "disk         up to " << human_bytes(estimate_resources(plan).disk_bytes) << " (shards and final file)\n"
