@@ -88,6 +88,8 @@ def trajectories(path, out):
             if theta.shape[1] > p:
                 param_ax.plot(tr["aligned_time"][row][used], theta[:, p], label=f"{name}, trial {trial}")
         drawn[int(trial)] = (tr["aligned_time"][row][used], tr["loss"][row][used])
+    for ax in (loss_ax, param_ax):  # the escape from the origin and the long convergence both visible
+        ax.set_xscale("symlog", linthresh=10.0)
     loss_ax.set_xlabel("aligned time t + ln(|C|/|γ|)/μ_gd")
     loss_ax.set_ylabel("training loss")
     loss_ax.legend(fontsize=6)
