@@ -19,9 +19,9 @@ out=${OUT:-/tmp/perfgen-device}
 mkdir -p "$out"
 set -o pipefail
 cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 -DPERFGEN_MPI=OFF \
-  -DHDF5_C_INCLUDE_DIR="$deps/usr/include/hdf5/serial" \
-  -DHDF5_C_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/hdf5/serial/libhdf5.so" \
-  -DHDF5_C_HL_LIBRARY="$deps/usr/lib/x86_64-linux-gnu/hdf5/serial/libhdf5_hl.so" \
+  -DHDF5_ROOT="$deps/usr" -DHDF5_C_INCLUDE_DIR="$deps/usr/include/hdf5/serial" \
+  -DHDF5_hdf5_LIBRARY_RELEASE="$deps/usr/lib/x86_64-linux-gnu/hdf5/serial/libhdf5.so" \
+  -DHDF5_hdf5_hl_LIBRARY_RELEASE="$deps/usr/lib/x86_64-linux-gnu/hdf5/serial/libhdf5_hl.so" \
   -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" 2>&1 | tee "$out/configure.log" | tail -n 3
 cmake --build build-device -j 16 2>&1 | tee "$out/build.log" | tail -n 3
 (cd build-device && ctest -R 'Cuda' --output-on-failure 2>&1 | tee "$out/cuda-tests.log" | tail -n 15)
