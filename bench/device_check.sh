@@ -2,7 +2,7 @@
 # The one command for a session lent the H200 (issue 3): build for sm_90, run the CUDA tests, print
 # `perfgen bench` (CPU rows, then Example 1 at 10^4/10^5/10^6 networks, a wide case, and the
 # latency case of 100 networks × 10^8 steps, each with its fraction of the measured FP64 peak), and
-# the FP64 instruction count of the training loop read from the SASS. Budget: under 8 minutes.
+# the FP64 instructions per network-step counted by ncu. Budget: under 8 minutes.
 # Prepare here first: bash bench/prepare_device.sh; then run with carry [".device-debs"]:
 #   bash bench/device_check.sh
 # Untested until a session has the device: its first use may need fixes.
@@ -27,6 +27,13 @@ cmake --build build-device -j 16 2>&1 | tee "$out/build.log" | tail -n 3
 (cd build-device && ctest -R 'Cuda' --output-on-failure 2>&1 | tee "$out/cuda-tests.log" | tail -n 15)
 ./build-device/perfgen info | tee "$out/info.txt"
 ./build-device/perfgen bench --steps 20000 2>&1 | tee "$out/bench.txt"
-# FP64 instructions in the training kernel (DFMA, DMUL, DADD ... per loop body), from the SASS.
-cuobjdump --dump-sass build-device/libperfgen_cuda.a 2>/dev/null | awk '/Function : .*train_chunk/,/Function : .*evaluate/' \
-  | grep -oE '\b(DFMA|DMUL|DADD|MUFU\.RCP64H|MUFU\.RSQ64H)\b' | sort | uniq -c | tee "$out/fp64-sass.txt"
+# FP64 instructions per network-step, counted by ncu on the training kernel: 1024 Example-1 networks
+# × exactly 1000 steps in one launch; the sum of executed DFMA + DMUL + DADD thread instructions,
+# divided by 1024 · 1000 network-steps (tanh's own FP64 instructions included: that is the cost).
+metrics=smsp__sass_thread_inst_executed_op_dfma_pred_on.sum,smsp__sass_thread_inst_executed_op_dmul_pred_on.sum,smsp__sass_thread_inst_executed_op_dadd_pred_on.sum
+ncu --kernel-name regex:train_chunk --metrics "$metrics" --csv ./build-device/perfgen run data/example1-grid.toml \
+  -o "$out/ncu.h5" --force --quiet --backend cuda --set train.loss_tol=0 --set train.max_iters=999 \
+  --set 'sweep={n = [6], c_tilde = {linspace = [0.0, 1.0, 1024]}}' > "$out/ncu.csv" 2>&1 || true
+awk -F'","' '/inst_executed_op/ {gsub(/[",]/, "", $NF); total += $NF} END {
+  if (total > 0) printf "FP64 instructions per network-step (ncu, DFMA+DMUL+DADD): %.1f\n", total / (1024 * 1000);
+  else print "ncu gave no counts; see ncu.csv" }' "$out/ncu.csv" | tee "$out/fp64-per-step.txt"
