@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 
 BRANCH_COLOURS = {0: "0.6", 1: "tab:blue", 2: "tab:orange"}  # off target, Q1, Q2
 BRANCH_NAMES = {0: "off target", 1: "Q1", 2: "Q2"}
+INDEX_COORDINATES = ("neuron", "param", "checkpoint", "weight")  # the same in every shard: not concatenated
 
 
 def _read_group(files, group):
@@ -33,11 +34,11 @@ def _read_group(files, group):
             for name, dataset in f[group].items():
                 columns.setdefault(name, []).append(dataset[...])
     row_dim = "trial" if group == "trials" else "traj"
-    data = {name: np.concatenate(parts) if name not in ("neuron", "param", "checkpoint", "weight") else parts[0]
+    data = {name: np.concatenate(parts) if name not in INDEX_COORDINATES else parts[0]
             for name, parts in columns.items()}
     if row_dim in data:  # shards arrive in batch order; rows go by trial index
         order = np.argsort(data[row_dim], kind="stable")
-        data = {k: (v[order] if v.shape[:1] == order.shape and k not in ("neuron", "param", "checkpoint", "weight")
+        data = {k: (v[order] if v.shape[:1] == order.shape and k not in INDEX_COORDINATES
                     else v) for k, v in data.items()}
     return data
 

@@ -114,12 +114,12 @@ Materializer::Materializer(const Plan& plan) : plan_(plan) {
 }
 
 const std::vector<double>& Materializer::cached_stream(std::map<std::int64_t, std::vector<double>>& cache,
-                                                       std::int64_t seed, bool normal, int purpose, std::size_t count) {
+                                                       std::int64_t seed, bool normal, StreamPurpose purpose,
+                                                       std::size_t count) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
   auto it = cache.find(seed);
   if (it == cache.end()) {
-    const auto p = static_cast<StreamPurpose>(purpose);
-    it = cache.emplace(seed, normal ? normal_draws(p, seed, count) : uniform_draws(p, seed, count)).first;
+    it = cache.emplace(seed, normal ? normal_draws(purpose, seed, count) : uniform_draws(purpose, seed, count)).first;
   }
   return it->second;
 }
@@ -137,12 +137,12 @@ void Materializer::fill_data(const Cell& cell, std::int64_t data_seed, Materiali
       trial.inputs.assign(e.data.points.begin(), e.data.points.begin() + count);
       break;
     case Distribution::gaussian: {
-      const auto& z = cached_stream(data_streams_, data_seed, true, int(StreamPurpose::data), stream_length);
+      const auto& z = cached_stream(data_streams_, data_seed, true, StreamPurpose::data, stream_length);
       trial.inputs.assign(z.begin(), z.begin() + count);
       break;
     }
     case Distribution::uniform: {
-      const auto& u = cached_stream(data_streams_, data_seed, false, int(StreamPurpose::data), stream_length);
+      const auto& u = cached_stream(data_streams_, data_seed, false, StreamPurpose::data, stream_length);
       trial.inputs.resize(count);
       for (std::size_t i = 0; i < count; ++i) trial.inputs[i] = e.data.lo + (e.data.hi - e.data.lo) * u[i];
       break;
@@ -157,7 +157,7 @@ void Materializer::fill_theta0(const Cell& cell, std::int64_t init_seed, Materia
   if (!e.init.direction.empty()) {
     trial.theta0 = e.init.direction;
   } else {
-    const auto& z = cached_stream(init_streams_, init_seed, true, int(StreamPurpose::init),
+    const auto& z = cached_stream(init_streams_, init_seed, true, StreamPurpose::init,
                                   static_cast<std::size_t>(plan_.max_params()));
     trial.theta0.assign(z.begin(), z.begin() + count);
   }

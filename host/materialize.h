@@ -9,6 +9,7 @@
 
 #include "perfgen/plan.h"
 #include "perfgen/trial.h"
+#include "random_streams.h"
 
 namespace perfgen {
 
@@ -23,7 +24,7 @@ class Materializer {
   void fill_data(const Cell& cell, std::int64_t data_seed, MaterializedTrial& trial);
   void fill_theta0(const Cell& cell, std::int64_t init_seed, MaterializedTrial& trial);
   const std::vector<double>& cached_stream(std::map<std::int64_t, std::vector<double>>& cache, std::int64_t seed,
-                                           bool normal, int purpose, std::size_t count);
+                                           bool normal, StreamPurpose purpose, std::size_t count);
 
   const Plan& plan_;
   EvaluationContext evaluation_;

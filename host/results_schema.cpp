@@ -105,16 +105,12 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   add_column(g, "c", T::f64, "trial", rows, "imbalance ratio C_1/C_2 of theta0", "", [&](auto i) { return t1(i).c; });
   add_column(g, "c_tilde", T::f64, "trial", rows, "min(|c|, |1/c|) of theta0", "",
              [&](auto i) { return t1(i).c_tilde; });
-  // Theorem 1: t_aligned = t + ln(‖C‖/‖γ‖)/rate, with the discrete-step rate μ_gd or the flow rate μ1.
-  auto aligned_offset = [&](std::size_t i, double rate) {
-    return (t1(i).log_C_norm - std::log(t1(i).gamma_norm)) / rate;
-  };
   add_column(g, "aligned_time_offset", T::f64, "trial", rows, "t_aligned - t = ln(|C|/|gamma|)/mu_gd", "",
-             [&](auto i) { return aligned_offset(i, t1(i).mu_gd); });
+             [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu_gd); });
   add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "",
-             [&](auto i) { return aligned_offset(i, t1(i).mu1); });
+             [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu1); });
   add_column(g, "final_aligned_time", T::f64, "trial", rows, "final_time + aligned_time_offset", "",
-             [&](auto i) { return cell(i).lr * out(i).train.iterations + aligned_offset(i, t1(i).mu_gd); });
+             [&](auto i) { return cell(i).lr * out(i).train.iterations + t1(i).aligned_time_offset(t1(i).mu_gd); });
   const std::size_t neurons = static_cast<std::size_t>(plan.max_width());
   const std::size_t params = static_cast<std::size_t>(plan.max_params());
   add_matrix(
@@ -172,16 +168,14 @@ ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedT
   };
   auto iteration = [&](std::size_t r, std::size_t k) { return outcomes[rows[r]].trajectory.iterations[k]; };
   auto time = [&](std::size_t r, std::size_t k) { return trials[rows[r]].train.lr * iteration(r, k); };
-  auto offset = [&](std::size_t r, double rate) {
-    const Theorem1Quantities& q = trials[rows[r]].theorem1;
-    return (q.log_C_norm - std::log(q.gamma_norm)) / rate;
-  };
   per_checkpoint("iteration", ColumnType::i64, "iteration of the recorded point (-1: none)", "", iteration);
   per_checkpoint("time", ColumnType::f64, "t = lr * iteration", "", time);
-  per_checkpoint("aligned_time", ColumnType::f64, "t + ln(|C|/|gamma|)/mu_gd (Theorem 1)", "",
-                 [&](auto r, auto k) { return time(r, k) + offset(r, trials[rows[r]].theorem1.mu_gd); });
-  per_checkpoint("aligned_time_mu1", ColumnType::f64, "t + ln(|C|/|gamma|)/mu1", "",
-                 [&](auto r, auto k) { return time(r, k) + offset(r, trials[rows[r]].theorem1.mu1); });
+  per_checkpoint("aligned_time", ColumnType::f64, "t + ln(|C|/|gamma|)/mu_gd (Theorem 1)", "", [&](auto r, auto k) {
+    return time(r, k) + trials[rows[r]].theorem1.aligned_time_offset(trials[rows[r]].theorem1.mu_gd);
+  });
+  per_checkpoint("aligned_time_mu1", ColumnType::f64, "t + ln(|C|/|gamma|)/mu1", "", [&](auto r, auto k) {
+    return time(r, k) + trials[rows[r]].theorem1.aligned_time_offset(trials[rows[r]].theorem1.mu1);
+  });
   per_checkpoint("loss", ColumnType::f64, "training loss at the recorded point", "",
                  [&](auto r, auto k) { return outcomes[rows[r]].trajectory.losses[k]; });
   Column theta;

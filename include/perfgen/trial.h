@@ -2,6 +2,7 @@
 // Backends consume MaterializedTrial and produce TrialOutcome; neither knows TOML or HDF5.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct Theorem1Quantities {
   double log_C_norm = 0.0;  // ln ‖C‖
   double c = kUnset;        // C_1/C_2 (m ≥ 2)
   double c_tilde = kUnset;  // min(|c|, |1/c|)
+
+  // Theorem 1: t_aligned = t + ln(‖C‖/‖γ‖)/rate, with the discrete-step rate μ_gd or the flow rate μ1.
+  double aligned_time_offset(double rate) const { return (log_C_norm - std::log(gamma_norm)) / rate; }
 };
 
 struct MaterializedTrial {
