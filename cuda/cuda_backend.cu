@@ -1,41 +1,26 @@
-// Persistent tiny-regime kernel. The batch is flattened into device arrays (one record per trial with
-// offsets into shared buffers); each launch lets every unfinished network run at most kChunk more
-// steps with train_network, the same chunking the CPU's scalar kernel uses (results do not change),
-// so the host can check for cancellation between launches. Evaluation (generalization error, branch,
-// sharpness) runs on the device with the shared functions.
+// Orchestration of the CUDA backend: trials are grouped by the kernel that suits them, each group is
+// split into parts that fit the device's free memory, each part is uploaded (trials that share a
+// dataset share one copy), trained by repeated launches until every network has stopped, evaluated
+// on the device with the shared functions, and downloaded. Launches are kept to a fraction of a
+// second (the step budget adapts) so progress is counted and a cancel is obeyed between them.
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
 
 #include "cuda_backend.h"
 #include "cuda_check.h"
-#include "perfgen/evaluation.h"
+#include "device_batch.h"
+#include "kernels.h"
 #include "perfgen/sharpness.h"
-#include "perfgen/training.h"
 
 namespace perfgen::cuda {
 namespace {
-
-constexpr std::int64_t kChunk = 1 << 20;  // steps per network and launch
-
-struct DeviceTrial {
-  NetShape shape;
-  TrainSettings train;
-  int n;
-  std::int64_t theta;    // offset into the parameter buffer (param_count doubles)
-  std::int64_t inputs;   // offset into the input buffer (n · input_dim)
-  std::int64_t targets;  // offset into the target buffer (n)
-  std::int64_t neurons;  // offset into the per-neuron outputs (width)
-  std::int64_t scratch;  // offset into the scratch buffer
-};
-
-struct DeviceResult {
-  TrainResult train;
-  bool done;
-  GeneralizationError generalization;
-  BranchCounts branch;
-  double sharpness;
-};
 
 template <class T>
 class DeviceBuffer {  // owns device memory; freed without throwing
@@ -43,7 +28,7 @@ class DeviceBuffer {  // owns device memory; freed without throwing
   explicit DeviceBuffer(std::size_t count) : count_(count) {
     if (count_) CUDA_CHECK(cudaMalloc(&data_, count_ * sizeof(T)));
   }
-  DeviceBuffer(const std::vector<T>& host) : DeviceBuffer(host.size()) {
+  explicit DeviceBuffer(const std::vector<T>& host) : DeviceBuffer(host.size()) {
     if (count_) CUDA_CHECK(cudaMemcpy(data_, host.data(), count_ * sizeof(T), cudaMemcpyHostToDevice));
   }
   ~DeviceBuffer() { cudaFree(data_); }
@@ -61,48 +46,119 @@ class DeviceBuffer {  // owns device memory; freed without throwing
   T* data_ = nullptr;
 };
 
-// One launch: threads take networks from `next` until none is left; each runs one chunk.
-__global__ void train_chunk(const DeviceTrial* trials, int count, DeviceResult* results, double* theta,
-                            const double* inputs, const double* targets, double* scratch, int* next) {
-  for (int i = atomicAdd(next, 1); i < count; i = atomicAdd(next, 1)) {
-    DeviceResult& r = results[i];
-    if (r.done) continue;
-    const DeviceTrial& t = trials[i];
-    TrainSettings chunk = t.train;
-    const std::int64_t done = r.train.iterations;
-    chunk.max_iters = t.train.max_iters - done < kChunk ? t.train.max_iters - done : kChunk;
-    double* grad = scratch + t.scratch;
-    double* workspace = grad + t.shape.param_count();
-    TrainResult step = train_network(t.shape, DataView{inputs + t.inputs, targets + t.targets, t.n}, chunk,
-                                     theta + t.theta, grad, workspace);
-    step.iterations += done;
-    r.train = step;
-    r.done = step.status != TrainStatus::max_iters || step.iterations >= t.train.max_iters;
-  }
+__global__ void evaluate(DeviceBatch b, DataView test, const double* target_weights, BranchTolerances tolerances,
+                         double* final_a, double* distance) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= b.count) return;
+  const DeviceTrial& t = b.trials[i];
+  DeviceResult& r = b.results[i];
+  const double* theta = b.theta + t.theta;
+  r.generalization = generalization_error(t.shape, theta, test);
+  r.branch = classify_branch(t.shape, theta, target_weights, tolerances, final_a + t.neurons, distance + t.neurons);
+  r.sharpness = loss_sharpness(t.shape, theta, DataView{b.inputs + t.inputs, b.targets + t.targets, t.n},
+                               t.train.loss, b.scratch + t.scratch);
 }
 
-__global__ void evaluate(const DeviceTrial* trials, int count, DeviceResult* results, const double* theta,
-                         const double* inputs, const double* targets, double* scratch, const double* test_inputs,
-                         const double* test_targets, int test_count, const double* target_weights,
-                         BranchTolerances tolerances, double* final_a, double* distance) {
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= count) return;
-  const DeviceTrial& t = trials[i];
-  DeviceResult& r = results[i];
-  const double* final_theta = theta + t.theta;
-  r.generalization = generalization_error(t.shape, final_theta, DataView{test_inputs, test_targets, test_count});
-  r.branch =
-      classify_branch(t.shape, final_theta, target_weights, tolerances, final_a + t.neurons, distance + t.neurons);
-  r.sharpness = loss_sharpness(t.shape, final_theta, DataView{inputs + t.inputs, targets + t.targets, t.n},
-                               t.train.loss, scratch + t.scratch);
+enum class KernelKind { per_thread, per_group, per_block };
+
+struct KernelChoice {
+  KernelKind kind;
+  int lanes;  // per_group only
+  std::string describe(const NetShape& shape, int max_n) const {
+    switch (kind) {
+      case KernelKind::per_group:
+        return std::to_string(lanes) + " lanes per network";
+      case KernelKind::per_block:
+        return "block per network";
+      default:
+        return has_register_kernel(shape, max_n) ? "thread per network (registers)" : "thread per network";
+    }
+  }
+};
+
+// Trials that one kernel trains together: the same layer sizes, and the same register/block class.
+struct TrialGroup {
+  NetShape shape;
+  int max_n = 0;
+  std::vector<std::size_t> members;
+};
+
+std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trials) {
+  std::map<std::tuple<int, int, bool, bool, bool>, TrialGroup> groups;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const NetShape& s = trials[i].shape;
+    const int n = trials[i].data().count;
+    TrialGroup& g = groups[{s.width, s.input_dim, s.bias, has_register_kernel(s, n), wants_block_kernel(s, n)}];
+    g.shape = s;
+    g.max_n = std::max(g.max_n, n);
+    g.members.push_back(i);
+  }
+  std::vector<TrialGroup> list;
+  for (auto& [key, group] : groups) list.push_back(std::move(group));
+  return list;
 }
+
+KernelChoice choose_kernel(const TrialGroup& g, const CudaOptions& options, int multiprocessors) {
+  if (wants_block_kernel(g.shape, g.max_n)) return {KernelKind::per_block, 0};
+  const int requested = options.lanes_per_network;
+  if (requested >= 2 && group_fits(g.shape, g.max_n, requested)) return {KernelKind::per_group, requested};
+  // Fewer networks than about 32 per multiprocessor leave most of the GPU idle one per thread.
+  const auto few = static_cast<std::size_t>(32) * multiprocessors;
+  if (requested == 0 && g.members.size() < few && smallest_group(g.shape, g.max_n) > 0)
+    return {KernelKind::per_group, smallest_group(g.shape, g.max_n)};
+  return {KernelKind::per_thread, 1};
+}
+
+// Device bytes one trial needs: parameters, its data (counted even when shared), per-neuron outputs,
+// the scratch of the global-memory kernels and of the evaluation, and its two records.
+double trial_bytes(const MaterializedTrial& t) {
+  const NetShape& s = t.shape;
+  const int n = t.data().count;
+  const double doubles = s.param_count() + static_cast<double>(n) * (s.input_dim + 1) + 2.0 * s.width +
+                         std::max(s.param_count() + gradient_workspace_size(s, n), sharpness_scratch_size(s, n));
+  return sizeof(double) * doubles + sizeof(DeviceTrial) + sizeof(DeviceResult);
+}
+
+// One part of a group, on the device.
+class DevicePart {
+ public:
+  DevicePart(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members) {
+    std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> shared_data;
+    std::int64_t neurons = 0, scratch = 0;
+    for (const std::size_t index : members) {
+      const MaterializedTrial& t = trials[index];
+      const int n = t.data().count;
+      const std::string key(reinterpret_cast<const char*>(t.inputs.data()), t.inputs.size() * sizeof(double));
+      auto [slot, inserted] = shared_data.try_emplace(
+          key + std::string(reinterpret_cast<const char*>(t.targets.data()), t.targets.size() * sizeof(double)),
+          static_cast<std::int64_t>(inputs_.size()), static_cast<std::int64_t>(targets_.size()));
+      if (inserted) {
+        inputs_.insert(inputs_.end(), t.inputs.begin(), t.inputs.end());
+        targets_.insert(targets_.end(), t.targets.begin(), t.targets.end());
+      }
+      records_.push_back({t.shape, t.train, n, static_cast<std::int64_t>(theta_.size()), slot->second.first,
+                          slot->second.second, neurons, scratch});
+      theta_.insert(theta_.end(), t.theta0.begin(), t.theta0.end());
+      neurons += t.shape.width;
+      scratch += std::max(t.shape.param_count() + gradient_workspace_size(t.shape, n),
+                          sharpness_scratch_size(t.shape, n));
+    }
+    neurons_ = neurons;
+    scratch_ = scratch;
+  }
+
+  std::vector<DeviceTrial> records_;
+  std::vector<double> theta_, inputs_, targets_;
+  std::int64_t neurons_ = 0, scratch_ = 0;
+};
 
 }  // namespace
 
-CudaBackend::CudaBackend(int device) : device_(device) {
+CudaBackend::CudaBackend(int device, CudaOptions options) : device_(device), options_(options) {
   CUDA_CHECK(cudaSetDevice(device_));
   cudaDeviceProp prop{};
   CUDA_CHECK(cudaGetDeviceProperties(&prop, device_));
+  multiprocessors_ = prop.multiProcessorCount;
   description_ =
       std::string(prop.name) + ", compute capability " + std::to_string(prop.major) + "." + std::to_string(prop.minor);
 }
@@ -114,80 +170,84 @@ std::string CudaBackend::device() const { return description_; }
 void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                         std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   outcomes.assign(trials.size(), {});
+  last_kernels_.clear();
   if (trials.empty()) return;
   CUDA_CHECK(cudaSetDevice(device_));
-  std::vector<DeviceTrial> records;
-  std::vector<double> theta, inputs, targets;
-  std::int64_t neurons = 0, scratch = 0;
-  for (const MaterializedTrial& t : trials) {
-    const int n = t.data().count;
-    records.push_back({t.shape, t.train, n, static_cast<std::int64_t>(theta.size()),
-                       static_cast<std::int64_t>(inputs.size()), static_cast<std::int64_t>(targets.size()), neurons,
-                       scratch});
-    theta.insert(theta.end(), t.theta0.begin(), t.theta0.end());
-    inputs.insert(inputs.end(), t.inputs.begin(), t.inputs.end());
-    targets.insert(targets.end(), t.targets.begin(), t.targets.end());
-    neurons += t.shape.width;
-    scratch +=
-        std::max(t.shape.param_count() + gradient_workspace_size(t.shape, n), sharpness_scratch_size(t.shape, n));
-  }
-  std::size_t free_bytes = 0, total_bytes = 0;
-  CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  const double needed = sizeof(double) * (theta.size() + inputs.size() + targets.size() + 2.0 * neurons + scratch) +
-                        (sizeof(DeviceTrial) + sizeof(DeviceResult)) * records.size();
-  if (needed > 0.9 * static_cast<double>(free_bytes))
-    throw std::runtime_error("CUDA backend: a batch needs " + std::to_string(needed / 1048576.0) + " MiB, " +
-                             std::to_string(free_bytes / 1048576.0) + " MiB free; lower run.batch_size");
+  std::set<std::string> used;
+  DeviceBuffer<double> test_inputs(context.test_inputs), test_targets(context.test_targets);
+  DeviceBuffer<double> target_weights(context.target_weights);
+  const DataView test{test_inputs.get(), test_targets.get(), static_cast<int>(context.test_targets.size())};
 
-  const int count = static_cast<int>(records.size());
-  DeviceBuffer<DeviceTrial> d_trials(records);
-  DeviceBuffer<DeviceResult> d_results(std::vector<DeviceResult>(records.size(), DeviceResult{}));
-  DeviceBuffer<double> d_theta(theta), d_inputs(inputs), d_targets(targets);
-  DeviceBuffer<double> d_scratch(static_cast<std::size_t>(scratch));
-  DeviceBuffer<double> d_final_a(static_cast<std::size_t>(neurons)), d_distance(static_cast<std::size_t>(neurons));
-  DeviceBuffer<double> d_test_inputs(context.test_inputs), d_test_targets(context.test_targets);
-  DeviceBuffer<double> d_target_weights(context.target_weights);
-  DeviceBuffer<int> d_next(1);
+  for (const TrialGroup& group : group_trials(trials)) {
+    const KernelChoice choice = choose_kernel(group, options_, multiprocessors_);
+    used.insert(choice.describe(group.shape, group.max_n));
+    std::size_t free_bytes = 0, total_bytes = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    double largest = 0.0;
+    for (const std::size_t i : group.members) largest = std::max(largest, trial_bytes(trials[i]));
+    const auto per_part = static_cast<std::size_t>(0.8 * static_cast<double>(free_bytes) / largest);
+    if (per_part == 0)
+      throw std::runtime_error("CUDA backend: one trial needs " + std::to_string(largest / 1048576.0) + " MiB, " +
+                               std::to_string(free_bytes / 1048576.0) + " MiB of device memory are free");
 
-  cudaDeviceProp prop{};
-  CUDA_CHECK(cudaGetDeviceProperties(&prop, device_));
-  const int threads = 128;
-  const int blocks = std::max(1, std::min((count + threads - 1) / threads, prop.multiProcessorCount * 16));
-  std::int64_t reported = 0;
-  for (;;) {  // one chunk of steps per launch, until every network has stopped
-    CUDA_CHECK(cudaMemset(d_next.get(), 0, sizeof(int)));
-    train_chunk<<<blocks, threads>>>(d_trials.get(), count, d_results.get(), d_theta.get(), d_inputs.get(),
-                                     d_targets.get(), d_scratch.get(), d_next.get());
-    CUDA_CHECK_LAUNCH();
-    const std::vector<DeviceResult> results = d_results.to_host();
-    const std::int64_t finished =
-        std::count_if(results.begin(), results.end(), [](const DeviceResult& r) { return r.done; });
-    control.finished += finished - reported;
-    reported = finished;
-    if (finished == count) break;
-    if (control.cancelled()) throw TrainingCancelled();
-  }
-  evaluate<<<(count + threads - 1) / threads, threads>>>(
-      d_trials.get(), count, d_results.get(), d_theta.get(), d_inputs.get(), d_targets.get(), d_scratch.get(),
-      d_test_inputs.get(), d_test_targets.get(), static_cast<int>(context.test_targets.size()), d_target_weights.get(),
-      context.tolerances, d_final_a.get(), d_distance.get());
-  CUDA_CHECK_LAUNCH();
+    for (std::size_t start = 0; start < group.members.size(); start += per_part) {
+      const std::vector<std::size_t> members(
+          group.members.begin() + start, group.members.begin() + std::min(group.members.size(), start + per_part));
+      const DevicePart part(trials, members);
+      const int count = static_cast<int>(members.size());
+      DeviceBuffer<DeviceTrial> records(part.records_);
+      DeviceBuffer<DeviceResult> results(std::vector<DeviceResult>(members.size(), DeviceResult{}));
+      DeviceBuffer<double> theta(part.theta_), inputs(part.inputs_), targets(part.targets_);
+      DeviceBuffer<double> scratch(static_cast<std::size_t>(part.scratch_));
+      DeviceBuffer<double> final_a(static_cast<std::size_t>(part.neurons_));
+      DeviceBuffer<double> distance(static_cast<std::size_t>(part.neurons_));
+      DeviceBuffer<int> counters(std::vector<int>{0, 0});  // queue position, networks stopped
+      const DeviceBatch batch{records.get(), count,         results.get(), theta.get(),        inputs.get(),
+                              targets.get(), scratch.get(), counters.get(), counters.get() + 1};
+      const DeviceLimits limits{multiprocessors_};
 
-  const std::vector<DeviceResult> results = d_results.to_host();
-  const std::vector<double> final_theta = d_theta.to_host(), final_a = d_final_a.to_host(),
-                            distance = d_distance.to_host();
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const DeviceTrial& t = records[i];
-    TrialOutcome& out = outcomes[i];
-    out.train = results[i].train;
-    out.generalization = results[i].generalization;
-    out.recovered = out.generalization.mean_squared < context.recovery_threshold;
-    out.branch = results[i].branch;
-    out.sharpness = results[i].sharpness;
-    out.theta.assign(final_theta.begin() + t.theta, final_theta.begin() + t.theta + t.shape.param_count());
-    out.final_a.assign(final_a.begin() + t.neurons, final_a.begin() + t.neurons + t.shape.width);
-    out.distance.assign(distance.begin() + t.neurons, distance.begin() + t.neurons + t.shape.width);
+      std::int64_t budget = 1 << 12, reported = 0;
+      for (;;) {
+        CUDA_CHECK(cudaMemset(batch.next, 0, sizeof(int)));
+        const auto started = std::chrono::steady_clock::now();
+        if (choice.kind == KernelKind::per_block)
+          launch_per_block(batch, budget, limits);
+        else if (choice.kind == KernelKind::per_group)
+          launch_per_group(batch, group.shape, choice.lanes, budget, limits);
+        else
+          launch_per_thread(batch, group.shape, group.max_n, budget, limits);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        int finished = 0;
+        CUDA_CHECK(cudaMemcpy(&finished, batch.finished, sizeof(int), cudaMemcpyDeviceToHost));
+        control.finished += finished - reported;
+        reported = finished;
+        if (finished == count) break;
+        if (control.cancelled()) throw TrainingCancelled();
+        if (seconds < 0.1 && budget < (std::int64_t{1} << 26)) budget *= 2;  // launches of 0.1 to 0.5 s
+        if (seconds > 0.5 && budget > 1) budget /= 2;
+      }
+      constexpr int kThreads = 128;
+      evaluate<<<(count + kThreads - 1) / kThreads, kThreads>>>(batch, test, target_weights.get(), context.tolerances,
+                                                                final_a.get(), distance.get());
+      CUDA_CHECK_LAUNCH();
+
+      const std::vector<DeviceResult> done = results.to_host();
+      const std::vector<double> final_theta = theta.to_host(), a = final_a.to_host(), dist = distance.to_host();
+      for (std::size_t k = 0; k < members.size(); ++k) {
+        const DeviceTrial& t = part.records_[k];
+        TrialOutcome& out = outcomes[members[k]];
+        out.train = done[k].train;
+        out.generalization = done[k].generalization;
+        out.recovered = out.generalization.mean_squared < context.recovery_threshold;
+        out.branch = done[k].branch;
+        out.sharpness = done[k].sharpness;
+        out.theta.assign(final_theta.begin() + t.theta, final_theta.begin() + t.theta + t.shape.param_count());
+        out.final_a.assign(a.begin() + t.neurons, a.begin() + t.neurons + t.shape.width);
+        out.distance.assign(dist.begin() + t.neurons, dist.begin() + t.neurons + t.shape.width);
+      }
+    }
   }
+  for (const std::string& kernel : used) last_kernels_ += (last_kernels_.empty() ? "" : ", ") + kernel;
 }
 
 }  // namespace perfgen::cuda

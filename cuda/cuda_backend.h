@@ -1,7 +1,8 @@
-// The CUDA backend: the tiny regime's persistent kernel (one network per thread, the iteration loop
-// inside the kernel, each network stopping on its own criterion, an idle thread taking the next
-// waiting network), evaluation on the device, the same shared math as the CPU.
-// This header is plain C++: host code constructs the backend without nvcc.
+// The CUDA backend: trains a batch on one GPU with the kernel that suits each group of trials (one
+// network per thread, a network spread over a group of lanes when there are too few networks to
+// fill the GPU, a block per network for wide ones), evaluates on the device, and splits a batch
+// larger than the device's free memory into parts. This header is plain C++: host code constructs
+// the backend without nvcc.
 #pragma once
 
 #include <memory>
@@ -11,18 +12,30 @@
 
 namespace perfgen::cuda {
 
+struct CudaOptions {
+  // Lanes per network for the two-neuron shapes: 0 chooses (one lane per network when the group of
+  // trials has enough networks to fill the GPU, else the smallest group that holds the samples);
+  // 1 forces one network per thread; 2..32 force that group size where it holds the samples.
+  int lanes_per_network = 0;
+};
+
 class CudaBackend : public Backend {
  public:
-  explicit CudaBackend(int device = 0);
+  explicit CudaBackend(int device = 0, CudaOptions options = {});
   ~CudaBackend() override;
   std::string name() const override { return "cuda"; }
   std::string device() const override;
   void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
              std::vector<TrialOutcome>& outcomes, TrainControl& control) override;
+  // The kernels the last train() used, e.g. "per thread (registers)"; for the benchmark's table.
+  const std::string& last_kernels() const { return last_kernels_; }
 
  private:
   int device_;
+  CudaOptions options_;
+  int multiprocessors_ = 0;
   std::string description_;
+  std::string last_kernels_;
 };
 
 }  // namespace perfgen::cuda

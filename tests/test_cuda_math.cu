@@ -13,7 +13,7 @@ namespace {
 
 __global__ void loss_and_gradient_kernel(NetShape shape, const double* theta, const double* x, const double* y, int n,
                                          double* grad, double* work, double* loss) {
-  *loss = loss_and_gradient(shape, theta, {x, y, n}, LossKind::half_sum, grad, work);
+  *loss = loss_and_gradient(shape, theta, DataView{x, y, n}, LossKind::half_sum, grad, work);
 }
 
 template <class T>
@@ -34,7 +34,7 @@ TEST(CudaMath, DeviceGradientMatchesHost) {
   for (std::size_t i = 0; i < x.size(); ++i) y[i] = std::tanh(x[i] + 1.0);
   const int n = static_cast<int>(x.size());
   std::vector<double> host_grad(shape.param_count()), work(gradient_workspace_size(shape, n));
-  const double host_loss = loss_and_gradient(shape, theta.data(), {x.data(), y.data(), n}, LossKind::half_sum,
+  const double host_loss = loss_and_gradient(shape, theta.data(), DataView{x.data(), y.data(), n}, LossKind::half_sum,
                                              host_grad.data(), work.data());
 
   double* d_theta = to_device(theta);

@@ -39,12 +39,16 @@ struct FixedShape {
   static bool matches(const NetShape& s) { return s.width == width && s.input_dim == input_dim && s.bias == bias; }
 };
 
-// A dataset in row-major layout: x_i = inputs[i*d .. i*d+d-1], y_i = targets[i].
-template <class Real>
+// A dataset in row-major layout: x_i = inputs[i*d .. i*d+d-1], y_i = targets[i]. MaxCount > 0
+// promises count ≤ MaxCount: loops over the samples then have a compile-time bound and unroll, which
+// lets a GPU thread keep the samples in registers (the CUDA tiny kernel); 0 means "any count".
+template <class Real, int MaxCount = 0>
 struct DataOf {
   const Real* inputs;
   const Real* targets;
   int count;
+  static constexpr int max_count = MaxCount;
+  PERFGEN_HD int loop_bound() const { return MaxCount > 0 ? MaxCount : count; }
 };
 using DataView = DataOf<double>;
 
@@ -89,46 +93,74 @@ PERFGEN_HD Real loss_value(const Shape& s, const Real* theta, DataOf<Real> data,
 }
 
 // Numbers of scratch space loss_and_gradient needs: σ and σ' per (sample, neuron) plus residuals,
-// so each activation is evaluated once per step.
+// so each activation is evaluated once per step. With DataOf<Real, MaxCount>, n is MaxCount.
 template <class Shape>
 PERFGEN_HD int gradient_workspace_size(const Shape& s, int n) {
   return n * (2 * s.width + 1);
 }
 
-// Returns ℓ(θ) and writes ∇ℓ(θ) (param_count numbers) into grad.
+// One sample's contribution to ∂ℓ/∂θ of neuron k's parameter j (0: a_k, 1..d: w_k, d + 1: b_k), with
+// r = dℓ/df(x_i), value = σ(z_ik), slope = σ'(z_ik). Shared by every kernel's gradient.
 template <class Shape, class Real>
-PERFGEN_HD Real loss_and_gradient(const Shape& s, const Real* theta, DataOf<Real> data, LossKind kind, Real* grad,
-                                  Real* workspace) {
+PERFGEN_HD Real neuron_gradient_term(const Shape& s, Real r, Real a, Real value, Real slope, const Real* x, int j) {
+  if (j == 0) return r * value;
+  const Real ra_slope = r * a * slope;
+  return j <= s.input_dim ? ra_slope * x[j - 1] : ra_slope;
+}
+
+// Returns ℓ(θ) = scale · Σ_i r_i² and writes ∇ℓ(θ) (param_count numbers) into grad. The activations
+// of all samples are computed first, close together (on the CPU the vector tanh calls then carry
+// little live state); every sum runs over the samples in order i = 0, 1, … The sample loops have
+// data.loop_bound() as their bound, so with a compile-time MaxCount and shape they unroll
+// completely (GPU registers). `scale` is loss_scale(kind, n) for the whole sample; a kernel that
+// splits the samples among threads passes the whole sample's scale with each part.
+template <class Shape, class Real, int MaxCount>
+PERFGEN_HD Real loss_and_gradient_scaled(const Shape& s, const Real* theta, DataOf<Real, MaxCount> data, double scale,
+                                         Real* grad, Real* workspace) {
   const int m = s.width, d = s.input_dim, stride = s.neuron_stride(), n = data.count;
-  Real* value = workspace;          // z_ik, then σ(z_ik), [i*m + k]
-  Real* slope = workspace + n * m;  // σ'(z_ik)
-  Real* residual = workspace + 2 * n * m;
-  for (int i = 0; i < n; ++i)
+  const int rows = data.loop_bound();  // n, or MaxCount: then every workspace index is a constant
+  Real* value = workspace;             // z_ik, then σ(z_ik), [i*m + k]
+  Real* slope = workspace + rows * m;  // σ'(z_ik)
+  Real* residual = workspace + 2 * rows * m;
+  PERFGEN_UNROLL
+  for (int i = 0; i < data.loop_bound(); ++i) {
+    if (i >= n) break;
     for (int k = 0; k < m; ++k) value[i * m + k] = preactivation(s, theta + k * stride, data.inputs + i * d);
-  activate_all(s.activation, value, value, slope, n * m);
+  }
+  PERFGEN_UNROLL
+  for (int i = 0; i < data.loop_bound(); ++i) {
+    if (i >= n) break;
+    activate_all(s.activation, value + i * m, value + i * m, slope + i * m, m);
+  }
   Real sum_sq = 0.0;
-  for (int i = 0; i < n; ++i) {
+  PERFGEN_UNROLL
+  for (int i = 0; i < data.loop_bound(); ++i) {
+    if (i >= n) break;
     Real f = 0.0;
     for (int k = 0; k < m; ++k) f += theta[k * stride] * value[i * m + k];
     residual[i] = f - data.targets[i];
     sum_sq += residual[i] * residual[i];
   }
-  const double scale = loss_scale(kind, n);
   const double factor = 2.0 * scale;  // dℓ/df(x_i) = factor · r_i
   for (int k = 0; k < m; ++k) {
     const Real a = theta[k * stride];
     Real* g = grad + k * stride;
     for (int p = 0; p < stride; ++p) g[p] = 0.0;
-    for (int i = 0; i < n; ++i) {
+    PERFGEN_UNROLL
+    for (int i = 0; i < data.loop_bound(); ++i) {
+      if (i >= n) break;
       const Real r = factor * residual[i];
-      const Real ra_slope = r * a * slope[i * m + k];
-      const Real* x = data.inputs + i * d;
-      g[0] += r * value[i * m + k];
-      for (int j = 0; j < d; ++j) g[1 + j] += ra_slope * x[j];
-      if (s.bias) g[1 + d] += ra_slope;
+      for (int p = 0; p < stride; ++p)
+        g[p] += neuron_gradient_term(s, r, a, value[i * m + k], slope[i * m + k], data.inputs + i * d, p);
     }
   }
   return scale * sum_sq;
+}
+
+template <class Shape, class Real, int MaxCount>
+PERFGEN_HD Real loss_and_gradient(const Shape& s, const Real* theta, DataOf<Real, MaxCount> data, LossKind kind,
+                                  Real* grad, Real* workspace) {
+  return loss_and_gradient_scaled(s, theta, data, loss_scale(kind, data.count), grad, workspace);
 }
 
 // Floating-point operations of one step of loss_and_gradient and descend, activations not counted:

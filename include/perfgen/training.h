@@ -51,24 +51,31 @@ PERFGEN_HD bool reached_stop(double loss, double grad_norm, std::int64_t iterati
   return true;
 }
 
+// What follows ℓ(θ_t) and ∇ℓ(θ_t) in every training loop: the stopping rule at iteration t, then the
+// step θ ← θ − lr·∇ℓ. Returns true, with result filled in, when the network stops at θ_t.
+PERFGEN_HD bool stop_or_descend(double loss, int count, const double* grad, const TrainSettings& settings,
+                                std::int64_t iteration, double* theta, TrainResult& result) {
+  const double grad_norm = settings.grad_tol > 0.0 ? euclidean_norm(grad, count) : 0.0;
+  if (reached_stop(loss, grad_norm, iteration, settings, result.status)) {
+    result.iterations = iteration;
+    result.final_loss = loss;
+    result.grad_norm = euclidean_norm(grad, count);
+    return true;
+  }
+  descend(count, settings.lr, grad, theta);
+  return false;
+}
+
 // Trains theta in place. grad holds param_count doubles, workspace gradient_workspace_size ones.
 // The loss checked at step t is ℓ(θ_t), computed with the gradient that would make θ_{t+1}.
-PERFGEN_HD TrainResult train_network(const NetShape& s, DataView data, const TrainSettings& settings, double* theta,
-                                     double* grad, double* workspace) {
-  const int count = s.param_count();
+template <class Shape, int MaxCount>
+PERFGEN_HD TrainResult train_network(const Shape& s, DataOf<double, MaxCount> data, const TrainSettings& settings,
+                                     double* theta, double* grad, double* workspace) {
   TrainResult result;
   for (std::int64_t iteration = 0;; ++iteration) {
     const double loss = loss_and_gradient(s, theta, data, settings.loss, grad, workspace);
-    const double grad_norm = settings.grad_tol > 0.0 ? euclidean_norm(grad, count) : 0.0;
-    if (reached_stop(loss, grad_norm, iteration, settings, result.status)) {
-      result.iterations = iteration;
-      result.final_loss = loss;
-      break;
-    }
-    descend(count, settings.lr, grad, theta);
+    if (stop_or_descend(loss, s.param_count(), grad, settings, iteration, theta, result)) return result;
   }
-  result.grad_norm = euclidean_norm(grad, count);
-  return result;
 }
 
 }  // namespace perfgen

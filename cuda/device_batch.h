@@ -1,0 +1,65 @@
+// The batch as the CUDA kernels see it: one record per trial with offsets into shared buffers, the
+// per-trial results, and a work queue. Every training kernel drains the same queue the same way:
+// a worker (a thread, a group of lanes or a block) claims the next unfinished network, trains it
+// until it stops or the launch's step budget is spent, writes θ and the result back, and claims the
+// next. A network suspended by the budget resumes from its stored θ and iteration count in the
+// next launch, so how the steps are split among launches never changes a result.
+#pragma once
+
+#include <cstdint>
+
+#include "perfgen/evaluation.h"
+#include "perfgen/network.h"
+#include "perfgen/training.h"
+
+namespace perfgen::cuda {
+
+struct DeviceTrial {
+  NetShape shape;
+  TrainSettings train;
+  int n;
+  std::int64_t theta;    // offset into the parameter buffer (param_count doubles)
+  std::int64_t inputs;   // offset into the input buffer (n · input_dim); trials with the same data share it
+  std::int64_t targets;  // offset into the target buffer (n)
+  std::int64_t neurons;  // offset into the per-neuron outputs (width)
+  std::int64_t scratch;  // offset into the scratch buffer (kernels that keep state in global memory)
+};
+
+struct DeviceResult {
+  TrainResult train;  // train.iterations: steps taken so far, also while suspended
+  int done;           // 1 once the network has stopped
+  GeneralizationError generalization;
+  BranchCounts branch;
+  double sharpness;
+};
+
+// Device pointers, passed to kernels by value.
+struct DeviceBatch {
+  const DeviceTrial* trials;
+  int count;
+  DeviceResult* results;
+  double* theta;
+  const double* inputs;
+  const double* targets;
+  double* scratch;
+  int* next;      // the work queue's position (reset to 0 before each launch)
+  int* finished;  // networks stopped so far
+};
+
+#if defined(__CUDACC__)
+// The next network index that has not stopped, or count when none is left.
+__device__ inline int claim_network(const DeviceBatch& b) {
+  for (;;) {
+    const int i = atomicAdd(b.next, 1);
+    if (i >= b.count || !b.results[i].done) return i;
+  }
+}
+
+__device__ inline void record_stop(const DeviceBatch& b, int i, const TrainResult& result) {
+  b.results[i].train = result;
+  b.results[i].done = 1;
+  atomicAdd(b.finished, 1);
+}
+#endif
+
+}  // namespace perfgen::cuda
