@@ -17,6 +17,8 @@ struct CudaOptions {
   // trials has enough networks to fill the GPU, else the smallest group that holds the samples);
   // 1 forces one network per thread; 2..32 force that group size where it holds the samples.
   int lanes_per_network = 0;
+  // At most this many trials on the device at once (0: as many as fit in 80% of its free memory).
+  std::size_t max_trials_per_part = 0;
 };
 
 class CudaBackend : public Backend {

@@ -28,4 +28,11 @@ DeviceProbe probe_devices() {
   return probe;
 }
 
+std::vector<DeviceInfo> usable_devices(const DeviceProbe& probe) {
+  std::vector<DeviceInfo> usable;
+  for (const DeviceInfo& d : probe.devices)
+    if (d.compute_major >= 6) usable.push_back(d);
+  return usable;
+}
+
 }  // namespace perfgen::cuda

@@ -21,4 +21,8 @@ struct DeviceProbe {
 
 DeviceProbe probe_devices();
 
+// A device is usable with compute capability 6.0 or newer (full-rate FP64 atomics, Pascal on).
+std::vector<DeviceInfo> usable_devices(const DeviceProbe& probe);
+inline std::vector<DeviceInfo> usable_devices() { return usable_devices(probe_devices()); }
+
 }  // namespace perfgen::cuda

@@ -13,7 +13,7 @@ struct DeviceLimits {
   int multiprocessors;
 };
 
-// Networks of the paper's two-neuron shapes (d = 1 or 3, bias) with n ≤ 16 train in registers.
+// Networks of the paper's two-neuron shapes (d = 1 or 3, bias) with n ≤ 8 train in registers.
 bool has_register_kernel(const NetShape& shape, int max_n);
 
 // One network per thread (every network of the batch has `shape` and at most max_n samples).

@@ -87,29 +87,38 @@ double seconds_to_train(Backend& backend, const Workload& w) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+struct CudaRow {
+  Workload workload;
+  cuda::CudaOptions options;  // lanes per network: 0 lets the backend choose
+};
+
 // The GPU rows: Example 1 at 10^4, 10^5 and 10^6 networks, one wide case, and the latency case (100
-// networks × 10^8 steps, where the time of one network's steps rules).
+// networks × --latency-steps, where the time of one network's steps rules) with one network per
+// thread and spread over 4 and 8 lanes.
 void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
-  cuda::CudaBackend backend(device);
   const double peak = cuda::measured_fp64_peak(device);
-  out << "\nCUDA: " << backend.device() << ", FP64 peak " << std::scientific << std::setprecision(2) << peak
-      << " flop/s (measured: FMA chains on every SM)\n"
-      << std::defaultfloat << std::left << std::setw(44) << "workload" << std::setw(20) << "network-steps/s"
-      << std::setw(14) << "of FP64 peak"
+  out << "\nCUDA: " << cuda::CudaBackend(device).device() << ", FP64 peak " << std::scientific << std::setprecision(2)
+      << peak << " flop/s (measured: FMA chains on every SM)\n"
+      << std::defaultfloat << std::left << std::setw(46) << "workload" << std::setw(34) << "kernel" << std::setw(18)
+      << "network-steps/s" << std::setw(14) << "of FP64 peak"
       << "wall\n";
-  std::vector<Workload> workloads;
+  std::vector<CudaRow> rows;
   for (const std::int64_t networks : {10'000, 100'000, 1'000'000})
-    workloads.push_back(
-        make_workload("Example 1, " + std::to_string(networks) + " networks", networks, options.steps, {}));
-  workloads.push_back(make_workload("wide: m = 1000, rational, 1024 networks", 1024, 1000,
-                                    {"model.width=1000", "model.activation=rational"}));
-  workloads.push_back(make_workload("latency: Example 1, 100 networks x 1e8", 100, 100'000'000, {}));
-  for (const Workload& w : workloads) {
-    const double seconds = seconds_to_train(backend, w), rate = w.network_steps / seconds;
-    out << std::left << std::setw(44) << w.label << std::scientific << std::setprecision(3) << std::setw(20) << rate
-        << std::fixed << std::setprecision(1) << std::setw(14)
-        << (std::to_string(100.0 * rate * w.flops_per_step / peak).substr(0, 5) + "%") << std::setprecision(2)
-        << seconds << " s\n"
+    rows.push_back(
+        {make_workload("Example 1, " + std::to_string(networks) + " networks", networks, options.steps, {}), {}});
+  rows.push_back({make_workload("wide: m = 1000, rational, 1024 networks", 1024, 1000,
+                                {"model.width=1000", "model.activation=rational"}),
+                  {}});
+  const std::string latency = "latency: Example 1, 100 networks x " + std::to_string(options.latency_steps);
+  for (const int lanes : {1, 4, 8})
+    rows.push_back({make_workload(latency, 100, options.latency_steps, {}), {lanes, 0}});
+  for (const CudaRow& row : rows) {
+    cuda::CudaBackend backend(device, row.options);
+    const double seconds = seconds_to_train(backend, row.workload), rate = row.workload.network_steps / seconds;
+    out << std::left << std::setw(46) << row.workload.label << std::setw(34) << backend.last_kernels()
+        << std::scientific << std::setprecision(3) << std::setw(18) << rate << std::fixed << std::setprecision(1)
+        << std::setw(14) << (std::to_string(100.0 * rate * row.workload.flops_per_step / peak).substr(0, 5) + "%")
+        << std::setprecision(2) << seconds << " s\n"
         << std::defaultfloat;
   }
 }

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "cell_aggregation.h"
 #include "results_schema.h"
 
 namespace perfgen {
@@ -16,35 +17,22 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-struct CellStats {
-  std::int64_t finished = 0, recovered = 0;
-  std::vector<double> log10_gen, iterations;
-  std::int64_t status[4] = {0, 0, 0, 0};
-  std::int64_t branch[3] = {0, 0, 0};
-};
+// The trials' columns as aggregate_cells takes them; log10 is taken here so both places sort the
+// same numbers.
+cuda::TrialTable trial_table(const ColumnGroup& trials) {
+  cuda::TrialTable t;
+  t.cell = trials.at("cell").integer;
+  t.recovered = trials.at("recovered").integer;
+  t.status = trials.at("status").integer;
+  t.branch = trials.at("branch").integer;
+  for (const double gen : trials.at("gen_error").real) t.log10_gen.push_back(std::log10(std::max(gen, 1e-300)));
+  for (const std::int64_t it : trials.at("iterations").integer) t.iterations.push_back(static_cast<double>(it));
+  return t;
+}
 
-std::vector<CellStats> gather(const Plan& plan, const ColumnGroup& trials) {
-  std::vector<CellStats> stats(plan.cells().size());
-  const Column& cell = trials.at("cell");
-  const Column& recovered = trials.at("recovered");
-  const Column& gen = trials.at("gen_error");
-  const Column& iterations = trials.at("iterations");
-  const Column& status = trials.at("status");
-  const Column& branch = trials.at("branch");
-  for (std::size_t i = 0; i < cell.rows(); ++i) {
-    CellStats& s = stats.at(static_cast<std::size_t>(cell.integer[i]));
-    ++s.finished;
-    s.recovered += recovered.integer[i];
-    s.log10_gen.push_back(std::log10(std::max(gen.real[i], 1e-300)));
-    s.iterations.push_back(static_cast<double>(iterations.integer[i]));
-    ++s.status[status.integer[i]];
-    ++s.branch[branch.integer[i]];
-  }
-  for (CellStats& s : stats) {
-    std::sort(s.log10_gen.begin(), s.log10_gen.end());
-    std::sort(s.iterations.begin(), s.iterations.end());
-  }
-  return stats;
+// One cell's sorted values.
+std::vector<double> cell_values(const std::vector<double>& sorted, const cuda::CellAggregates& a, std::size_t cell) {
+  return {sorted.begin() + a.offset[cell], sorted.begin() + a.offset[cell + 1]};
 }
 
 std::string format_value(const Column& c, std::size_t row) {
@@ -81,8 +69,10 @@ double sorted_quantile(const std::vector<double>& sorted, double q) {
 
 ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
   using T = ColumnType;
-  const std::vector<CellStats> stats = gather(plan, trials);
   const auto& cells = plan.cells();
+  const cuda::TrialTable table = trial_table(trials);
+  const cuda::CellAggregates stats = cuda::aggregate_cells(table, static_cast<int>(cells.size()),
+                                                           cuda::default_aggregation_place(table.cell.size()));
   const std::size_t rows = cells.size();
   const auto planned = static_cast<std::int64_t>(plan.data_seeds().size() * plan.init_seeds().size());
   ColumnGroup g;
@@ -104,14 +94,14 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
   add_real("lr", "learning rate", [&](auto i) { return cells[i].lr; });
   add_count("max_iters", "iteration budget", [&](auto i) { return cells[i].max_iters; });
   add_count("planned_trials", "trials of the cell in the plan", [&](auto) { return planned; });
-  add_count("finished_trials", "trials of the cell finished", [&](auto i) { return stats[i].finished; });
-  add_count("recovered", "finished trials that recovered the target", [&](auto i) { return stats[i].recovered; });
+  add_count("finished_trials", "trials of the cell finished", [&](auto i) { return stats.finished[i]; });
+  add_count("recovered", "finished trials that recovered the target", [&](auto i) { return stats.recovered[i]; });
   add_real("recovery_rate", "recovered / finished",
-           [&](auto i) { return stats[i].finished ? double(stats[i].recovered) / stats[i].finished : kNaN; });
+           [&](auto i) { return stats.finished[i] ? double(stats.recovered[i]) / stats.finished[i] : kNaN; });
   add_real("recovery_ci_low", "95% Wilson interval, lower end",
-           [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).first; });
+           [&](auto i) { return wilson_interval(stats.recovered[i], stats.finished[i]).first; });
   add_real("recovery_ci_high", "95% Wilson interval, upper end",
-           [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).second; });
+           [&](auto i) { return wilson_interval(stats.recovered[i], stats.finished[i]).second; });
   const std::pair<const char*, double> quantiles[] = {{"log10_gen_error_min", 0.0},
                                                       {"log10_gen_error_q25", 0.25},
                                                       {"log10_gen_error_median", 0.5},
@@ -119,22 +109,23 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
                                                       {"log10_gen_error_max", 1.0}};
   for (const auto& [name, q] : quantiles)
     add_real(name, "quantile of log10 gen_error over finished trials",
-             [&, q = q](auto i) { return sorted_quantile(stats[i].log10_gen, q); });
-  add_real("iterations_median", "median iterations", [&](auto i) { return sorted_quantile(stats[i].iterations, 0.5); });
+             [&, q = q](auto i) { return sorted_quantile(cell_values(stats.log10_gen, stats, i), q); });
+  add_real("iterations_median", "median iterations",
+           [&](auto i) { return sorted_quantile(cell_values(stats.iterations, stats, i), 0.5); });
   add_real("iterations_mean", "mean iterations", [&](auto i) {
-    const auto& it = stats[i].iterations;
+    const std::vector<double> it = cell_values(stats.iterations, stats, i);
     double sum = 0;
     for (double v : it) sum += v;
     return it.empty() ? kNaN : sum / it.size();
   });
   add_real("iterations_max", "max iterations",
-           [&](auto i) { return stats[i].iterations.empty() ? kNaN : stats[i].iterations.back(); });
+           [&](auto i) { return stats.finished[i] ? stats.iterations[stats.offset[i + 1] - 1] : kNaN; });
   const char* status_names[] = {"status_converged", "status_max_iters", "status_stationary", "status_diverged"};
   for (int s = 0; s < 4; ++s)
-    add_count(status_names[s], "finished trials with this status", [&, s](auto i) { return stats[i].status[s]; });
+    add_count(status_names[s], "finished trials with this status", [&, s](auto i) { return stats.status[i][s]; });
   const char* branch_names[] = {"branch_off_target", "branch_q1", "branch_q2"};
   for (int b = 0; b < 3; ++b)
-    add_count(branch_names[b], "finished trials on this branch", [&, b](auto i) { return stats[i].branch[b]; });
+    add_count(branch_names[b], "finished trials on this branch", [&, b](auto i) { return stats.branch[i][b]; });
   return g;
 }
 

@@ -26,6 +26,7 @@ struct BenchOptions {
   std::int64_t networks = 4096;
   std::int64_t steps = 20000;
   int threads = 0;
+  std::int64_t latency_steps = 100'000'000;  // the GPU's latency case: 100 networks × this many steps
 };
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);

@@ -94,15 +94,12 @@ FileAttributes file_attributes(const Experiment& e, const std::string& backend, 
   return a;
 }
 
-// A device is usable with compute capability 6.0 or newer (full-rate FP64 atomics, Pascal on). The
-// ranks of an MPI job on one node take the usable devices in turn, by node-local rank.
+// The ranks of an MPI job on one node take the usable devices in turn, by node-local rank.
 std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, std::ostream& err) {
   std::string gpu;
   if (options.backend != "cpu") {
-    std::vector<cuda::DeviceInfo> usable;
     const cuda::DeviceProbe probe = cuda::probe_devices();
-    for (const cuda::DeviceInfo& d : probe.devices)
-      if (d.compute_major >= 6) usable.push_back(d);
+    const std::vector<cuda::DeviceInfo> usable = cuda::usable_devices(probe);
     if (!usable.empty()) {
       auto backend = std::make_unique<cuda::CudaBackend>(usable[local_rank % usable.size()].index);
       if (options.backend == "auto") err << "perfgen: backend auto: using CUDA on " << backend->device() << '\n';

@@ -1,6 +1,8 @@
 // The CUDA backend against the CPU's scalar kernel (the same shared math, different tanh: CUDA's and
-// glibc's differ by ~1 ulp): a few hundred Example-1 trials away from the Q1/Q2 boundary and a
-// wide-regime case. Skips, saying why, where no usable GPU exists.
+// glibc's differ by ~1 ulp; the lane-group and block kernels also sum in another order): a few
+// hundred Example-1 trials away from the Q1/Q2 boundary with each kernel shape, Appendix B's d = 3,
+// wide-regime cases, a batch split into parts, and cancellation. Skips, saying why, where no usable
+// GPU exists.
 #include <gtest/gtest.h>
 
 #include "cuda_backend.h"
@@ -12,13 +14,19 @@ namespace {
 
 bool usable_gpu(std::string& why) {
   const cuda::DeviceProbe probe = cuda::probe_devices();
-  for (const auto& d : probe.devices)
-    if (d.compute_major >= 6) return true;
+  if (!cuda::usable_devices(probe).empty()) return true;
   why = probe.devices.empty() ? probe.problem : "no device of compute capability 6.0 or newer";
   return false;
 }
 
-void expect_backends_agree(const std::string& experiment) {
+#define SKIP_WITHOUT_GPU()                                                \
+  do {                                                                    \
+    std::string why;                                                      \
+    if (!usable_gpu(why)) GTEST_SKIP() << "no usable CUDA device: " << why; \
+  } while (0)
+
+// Returns the kernels the CUDA backend used.
+std::string expect_backends_agree(const std::string& experiment, cuda::CudaOptions options = {}) {
   const Experiment e = testing::experiment_from(experiment);
   const Plan plan(e);
   Materializer materializer(plan);
@@ -26,7 +34,8 @@ void expect_backends_agree(const std::string& experiment) {
   for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
   std::vector<TrialOutcome> gpu, cpu;
   TrainControl control;
-  cuda::CudaBackend(0).train(trials, materializer.evaluation(), gpu, control);
+  cuda::CudaBackend backend(0, options);
+  backend.train(trials, materializer.evaluation(), gpu, control);
   CpuBackend(0, CpuKernel::scalar).train(trials, materializer.evaluation(), cpu, control);
   EXPECT_EQ(control.finished.load(), 2 * plan.trial_count());
   for (std::size_t i = 0; i < trials.size(); ++i) {
@@ -37,24 +46,61 @@ void expect_backends_agree(const std::string& experiment) {
     EXPECT_LT(testing::relative_difference(gpu[i].train.final_loss, cpu[i].train.final_loss, 1e-20), 1e-9);
     for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
       EXPECT_NEAR(gpu[i].theta[p], cpu[i].theta[p], 1e-9 * std::max(1.0, std::abs(cpu[i].theta[p])));
+    EXPECT_NEAR(gpu[i].generalization.mean_squared, cpu[i].generalization.mean_squared,
+                1e-9 * std::max(1e-12, cpu[i].generalization.mean_squared));
   }
+  return backend.last_kernels();
 }
 
-TEST(CudaBackend, AgreesWithTheCpuOnExample1AwayFromTheBoundary) {
-  std::string why;
-  if (!usable_gpu(why)) GTEST_SKIP() << "no usable CUDA device: " << why;
-  expect_backends_agree(testing::kExample1Grid + R"(max_iters = 300000
+const std::string kExample1AwayFromTheBoundary = testing::kExample1Grid + R"(max_iters = 300000
 [sweep]
 n = [2, 6]
 c_tilde = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.9, 0.95, 1.0]
 init_seed = { range = [0, 12] }
-)");  // 264 trials
+)";  // 264 trials
+
+TEST(CudaBackend, AgreesWithTheCpuOnExample1OneNetworkPerThread) {
+  SKIP_WITHOUT_GPU();
+  EXPECT_EQ(expect_backends_agree(kExample1AwayFromTheBoundary, {1, 0}), "thread per network (registers)");
+}
+
+TEST(CudaBackend, AgreesWithTheCpuOnExample1SpreadOverLanes) {
+  SKIP_WITHOUT_GPU();
+  EXPECT_EQ(expect_backends_agree(kExample1AwayFromTheBoundary, {4, 0}), "4 lanes per network");
+  EXPECT_EQ(expect_backends_agree(kExample1AwayFromTheBoundary, {8, 0}), "8 lanes per network");
+}
+
+TEST(CudaBackend, AgreesWithTheCpuWhenTheBatchIsSplitIntoParts) {
+  SKIP_WITHOUT_GPU();
+  expect_backends_agree(kExample1AwayFromTheBoundary, {1, 50});
+}
+
+TEST(CudaBackend, AgreesWithTheCpuOnAppendixBInRegistersAndInGlobalMemory) {
+  SKIP_WITHOUT_GPU();
+  const std::string kernels = expect_backends_agree(R"(
+[model]
+input_dim = 3
+[target]
+w = [1.0, -0.5, 0.25]
+[data]
+distribution = "gaussian"
+[init]
+scale = 1e-8
+[train]
+lr = 0.1
+max_iters = 200000
+[sweep]
+n = [4, 8, 12]
+c_tilde = [0.0, 1.0]
+data_seed = [0, 1]
+init_seed = [0, 1]
+)", {1, 0});
+  EXPECT_EQ(kernels, "thread per network, thread per network (registers)");
 }
 
 TEST(CudaBackend, AgreesWithTheCpuOnAWideNetwork) {
-  std::string why;
-  if (!usable_gpu(why)) GTEST_SKIP() << "no usable CUDA device: " << why;
-  expect_backends_agree(std::string(R"(
+  SKIP_WITHOUT_GPU();
+  const std::string kernels = expect_backends_agree(std::string(R"(
 [model]
 width = 200
 activation = "rational"
@@ -73,6 +119,44 @@ max_iters = 20000
 [sweep]
 init_seed = [0, 1, 2]
 )"));
+  EXPECT_EQ(kernels, "block per network");
+}
+
+TEST(CudaBackend, AgreesWithTheCpuOnAHighDimensionalInput) {
+  SKIP_WITHOUT_GPU();
+  std::string ones;
+  for (int j = 0; j < 50; ++j) ones += (j ? ", " : "") + std::string("1.0");
+  const std::string kernels = expect_backends_agree(R"(
+[model]
+input_dim = 50
+[target]
+w = [)" + ones + R"(]
+[data]
+distribution = "uniform"
+range = [-2.0, 2.0]
+n = 50
+[init]
+scale = 1e-8
+[train]
+lr = 0.001
+max_iters = 10000
+[sweep]
+c_tilde = [0.2, 0.5, 1.0]
+init_seed = [0, 1, 2]
+)");
+  EXPECT_EQ(kernels, "block per network");
+}
+
+TEST(CudaBackend, ObeysACancelBetweenLaunches) {
+  SKIP_WITHOUT_GPU();
+  const Plan plan(testing::experiment_from(testing::kExample1Grid + "max_iters = 1000000000\n"));
+  Materializer materializer(plan);
+  const std::vector<MaterializedTrial> trials{materializer.materialize(0)};
+  std::atomic<bool> cancel{true};
+  TrainControl control;
+  control.cancel = &cancel;
+  std::vector<TrialOutcome> outcomes;
+  EXPECT_THROW(cuda::CudaBackend(0).train(trials, materializer.evaluation(), outcomes, control), TrainingCancelled);
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
-"""Peers for perfgen's Example-1 workload: numpy, PyTorch (eager, torch.compile) and JAX, each batched
-over networks in float64, the way a competent user would write them.
+"""Peers for perfgen's Example-1 workload: numpy (CuPy on a GPU), PyTorch (eager, torch.compile) and
+JAX, each batched over networks in float64, the way a competent user would write them.
 
 Each peer first proves that it computes perfgen's final losses on the same trials (θ0 read from a file
 perfgen wrote) to 1e-9 relative, then is timed on N networks × S steps.
 
-Usage: peers.py VERIFY.h5 NETWORKS STEPS PERFGEN_RATE   (run by bench/peers/run.sh)
+Usage: peers.py VERIFY.h5 NETWORKS STEPS PERFGEN_RATE [cpu|cuda]
+(run by bench/peers/run.sh on the CPU and by bench/device_check.sh on the GPU)
 """
 import sys
 import time
@@ -31,9 +32,10 @@ def split(theta):
     return t[:, :, 0].copy(), t[:, :, 1].copy(), t[:, :, 2].copy()
 
 
-def numpy_peer(theta0, steps):
-    a, w, b = split(theta0)
-    x, y = X[None, None, :], Y[None, :]
+def numpy_peer(theta0, steps, np=np):
+    """np: numpy, or cupy (the same code on the GPU)."""
+    a, w, b = (np.asarray(v) for v in split(theta0))
+    x, y = np.asarray(X)[None, None, :], np.asarray(Y)[None, :]
     z = np.empty(a.shape + (6,))
     h = np.empty_like(z)
     common = np.empty_like(z)
@@ -53,14 +55,21 @@ def numpy_peer(theta0, steps):
         w -= LR * grad_w
         b -= LR * grad_b
     r = np.einsum("bk,bki->bi", a, np.tanh(w[:, :, None] * x + b[:, :, None])) - y
-    return 0.5 * (r * r).sum(axis=1)
+    loss = 0.5 * (r * r).sum(axis=1)
+    return loss.get() if hasattr(loss, "get") else loss
 
 
-def torch_step_function():
+def cupy_peer(theta0, steps):
+    import cupy
+
+    return lambda: numpy_peer(theta0, steps, np=cupy)
+
+
+def torch_step_function(device):
     import torch
 
-    x = torch.tensor(X, dtype=torch.float64)
-    y = torch.tensor(Y, dtype=torch.float64)
+    x = torch.tensor(X, dtype=torch.float64, device=device)
+    y = torch.tensor(Y, dtype=torch.float64, device=device)
 
     def step(a, w, b):
         h = torch.tanh(w[:, :, None] * x + b[:, :, None])
@@ -76,14 +85,14 @@ def torch_step_function():
     return step, loss
 
 
-def torch_peer(theta0, steps, compiled=False):
+def torch_peer(theta0, steps, compiled=False, device="cpu"):
     """Returns a function that trains and returns the final losses; compilation happens here, untimed."""
     import torch
 
-    step, loss = torch_step_function()
+    step, loss = torch_step_function(device)
     if compiled:
         step = torch.compile(step)
-    start = tuple(torch.tensor(v, dtype=torch.float64) for v in split(theta0))
+    start = tuple(torch.tensor(v, dtype=torch.float64, device=device) for v in split(theta0))
     with torch.no_grad():
         step(*start)  # warm-up: compiles the step for these shapes
 
@@ -92,7 +101,7 @@ def torch_peer(theta0, steps, compiled=False):
         with torch.no_grad():
             for _ in range(steps):
                 a, w, b = step(a, w, b)
-            return loss(a, w, b).numpy()
+            return loss(a, w, b).cpu().numpy()  # the copy waits for the GPU
 
     return run
 
@@ -129,17 +138,21 @@ def timed(run):
     return result, time.perf_counter() - start
 
 
-def main(verify_path, networks, steps, perfgen_rate):
+def main(verify_path, networks, steps, perfgen_rate, device="cpu"):
     theta0, expected, verify_steps = read_trials(verify_path)
     rng_theta = np.resize(theta0, (networks, theta0.shape[1]))  # the timing batch: the same trials, repeated
     # Each entry prepares (compiles, allocates) untimed and returns the function that is timed.
+    # JAX runs where it was installed for: the GPU build picks the GPU by itself.
     peers = {
-        "numpy (batched, reused buffers)": lambda t, s: (lambda: numpy_peer(t, s)),
-        "PyTorch float64 (eager)": lambda t, s: torch_peer(t, s),
-        "PyTorch float64 (torch.compile)": lambda t, s: torch_peer(t, s, compiled=True),
+        "PyTorch float64 (eager)": lambda t, s: torch_peer(t, s, device=device),
+        "PyTorch float64 (torch.compile)": lambda t, s: torch_peer(t, s, compiled=True, device=device),
         "JAX float64 (jit + fori_loop)": jax_peer,
     }
-    rows = [("perfgen (CPU, vector kernel)", perfgen_rate, "reference")]
+    if device == "cuda":
+        peers = {"CuPy (the numpy code on the GPU)": cupy_peer, **peers}
+    else:
+        peers = {"numpy (batched, reused buffers)": lambda t, s: (lambda: numpy_peer(t, s)), **peers}
+    rows = [(f"perfgen ({'CUDA' if device == 'cuda' else 'CPU, vector kernel'})", perfgen_rate, "reference")]
     for name, prepare in peers.items():
         try:
             got = prepare(theta0, verify_steps)()
@@ -160,4 +173,4 @@ def main(verify_path, networks, steps, perfgen_rate):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), *sys.argv[5:6])
