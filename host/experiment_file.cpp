@@ -342,24 +342,27 @@ class TomlScanner {
   explicit TomlScanner(const std::string& text) : text_(text) {}
 
   void reject_mishandled_characters(const std::string& source) {
-    for (i_ = 0; i_ < text_.size();) {
-      const char32_t code = next_code_point();
-      if (state_ != State::comment && ((code >= 0xA1 && code <= 0x499) || (code >= 0xFB06 && code <= 0xFEFE))) {
-        char hex[16];
-        std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(code));
-        throw InputError("", source + ":" + std::to_string(line_) + ":" + std::to_string(column_) + ": character " +
-                                 hex +
-                                 " is not accepted outside comments (toml++ 3.3 mishandles U+00A1-U+0499 and "
-                                 "U+FB06-U+FEFE); write it as a \\u escape inside a string");
-      }
-      advance_state(code);
-    }
+    source_ = &source;
+    for (i_ = 0; i_ < text_.size();) advance_state(next_code_point());
   }
 
  private:
   enum class State { normal, comment, basic, literal, multiline_basic, multiline_literal };
 
+  // Every code point read outside a comment, escaped ones included, passes this check.
   char32_t next_code_point() {
+    const char32_t code = decode_next();
+    if (state_ != State::comment && ((code >= 0xA1 && code <= 0x499) || (code >= 0xFB06 && code <= 0xFEFE))) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(code));
+      throw InputError("", *source_ + ":" + std::to_string(line_) + ":" + std::to_string(column_) + ": character " +
+                               hex +
+                               " is not accepted outside comments (toml++ 3.3 mishandles U+00A1-U+0499 and "
+                               "U+FB06-U+FEFE); write it as a \\u escape inside a string");
+    }
+    return code;
+  }
+  char32_t decode_next() {
     const auto byte = static_cast<unsigned char>(text_[i_]);
     const std::size_t length = byte < 0x80 ? 1 : (byte & 0xE0) == 0xC0 ? 2 : (byte & 0xF0) == 0xE0 ? 3 : 4;
     char32_t code = length == 1 ? byte : byte & (0xFFu >> (length + 1));
@@ -418,6 +421,7 @@ class TomlScanner {
   }
 
   const std::string& text_;
+  const std::string* source_ = nullptr;
   std::size_t i_ = 0;
   int line_ = 1, column_ = 0;
   State state_ = State::normal;
