@@ -11,8 +11,8 @@
 #include <set>
 #include <string>
 #include <tuple>
-#include <unordered_map>
 
+#include "batch_layout.h"
 #include "cuda_backend.h"
 #include "cuda_check.h"
 #include "device_batch.h"
@@ -109,49 +109,6 @@ KernelChoice choose_kernel(const TrialGroup& g, const CudaOptions& options, int 
   return {KernelKind::per_thread, 1};
 }
 
-// Device bytes one trial needs: parameters, its data (counted even when shared), per-neuron outputs,
-// the scratch of the global-memory kernels and of the evaluation, and its two records.
-double trial_bytes(const MaterializedTrial& t) {
-  const NetShape& s = t.shape;
-  const int n = t.data().count;
-  const double doubles = s.param_count() + static_cast<double>(n) * (s.input_dim + 1) + 2.0 * s.width +
-                         std::max(s.param_count() + gradient_workspace_size(s, n), sharpness_scratch_size(s, n));
-  return sizeof(double) * doubles + sizeof(DeviceTrial) + sizeof(DeviceResult);
-}
-
-// One part of a group, on the device.
-class DevicePart {
- public:
-  DevicePart(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members) {
-    std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> shared_data;
-    std::int64_t neurons = 0, scratch = 0;
-    for (const std::size_t index : members) {
-      const MaterializedTrial& t = trials[index];
-      const int n = t.data().count;
-      const std::string key(reinterpret_cast<const char*>(t.inputs.data()), t.inputs.size() * sizeof(double));
-      auto [slot, inserted] = shared_data.try_emplace(
-          key + std::string(reinterpret_cast<const char*>(t.targets.data()), t.targets.size() * sizeof(double)),
-          static_cast<std::int64_t>(inputs_.size()), static_cast<std::int64_t>(targets_.size()));
-      if (inserted) {
-        inputs_.insert(inputs_.end(), t.inputs.begin(), t.inputs.end());
-        targets_.insert(targets_.end(), t.targets.begin(), t.targets.end());
-      }
-      records_.push_back({t.shape, t.train, n, static_cast<std::int64_t>(theta_.size()), slot->second.first,
-                          slot->second.second, neurons, scratch});
-      theta_.insert(theta_.end(), t.theta0.begin(), t.theta0.end());
-      neurons += t.shape.width;
-      scratch += std::max(t.shape.param_count() + gradient_workspace_size(t.shape, n),
-                          sharpness_scratch_size(t.shape, n));
-    }
-    neurons_ = neurons;
-    scratch_ = scratch;
-  }
-
-  std::vector<DeviceTrial> records_;
-  std::vector<double> theta_, inputs_, targets_;
-  std::int64_t neurons_ = 0, scratch_ = 0;
-};
-
 }  // namespace
 
 CudaBackend::CudaBackend(int device, CudaOptions options) : device_(device), options_(options) {
@@ -194,14 +151,14 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
     for (std::size_t start = 0; start < group.members.size(); start += per_part) {
       const std::vector<std::size_t> members(
           group.members.begin() + start, group.members.begin() + std::min(group.members.size(), start + per_part));
-      const DevicePart part(trials, members);
+      const BatchLayout part = lay_out(trials, members);
       const int count = static_cast<int>(members.size());
-      DeviceBuffer<DeviceTrial> records(part.records_);
+      DeviceBuffer<DeviceTrial> records(part.records);
       DeviceBuffer<DeviceResult> results(std::vector<DeviceResult>(members.size(), DeviceResult{}));
-      DeviceBuffer<double> theta(part.theta_), inputs(part.inputs_), targets(part.targets_);
-      DeviceBuffer<double> scratch(static_cast<std::size_t>(part.scratch_));
-      DeviceBuffer<double> final_a(static_cast<std::size_t>(part.neurons_));
-      DeviceBuffer<double> distance(static_cast<std::size_t>(part.neurons_));
+      DeviceBuffer<double> theta(part.theta), inputs(part.inputs), targets(part.targets);
+      DeviceBuffer<double> scratch(static_cast<std::size_t>(part.scratch));
+      DeviceBuffer<double> final_a(static_cast<std::size_t>(part.neurons));
+      DeviceBuffer<double> distance(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<int> counters(std::vector<int>{0, 0});  // queue position, networks stopped
       const DeviceBatch batch{records.get(), count,         results.get(), theta.get(),        inputs.get(),
                               targets.get(), scratch.get(), counters.get(), counters.get() + 1};
@@ -235,7 +192,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       const std::vector<DeviceResult> done = results.to_host();
       const std::vector<double> final_theta = theta.to_host(), a = final_a.to_host(), dist = distance.to_host();
       for (std::size_t k = 0; k < members.size(); ++k) {
-        const DeviceTrial& t = part.records_[k];
+        const DeviceTrial& t = part.records[k];
         TrialOutcome& out = outcomes[members[k]];
         out.train = done[k].train;
         out.generalization = done[k].generalization;

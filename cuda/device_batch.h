@@ -46,20 +46,30 @@ struct DeviceBatch {
   int* finished;  // networks stopped so far
 };
 
-#if defined(__CUDACC__)
+// The queue's atomic increment: atomicAdd on the device; a plain increment on the host, where the
+// tests run a worker in one thread (cuda/thread_worker.h).
+PERFGEN_HD int fetch_and_add(int* counter, int value) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(counter, value);
+#else
+  const int old = *counter;
+  *counter += value;
+  return old;
+#endif
+}
+
 // The next network index that has not stopped, or count when none is left.
-__device__ inline int claim_network(const DeviceBatch& b) {
+PERFGEN_HD int claim_network(const DeviceBatch& b) {
   for (;;) {
-    const int i = atomicAdd(b.next, 1);
+    const int i = fetch_and_add(b.next, 1);
     if (i >= b.count || !b.results[i].done) return i;
   }
 }
 
-__device__ inline void record_stop(const DeviceBatch& b, int i, const TrainResult& result) {
+PERFGEN_HD void record_stop(const DeviceBatch& b, int i, const TrainResult& result) {
   b.results[i].train = result;
   b.results[i].done = 1;
-  atomicAdd(b.finished, 1);
+  fetch_and_add(b.finished, 1);
 }
-#endif
 
 }  // namespace perfgen::cuda

@@ -43,11 +43,15 @@ std::string expect_backends_agree(const std::string& experiment, cuda::CudaOptio
     EXPECT_EQ(gpu[i].train.status, cpu[i].train.status);
     EXPECT_EQ(gpu[i].branch.branch, cpu[i].branch.branch);
     EXPECT_EQ(gpu[i].recovered, cpu[i].recovered);
-    EXPECT_LT(testing::relative_difference(gpu[i].train.final_loss, cpu[i].train.final_loss, 1e-20), 1e-9);
+    // Relative 1e-9, but absolute 1e-20 for converged losses (< 1e-15): those are sums of squared
+    // residuals ~1e-8, which a last-bit change of θ moves by ~1e-23 (seen on the host, where the same
+    // code inlined in two places differs by up to 7e-24).
+    EXPECT_LT(testing::relative_difference(gpu[i].train.final_loss, cpu[i].train.final_loss, 1e-11), 1e-9);
     for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
       EXPECT_NEAR(gpu[i].theta[p], cpu[i].theta[p], 1e-9 * std::max(1.0, std::abs(cpu[i].theta[p])));
-    EXPECT_NEAR(gpu[i].generalization.mean_squared, cpu[i].generalization.mean_squared,
-                1e-9 * std::max(1e-12, cpu[i].generalization.mean_squared));
+    EXPECT_LT(testing::relative_difference(gpu[i].generalization.mean_squared, cpu[i].generalization.mean_squared,
+                                           1e-11),
+              1e-9);  // the same bound, for the same reason
   }
   return backend.last_kernels();
 }
@@ -149,7 +153,8 @@ init_seed = [0, 1, 2]
 
 TEST(CudaBackend, ObeysACancelBetweenLaunches) {
   SKIP_WITHOUT_GPU();
-  const Plan plan(testing::experiment_from(testing::kExample1Grid + "max_iters = 1000000000\n"));
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 1000000000\n");
+  const Plan plan(e);  // keeps a reference to e
   Materializer materializer(plan);
   const std::vector<MaterializedTrial> trials{materializer.materialize(0)};
   std::atomic<bool> cancel{true};

@@ -1,0 +1,54 @@
+#include "batch_layout.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+#include "perfgen/sharpness.h"
+
+namespace perfgen::cuda {
+namespace {
+
+// Scratch of one trial: ∇ℓ and the activations for the global-memory kernels, or the sharpness
+// evaluation's vectors, whichever is larger.
+std::int64_t scratch_doubles(const NetShape& s, int n) {
+  return std::max(s.param_count() + gradient_workspace_size(s, n), sharpness_scratch_size(s, n));
+}
+
+std::string bytes_of(const std::vector<double>& v) {
+  return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double)};
+}
+
+}  // namespace
+
+BatchLayout lay_out(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members) {
+  BatchLayout layout;
+  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> datasets;  // → input, target offsets
+  for (const std::size_t index : members) {
+    const MaterializedTrial& t = trials[index];
+    const int n = t.data().count;
+    const auto [slot, inserted] = datasets.try_emplace(bytes_of(t.inputs) + bytes_of(t.targets),
+                                                       static_cast<std::int64_t>(layout.inputs.size()),
+                                                       static_cast<std::int64_t>(layout.targets.size()));
+    if (inserted) {
+      layout.inputs.insert(layout.inputs.end(), t.inputs.begin(), t.inputs.end());
+      layout.targets.insert(layout.targets.end(), t.targets.begin(), t.targets.end());
+    }
+    layout.records.push_back({t.shape, t.train, n, static_cast<std::int64_t>(layout.theta.size()),
+                              slot->second.first, slot->second.second, layout.neurons, layout.scratch});
+    layout.theta.insert(layout.theta.end(), t.theta0.begin(), t.theta0.end());
+    layout.neurons += t.shape.width;
+    layout.scratch += scratch_doubles(t.shape, n);
+  }
+  return layout;
+}
+
+double trial_bytes(const MaterializedTrial& t) {
+  const NetShape& s = t.shape;
+  const int n = t.data().count;
+  const double doubles =
+      s.param_count() + static_cast<double>(n) * (s.input_dim + 1) + 2.0 * s.width + scratch_doubles(s, n);
+  return sizeof(double) * doubles + sizeof(DeviceTrial) + sizeof(DeviceResult);
+}
+
+}  // namespace perfgen::cuda

@@ -1,0 +1,25 @@
+// How a part of a batch is laid out for the kernels (plain C++, no CUDA calls): one DeviceTrial per
+// trial with offsets into flat buffers; trials that share a dataset share one copy of it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "device_batch.h"
+#include "perfgen/trial.h"
+
+namespace perfgen::cuda {
+
+struct BatchLayout {
+  std::vector<DeviceTrial> records;
+  std::vector<double> theta, inputs, targets;
+  std::int64_t neurons = 0;  // doubles of each per-neuron output buffer
+  std::int64_t scratch = 0;  // doubles of scratch
+};
+
+BatchLayout lay_out(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members);
+
+// Device bytes one trial needs at most (its data counted even when shared).
+double trial_bytes(const MaterializedTrial& t);
+
+}  // namespace perfgen::cuda

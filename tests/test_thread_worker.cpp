@@ -1,0 +1,93 @@
+// The per-thread CUDA worker (cuda/thread_worker.h) run on the host: the batch laid out as for the
+// device, drained by "launches" of a few workers with a small step budget, so networks are suspended
+// and resumed many times. Every network must end where the CPU's train_network ends: the same
+// status and iterations, θ and final loss equal (the same code; bitwise where the compiler contracts
+// the same multiply-adds, hence a 1e-12 bound).
+#include <gtest/gtest.h>
+
+#include "batch_layout.h"
+#include "test_support.h"
+#include "thread_worker.h"
+
+namespace perfgen {
+namespace {
+
+std::vector<MaterializedTrial> example1_trials(const std::string& extra) {
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 20000\n" + extra);
+  const Plan plan(e);  // keeps a reference to e
+  Materializer materializer(plan);
+  std::vector<MaterializedTrial> trials;
+  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
+  return trials;
+}
+
+// Launches until every network has stopped; returns the number of launches.
+template <class Network>
+int drain_on_host(cuda::BatchLayout& layout, std::vector<cuda::DeviceResult>& results, int workers,
+                  std::int64_t budget) {
+  std::vector<double> scratch(static_cast<std::size_t>(layout.scratch));
+  int counters[2] = {0, 0};
+  const cuda::DeviceBatch b{layout.records.data(), static_cast<int>(layout.records.size()),
+                            results.data(),        layout.theta.data(),
+                            layout.inputs.data(),  layout.targets.data(),
+                            scratch.data(),        &counters[0],
+                            &counters[1]};
+  int launches = 0;
+  while (counters[1] < b.count) {
+    counters[0] = 0;
+    for (int w = 0; w < workers; ++w) cuda::drain_queue<Network>(b, budget);
+    ++launches;
+  }
+  return launches;
+}
+
+template <class Network>
+void expect_worker_matches_train_network(const std::vector<MaterializedTrial>& trials) {
+  std::vector<std::size_t> members(trials.size());
+  for (std::size_t i = 0; i < members.size(); ++i) members[i] = i;
+  cuda::BatchLayout layout = cuda::lay_out(trials, members);
+  std::vector<cuda::DeviceResult> results(trials.size(), cuda::DeviceResult{});
+  const int launches = drain_on_host<Network>(layout, results, 3, 700);
+  EXPECT_GT(launches, 10);  // networks were suspended and resumed
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    const MaterializedTrial& t = trials[i];
+    std::vector<double> theta = t.theta0, grad(t.shape.param_count()),
+                        work(gradient_workspace_size(t.shape, t.data().count));
+    const TrainResult want = train_network(t.shape, t.data(), t.train, theta.data(), grad.data(), work.data());
+    const TrainResult& got = results[i].train;
+    EXPECT_EQ(results[i].done, 1);
+    EXPECT_EQ(got.status, want.status);
+    EXPECT_EQ(got.iterations, want.iterations);
+    // A converged loss (< 1e-15) is a sum of squares of residuals ~1e-8: a last-bit change in θ moves
+    // it by ~1e-23, so small losses are compared absolutely.
+    EXPECT_LT(testing::relative_difference(got.final_loss, want.final_loss, 1e-11), 1e-11);
+    for (std::size_t p = 0; p < theta.size(); ++p)
+      EXPECT_NEAR(layout.theta[layout.records[i].theta + p], theta[p], 1e-12 * std::max(1.0, std::abs(theta[p])));
+  }
+}
+
+TEST(ThreadWorker, RegisterNetworkMatchesTrainNetworkAcrossSuspensions) {
+  expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 1, true>, 8>>(
+      example1_trials("[sweep]\nn = [2, 4, 6]\nc_tilde = [0.0, 0.5, 1.0]\ninit_seed = [0, 1]\n"));
+}
+
+TEST(ThreadWorker, GlobalNetworkMatchesTrainNetworkAcrossSuspensions) {
+  expect_worker_matches_train_network<cuda::GlobalNetwork>(
+      example1_trials("[model]\nwidth = 3\n[sweep]\nn = [3, 6]\ninit_seed = [0, 1, 2]\n"));
+}
+
+TEST(ThreadWorker, SharesOneCopyOfEachDataset) {
+  const std::vector<MaterializedTrial> trials =
+      example1_trials("[sweep]\nn = [2, 6]\nc_tilde = [0.0, 0.5, 1.0]\ninit_seed = [0, 1]\n");
+  std::vector<std::size_t> members(trials.size());
+  for (std::size_t i = 0; i < members.size(); ++i) members[i] = i;
+  const cuda::BatchLayout layout = cuda::lay_out(trials, members);
+  EXPECT_EQ(layout.targets.size(), 2u + 6u);  // one grid per n, shared by 6 trials each
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    for (int q = 0; q < trials[i].data().count; ++q)
+      EXPECT_EQ(layout.targets[layout.records[i].targets + q], trials[i].targets[q]);
+}
+
+}  // namespace
+}  // namespace perfgen
