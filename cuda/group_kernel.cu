@@ -9,86 +9,49 @@
 #include "cuda_check.h"
 #include "device_batch.h"
 #include "kernels.h"
+#include "lane_group.h"
 
 namespace perfgen::cuda {
 namespace {
 
-constexpr int kSamplesPerLane = 2;
 constexpr int kGroupBlockThreads = 64;  // small blocks spread few networks over many multiprocessors
 
-template <class Shape, int Lanes>
-struct LaneGroup {
-  static constexpr int kParams = Shape::param_count();
-  static constexpr int kInputs = kSamplesPerLane * Shape::input_dim;
-  Shape shape;
-  TrainSettings settings;
-  std::int64_t iteration;
-  double scale;  // loss_scale of the whole sample
-  int mine;      // this lane's samples
-  unsigned mask;
-  double theta[kParams], grad[kParams], x[kInputs], y[kSamplesPerLane];
-  double work[kSamplesPerLane * (2 * Shape::width + 1)];
-
-  __device__ int lane() const { return threadIdx.x % Lanes; }
-
-  __device__ int claim(const DeviceBatch& b) const {
-    const int i = lane() == 0 ? claim_network(b) : 0;
-    return __shfl_sync(mask, i, 0, Lanes);
-  }
-  __device__ void load(const DeviceBatch& b, int i) {
-    const DeviceTrial& t = b.trials[i];
-    shape.activation = t.shape.activation;
-    settings = t.train;
-    scale = loss_scale(settings.loss, t.n);
-    iteration = b.results[i].train.iterations;
-    const int first = lane() * kSamplesPerLane;
-    mine = max(0, min(kSamplesPerLane, t.n - first));
+// Sums v over the group's lanes with a butterfly: every lane ends with the same value.
+template <int Lanes>
+__device__ double group_sum(double v, unsigned mask) {
 #pragma unroll
-    for (int p = 0; p < kParams; ++p) theta[p] = b.theta[t.theta + p];
-#pragma unroll
-    for (int q = 0; q < kInputs; ++q)
-      x[q] = q < mine * Shape::input_dim ? b.inputs[t.inputs + first * Shape::input_dim + q] : 0.0;
-#pragma unroll
-    for (int q = 0; q < kSamplesPerLane; ++q) y[q] = q < mine ? b.targets[t.targets + first + q] : 0.0;
-  }
-  __device__ bool step(TrainResult& result) {
-    double loss = loss_and_gradient_scaled(shape, theta, DataOf<double, kSamplesPerLane>{x, y, mine}, scale, grad, work);
-#pragma unroll
-    for (int offset = Lanes / 2; offset > 0; offset /= 2) {
-      loss += __shfl_xor_sync(mask, loss, offset, Lanes);
-#pragma unroll
-      for (int p = 0; p < kParams; ++p) grad[p] += __shfl_xor_sync(mask, grad[p], offset, Lanes);
-    }
-    if (stop_or_descend(loss, kParams, grad, settings, iteration, theta, result)) return true;
-    ++iteration;
-    return false;
-  }
-  __device__ void store(const DeviceBatch& b, int i) const {
-    if (lane() != 0) return;
-#pragma unroll
-    for (int p = 0; p < kParams; ++p) b.theta[b.trials[i].theta + p] = theta[p];
-    b.results[i].train.iterations = iteration;
-  }
-};
+  for (int offset = Lanes / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(mask, v, offset, Lanes);
+  return v;
+}
 
 template <class Shape, int Lanes>
 __global__ void train_per_group(DeviceBatch b, std::int64_t budget) {
-  LaneGroup<Shape, Lanes> net;
+  LaneShare<Shape> net;
+  const int lane = threadIdx.x % Lanes;
   const unsigned lanes = Lanes == 32 ? 0xffffffffu : (1u << Lanes) - 1;
-  net.mask = lanes << (threadIdx.x % 32 / Lanes * Lanes);
-  int i = net.claim(b);
-  if (i < b.count) net.load(b, i);
+  const unsigned mask = lanes << (threadIdx.x % 32 / Lanes * Lanes);
+  auto claim = [&] {  // lane 0 claims for the group
+    const int i = lane == 0 ? claim_network(b) : 0;
+    return __shfl_sync(mask, i, 0, Lanes);
+  };
+  int i = claim();
+  if (i < b.count) net.load(b, i, lane);
   for (std::int64_t step = 0; i < b.count; ++step) {
     if (step == budget) {
-      net.store(b, i);
+      if (lane == 0) net.store(b, i);
       return;
     }
+    const double loss = group_sum<Lanes>(net.partial(), mask);
+#pragma unroll
+    for (int p = 0; p < LaneShare<Shape>::kParams; ++p) net.grad[p] = group_sum<Lanes>(net.grad[p], mask);
     TrainResult result;
-    if (net.step(result)) {
-      net.store(b, i);
-      if (net.lane() == 0) record_stop(b, i, result);
-      i = net.claim(b);
-      if (i < b.count) net.load(b, i);
+    if (net.finish(loss, result)) {
+      if (lane == 0) {
+        net.store(b, i);
+        record_stop(b, i, result);
+      }
+      i = claim();
+      if (i < b.count) net.load(b, i, lane);
     }
   }
 }
