@@ -1,14 +1,15 @@
 // The wide regime (m up to 2048, d up to 512, n up to 512): a block of threads per network. A step
-// runs in three phases separated by barriers, each spread over the block: (1) σ and σ' at every
-// (sample, neuron) pair, (2) the residual of every sample (a warp sums over the neurons), (3) every
-// gradient entry, summed over the samples in order with the shared neuron_gradient_term. The loss
-// and the stop decision are block-wide sums, the same in every thread, so the block stops as one.
-// θ, ∇ℓ and the activations live in the trial's global-memory slots (a wide network does not fit
-// in a multiprocessor's registers or shared memory).
+// runs in phases separated by barriers, each spread over the block (cuda/block_network.h): (1) σ and
+// σ' at every (sample, neuron) pair, (2) the residual of every sample (a warp sums over the neurons),
+// (3) every gradient entry, summed over the samples in order with the shared neuron_gradient_term,
+// (4) the step. The loss and ‖∇ℓ‖ are block-wide sums, the same in every thread, so the block stops
+// as one. θ, ∇ℓ and the activations live in the trial's global-memory slots (a wide network does
+// not fit in a multiprocessor's registers or shared memory).
 #include <cuda_runtime.h>
 
 #include "cuda_check.h"
 #include "device_batch.h"
+#include "block_network.h"
 #include "kernels.h"
 
 namespace perfgen::cuda {
@@ -43,56 +44,32 @@ __device__ int claim_for_block(const DeviceBatch& b, int* shared_index) {
 
 // Trains network i until it stops or `budget` more steps are spent; returns the steps spent.
 __device__ std::int64_t train_block_network(const DeviceBatch& b, int i, std::int64_t budget, double* partial) {
-  const DeviceTrial& t = b.trials[i];
-  const NetShape s = t.shape;
-  const int n = t.n, m = s.width, d = s.input_dim, stride = s.neuron_stride(), count = s.param_count();
-  const double* x = b.inputs + t.inputs;
-  const double* y = b.targets + t.targets;
-  double* theta = b.theta + t.theta;
-  double* grad = b.scratch + t.scratch;  // the layout of loss_and_gradient's workspace, after ∇ℓ
-  double* value = grad + count;
-  double* slope = value + n * m;
-  double* residual = slope + n * m;
-  const double scale = loss_scale(t.train.loss, n), factor = 2.0 * scale;
+  BlockNetwork net = BlockNetwork::of(b, i);
   std::int64_t iteration = b.results[i].train.iterations;
   for (std::int64_t step = 0; step < budget; ++step, ++iteration) {
-    for (int q = threadIdx.x; q < n * m; q += kBlockThreads) {
-      const int sample = q / m, k = q % m;
-      value[q] = preactivation(s, theta + k * stride, x + sample * d);
-      activate(s.activation, value[q], value[q], slope[q]);
-    }
+    for (int q = threadIdx.x; q < net.n * net.m; q += kBlockThreads) net.activation(q);
     __syncthreads();
-    for (int sample = threadIdx.x / 32; sample < n; sample += kWarps) {
-      double f = 0.0;
-      for (int k = threadIdx.x % 32; k < m; k += 32) f += theta[k * stride] * value[sample * m + k];
-      f = warp_sum(f);
-      if (threadIdx.x % 32 == 0) residual[sample] = f - y[sample];
+    for (int sample = threadIdx.x / 32; sample < net.n; sample += kWarps) {
+      const double f = warp_sum(net.output_part(sample, threadIdx.x % 32, 32));
+      if (threadIdx.x % 32 == 0) net.set_residual(sample, f);
     }
     __syncthreads();
     double my_sq = 0.0;
-    for (int sample = threadIdx.x; sample < n; sample += kBlockThreads) my_sq += residual[sample] * residual[sample];
-    const double loss = scale * block_sum(my_sq, partial);
+    for (int sample = threadIdx.x; sample < net.n; sample += kBlockThreads)
+      my_sq += net.residual[sample] * net.residual[sample];
+    const double loss = net.scale * block_sum(my_sq, partial);
     double my_grad_sq = 0.0;
-    for (int p = threadIdx.x; p < count; p += kBlockThreads) {
-      const int k = p / stride, j = p % stride;
-      const double a = theta[k * stride];
-      double g = 0.0;
-      for (int sample = 0; sample < n; ++sample)
-        g += neuron_gradient_term(s, factor * residual[sample], a, value[sample * m + k], slope[sample * m + k],
-                                  x + sample * d, j);
-      grad[p] = g;
+    for (int p = threadIdx.x; p < net.count; p += kBlockThreads) {
+      const double g = net.gradient_entry(p);
       my_grad_sq += g * g;
     }
     const double grad_norm = sqrt(block_sum(my_grad_sq, partial));  // also the barrier after phase 3
     TrainResult result;
-    if (reached_stop(loss, grad_norm, iteration, t.train, result.status)) {
-      result.iterations = iteration;
-      result.final_loss = loss;
-      result.grad_norm = grad_norm;
+    if (net.stops(loss, grad_norm, iteration, result)) {  // the same decision in every thread
       if (threadIdx.x == 0) record_stop(b, i, result);
       return step;
     }
-    for (int p = threadIdx.x; p < count; p += kBlockThreads) descend(1, t.train.lr, grad + p, theta + p);
+    for (int p = threadIdx.x; p < net.count; p += kBlockThreads) net.descend_entry(p);
     __syncthreads();
   }
   if (threadIdx.x == 0) b.results[i].train.iterations = iteration;
