@@ -12,13 +12,17 @@
 namespace perfgen {
 namespace {
 
-std::vector<MaterializedTrial> example1_trials(const std::string& extra) {
-  const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 20000\n" + extra);
+std::vector<MaterializedTrial> trials_of(const std::string& toml) {
+  const Experiment e = testing::experiment_from(toml);
   const Plan plan(e);  // keeps a reference to e
   Materializer materializer(plan);
   std::vector<MaterializedTrial> trials;
   for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
   return trials;
+}
+
+std::vector<MaterializedTrial> example1_trials(const std::string& extra) {
+  return trials_of(testing::kExample1Grid + "max_iters = 20000\n" + extra);
 }
 
 // Launches until every network has stopped; returns the number of launches.
@@ -70,6 +74,25 @@ void expect_worker_matches_train_network(const std::vector<MaterializedTrial>& t
 TEST(ThreadWorker, RegisterNetworkMatchesTrainNetworkAcrossSuspensions) {
   expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 1, true>, 8>>(
       example1_trials("[sweep]\nn = [2, 4, 6]\nc_tilde = [0.0, 0.5, 1.0]\ninit_seed = [0, 1]\n"));
+}
+
+TEST(ThreadWorker, RegisterNetworkOfAppendixBMatchesTrainNetworkAcrossSuspensions) {
+  expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 3, true>, 8>>(trials_of(R"(
+[model]
+input_dim = 3
+[target]
+w = [1.0, -0.5, 0.25]
+[data]
+distribution = "gaussian"
+[init]
+scale = 1e-8
+[train]
+lr = 0.1
+max_iters = 20000
+[sweep]
+n = [5, 8]
+c_tilde = [0.0, 0.5, 1.0]
+)"));
 }
 
 TEST(ThreadWorker, GlobalNetworkMatchesTrainNetworkAcrossSuspensions) {
