@@ -1,4 +1,5 @@
-// The latency shape: one network spread over a group of lanes of a warp. When a sweep has fewer
+// The latency shape: one network spread over a group of lanes of a warp (a RegisterNetwork per lane,
+// cuda/register_network.h). When a sweep has fewer
 // networks than the GPU has threads, a step's wall time is what limits it; splitting the samples
 // among Lanes lanes shortens the dependent chain of a step to about 1/Lanes of the samples plus a
 // log2(Lanes)-level butterfly sum. Each lane runs the shared loss_and_gradient_scaled on its own
@@ -9,7 +10,7 @@
 #include "cuda_check.h"
 #include "device_batch.h"
 #include "kernels.h"
-#include "lane_group.h"
+#include "register_network.h"
 
 namespace perfgen::cuda {
 namespace {
@@ -26,7 +27,7 @@ __device__ double group_sum(double v, unsigned mask) {
 
 template <class Shape, int Lanes>
 __global__ void train_per_group(DeviceBatch b, std::int64_t budget) {
-  LaneShare<Shape> net;
+  RegisterNetwork<Shape, kSamplesPerLane> net;
   const int lane = threadIdx.x % Lanes;
   const unsigned lanes = Lanes == 32 ? 0xffffffffu : (1u << Lanes) - 1;
   const unsigned mask = lanes << (threadIdx.x % 32 / Lanes * Lanes);
@@ -43,7 +44,7 @@ __global__ void train_per_group(DeviceBatch b, std::int64_t budget) {
     }
     const double loss = group_sum<Lanes>(net.partial(), mask);
 #pragma unroll
-    for (int p = 0; p < LaneShare<Shape>::kParams; ++p) net.grad[p] = group_sum<Lanes>(net.grad[p], mask);
+    for (int p = 0; p < Shape::param_count(); ++p) net.grad[p] = group_sum<Lanes>(net.grad[p], mask);
     TrainResult result;
     if (net.finish(loss, result)) {
       if (lane == 0) {

@@ -21,8 +21,9 @@ void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int max_n, s
                        const DeviceLimits& limits);
 
 // One network per group of `lanes` lanes (2..32, a power of two), for the two-neuron shapes; each
-// lane holds at most two samples. smallest_group gives the smallest group that holds max_n samples
+// lane holds at most kSamplesPerLane samples. smallest_group gives the smallest group that holds max_n samples
 // (0: no group kernel for this shape or sample size); group_fits checks a requested size.
+constexpr int kSamplesPerLane = 2;
 int smallest_group(const NetShape& shape, int max_n);
 bool group_fits(const NetShape& shape, int max_n, int lanes);
 void launch_per_group(const DeviceBatch& b, const NetShape& shape, int lanes, std::int64_t budget,

@@ -12,8 +12,8 @@
 namespace perfgen::cuda {
 namespace {
 
-// Up to 8 samples the two-neuron networks fit in registers without spilling (ptxas -v, sm_90: 175
-// registers for d = 1, 222 for d = 3); 16 samples spill.
+// Up to 8 samples the two-neuron networks fit in registers without spilling (ptxas -v, sm_90: 177
+// registers for d = 1, 224 for d = 3); 16 samples spill.
 constexpr int kRegisterSamples = 8;
 
 template <class Network>

@@ -1,4 +1,4 @@
-// The lane-group latency shape (cuda/lane_group.h) run on the host: a group's lanes in lockstep, the
+// The lane-group latency shape (cuda/group_kernel.cu, a RegisterNetwork per lane) run on the host: a group's lanes in lockstep, the
 // kernel's butterfly sum emulated with the same pairing, so every lane must hold bitwise the same
 // loss, gradient and θ at every step, and the network must end where the CPU's train_network ends
 // (same status, θ within 1e-9: the group sums the samples in another order).
@@ -6,7 +6,7 @@
 
 #include "batch_layout.h"
 #include "kernels.h"
-#include "lane_group.h"
+#include "register_network.h"
 #include "test_support.h"
 
 namespace perfgen {
@@ -25,7 +25,7 @@ void butterfly_sum(std::vector<double>& values) {
 
 // Trains trial 0 of the layout with `lanes` lanes; checks the lanes agree at every step.
 TrainResult train_as_group(const cuda::DeviceBatch& b, int lanes, std::vector<double>& theta_out) {
-  using Share = cuda::LaneShare<Example1>;
+  using Share = cuda::RegisterNetwork<Example1, cuda::kSamplesPerLane>;
   std::vector<Share> group(lanes);
   for (int l = 0; l < lanes; ++l) group[l].load(b, 0, l);
   for (;;) {
