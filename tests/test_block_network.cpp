@@ -58,47 +58,12 @@ void expect_block_matches_train_network(const std::string& toml) {
 }
 
 TEST(BlockNetwork, WideNetworkMatchesTrainNetwork) {
-  expect_block_matches_train_network(R"(
-[model]
-width = 100
-activation = "rational"
-[target]
-activation = "tanh"
-[data]
-distribution = "grid"
-n = 6
-[init]
-scale = 1e-6
-ratio_start = 1.5015
-ratio_step = 0.0015
-[train]
-lr = 0.01
-max_iters = 3000
-[sweep]
-init_seed = [0, 1]
-)");
+  expect_block_matches_train_network(testing::wide_rational_experiment(100, 3000) + "[sweep]\ninit_seed = [0, 1]\n");
 }
 
 TEST(BlockNetwork, HighDimensionalInputMatchesTrainNetwork) {
-  std::string ones;
-  for (int j = 0; j < 20; ++j) ones += (j ? ", " : "") + std::string("1.0");
-  expect_block_matches_train_network(R"(
-[model]
-input_dim = 20
-[target]
-w = [)" + ones + R"(]
-[data]
-distribution = "uniform"
-range = [-2.0, 2.0]
-n = 20
-[init]
-scale = 1e-3
-[train]
-lr = 0.005
-max_iters = 3000
-[sweep]
-c_tilde = [0.2, 1.0]
-)");
+  expect_block_matches_train_network(testing::high_dimensional_experiment(20, 0.005, 1e-3, 3000) +
+                                     "[sweep]\nc_tilde = [0.2, 1.0]\n");
 }
 
 }  // namespace

@@ -62,6 +62,25 @@ n = [2, 6]
 c_tilde = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.9, 0.95, 1.0]
 init_seed = { range = [0, 12] }
 )";  // 264 trials
+const std::string kAppendixB = testing::appendix_b_experiment(200000) + R"([sweep]
+n = [4, 8, 12]
+c_tilde = [0.0, 1.0]
+data_seed = [0, 1]
+init_seed = [0, 1]
+)";  // 24 trials
+const std::string kWide = testing::wide_rational_experiment(200, 20000) + "[sweep]\ninit_seed = [0, 1, 2]\n";
+const std::string kHighDimensional = testing::high_dimensional_experiment(50, 0.001, 1e-8, 10000) +
+                                     "[sweep]\nc_tilde = [0.2, 0.5, 1.0]\ninit_seed = [0, 1, 2]\n";
+
+// Runs without a GPU, so that the GPU tests cannot fail on their own set-up.
+TEST(CudaBackend, TestExperimentsAreValid) {
+  const std::pair<const std::string*, std::int64_t> experiments[] = {
+      {&kExample1AwayFromTheBoundary, 264}, {&kAppendixB, 24}, {&kWide, 3}, {&kHighDimensional, 9}};
+  for (const auto& [text, trials] : experiments) {
+    const Experiment e = testing::experiment_from(*text);
+    EXPECT_EQ(Plan(e).trial_count(), trials) << *text;
+  }
+}
 
 TEST(CudaBackend, AgreesWithTheCpuOnExample1OneNetworkPerThread) {
   SKIP_WITHOUT_GPU();
@@ -81,73 +100,19 @@ TEST(CudaBackend, AgreesWithTheCpuWhenTheBatchIsSplitIntoParts) {
 
 TEST(CudaBackend, AgreesWithTheCpuOnAppendixBInRegistersAndInGlobalMemory) {
   SKIP_WITHOUT_GPU();
-  const std::string kernels = expect_backends_agree(R"(
-[model]
-input_dim = 3
-[target]
-w = [1.0, -0.5, 0.25]
-[data]
-distribution = "gaussian"
-[init]
-scale = 1e-8
-[train]
-lr = 0.1
-max_iters = 200000
-[sweep]
-n = [4, 8, 12]
-c_tilde = [0.0, 1.0]
-data_seed = [0, 1]
-init_seed = [0, 1]
-)", {1, 0});
+  const std::string kernels = expect_backends_agree(kAppendixB, {1, 0});
   EXPECT_EQ(kernels, "thread per network, thread per network (registers)");
 }
 
 TEST(CudaBackend, AgreesWithTheCpuOnAWideNetwork) {
   SKIP_WITHOUT_GPU();
-  const std::string kernels = expect_backends_agree(std::string(R"(
-[model]
-width = 200
-activation = "rational"
-[target]
-activation = "tanh"
-[data]
-distribution = "grid"
-n = 6
-[init]
-scale = 1e-6
-ratio_start = 1.5015
-ratio_step = 0.0015
-[train]
-lr = 0.01
-max_iters = 20000
-[sweep]
-init_seed = [0, 1, 2]
-)"));
+  const std::string kernels = expect_backends_agree(kWide);
   EXPECT_EQ(kernels, "block per network");
 }
 
 TEST(CudaBackend, AgreesWithTheCpuOnAHighDimensionalInput) {
   SKIP_WITHOUT_GPU();
-  std::string ones;
-  for (int j = 0; j < 50; ++j) ones += (j ? ", " : "") + std::string("1.0");
-  const std::string kernels = expect_backends_agree(R"(
-[model]
-input_dim = 50
-[target]
-w = [)" + ones + R"(]
-[data]
-distribution = "uniform"
-range = [-2.0, 2.0]
-n = 50
-[init]
-scale = 1e-8
-[train]
-lr = 0.001
-max_iters = 10000
-[sweep]
-c_tilde = [0.2, 0.5, 1.0]
-init_seed = [0, 1, 2]
-)");
+  const std::string kernels = expect_backends_agree(kHighDimensional);
   EXPECT_EQ(kernels, "block per network");
 }
 

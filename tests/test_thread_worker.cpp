@@ -77,22 +77,8 @@ TEST(ThreadWorker, RegisterNetworkMatchesTrainNetworkAcrossSuspensions) {
 }
 
 TEST(ThreadWorker, RegisterNetworkOfAppendixBMatchesTrainNetworkAcrossSuspensions) {
-  expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 3, true>, 8>>(trials_of(R"(
-[model]
-input_dim = 3
-[target]
-w = [1.0, -0.5, 0.25]
-[data]
-distribution = "gaussian"
-[init]
-scale = 1e-8
-[train]
-lr = 0.1
-max_iters = 20000
-[sweep]
-n = [5, 8]
-c_tilde = [0.0, 0.5, 1.0]
-)"));
+  expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 3, true>, 8>>(
+      trials_of(testing::appendix_b_experiment(20000) + "[sweep]\nn = [5, 8]\nc_tilde = [0.0, 0.5, 1.0]\n"));
 }
 
 TEST(ThreadWorker, GlobalNetworkMatchesTrainNetworkAcrossSuspensions) {
