@@ -25,7 +25,10 @@ cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCH
   -DHDF5_hdf5_hl_LIBRARY_RELEASE="$deps/usr/lib/x86_64-linux-gnu/hdf5/serial/libhdf5_hl.so" \
   -DGTest_DIR="$deps/usr/lib/x86_64-linux-gnu/cmake/GTest" 2>&1 | tee "$out/configure.log" | tail -n 3
 cmake --build build-device -j 16 2>&1 | tee "$out/build.log" | tail -n 3
-(cd build-device && ctest -R 'Cuda|CellAggregation' --output-on-failure 2>&1 | tee "$out/cuda-tests.log" | tail -n 20)
+# A failing test must not cost the benchmark figures of this (scarce) device call: go on, report at the end.
+tests_rc=0
+(cd build-device && ctest -R 'Cuda|CellAggregation' --output-on-failure 2>&1 | tee "$out/cuda-tests.log" | tail -n 20) ||
+  tests_rc=$?
 ./build-device/perfgen info | tee "$out/info.txt"
 # FP64 instructions per network-step, counted by ncu on the per-thread training kernel: 8192
 # Example-1 networks (enough for one network per thread) × exactly 1000 steps in one launch; the sum
@@ -47,3 +50,7 @@ rate=$(awk '/^Example 1, 100000 networks/ {for (i = 1; i <= NF; i++) if ($i ~ /e
 timeout 150 python3 bench/peers/peers.py "$out/verify.h5" 100000 2000 "${rate:-nan}" cuda 2>&1 | tee "$out/peers-gpu.txt" || true
 # Last, as it is the longest: the full benchmark, the latency case at 10^8 steps in three shapes.
 timeout 300 ./build-device/perfgen bench --steps 20000 2>&1 | tee "$out/bench.txt"
+if [ "$tests_rc" -ne 0 ]; then
+  echo "CUDA TESTS FAILED (see $out/cuda-tests.log)"
+  exit 1
+fi
