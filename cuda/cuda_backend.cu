@@ -7,15 +7,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <set>
 #include <string>
-#include <tuple>
 
 #include "batch_layout.h"
 #include "cuda_backend.h"
 #include "cuda_check.h"
 #include "device_batch.h"
+#include "kernel_choice.h"
 #include "kernels.h"
 #include "perfgen/sharpness.h"
 
@@ -59,56 +58,6 @@ __global__ void evaluate(DeviceBatch b, DataView test, const double* target_weig
                                t.train.loss, b.scratch + t.scratch);
 }
 
-enum class KernelKind { per_thread, per_group, per_block };
-
-struct KernelChoice {
-  KernelKind kind;
-  int lanes;  // per_group only
-  std::string describe(const NetShape& shape, int max_n) const {
-    switch (kind) {
-      case KernelKind::per_group:
-        return std::to_string(lanes) + " lanes per network";
-      case KernelKind::per_block:
-        return "block per network";
-      default:
-        return has_register_kernel(shape, max_n) ? "thread per network (registers)" : "thread per network";
-    }
-  }
-};
-
-// Trials that one kernel trains together: the same layer sizes, and the same register/block class.
-struct TrialGroup {
-  NetShape shape;
-  int max_n = 0;
-  std::vector<std::size_t> members;
-};
-
-std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trials) {
-  std::map<std::tuple<int, int, bool, bool, bool>, TrialGroup> groups;
-  for (std::size_t i = 0; i < trials.size(); ++i) {
-    const NetShape& s = trials[i].shape;
-    const int n = trials[i].data().count;
-    TrialGroup& g = groups[{s.width, s.input_dim, s.bias, has_register_kernel(s, n), wants_block_kernel(s, n)}];
-    g.shape = s;
-    g.max_n = std::max(g.max_n, n);
-    g.members.push_back(i);
-  }
-  std::vector<TrialGroup> list;
-  for (auto& [key, group] : groups) list.push_back(std::move(group));
-  return list;
-}
-
-KernelChoice choose_kernel(const TrialGroup& g, const CudaOptions& options, int multiprocessors) {
-  if (wants_block_kernel(g.shape, g.max_n)) return {KernelKind::per_block, 0};
-  const int requested = options.lanes_per_network;
-  if (requested >= 2 && group_fits(g.shape, g.max_n, requested)) return {KernelKind::per_group, requested};
-  // Fewer networks than about 32 per multiprocessor leave most of the GPU idle one per thread.
-  const auto few = static_cast<std::size_t>(32) * multiprocessors;
-  if (requested == 0 && g.members.size() < few && smallest_group(g.shape, g.max_n) > 0)
-    return {KernelKind::per_group, smallest_group(g.shape, g.max_n)};
-  return {KernelKind::per_thread, 1};
-}
-
 }  // namespace
 
 CudaBackend::CudaBackend(int device, CudaOptions options) : device_(device), options_(options) {
@@ -137,7 +86,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
 
   for (const TrialGroup& group : group_trials(trials)) {
     const KernelChoice choice = choose_kernel(group, options_, multiprocessors_);
-    used.insert(choice.describe(group.shape, group.max_n));
+    used.insert(describe(choice, group));
     std::size_t free_bytes = 0, total_bytes = 0;
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     double largest = 0.0;

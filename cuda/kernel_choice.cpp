@@ -1,0 +1,48 @@
+#include "kernel_choice.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "kernels.h"
+
+namespace perfgen::cuda {
+
+std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trials) {
+  std::map<std::tuple<int, int, bool, bool, bool>, TrialGroup> groups;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const NetShape& s = trials[i].shape;
+    const int n = trials[i].data().count;
+    TrialGroup& g = groups[{s.width, s.input_dim, s.bias, has_register_kernel(s, n), wants_block_kernel(s, n)}];
+    g.shape = s;
+    g.max_n = std::max(g.max_n, n);
+    g.members.push_back(i);
+  }
+  std::vector<TrialGroup> list;
+  for (auto& [key, group] : groups) list.push_back(std::move(group));
+  return list;
+}
+
+KernelChoice choose_kernel(const TrialGroup& g, const CudaOptions& options, int multiprocessors) {
+  if (wants_block_kernel(g.shape, g.max_n)) return {KernelKind::per_block, 0};
+  const int requested = options.lanes_per_network;
+  if (requested >= 2 && group_fits(g.shape, g.max_n, requested)) return {KernelKind::per_group, requested};
+  // Fewer networks than about 32 per multiprocessor leave most of the GPU idle one per thread.
+  const auto few = static_cast<std::size_t>(32) * multiprocessors;
+  if (requested == 0 && g.members.size() < few && smallest_group(g.shape, g.max_n) > 0)
+    return {KernelKind::per_group, smallest_group(g.shape, g.max_n)};
+  return {KernelKind::per_thread, 1};
+}
+
+std::string describe(const KernelChoice& choice, const TrialGroup& g) {
+  switch (choice.kind) {
+    case KernelKind::per_group:
+      return std::to_string(choice.lanes) + " lanes per network";
+    case KernelKind::per_block:
+      return "block per network";
+    default:
+      return has_register_kernel(g.shape, g.max_n) ? "thread per network (registers)" : "thread per network";
+  }
+}
+
+}  // namespace perfgen::cuda

@@ -1,0 +1,64 @@
+// Which CUDA kernel trains which trials (cuda/kernel_choice.h), decided on the host: groups by layer
+// sizes and register/block class, the lane-group kernel for few networks, forced choices, and the
+// names the CUDA tests and `perfgen bench` expect. No GPU needed.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "kernel_choice.h"
+#include "test_support.h"
+
+namespace perfgen {
+namespace {
+
+constexpr int kH200Multiprocessors = 132;
+
+std::vector<MaterializedTrial> trials_of(const std::string& toml) {
+  const Experiment e = testing::experiment_from(toml);
+  const Plan plan(e);  // keeps a reference to e
+  Materializer materializer(plan);
+  std::vector<MaterializedTrial> trials;
+  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
+  return trials;
+}
+
+// The kernels chosen for the trials, as CudaBackend::last_kernels lists them.
+std::set<std::string> kernels_for(const std::vector<MaterializedTrial>& trials, int lanes) {
+  std::set<std::string> names;
+  std::size_t members = 0;
+  for (const cuda::TrialGroup& g : cuda::group_trials(trials)) {
+    names.insert(cuda::describe(cuda::choose_kernel(g, {lanes, 0}, kH200Multiprocessors), g));
+    members += g.members.size();
+  }
+  EXPECT_EQ(members, trials.size());  // every trial in exactly one group
+  return names;
+}
+
+TEST(KernelChoice, FewExample1NetworksSpreadOverLanesManyOnePerThread) {
+  const auto few = trials_of(testing::kExample1Grid + "[sweep]\nn = [2, 6]\nc_tilde = [0.0, 0.5, 1.0]\n");
+  EXPECT_EQ(cuda::group_trials(few).size(), 1u);  // n = 2 and 6 train together
+  EXPECT_EQ(kernels_for(few, 0), std::set<std::string>{"4 lanes per network"});  // 6 samples: 3 lanes → 4
+  EXPECT_EQ(kernels_for(few, 1), std::set<std::string>{"thread per network (registers)"});
+  EXPECT_EQ(kernels_for(few, 8), std::set<std::string>{"8 lanes per network"});
+  EXPECT_EQ(kernels_for(few, 2), std::set<std::string>{"thread per network (registers)"});  // 2 lanes hold 4 samples
+  const auto many = trials_of(testing::kExample1Grid + "[sweep]\nc_tilde = {linspace = [0.0, 1.0, 5000]}\n");
+  EXPECT_EQ(kernels_for(many, 0), std::set<std::string>{"thread per network (registers)"});
+}
+
+TEST(KernelChoice, RegistersHoldEightSamples) {
+  const auto trials = trials_of(testing::appendix_b_experiment(1000) + "[sweep]\nn = [4, 8, 12]\n");
+  EXPECT_EQ(kernels_for(trials, 1), (std::set<std::string>{"thread per network", "thread per network (registers)"}));
+  EXPECT_EQ(kernels_for(trials, 0), (std::set<std::string>{"4 lanes per network", "8 lanes per network"}));
+}
+
+TEST(KernelChoice, WideAndHighDimensionalNetworksTakeABlock) {
+  EXPECT_EQ(kernels_for(trials_of(testing::wide_rational_experiment(200, 1000)), 0),
+            std::set<std::string>{"block per network"});
+  EXPECT_EQ(kernels_for(trials_of(testing::high_dimensional_experiment(50, 0.001, 1e-8, 1000)), 1),
+            std::set<std::string>{"block per network"});
+  EXPECT_EQ(kernels_for(trials_of(testing::kExample1Grid + "[model]\nwidth = 3\n"), 0),
+            std::set<std::string>{"thread per network"});  // small, but no register kernel for m = 3
+}
+
+}  // namespace
+}  // namespace perfgen
