@@ -27,15 +27,15 @@ BatchLayout lay_out(const std::vector<MaterializedTrial>& trials, const std::vec
   for (const std::size_t index : members) {
     const MaterializedTrial& t = trials[index];
     const int n = t.data().count;
-    const auto [slot, inserted] = datasets.try_emplace(bytes_of(t.inputs) + bytes_of(t.targets),
-                                                       static_cast<std::int64_t>(layout.inputs.size()),
-                                                       static_cast<std::int64_t>(layout.targets.size()));
+    const auto [slot, inserted] =
+        datasets.try_emplace(bytes_of(t.inputs) + bytes_of(t.targets), static_cast<std::int64_t>(layout.inputs.size()),
+                             static_cast<std::int64_t>(layout.targets.size()));
     if (inserted) {
       layout.inputs.insert(layout.inputs.end(), t.inputs.begin(), t.inputs.end());
       layout.targets.insert(layout.targets.end(), t.targets.begin(), t.targets.end());
     }
-    layout.records.push_back({t.shape, t.train, n, static_cast<std::int64_t>(layout.theta.size()),
-                              slot->second.first, slot->second.second, layout.neurons, layout.scratch});
+    layout.records.push_back({t.shape, t.train, n, static_cast<std::int64_t>(layout.theta.size()), slot->second.first,
+                              slot->second.second, layout.neurons, layout.scratch});
     layout.theta.insert(layout.theta.end(), t.theta0.begin(), t.theta0.end());
     layout.neurons += t.shape.width;
     layout.scratch += scratch_doubles(t.shape, n);

@@ -7,9 +7,9 @@
 // not fit in a multiprocessor's registers or shared memory).
 #include <cuda_runtime.h>
 
+#include "block_network.h"
 #include "cuda_check.h"
 #include "device_batch.h"
-#include "block_network.h"
 #include "kernels.h"
 
 namespace perfgen::cuda {

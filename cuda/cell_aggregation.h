@@ -24,7 +24,7 @@ struct CellAggregates {
   std::vector<std::int64_t> finished, recovered;
   std::vector<std::array<std::int64_t, 4>> status;
   std::vector<std::array<std::int64_t, 3>> branch;
-  std::vector<std::int64_t> offset;  // cell c's sorted values: [offset[c], offset[c + 1])
+  std::vector<std::int64_t> offset;           // cell c's sorted values: [offset[c], offset[c + 1])
   std::vector<double> log10_gen, iterations;  // sorted within each cell (NaN last)
 };
 

@@ -54,8 +54,8 @@ __global__ void evaluate(DeviceBatch b, DataView test, const double* target_weig
   const double* theta = b.theta + t.theta;
   r.generalization = generalization_error(t.shape, theta, test);
   r.branch = classify_branch(t.shape, theta, target_weights, tolerances, final_a + t.neurons, distance + t.neurons);
-  r.sharpness = loss_sharpness(t.shape, theta, DataView{b.inputs + t.inputs, b.targets + t.targets, t.n},
-                               t.train.loss, b.scratch + t.scratch);
+  r.sharpness = loss_sharpness(t.shape, theta, DataView{b.inputs + t.inputs, b.targets + t.targets, t.n}, t.train.loss,
+                               b.scratch + t.scratch);
 }
 
 }  // namespace
@@ -98,8 +98,8 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
                                std::to_string(free_bytes / 1048576.0) + " MiB of device memory are free");
 
     for (std::size_t start = 0; start < group.members.size(); start += per_part) {
-      const std::vector<std::size_t> members(
-          group.members.begin() + start, group.members.begin() + std::min(group.members.size(), start + per_part));
+      const std::vector<std::size_t> members(group.members.begin() + start,
+                                             group.members.begin() + std::min(group.members.size(), start + per_part));
       const BatchLayout part = lay_out(trials, members);
       const int count = static_cast<int>(members.size());
       DeviceBuffer<DeviceTrial> records(part.records);
@@ -109,7 +109,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       DeviceBuffer<double> final_a(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<double> distance(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<int> counters(std::vector<int>{0, 0});  // queue position, networks stopped
-      const DeviceBatch batch{records.get(), count,         results.get(), theta.get(),        inputs.get(),
+      const DeviceBatch batch{records.get(), count,         results.get(),  theta.get(),       inputs.get(),
                               targets.get(), scratch.get(), counters.get(), counters.get() + 1};
       const DeviceLimits limits{multiprocessors_};
 

@@ -60,8 +60,8 @@ __global__ void train_per_group(DeviceBatch b, std::int64_t budget) {
 template <class Shape, int Lanes>
 void launch(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
   int resident = 0;
-  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, train_per_group<Shape, Lanes>,
-                                                           kGroupBlockThreads, 0));
+  CUDA_CHECK(
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, train_per_group<Shape, Lanes>, kGroupBlockThreads, 0));
   const int groups_per_block = kGroupBlockThreads / Lanes;
   const int needed = (b.count + groups_per_block - 1) / groups_per_block;
   const int blocks = std::max(1, std::min(needed, resident * limits.multiprocessors));
@@ -74,12 +74,23 @@ bool launch_shape(const DeviceBatch& b, const NetShape& shape, int lanes, std::i
                   const DeviceLimits& limits) {
   if (!Shape::matches(shape)) return false;
   switch (lanes) {
-    case 2: launch<Shape, 2>(b, budget, limits); return true;
-    case 4: launch<Shape, 4>(b, budget, limits); return true;
-    case 8: launch<Shape, 8>(b, budget, limits); return true;
-    case 16: launch<Shape, 16>(b, budget, limits); return true;
-    case 32: launch<Shape, 32>(b, budget, limits); return true;
-    default: return false;
+    case 2:
+      launch<Shape, 2>(b, budget, limits);
+      return true;
+    case 4:
+      launch<Shape, 4>(b, budget, limits);
+      return true;
+    case 8:
+      launch<Shape, 8>(b, budget, limits);
+      return true;
+    case 16:
+      launch<Shape, 16>(b, budget, limits);
+      return true;
+    case 32:
+      launch<Shape, 32>(b, budget, limits);
+      return true;
+    default:
+      return false;
   }
 }
 

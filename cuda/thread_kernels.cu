@@ -43,7 +43,8 @@ bool launch_in_registers(const DeviceBatch& b, const NetShape& shape, int max_n,
 }  // namespace
 
 bool has_register_kernel(const NetShape& shape, int max_n) {
-  return max_n <= kRegisterSamples && (FixedShape<2, 1, true>::matches(shape) || FixedShape<2, 3, true>::matches(shape));
+  return max_n <= kRegisterSamples &&
+         (FixedShape<2, 1, true>::matches(shape) || FixedShape<2, 3, true>::matches(shape));
 }
 
 void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int max_n, std::int64_t budget,

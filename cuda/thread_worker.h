@@ -32,8 +32,8 @@ struct GlobalNetwork {
   PERFGEN_HD bool step(TrainResult& result) {
     const NetShape& s = trial->shape;
     const int count = s.param_count();
-    const double loss = loss_and_gradient(s, theta, DataView{inputs, targets, trial->n}, trial->train.loss, grad,
-                                          grad + count);
+    const double loss =
+        loss_and_gradient(s, theta, DataView{inputs, targets, trial->n}, trial->train.loss, grad, grad + count);
     if (stop_or_descend(loss, count, grad, trial->train, iteration, theta, result)) return true;
     ++iteration;
     return false;

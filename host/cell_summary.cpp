@@ -71,8 +71,8 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
   using T = ColumnType;
   const auto& cells = plan.cells();
   const cuda::TrialTable table = trial_table(trials);
-  const cuda::CellAggregates stats = cuda::aggregate_cells(table, static_cast<int>(cells.size()),
-                                                           cuda::default_aggregation_place(table.cell.size()));
+  const cuda::CellAggregates stats =
+      cuda::aggregate_cells(table, static_cast<int>(cells.size()), cuda::default_aggregation_place(table.cell.size()));
   const std::size_t rows = cells.size();
   const auto planned = static_cast<std::int64_t>(plan.data_seeds().size() * plan.init_seeds().size());
   ColumnGroup g;

@@ -49,8 +49,7 @@ int cli_main(int argc, char** argv) {
   bench_cmd->add_option("--networks", bench.networks, "networks trained at once")->check(CLI::PositiveNumber);
   bench_cmd->add_option("--steps", bench.steps, "gradient steps per network")->check(CLI::PositiveNumber);
   bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: all)")->check(CLI::NonNegativeNumber);
-  bench_cmd
-      ->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks)")
+  bench_cmd->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks)")
       ->check(CLI::PositiveNumber);
 
   try {

@@ -46,8 +46,9 @@ void expect_block_matches_train_network(const std::string& toml) {
     cuda::BatchLayout layout = cuda::lay_out(trials, {0});
     std::vector<double> scratch(static_cast<std::size_t>(layout.scratch));
     cuda::DeviceResult result{};
-    const cuda::DeviceBatch b{layout.records.data(), 1,      &result, layout.theta.data(), layout.inputs.data(),
-                              layout.targets.data(), scratch.data(), nullptr, nullptr};
+    const cuda::DeviceBatch b{
+        layout.records.data(), 1,       &result, layout.theta.data(), layout.inputs.data(), layout.targets.data(),
+        scratch.data(),        nullptr, nullptr};
     const TrainResult got = train_as_block(b);
     EXPECT_EQ(got.status, want.status);
     EXPECT_EQ(got.iterations, want.iterations);

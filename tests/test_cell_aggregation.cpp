@@ -52,7 +52,8 @@ TEST(CellAggregation, MatchesADirectComputationOnTheHost) {
       iterations.push_back(t.iterations[i]);
     }
     std::stable_partition(gen.begin(), gen.end(), [](double v) { return !std::isnan(v); });
-    std::sort(gen.begin(), gen.begin() + std::count_if(gen.begin(), gen.end(), [](double v) { return !std::isnan(v); }));
+    std::sort(gen.begin(),
+              gen.begin() + std::count_if(gen.begin(), gen.end(), [](double v) { return !std::isnan(v); }));
     std::sort(iterations.begin(), iterations.end());
     EXPECT_EQ(a.finished[c], finished);
     EXPECT_EQ(a.recovered[c], recovered);

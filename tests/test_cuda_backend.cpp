@@ -19,9 +19,9 @@ bool usable_gpu(std::string& why) {
   return false;
 }
 
-#define SKIP_WITHOUT_GPU()                                                \
-  do {                                                                    \
-    std::string why;                                                      \
+#define SKIP_WITHOUT_GPU()                                                  \
+  do {                                                                      \
+    std::string why;                                                        \
     if (!usable_gpu(why)) GTEST_SKIP() << "no usable CUDA device: " << why; \
   } while (0)
 
@@ -30,8 +30,7 @@ std::string expect_backends_agree(const std::string& experiment, cuda::CudaOptio
   const Experiment e = testing::experiment_from(experiment);
   const Plan plan(e);
   Materializer materializer(plan);
-  std::vector<MaterializedTrial> trials;
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
+  const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
   std::vector<TrialOutcome> gpu, cpu;
   TrainControl control;
   cuda::CudaBackend backend(0, options);
@@ -49,9 +48,9 @@ std::string expect_backends_agree(const std::string& experiment, cuda::CudaOptio
     EXPECT_LT(testing::relative_difference(gpu[i].train.final_loss, cpu[i].train.final_loss, 1e-11), 1e-9);
     for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
       EXPECT_NEAR(gpu[i].theta[p], cpu[i].theta[p], 1e-9 * std::max(1.0, std::abs(cpu[i].theta[p])));
-    EXPECT_LT(testing::relative_difference(gpu[i].generalization.mean_squared, cpu[i].generalization.mean_squared,
-                                           1e-11),
-              1e-9);  // the same bound, for the same reason
+    EXPECT_LT(
+        testing::relative_difference(gpu[i].generalization.mean_squared, cpu[i].generalization.mean_squared, 1e-11),
+        1e-9);  // the same bound, for the same reason
   }
   return backend.last_kernels();
 }

@@ -20,7 +20,8 @@ TEST(GradientDescent, OneStepMatchesHandComputation) {
   settings.lr = 0.1;
   settings.max_iters = 1;
   settings.loss_tol = 0.0;
-  const TrainResult result = train_network(shape, DataView{&x, &y, 1}, settings, theta.data(), grad.data(), work.data());
+  const TrainResult result =
+      train_network(shape, DataView{&x, &y, 1}, settings, theta.data(), grad.data(), work.data());
 
   const double t = 0.3799489622552249;  // tanh(0.4)
   const double r = 0.5 * t - 0.4;       // −0.21002551887238757

@@ -13,15 +13,6 @@ namespace {
 
 constexpr int kH200Multiprocessors = 132;
 
-std::vector<MaterializedTrial> trials_of(const std::string& toml) {
-  const Experiment e = testing::experiment_from(toml);
-  const Plan plan(e);  // keeps a reference to e
-  Materializer materializer(plan);
-  std::vector<MaterializedTrial> trials;
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
-  return trials;
-}
-
 // The kernels chosen for the trials, as CudaBackend::last_kernels lists them.
 std::set<std::string> kernels_for(const std::vector<MaterializedTrial>& trials, int lanes) {
   std::set<std::string> names;
@@ -35,28 +26,28 @@ std::set<std::string> kernels_for(const std::vector<MaterializedTrial>& trials, 
 }
 
 TEST(KernelChoice, FewExample1NetworksSpreadOverLanesManyOnePerThread) {
-  const auto few = trials_of(testing::kExample1Grid + "[sweep]\nn = [2, 6]\nc_tilde = [0.0, 0.5, 1.0]\n");
-  EXPECT_EQ(cuda::group_trials(few).size(), 1u);  // n = 2 and 6 train together
+  const auto few = testing::trials_of(testing::kExample1Grid + "[sweep]\nn = [2, 6]\nc_tilde = [0.0, 0.5, 1.0]\n");
+  EXPECT_EQ(cuda::group_trials(few).size(), 1u);                                 // n = 2 and 6 train together
   EXPECT_EQ(kernels_for(few, 0), std::set<std::string>{"4 lanes per network"});  // 6 samples: 3 lanes → 4
   EXPECT_EQ(kernels_for(few, 1), std::set<std::string>{"thread per network (registers)"});
   EXPECT_EQ(kernels_for(few, 8), std::set<std::string>{"8 lanes per network"});
   EXPECT_EQ(kernels_for(few, 2), std::set<std::string>{"thread per network (registers)"});  // 2 lanes hold 4 samples
-  const auto many = trials_of(testing::kExample1Grid + "[sweep]\nc_tilde = {linspace = [0.0, 1.0, 5000]}\n");
+  const auto many = testing::trials_of(testing::kExample1Grid + "[sweep]\nc_tilde = {linspace = [0.0, 1.0, 5000]}\n");
   EXPECT_EQ(kernels_for(many, 0), std::set<std::string>{"thread per network (registers)"});
 }
 
 TEST(KernelChoice, RegistersHoldEightSamples) {
-  const auto trials = trials_of(testing::appendix_b_experiment(1000) + "[sweep]\nn = [4, 8, 12]\n");
+  const auto trials = testing::trials_of(testing::appendix_b_experiment(1000) + "[sweep]\nn = [4, 8, 12]\n");
   EXPECT_EQ(kernels_for(trials, 1), (std::set<std::string>{"thread per network", "thread per network (registers)"}));
   EXPECT_EQ(kernels_for(trials, 0), (std::set<std::string>{"4 lanes per network", "8 lanes per network"}));
 }
 
 TEST(KernelChoice, WideAndHighDimensionalNetworksTakeABlock) {
-  EXPECT_EQ(kernels_for(trials_of(testing::wide_rational_experiment(200, 1000)), 0),
+  EXPECT_EQ(kernels_for(testing::trials_of(testing::wide_rational_experiment(200, 1000)), 0),
             std::set<std::string>{"block per network"});
-  EXPECT_EQ(kernels_for(trials_of(testing::high_dimensional_experiment(50, 0.001, 1e-8, 1000)), 1),
+  EXPECT_EQ(kernels_for(testing::trials_of(testing::high_dimensional_experiment(50, 0.001, 1e-8, 1000)), 1),
             std::set<std::string>{"block per network"});
-  EXPECT_EQ(kernels_for(trials_of(testing::kExample1Grid + "[model]\nwidth = 3\n"), 0),
+  EXPECT_EQ(kernels_for(testing::trials_of(testing::kExample1Grid + "[model]\nwidth = 3\n"), 0),
             std::set<std::string>{"thread per network"});  // small, but no register kernel for m = 3
 }
 

@@ -1,7 +1,7 @@
-// The lane-group latency shape (cuda/group_kernel.cu, a RegisterNetwork per lane) run on the host: a group's lanes in lockstep, the
-// kernel's butterfly sum emulated with the same pairing, so every lane must hold bitwise the same
-// loss, gradient and θ at every step, and the network must end where the CPU's train_network ends
-// (same status, θ within 1e-9: the group sums the samples in another order).
+// The lane-group latency shape (cuda/group_kernel.cu, a RegisterNetwork per lane) run on the host: a group's lanes in
+// lockstep, the kernel's butterfly sum emulated with the same pairing, so every lane must hold bitwise the same loss,
+// gradient and θ at every step, and the network must end where the CPU's train_network ends (same status, θ within
+// 1e-9: the group sums the samples in another order).
 #include <gtest/gtest.h>
 
 #include "batch_layout.h"
@@ -74,8 +74,15 @@ c_tilde = [0.0, 0.5, 1.0]
       ++checked;
       const cuda::BatchLayout layout = cuda::lay_out(trials, {0});
       cuda::DeviceResult result{};
-      const cuda::DeviceBatch b{layout.records.data(), 1,       &result, const_cast<double*>(layout.theta.data()),
-                                layout.inputs.data(),  layout.targets.data(), nullptr, nullptr, nullptr};
+      const cuda::DeviceBatch b{layout.records.data(),
+                                1,
+                                &result,
+                                const_cast<double*>(layout.theta.data()),
+                                layout.inputs.data(),
+                                layout.targets.data(),
+                                nullptr,
+                                nullptr,
+                                nullptr};
       std::vector<double> got_theta;
       const TrainResult got = train_as_group(b, lanes, got_theta);
       EXPECT_EQ(got.status, want.status);

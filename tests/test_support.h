@@ -5,8 +5,8 @@
 
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <iomanip>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -60,7 +60,8 @@ distribution = "gaussian"
 scale = 1e-8
 [train]
 lr = 0.1
-max_iters = )" + std::to_string(max_iters) + "\n";
+max_iters = )" +
+         std::to_string(max_iters) + "\n";
 }
 
 // A wide network (rational activation, tanh target, Fig. 5's imbalance profile) on the 6 grid
@@ -68,7 +69,8 @@ max_iters = )" + std::to_string(max_iters) + "\n";
 inline std::string wide_rational_experiment(int width, std::int64_t max_iters) {
   return R"(
 [model]
-width = )" + std::to_string(width) + R"(
+width = )" +
+         std::to_string(width) + R"(
 activation = "rational"
 [target]
 activation = "tanh"
@@ -81,7 +83,8 @@ ratio_start = 1.5015
 ratio_step = 0.0015
 [train]
 lr = 0.01
-max_iters = )" + std::to_string(max_iters) + "\n";
+max_iters = )" +
+         std::to_string(max_iters) + "\n";
 }
 
 // m = 2 on d-dimensional uniform data with n = d samples, target tanh(1ᵀx + 1), as in Fig. 7:
@@ -102,6 +105,21 @@ inline std::string high_dimensional_experiment(int d, double lr, double scale, s
 
 inline Experiment experiment_from(const std::string& toml, const std::vector<std::string>& overrides = {}) {
   return load_experiment(toml, "<test>", overrides);
+}
+
+// Every trial of the plan, materialized.
+inline std::vector<MaterializedTrial> materialize_all(const Plan& plan, Materializer& materializer) {
+  std::vector<MaterializedTrial> trials;
+  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
+  return trials;
+}
+
+// Every trial of an experiment text, materialized.
+inline std::vector<MaterializedTrial> trials_of(const std::string& toml) {
+  const Experiment e = experiment_from(toml);
+  const Plan plan(e);  // keeps a reference to e
+  Materializer materializer(plan);
+  return materialize_all(plan, materializer);
 }
 
 struct TrainedTrials {

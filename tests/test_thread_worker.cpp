@@ -12,17 +12,8 @@
 namespace perfgen {
 namespace {
 
-std::vector<MaterializedTrial> trials_of(const std::string& toml) {
-  const Experiment e = testing::experiment_from(toml);
-  const Plan plan(e);  // keeps a reference to e
-  Materializer materializer(plan);
-  std::vector<MaterializedTrial> trials;
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
-  return trials;
-}
-
 std::vector<MaterializedTrial> example1_trials(const std::string& extra) {
-  return trials_of(testing::kExample1Grid + "max_iters = 20000\n" + extra);
+  return testing::trials_of(testing::kExample1Grid + "max_iters = 20000\n" + extra);
 }
 
 // Launches until every network has stopped; returns the number of launches.
@@ -78,7 +69,7 @@ TEST(ThreadWorker, RegisterNetworkMatchesTrainNetworkAcrossSuspensions) {
 
 TEST(ThreadWorker, RegisterNetworkOfAppendixBMatchesTrainNetworkAcrossSuspensions) {
   expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 3, true>, 8>>(
-      trials_of(testing::appendix_b_experiment(20000) + "[sweep]\nn = [5, 8]\nc_tilde = [0.0, 0.5, 1.0]\n"));
+      testing::trials_of(testing::appendix_b_experiment(20000) + "[sweep]\nn = [5, 8]\nc_tilde = [0.0, 0.5, 1.0]\n"));
 }
 
 TEST(ThreadWorker, GlobalNetworkMatchesTrainNetworkAcrossSuspensions) {

@@ -61,7 +61,8 @@ TEST(TrainingStatus, NanLossIsDivergedNeverConverged) {
   const NetShape shape{1, 1, true, Activation::tanh};
   const double x = 1.0, y = 0.5;
   std::vector<double> theta{std::nan(""), 0.1, 0.1}, grad(3), work(gradient_workspace_size(shape, 1));
-  const TrainResult r = train_network(shape, DataView{&x, &y, 1}, TrainSettings{}, theta.data(), grad.data(), work.data());
+  const TrainResult r =
+      train_network(shape, DataView{&x, &y, 1}, TrainSettings{}, theta.data(), grad.data(), work.data());
   EXPECT_EQ(r.status, TrainStatus::diverged);
   EXPECT_EQ(r.iterations, 0);
 }
