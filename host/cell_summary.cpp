@@ -30,9 +30,12 @@ cuda::TrialTable trial_table(const ColumnGroup& trials) {
   return t;
 }
 
-// One cell's sorted values.
-std::vector<double> cell_values(const std::vector<double>& sorted, const cuda::CellAggregates& a, std::size_t cell) {
-  return {sorted.begin() + a.offset[cell], sorted.begin() + a.offset[cell + 1]};
+// Each cell's sorted values, split once out of the aggregate's flat array.
+std::vector<std::vector<double>> per_cell(const std::vector<double>& sorted, const cuda::CellAggregates& a) {
+  std::vector<std::vector<double>> cells(a.finished.size());
+  for (std::size_t c = 0; c < cells.size(); ++c)
+    cells[c].assign(sorted.begin() + a.offset[c], sorted.begin() + a.offset[c + 1]);
+  return cells;
 }
 
 std::string format_value(const Column& c, std::size_t row) {
@@ -73,6 +76,8 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
   const cuda::TrialTable table = trial_table(trials);
   const cuda::CellAggregates stats =
       cuda::aggregate_cells(table, static_cast<int>(cells.size()), cuda::default_aggregation_place(table.cell.size()));
+  const std::vector<std::vector<double>> log10_gen = per_cell(stats.log10_gen, stats);
+  const std::vector<std::vector<double>> iterations = per_cell(stats.iterations, stats);
   const std::size_t rows = cells.size();
   const auto planned = static_cast<std::int64_t>(plan.data_seeds().size() * plan.init_seeds().size());
   ColumnGroup g;
@@ -109,17 +114,16 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
                                                       {"log10_gen_error_max", 1.0}};
   for (const auto& [name, q] : quantiles)
     add_real(name, "quantile of log10 gen_error over finished trials",
-             [&, q = q](auto i) { return sorted_quantile(cell_values(stats.log10_gen, stats, i), q); });
-  add_real("iterations_median", "median iterations",
-           [&](auto i) { return sorted_quantile(cell_values(stats.iterations, stats, i), 0.5); });
+             [&, q = q](auto i) { return sorted_quantile(log10_gen[i], q); });
+  add_real("iterations_median", "median iterations", [&](auto i) { return sorted_quantile(iterations[i], 0.5); });
   add_real("iterations_mean", "mean iterations", [&](auto i) {
-    const std::vector<double> it = cell_values(stats.iterations, stats, i);
+    const std::vector<double>& it = iterations[i];
     double sum = 0;
     for (double v : it) sum += v;
     return it.empty() ? kNaN : sum / it.size();
   });
   add_real("iterations_max", "max iterations",
-           [&](auto i) { return stats.finished[i] ? stats.iterations[stats.offset[i + 1] - 1] : kNaN; });
+           [&](auto i) { return iterations[i].empty() ? kNaN : iterations[i].back(); });
   const char* status_names[] = {"status_converged", "status_max_iters", "status_stationary", "status_diverged"};
   for (int s = 0; s < 4; ++s)
     add_count(status_names[s], "finished trials with this status", [&, s](auto i) { return stats.status[i][s]; });
