@@ -74,7 +74,7 @@ Workload make_workload(const std::string& label, std::int64_t networks, std::int
   const Plan plan(e);
   Materializer materializer(plan);
   Workload w{label, {}, materializer.evaluation(), static_cast<double>(networks) * steps, 0.0};
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) w.trials.push_back(materializer.materialize(t));
+  w.trials = materializer.materialize_range(0, plan.trial_count(), 0);
   w.flops_per_step = network_step_flops(plan.shape(plan.cells().front()), plan.max_n());
   return w;
 }
@@ -133,8 +133,7 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
                          "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(options.networks) + "]}"});
     const Plan plan(e);
     Materializer materializer(plan);
-    std::vector<MaterializedTrial> trials;
-    for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
+    const std::vector<MaterializedTrial> trials = materializer.materialize_range(0, plan.trial_count(), 0);
     const NetShape shape = plan.shape(plan.cells().front());
     const double flops = network_step_flops(shape, plan.max_n());
     const int threads = CpuBackend(options.threads).threads();

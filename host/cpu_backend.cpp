@@ -3,37 +3,16 @@
 #include "cpu_backend.h"
 
 #include <algorithm>
-#include <exception>
+#include <atomic>
 #include <map>
-#include <mutex>
-#include <thread>
 #include <tuple>
 
 #include "cpu_lanes.h"
+#include "parallel.h"
 #include "perfgen/sharpness.h"
 
 namespace perfgen {
 namespace {
-
-// Runs `work` on `count` threads (the caller being one of them) and rethrows the first failure.
-template <class Work>
-void run_threads(int count, Work work) {
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto guarded = [&] {
-    try {
-      work();
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < count; ++t) pool.emplace_back(guarded);
-  guarded();
-  for (auto& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
-}
 
 using LaneGroupKey = std::tuple<int, int, bool, Activation, int, LossKind>;
 
@@ -115,7 +94,7 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
 }
 
 CpuBackend::CpuBackend(int threads, CpuKernel kernel)
-    : threads_(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+    : threads_(thread_count(threads)),
       kernel_(kernel) {}
 
 std::string CpuBackend::device() const {

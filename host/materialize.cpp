@@ -3,8 +3,11 @@
 // direction), then imbalance control and the Theorem-1 quantities.
 #include "materialize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+
+#include "parallel.h"
 
 #include "perfgen/theorem1.h"
 #include "random_streams.h"
@@ -113,22 +116,11 @@ Materializer::Materializer(const Plan& plan) : plan_(plan) {
   evaluation_.recovery_threshold = e.eval.recovery_threshold;
 }
 
-const std::vector<double>& Materializer::cached_stream(std::map<std::int64_t, std::vector<double>>& cache,
-                                                       std::int64_t seed, bool normal, StreamPurpose purpose,
-                                                       std::size_t count) {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  auto it = cache.find(seed);
-  if (it == cache.end()) {
-    it = cache.emplace(seed, normal ? normal_draws(purpose, seed, count) : uniform_draws(purpose, seed, count)).first;
-  }
-  return it->second;
-}
-
-void Materializer::fill_data(const Cell& cell, std::int64_t data_seed, MaterializedTrial& trial) {
+void Materializer::fill_data(const Cell& cell, std::int64_t data_seed, MaterializedTrial& trial) const {
   const Experiment& e = plan_.experiment();
   const int d = e.model.input_dim;
   const std::size_t count = static_cast<std::size_t>(cell.n) * d;
-  const std::size_t stream_length = static_cast<std::size_t>(plan_.max_n()) * d;
+  const RandomStream stream(StreamPurpose::data, data_seed);
   switch (e.data.distribution) {
     case Distribution::grid:
       trial.inputs = evenly_spaced(e.data.lo, e.data.hi, cell.n);
@@ -136,30 +128,26 @@ void Materializer::fill_data(const Cell& cell, std::int64_t data_seed, Materiali
     case Distribution::points:
       trial.inputs.assign(e.data.points.begin(), e.data.points.begin() + count);
       break;
-    case Distribution::gaussian: {
-      const auto& z = cached_stream(data_streams_, data_seed, true, StreamPurpose::data, stream_length);
-      trial.inputs.assign(z.begin(), z.begin() + count);
-      break;
-    }
-    case Distribution::uniform: {
-      const auto& u = cached_stream(data_streams_, data_seed, false, StreamPurpose::data, stream_length);
+    case Distribution::gaussian:
       trial.inputs.resize(count);
-      for (std::size_t i = 0; i < count; ++i) trial.inputs[i] = e.data.lo + (e.data.hi - e.data.lo) * u[i];
+      stream.normal(0, count, trial.inputs.data());
       break;
-    }
+    case Distribution::uniform:
+      trial.inputs.resize(count);
+      stream.uniform(0, count, trial.inputs.data());
+      for (double& x : trial.inputs) x = e.data.lo + (e.data.hi - e.data.lo) * x;
+      break;
   }
   trial.targets = target_values(e, trial.inputs);
 }
 
-void Materializer::fill_theta0(const Cell& cell, std::int64_t init_seed, MaterializedTrial& trial) {
+void Materializer::fill_theta0(const Cell& cell, std::int64_t init_seed, MaterializedTrial& trial) const {
   const Experiment& e = plan_.experiment();
-  const int count = trial.shape.param_count();
   if (!e.init.direction.empty()) {
     trial.theta0 = e.init.direction;
   } else {
-    const auto& z = cached_stream(init_streams_, init_seed, true, StreamPurpose::init,
-                                  static_cast<std::size_t>(plan_.max_params()));
-    trial.theta0.assign(z.begin(), z.begin() + count);
+    trial.theta0.resize(static_cast<std::size_t>(trial.shape.param_count()));
+    RandomStream(StreamPurpose::init, init_seed).normal(0, trial.theta0.size(), trial.theta0.data());
   }
   for (double& v : trial.theta0) v *= cell.init_scale;
   const std::vector<double> ratios = imbalance_ratios(e, cell);
@@ -169,7 +157,7 @@ void Materializer::fill_theta0(const Cell& cell, std::int64_t init_seed, Materia
                     trial.theta0.data());
 }
 
-MaterializedTrial Materializer::materialize(std::int64_t trial_index) {
+MaterializedTrial Materializer::materialize(std::int64_t trial_index) const {
   const Experiment& e = plan_.experiment();
   MaterializedTrial trial;
   trial.id = plan_.trial(trial_index);
@@ -182,6 +170,14 @@ MaterializedTrial Materializer::materialize(std::int64_t trial_index) {
   if (e.trajectories.records(trial_index))
     trial.checkpoints = log_spaced_checkpoints(cell.max_iters, e.trajectories.checkpoints);
   return trial;
+}
+
+std::vector<MaterializedTrial> Materializer::materialize_range(std::int64_t first, std::int64_t end,
+                                                               int threads) const {
+  std::vector<MaterializedTrial> trials(static_cast<std::size_t>(std::max<std::int64_t>(0, end - first)));
+  parallel_for(trials.size(), threads,
+               [&](std::size_t i) { trials[i] = materialize(first + static_cast<std::int64_t>(i)); });
+  return trials;
 }
 
 }  // namespace perfgen

@@ -3,8 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <mutex>
 #include <vector>
 
 #include "perfgen/plan.h"
@@ -17,20 +15,18 @@ class Materializer {
  public:
   explicit Materializer(const Plan& plan);
 
-  MaterializedTrial materialize(std::int64_t trial_index);
+  // O(n·d + P) per trial, whatever the number of seeds; safe to call from several threads at once.
+  MaterializedTrial materialize(std::int64_t trial_index) const;
+  // Trials first .. end − 1 in order, materialized on up to `threads` threads.
+  std::vector<MaterializedTrial> materialize_range(std::int64_t first, std::int64_t end, int threads) const;
   const EvaluationContext& evaluation() const { return evaluation_; }
 
  private:
-  void fill_data(const Cell& cell, std::int64_t data_seed, MaterializedTrial& trial);
-  void fill_theta0(const Cell& cell, std::int64_t init_seed, MaterializedTrial& trial);
-  const std::vector<double>& cached_stream(std::map<std::int64_t, std::vector<double>>& cache, std::int64_t seed,
-                                           bool normal, StreamPurpose purpose, std::size_t count);
+  void fill_data(const Cell& cell, std::int64_t data_seed, MaterializedTrial& trial) const;
+  void fill_theta0(const Cell& cell, std::int64_t init_seed, MaterializedTrial& trial) const;
 
   const Plan& plan_;
   EvaluationContext evaluation_;
-  std::mutex cache_mutex_;
-  std::map<std::int64_t, std::vector<double>> data_streams_;  // per data seed, max_n · d draws
-  std::map<std::int64_t, std::vector<double>> init_streams_;  // per init seed, max_params draws
 };
 
 // f*(x) for every row of inputs (row-major, input_dim columns).

@@ -26,8 +26,16 @@ Plan::Plan(const Experiment& e) : experiment_(&e) {
             for (double lr : axis_or(s.lr, e.train.lr))
               for (std::int64_t max_iters : axis_or(s.max_iters, e.train.max_iters))
                 cells_.push_back({n, width, activation, scale, c_tilde, lr, max_iters});
-  trial_count_ = static_cast<std::int64_t>(cells_.size()) * static_cast<std::int64_t>(data_seeds_.size()) *
-                 static_cast<std::int64_t>(init_seeds_.size());
+  const auto seeds_per_cell = static_cast<std::int64_t>(data_seeds_.size() * init_seeds_.size());
+  trial_count_ = static_cast<std::int64_t>(cells_.size()) * seeds_per_cell;
+  double steps_per_seed = 0.0;
+  for (const Cell& c : cells_) {
+    max_width_ = std::max(max_width_, c.width);
+    max_params_ = std::max(max_params_, shape(c).param_count());
+    max_n_ = std::max(max_n_, c.n);
+    steps_per_seed += static_cast<double>(c.max_iters) + 1.0;
+  }
+  max_network_steps_ = steps_per_seed * static_cast<double>(seeds_per_cell);
 }
 
 TrialId Plan::trial(std::int64_t index) const {
@@ -41,30 +49,6 @@ TrialId Plan::trial(std::int64_t index) const {
 
 NetShape Plan::shape(const Cell& cell) const {
   return {cell.width, experiment_->model.input_dim, experiment_->model.bias, cell.activation};
-}
-
-int Plan::max_width() const {
-  int w = 0;
-  for (const Cell& c : cells_) w = std::max(w, c.width);
-  return w;
-}
-
-int Plan::max_params() const {
-  int p = 0;
-  for (const Cell& c : cells_) p = std::max(p, shape(c).param_count());
-  return p;
-}
-
-int Plan::max_n() const {
-  int n = 0;
-  for (const Cell& c : cells_) n = std::max(n, c.n);
-  return n;
-}
-
-double Plan::max_network_steps() const {
-  double steps = 0.0;
-  for (const Cell& c : cells_) steps += static_cast<double>(c.max_iters) + 1.0;
-  return steps * static_cast<double>(data_seeds_.size() * init_seeds_.size());
 }
 
 }  // namespace perfgen

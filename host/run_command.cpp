@@ -184,7 +184,7 @@ std::int64_t batch_count(const Plan& plan) {
 }
 
 void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore& store, const ShardSpec& shard,
-                           bool quiet, TrainControl& control) {
+                           bool quiet, int threads, TrainControl& control) {
   const Experiment& e = plan.experiment();
   const std::int64_t total = plan.trial_count(), batch_size = e.run.batch_size, batches = batch_count(plan);
   std::int64_t mine = 0, already_done = 0;
@@ -199,11 +199,9 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
   for (std::int64_t b = 0; b < batches; ++b) {
     if (!shard.owns(b) || store.has_shard(b)) continue;
     const auto start = std::chrono::steady_clock::now();
-    std::vector<MaterializedTrial> trials;
-    for (std::int64_t t = b * batch_size; t < std::min(total, (b + 1) * batch_size); ++t) {
-      if (control.cancelled()) throw TrainingCancelled();
-      trials.push_back(materializer.materialize(t));
-    }
+    if (control.cancelled()) throw TrainingCancelled();
+    const std::vector<MaterializedTrial> trials =
+        materializer.materialize_range(b * batch_size, std::min(total, (b + 1) * batch_size), threads);
     std::vector<TrialOutcome> outcomes;
     train_batch(backend, trials, materializer.evaluation(), outcomes, control);
     const std::vector<ColumnGroup> groups = result_groups(plan, trials, outcomes);
@@ -272,7 +270,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   TrainControl control;
   control.cancel = &interrupts.requested();
   try {
-    train_missing_batches(plan, *backend, store, shard, options.quiet, control);
+    train_missing_batches(plan, *backend, store, shard, options.quiet, options.threads, control);
   } catch (const TrainingCancelled&) {
     err << "perfgen: " << interrupts.signal_name() << ": stopped; " << store.shard_paths().size()
         << " finished batches are kept in " << store.directory() << "\n"

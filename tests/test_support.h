@@ -108,10 +108,8 @@ inline Experiment experiment_from(const std::string& toml, const std::vector<std
 }
 
 // Every trial of the plan, materialized.
-inline std::vector<MaterializedTrial> materialize_all(const Plan& plan, Materializer& materializer) {
-  std::vector<MaterializedTrial> trials;
-  for (std::int64_t t = 0; t < plan.trial_count(); ++t) trials.push_back(materializer.materialize(t));
-  return trials;
+inline std::vector<MaterializedTrial> materialize_all(const Plan& plan, const Materializer& materializer) {
+  return materializer.materialize_range(0, plan.trial_count(), 0);
 }
 
 // Every trial of an experiment text, materialized.
@@ -132,8 +130,7 @@ inline TrainedTrials train_trials(const Plan& plan, std::int64_t begin = 0, std:
                                   CpuKernel kernel = CpuKernel::vector) {
   Materializer materializer(plan);
   TrainedTrials result;
-  for (std::int64_t t = begin; t < (end < 0 ? plan.trial_count() : end); ++t)
-    result.trials.push_back(materializer.materialize(t));
+  result.trials = materializer.materialize_range(begin, end < 0 ? plan.trial_count() : end, 0);
   TrainControl control;
   CpuBackend(threads, kernel).train(result.trials, materializer.evaluation(), result.outcomes, control);
   return result;

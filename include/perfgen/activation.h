@@ -43,6 +43,17 @@ PERFGEN_HD Real activation_value(Activation act, Real z) {
   return value;
 }
 
+// σ''(z), for the exact Hessian of small networks (host/sharpness): tanh'' = −2σσ', and for the
+// rational σ = z/(1 + z²), σ'' = 2z(z² − 3)/(1 + z²)³.
+PERFGEN_HD double activation_curvature(Activation act, double z) {
+  if (act == Activation::tanh) {
+    const double value = tanh(z);
+    return -2.0 * value * (1.0 - value * value);
+  }
+  const double denom = 1.0 / (1.0 + z * z);
+  return 2.0 * z * (z * z - 3.0) * denom * denom * denom;
+}
+
 // σ'(0): Theorem 1's rate μ1 and the sign in C_k depend on it.
 PERFGEN_HD double activation_slope_at_zero(Activation act) {
   double value, slope;

@@ -38,10 +38,12 @@ class Plan {
   std::int64_t trial_count() const { return trial_count_; }
   TrialId trial(std::int64_t index) const;
   NetShape shape(const Cell& cell) const;
-  int max_width() const;
-  int max_params() const;
-  int max_n() const;
-  double max_network_steps() const;  // Σ over trials of max_iters: the work bound
+  // Largest width, parameter count and n over the cells, and Σ over trials of max_iters + 1 (the work
+  // bound): computed once with the cells, so asking per trial costs nothing.
+  int max_width() const { return max_width_; }
+  int max_params() const { return max_params_; }
+  int max_n() const { return max_n_; }
+  double max_network_steps() const { return max_network_steps_; }
 
  private:
   const Experiment* experiment_;
@@ -49,6 +51,8 @@ class Plan {
   std::vector<std::int64_t> data_seeds_;
   std::vector<std::int64_t> init_seeds_;
   std::int64_t trial_count_ = 0;
+  int max_width_ = 0, max_params_ = 0, max_n_ = 0;
+  double max_network_steps_ = 0.0;
 };
 
 }  // namespace perfgen

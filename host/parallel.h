@@ -1,0 +1,56 @@
+// Threads for host work: run a function on several threads, or spread an index range over them.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace perfgen {
+
+// Threads to use when the caller asks for `requested` (≤ 0: one per hardware thread).
+inline int thread_count(int requested) {
+  return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Runs `work` on `count` threads (the caller being one of them) and rethrows the first failure.
+template <class Work>
+void run_threads(int count, Work work) {
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto guarded = [&] {
+    try {
+      work();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < count; ++t) pool.emplace_back(guarded);
+  guarded();
+  for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// body(i) for i in [0, size), in chunks handed out to up to `threads` threads; small ranges stay on
+// the calling thread.
+template <class Body>
+void parallel_for(std::size_t size, int threads, Body body) {
+  constexpr std::size_t kChunk = 256;
+  const int count = static_cast<int>(std::min<std::size_t>(thread_count(threads), (size + kChunk - 1) / kChunk));
+  if (count <= 1) {
+    for (std::size_t i = 0; i < size; ++i) body(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  run_threads(count, [&] {
+    for (std::size_t begin = next.fetch_add(kChunk); begin < size; begin = next.fetch_add(kChunk))
+      for (std::size_t i = begin; i < std::min(size, begin + kChunk); ++i) body(i);
+  });
+}
+
+}  // namespace perfgen
