@@ -118,13 +118,21 @@ def fig3b(path, out):
     return {"ratio": ratio, "branch": t["branch"]}
 
 
+def _config_text(path):
+    """The resolved experiment of a results file, or of an unfinished run (its .shards/config.toml)."""
+    if os.path.isfile(path):
+        with h5py.File(path) as f:
+            config = f.attrs["config"]
+        return config.decode() if isinstance(config, bytes) else config
+    with open(os.path.join(path + ".shards", "config.toml")) as f:
+        return f.read()
+
+
 def fig4(path, out):
     """Generalization error against c_tilde, one panel per n, one line per data seed; recovered runs
     are drawn at the recovery threshold as in the paper."""
     t = load(path)
-    with h5py.File(path if os.path.isfile(path) else sorted(glob.glob(path + ".shards/batch-*.h5"))[0]) as f:
-        config = f.attrs["config"]
-    threshold = _threshold(config)
+    threshold = _threshold(_config_text(path))
     ns = sorted(set(t["n"]))
     fig, axes = plt.subplots(1, len(ns), figsize=(3.2 * len(ns), 3), squeeze=False)
     drawn = {}

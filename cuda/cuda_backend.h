@@ -29,6 +29,9 @@ class CudaBackend : public Backend {
   std::string device() const override;
   void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
              std::vector<TrialOutcome>& outcomes, TrainControl& control) override;
+  // About a million Example-1 networks are resident at once on an H100/H200; the backend splits a
+  // call further when the device has less free memory.
+  std::int64_t trials_per_call() const override { return std::int64_t{1} << 20; }
   // The kernels the last train() used, e.g. "per thread (registers)"; for the benchmark's table.
   const std::string& last_kernels() const { return last_kernels_; }
 

@@ -6,7 +6,6 @@
 #include <iomanip>
 #include <limits>
 #include <ostream>
-#include <set>
 #include <sstream>
 
 #include "cell_aggregation.h"
@@ -133,14 +132,22 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
   return g;
 }
 
-void print_cell_table(std::ostream& out, const ColumnGroup& cells) {
+void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows) {
   std::vector<const Column*> coordinates;
   for (const char* name : {"n", "width", "activation", "init_scale", "c_tilde", "lr", "max_iters"}) {
     const Column& c = cells.at(name);
-    std::set<std::string> distinct;
-    for (std::size_t i = 0; i < c.rows(); ++i) distinct.insert(format_value(c, i));
-    if (distinct.size() > 1 || std::string(name) == "n") coordinates.push_back(&c);
+    bool varies = false;  // NaN (no imbalance control) equals NaN here
+    for (std::size_t i = 1; i < c.rows() && !varies; ++i)
+      varies = !(c.value(i) == c.value(0) || (std::isnan(c.value(i)) && std::isnan(c.value(0))));
+    if (varies || std::string(name) == "n") coordinates.push_back(&c);
   }
+  const Column& done = cells.at("finished_trials");
+  // The first and last max_rows / 2 cells when there are more than max_rows.
+  const std::size_t rows = done.rows(), half = max_rows / 2;
+  const bool cut = max_rows > 0 && rows > max_rows;
+  std::vector<std::size_t> shown;
+  for (std::size_t i = 0; i < rows; ++i)
+    if (!cut || i < half || i >= rows - half) shown.push_back(i);
   std::vector<std::vector<std::string>> table;
   std::vector<std::string> header;
   for (const Column* c : coordinates) header.push_back(c->name);
@@ -148,8 +155,7 @@ void print_cell_table(std::ostream& out, const ColumnGroup& cells) {
        {"done", "recovered", "rate [95% CI]", "log10 gen (median)", "iters (median)", "conv/max/stat/div", "Q1/Q2/off"})
     header.push_back(h);
   table.push_back(header);
-  const Column& done = cells.at("finished_trials");
-  for (std::size_t i = 0; i < done.rows(); ++i) {
+  for (const std::size_t i : shown) {
     std::vector<std::string> row;
     for (const Column* c : coordinates) row.push_back(format_value(*c, i));
     auto count = [&](const char* name) { return std::to_string(cells.at(name).integer[i]); };
@@ -174,6 +180,9 @@ void print_cell_table(std::ostream& out, const ColumnGroup& cells) {
   for (const auto& row : table)
     for (std::size_t j = 0; j < row.size(); ++j) widths[j] = std::max(widths[j], row[j].size());
   for (std::size_t r = 0; r < table.size(); ++r) {
+    if (cut && r == half + 1)
+      out << "... " << rows - 2 * half << " more cells (all " << rows
+          << " are in /cells of the file; perfgen summary FILE --all prints them)\n";
     for (std::size_t j = 0; j < table[r].size(); ++j)
       out << (j ? "  " : "") << std::setw(static_cast<int>(widths[j])) << table[r][j];
     out << '\n';

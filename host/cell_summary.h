@@ -21,7 +21,9 @@ double sorted_quantile(const std::vector<double>& sorted, double q);
 
 ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials);
 
-// The recovery table: one line per cell, the swept coordinates first.
-void print_cell_table(std::ostream& out, const ColumnGroup& cells);
+// The recovery table: one line per cell, the swept coordinates first; of more than max_rows cells
+// (0: no limit), the first and the last max_rows / 2.
+inline constexpr std::size_t kTableRows = 40;
+void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows = kTableRows);
 
 }  // namespace perfgen

@@ -25,6 +25,7 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
   run_cmd->add_flag("--force", run.force, "replace an existing results file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");
+  run_cmd->add_flag("--serial", run.serial, "run the stages one after another (no overlap; same results)");
 
   std::string plan_path;
   std::vector<std::string> plan_overrides;
@@ -41,6 +42,8 @@ int cli_main(int argc, char** argv) {
   std::string summary_path;
   auto* summary_cmd = app.add_subcommand("summary", "print the recovery table of a results file or unfinished run");
   summary_cmd->add_option("file", summary_path, "results file (or its .shards folder)")->required();
+  bool summary_all = false;
+  summary_cmd->add_flag("--all", summary_all, "every cell (default: the first and last 20 of a longer table)");
 
   auto* info_cmd = app.add_subcommand("info", "build and device information");
 
@@ -63,7 +66,7 @@ int cli_main(int argc, char** argv) {
   if (*run_cmd) return run_command(run, std::cout, std::cerr);
   if (*plan_cmd) return plan_command(plan_path, plan_overrides, std::cout, std::cerr);
   if (*merge_cmd) return merge_command(merge_path, merge_force, std::cout, std::cerr);
-  if (*summary_cmd) return summary_command(summary_path, std::cout, std::cerr);
+  if (*summary_cmd) return summary_command(summary_path, summary_all, std::cout, std::cerr);
   if (*info_cmd) return info_command(std::cout);
   if (*bench_cmd) return bench_command(bench, std::cout, std::cerr);
   return kExitBadInput;

@@ -28,19 +28,20 @@ std::string first_difference(const std::string& stored, const std::string& curre
 
 std::string stored_results_config(const std::string& results_path) {
   try {
-    if (const std::string* config = read_hdf5_attributes(results_path).find_text("config")) return *config;
+    const FileAttributes attributes = read_hdf5_attributes(results_path);  // find_text points into it
+    if (const std::string* config = attributes.find_text("config")) return *config;
   } catch (const std::exception&) {
   }
   throw InputError("--output", results_path + " is not a perfgen results file");
 }
 
-void print_file_table(const std::string& path, std::ostream& out) {
+void print_file_table(const std::string& path, std::ostream& out, std::size_t max_rows) {
   const FileAttributes attributes = read_hdf5_attributes(path);
   const ColumnGroup cells = read_hdf5_group(path, "cells");
   const std::string* name = attributes.find_text("name");
   const std::string* backend = attributes.find_text("backend");
   out << "results " << path << " (" << (name ? *name : "?") << ", backend " << (backend ? *backend : "?") << ")\n";
-  print_cell_table(out, cells);
+  print_cell_table(out, cells, max_rows);
 }
 
 }  // namespace perfgen

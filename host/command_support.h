@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cell_summary.h"
 #include "errors.h"
 #include "perfgen/config.h"
 
@@ -21,7 +22,7 @@ std::string first_difference(const std::string& stored, const std::string& curre
 std::string stored_results_config(const std::string& results_path);
 
 // The recovery table of a finished results file, with a header line.
-void print_file_table(const std::string& path, std::ostream& out);
+void print_file_table(const std::string& path, std::ostream& out, std::size_t max_rows = kTableRows);
 
 // Runs body() and maps exceptions to one message on err and the documented exit code.
 template <class Body>

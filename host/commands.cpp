@@ -47,7 +47,7 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
   });
 }
 
-int summary_command(const std::string& results_path, std::ostream& out, std::ostream& err) {
+int summary_command(const std::string& results_path, bool all_cells, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
     const std::string suffix = ".shards";
     const bool names_shards = results_path.size() > suffix.size() &&
@@ -55,7 +55,7 @@ int summary_command(const std::string& results_path, std::ostream& out, std::ost
     const std::string output =
         names_shards ? results_path.substr(0, results_path.size() - suffix.size()) : results_path;
     if (!names_shards && fs::is_regular_file(output)) {
-      print_file_table(output, out);
+      print_file_table(output, out, all_cells ? 0 : kTableRows);
       return int(kExitOk);
     }
     const ShardStore store(output);
@@ -66,7 +66,7 @@ int summary_command(const std::string& results_path, std::ostream& out, std::ost
     const std::size_t finished = trials.columns.empty() ? 0 : trials.at("trial").rows();
     out << "unfinished run " << store.directory() << " (" << e.name << "): " << finished << " of " << plan.trial_count()
         << " trials finished\n";
-    if (finished > 0) print_cell_table(out, cell_columns(plan, trials));
+    if (finished > 0) print_cell_table(out, cell_columns(plan, trials), all_cells ? 0 : kTableRows);
     return int(kExitOk);
   });
 }

@@ -20,6 +20,7 @@ struct RunOptions {
   int threads = 0;
   std::string cpu_kernel = "vector";  // "vector" (SIMD lanes) or "scalar" (the reference)
   std::string shard;                  // "i/K": train every K-th batch from the i-th (Slurm arrays)
+  bool serial = false;                // no pipeline: materialize, train, write one after another
 };
 
 struct BenchOptions {
@@ -33,7 +34,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 int plan_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
                  std::ostream& err);
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err);
-int summary_command(const std::string& results_path, std::ostream& out, std::ostream& err);
+int summary_command(const std::string& results_path, bool all_cells, std::ostream& out, std::ostream& err);
 int info_command(std::ostream& out);
 int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err);
 

@@ -92,7 +92,7 @@ Handle creation_ordered_group_plist() {
   return gcpl;
 }
 
-Handle create_dataset(hid_t group, const Column& c, std::size_t chunk_rows) {
+Handle create_dataset(hid_t group, const Column& c, const StorageLayout& layout) {
   std::vector<hsize_t> dims(c.shape.begin(), c.shape.end());
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, "dataspace " + c.name);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "dataset property list");
@@ -100,10 +100,12 @@ Handle create_dataset(hid_t group, const Column& c, std::size_t chunk_rows) {
   check(H5Pset_obj_track_times(dcpl, 0), "object times");  // same config ⇒ same bytes
   if (c.size() > 0) {
     std::vector<hsize_t> chunk = dims;
-    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], chunk_rows));
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], layout.chunk_rows));
     check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "chunking " + c.name);
-    check(H5Pset_shuffle(dcpl), "shuffle filter");
-    check(H5Pset_deflate(dcpl, 4), "deflate filter");
+    if (layout.deflate_level > 0) {
+      check(H5Pset_shuffle(dcpl), "shuffle filter");
+      check(H5Pset_deflate(dcpl, static_cast<unsigned>(layout.deflate_level)), "deflate filter");
+    }
   }
   if (c.is_real()) {
     const double fill = std::numeric_limits<double>::quiet_NaN();
@@ -143,7 +145,7 @@ Column index_column(const std::string& dim, std::size_t size) {
   return c;
 }
 
-void write_group(hid_t file, const ColumnGroup& g, std::size_t chunk_rows) {
+void write_group(hid_t file, const ColumnGroup& g, const StorageLayout& layout) {
   Handle gcpl = creation_ordered_group_plist();
   Handle group(H5Gcreate2(file, g.name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, "group " + g.name);
   std::vector<std::pair<std::string, std::size_t>> dims;  // in order of first use
@@ -155,13 +157,13 @@ void write_group(hid_t file, const ColumnGroup& g, std::size_t chunk_rows) {
   for (const auto& [dim, size] : dims) {
     const Column* named = g.find(dim);
     const Column scale_column = named ? *named : index_column(dim, size);
-    Handle scale = create_dataset(group, scale_column, chunk_rows);
+    Handle scale = create_dataset(group, scale_column, layout);
     check(H5DSset_scale(scale, dim.c_str()), "dimension scale " + dim);
     scales.emplace(dim, std::move(scale));
   }
   for (const Column& c : g.columns) {
     if (scales.count(c.name)) continue;
-    Handle dataset = create_dataset(group, c, chunk_rows);
+    Handle dataset = create_dataset(group, c, layout);
     for (std::size_t axis = 0; axis < c.dims.size(); ++axis)
       check(H5DSattach_scale(dataset, scales.at(c.dims[axis]), static_cast<unsigned>(axis)),
             "attaching " + c.dims[axis] + " to " + c.name);
@@ -265,7 +267,7 @@ const Column& ColumnGroup::at(const std::string& column) const {
 }
 
 void write_hdf5(const std::string& path, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
-                std::size_t chunk_rows) {
+                const StorageLayout& layout) {
   silence_hdf5_errors();
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "file property list");
   check(H5Pset_link_creation_order(fcpl, kCreationOrder), "link creation order");
@@ -279,7 +281,7 @@ void write_hdf5(const std::string& path, const FileAttributes& attributes, const
       write_numeric_attribute(file, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
     for (const auto& [key, value] : attributes.integers)
       write_numeric_attribute(file, key, H5T_STD_I32LE, H5T_NATIVE_INT64, &value);
-    for (const ColumnGroup& g : groups) write_group(file, g, chunk_rows);
+    for (const ColumnGroup& g : groups) write_group(file, g, layout);
     check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + path);
   }
   fsync_path(path);

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <iomanip>
+#include <iterator>
 #include <memory>
 #include <sstream>
 
@@ -15,6 +17,7 @@
 #include "cell_summary.h"
 #include "command_support.h"
 #include "commands.h"
+#include "background_queue.h"
 #include "cpu_backend.h"
 #include "cuda_backend.h"
 #include "device_probe.h"
@@ -27,11 +30,16 @@
 #include "resource_check.h"
 #include "results_schema.h"
 #include "shard_store.h"
+#include "stage_times.h"
 
 namespace fs = std::filesystem;
 
 namespace perfgen {
 namespace {
+
+// The final file: shuffle + deflate at level 1 (bench/NOTES.md: level 4 wrote ~3x slower for a file
+// a few percent smaller).
+constexpr int kFinalDeflateLevel = 1;
 
 // Which batches this process trains: those with batch % count == index.
 struct ShardSpec {
@@ -76,8 +84,28 @@ double total_steps(const ColumnGroup& trials) {
   return steps;
 }
 
-FileAttributes file_attributes(const Experiment& e, const std::string& backend, const std::string& device,
-                               double wall_seconds, double steps) {
+// A shard's attributes: its provenance and the config's hash (the config itself is in the store's
+// config.toml and in the final file, once each).
+FileAttributes shard_attributes(const Experiment& e, const std::string& config_hash, const Backend& backend,
+                                double wall_seconds, double steps) {
+  FileAttributes a;
+  a.text = {{"title", "perfgen results"},
+            {"name", e.name},
+            {"perfgen_version", kVersion},
+            {"git_revision", kGitRevision},
+            {"backend", backend.name()},
+            {"device", backend.device()},
+            {"created", utc_now()},
+            {"config_hash", config_hash}};
+  a.integers = {{"schema_version", kSchemaVersion}};
+  a.numbers = {{"wall_seconds", wall_seconds},
+               {"network_steps_per_second", wall_seconds > 0 ? steps / wall_seconds : 0.0}};
+  return a;
+}
+
+// The final file's attributes: a shard's, the resolved config, and the seconds of each stage.
+FileAttributes final_attributes(const Experiment& e, const std::string& backend, const std::string& device,
+                                double wall_seconds, double steps, const StageTimes& times) {
   FileAttributes a;
   a.text = {{"title", "perfgen results"},
             {"name", e.name},
@@ -91,6 +119,9 @@ FileAttributes file_attributes(const Experiment& e, const std::string& backend, 
   a.integers = {{"schema_version", kSchemaVersion}};
   a.numbers = {{"wall_seconds", wall_seconds},
                {"network_steps_per_second", wall_seconds > 0 ? steps / wall_seconds : 0.0}};
+  for (int s = 0; s < static_cast<int>(Stage::count); ++s)
+    a.numbers.emplace_back(std::string("seconds_") + stage_name(static_cast<Stage>(s)),
+                           times.seconds(static_cast<Stage>(s)));
   return a;
 }
 
@@ -183,38 +214,101 @@ std::int64_t batch_count(const Plan& plan) {
   return (plan.trial_count() + size - 1) / size;
 }
 
-void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore& store, const ShardSpec& shard,
-                           bool quiet, int threads, TrainControl& control) {
+// What the run loop needs besides the plan, the backend and the store.
+struct BatchLoop {
+  const ShardSpec& shard;
+  const std::string& config_hash;
+  bool quiet;
+  bool serial;  // every stage in turn on this thread (tests compare it with the pipeline)
+  int threads;
+  StageTimes& times;
+};
+
+// The trials of one train() call: whole batches, materialized together.
+struct Part {
+  std::vector<std::int64_t> batches;
+  std::vector<MaterializedTrial> trials;
+};
+
+// Trains the batches this process owns that have no shard yet, as a pipeline: the part after the
+// current one is materialized while the current one trains, and the writer thread turns finished
+// batches into shards meanwhile. A cancel stops before the next part; finished parts are still written.
+void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore& store, const BatchLoop& loop,
+                           TrainControl& control) {
   const Experiment& e = plan.experiment();
   const std::int64_t total = plan.trial_count(), batch_size = e.run.batch_size, batches = batch_count(plan);
+  auto first = [&](std::int64_t b) { return b * batch_size; };
+  auto end = [&](std::int64_t b) { return std::min(total, (b + 1) * batch_size); };
   std::int64_t mine = 0, already_done = 0;
+  std::vector<std::vector<std::int64_t>> parts(1);  // batches of each train() call
+  const std::int64_t per_call = std::max(backend.trials_per_call(), batch_size);
+  std::int64_t in_part = 0;
   for (std::int64_t b = 0; b < batches; ++b) {
-    if (!shard.owns(b)) continue;
-    const std::int64_t size = std::min(batch_size, total - b * batch_size);
-    mine += size;
-    if (store.has_shard(b)) already_done += size;
+    if (!loop.shard.owns(b)) continue;
+    mine += end(b) - first(b);
+    if (store.has_shard(b)) {
+      already_done += end(b) - first(b);
+      continue;
+    }
+    if (in_part + end(b) - first(b) > per_call && !parts.back().empty()) {
+      parts.emplace_back();
+      in_part = 0;
+    }
+    parts.back().push_back(b);
+    in_part += end(b) - first(b);
   }
-  Materializer materializer(plan);
-  ProgressReporter progress(mine, already_done, control.finished, !quiet);
-  for (std::int64_t b = 0; b < batches; ++b) {
-    if (!shard.owns(b) || store.has_shard(b)) continue;
-    const auto start = std::chrono::steady_clock::now();
+  if (parts.back().empty()) return;
+  const Materializer materializer(plan);
+  ProgressReporter progress(mine, already_done, control.finished, !loop.quiet);
+  auto materialize = [&](const std::vector<std::int64_t>& part_batches) {
+    return loop.times.time(Stage::materialize, [&] {
+      auto part = std::make_shared<Part>();
+      part->batches = part_batches;
+      for (std::int64_t b : part_batches) {
+        std::vector<MaterializedTrial> trials = materializer.materialize_range(first(b), end(b), loop.threads);
+        std::move(trials.begin(), trials.end(), std::back_inserter(part->trials));
+      }
+      return part;
+    });
+  };
+  BackgroundQueue writer(loop.serial ? 0 : 2);
+  std::future<std::shared_ptr<Part>> next;
+  if (!loop.serial) next = std::async(std::launch::async, materialize, parts[0]);
+  for (std::size_t k = 0; k < parts.size(); ++k) {
     if (control.cancelled()) throw TrainingCancelled();
-    const std::vector<MaterializedTrial> trials =
-        materializer.materialize_range(b * batch_size, std::min(total, (b + 1) * batch_size), threads);
-    std::vector<TrialOutcome> outcomes;
-    train_batch(backend, trials, materializer.evaluation(), outcomes, control);
-    const std::vector<ColumnGroup> groups = result_groups(plan, trials, outcomes);
-    store.write_shard(
-        b, file_attributes(e, backend.name(), backend.device(), seconds_since(start), total_steps(groups[0])), groups,
-        static_cast<std::size_t>(batch_size));
+    std::shared_ptr<Part> part = loop.serial ? materialize(parts[k]) : next.get();
+    if (!loop.serial && k + 1 < parts.size()) next = std::async(std::launch::async, materialize, parts[k + 1]);
+    auto outcomes = std::make_shared<std::vector<TrialOutcome>>();
+    const auto start = std::chrono::steady_clock::now();
+    loop.times.time(Stage::train,
+                    [&] { train_batch(backend, part->trials, materializer.evaluation(), *outcomes, control); });
+    const double seconds_per_trial = seconds_since(start) / static_cast<double>(part->trials.size());
+    writer.submit([&, part, outcomes, seconds_per_trial] {
+      std::size_t offset = 0;
+      for (std::int64_t b : part->batches) {
+        const auto rows = static_cast<std::size_t>(end(b) - first(b));
+        const std::vector<MaterializedTrial> trials(std::make_move_iterator(part->trials.begin() + offset),
+                                                    std::make_move_iterator(part->trials.begin() + offset + rows));
+        const std::vector<TrialOutcome> batch_outcomes(std::make_move_iterator(outcomes->begin() + offset),
+                                                       std::make_move_iterator(outcomes->begin() + offset + rows));
+        offset += rows;
+        const std::vector<ColumnGroup> groups =
+            loop.times.time(Stage::columns, [&] { return result_groups(plan, trials, batch_outcomes); });
+        const FileAttributes attributes =
+            shard_attributes(e, loop.config_hash, backend, seconds_per_trial * rows, total_steps(groups[0]));
+        loop.times.time(Stage::write,
+                        [&] { store.write_shard(b, attributes, groups, static_cast<std::size_t>(batch_size)); });
+      }
+    });
   }
+  writer.finish();
 }
 
 // Joins the shards of a complete run into the final file and removes them. wall_seconds < 0: the sum
 // of the shards' own times (a merge of separate workers).
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
-                      std::ostream& out) {
+                      StageTimes& times, std::ostream& out) {
+  const auto merge_start = std::chrono::steady_clock::now();
   const Experiment& e = plan.experiment();
   const ColumnGroup trials = store.gather_trials();
   const std::size_t rows = trials.columns.empty() ? 0 : trials.at("trial").rows();
@@ -235,14 +329,20 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   std::vector<ColumnGroup> groups{trials, cells};
   ColumnGroup trajectories = store.gather("trajectories", "traj");
   if (!trajectories.columns.empty()) groups.push_back(std::move(trajectories));
-  write_hdf5_atomically(output, file_attributes(e, backend, device, wall_seconds, steps), groups,
-                        static_cast<std::size_t>(e.run.batch_size));
+  // The file records the merge up to its own write (gathering the shards, the cell summary); the
+  // line printed at the end has the whole merge.
+  const double gathered = seconds_since(merge_start);
+  times.add(Stage::merge, gathered);
+  write_hdf5_atomically(output, final_attributes(e, backend, device, wall_seconds + gathered, steps, times), groups,
+                        StorageLayout{static_cast<std::size_t>(e.run.batch_size), kFinalDeflateLevel});
   store.remove();
+  times.add(Stage::merge, seconds_since(merge_start) - gathered);
+  wall_seconds += seconds_since(merge_start);
   print_cell_table(out, cells);
   out << "wrote " << output << ": " << plan.trial_count() << " trials in " << std::fixed << std::setprecision(1)
       << wall_seconds << " s, " << std::scientific << std::setprecision(2) << steps / wall_seconds
       << " network-steps/s on " << device << '\n'
-      << std::defaultfloat;
+      << std::defaultfloat << "stages: " << times.report() << '\n';
 }
 
 std::string resume_command(const RunOptions& options, const std::string& output) {
@@ -257,7 +357,8 @@ std::string resume_command(const RunOptions& options, const std::string& output)
 // Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
 int train_own_batches(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
                       const std::string& output, const ShardSpec& shard, int local_rank, bool announce_shard,
-                      std::chrono::steady_clock::time_point start, std::ostream& out, std::ostream& err) {
+                      std::chrono::steady_clock::time_point start, StageTimes& times, std::ostream& out,
+                      std::ostream& err) {
   check_resources(plan, output);
   if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
@@ -270,7 +371,8 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   TrainControl control;
   control.cancel = &interrupts.requested();
   try {
-    train_missing_batches(plan, *backend, store, shard, options.quiet, options.threads, control);
+    const BatchLoop loop{shard, fingerprint(e.resolved_toml), options.quiet, options.serial, options.threads, times};
+    train_missing_batches(plan, *backend, store, loop, control);
   } catch (const TrainingCancelled&) {
     err << "perfgen: " << interrupts.signal_name() << ": stopped; " << store.shard_paths().size()
         << " finished batches are kept in " << store.directory() << "\n"
@@ -278,7 +380,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     return kExitInterrupted;
   }
   if (shard.count == 1) {
-    merge_into_final(plan, store, output, seconds_since(start), out);
+    merge_into_final(plan, store, output, seconds_since(start), times, out);
   } else if (announce_shard) {
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
         << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';
@@ -302,17 +404,18 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     }
     RunOptions mine = options;
     mine.quiet = options.quiet || group.rank() != 0;  // one progress line per job
-    const Plan plan(e);
+    StageTimes times;
+    const Plan plan = times.time(Stage::plan, [&] { return Plan(e); });
     const ShardStore store(output);
     const int trained = with_exit_codes(err, [&] {
-      return train_own_batches(mine, e, plan, store, output, shard, group.local_rank(), group.size() == 1, start, out,
-                               err);
+      return train_own_batches(mine, e, plan, store, output, shard, group.local_rank(), group.size() == 1, start, times,
+                               out, err);
     });
     if (group.size() == 1) return trained;
     // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.
     const int worst = group.max_over_ranks(trained);
     if (worst != kExitOk || group.rank() != 0) return worst;
-    merge_into_final(plan, store, output, seconds_since(start), out);
+    merge_into_final(plan, store, output, seconds_since(start), times, out);
     return int(kExitOk);
   });
 }
@@ -331,7 +434,8 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
                                     " batches have no shard yet (first: " + store.shard_path(first_missing) +
                                     "); run the missing --shard workers first");
     if (fs::exists(output) && !force) throw InputError("--output", output + " exists; pass --force to replace it");
-    merge_into_final(plan, store, output, -1.0, out);
+    StageTimes times;
+    merge_into_final(plan, store, output, -1.0, times, out);
     return int(kExitOk);
   });
 }

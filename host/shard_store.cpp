@@ -84,7 +84,7 @@ bool ShardStore::has_shard(std::int64_t batch) const { return fs::exists(shard_p
 
 void ShardStore::write_shard(std::int64_t batch, const FileAttributes& attributes,
                              const std::vector<ColumnGroup>& groups, std::size_t chunk_rows) const {
-  write_hdf5_atomically(shard_path(batch), attributes, groups, chunk_rows);
+  write_hdf5_atomically(shard_path(batch), attributes, groups, StorageLayout{chunk_rows, 0});
 }
 
 std::vector<std::string> ShardStore::shard_paths() const {
@@ -137,11 +137,11 @@ FileAttributes ShardStore::first_shard_attributes() const {
 void ShardStore::remove() const { fs::remove_all(directory_); }
 
 void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,
-                           const std::vector<ColumnGroup>& groups, std::size_t chunk_rows) {
+                           const std::vector<ColumnGroup>& groups, const StorageLayout& layout) {
   const std::string temporary = temporary_name(path);
   errno = 0;
   try {
-    write_hdf5(temporary, attributes, groups, chunk_rows);
+    write_hdf5(temporary, attributes, groups, layout);
     fs::rename(temporary, path);
   } catch (const std::exception& failure) {
     const int cause = errno;  // HDF5 reports the failure, the system call behind it sets errno

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "columns.h"
+#include "hdf5_io.h"
 
 namespace perfgen {
 
@@ -26,7 +27,7 @@ class ShardStore {
   std::string shard_path(std::int64_t batch) const;
   bool has_shard(std::int64_t batch) const;
   void write_shard(std::int64_t batch, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
-                   std::size_t chunk_rows) const;
+                   std::size_t chunk_rows) const;  // unfiltered: a shard lives until the merge
   std::vector<std::string> shard_paths() const;
 
   // The rows (along row_dim) of one group of every shard that has it, sorted by the row coordinate
@@ -42,6 +43,6 @@ class ShardStore {
 
 // Writes the file through a temporary name in the same folder, then renames it into place.
 void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,
-                           const std::vector<ColumnGroup>& groups, std::size_t chunk_rows);
+                           const std::vector<ColumnGroup>& groups, const StorageLayout& layout);
 
 }  // namespace perfgen

@@ -54,7 +54,7 @@ data_seed = [0, 1]
   attributes.numbers = {{"wall_seconds", 2.5}};
   attributes.integers = {{"schema_version", 1}};
   const std::string path = dir.file("roundtrip.h5");
-  write_hdf5(path, attributes, {trials, cells}, 3);
+  write_hdf5(path, attributes, {trials, cells}, StorageLayout{3, 4});
 
   for (const ColumnGroup* written : {&trials, &cells}) {
     const ColumnGroup read = read_hdf5_group(path, written->name);
@@ -81,8 +81,8 @@ TEST(Hdf5RoundTrip, SameInputsGiveTheSameBytes) {
   const Experiment e = testing::experiment_from("[train]\nmax_iters = 100\n[sweep]\nn = [3, 5]\n");
   const Plan plan(e);
   const ColumnGroup trials = small_run_columns(plan);
-  write_hdf5(dir.file("a.h5"), {}, {trials}, 4);
-  write_hdf5(dir.file("b.h5"), {}, {small_run_columns(plan)}, 4);
+  write_hdf5(dir.file("a.h5"), {}, {trials}, StorageLayout{4, 1});
+  write_hdf5(dir.file("b.h5"), {}, {small_run_columns(plan)}, StorageLayout{4, 1});
   auto bytes = [](const std::string& p) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});

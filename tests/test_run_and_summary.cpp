@@ -2,6 +2,7 @@
 // unfinished run (shards only) has a summary and resumes to the same trial data; cell statistics.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -58,8 +59,62 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
   EXPECT_EQ(cells.at("finished_trials").integer, (std::vector<std::int64_t>{3, 3, 3, 3}));
   EXPECT_NE(out.str().find("rate [95% CI]"), std::string::npos);
   std::ostringstream summary;
-  EXPECT_EQ(summary_command(options.output_path, summary, err), kExitOk);
+  EXPECT_EQ(summary_command(options.output_path, false, summary, err), kExitOk);
   EXPECT_NE(summary.str().find("3/3"), std::string::npos) << summary.str();
+}
+
+// --resume on a finished file compares the stored config with the current one and only prints the
+// table. The stored text was read through a pointer into a destroyed temporary (garbage, exit 2).
+TEST(Run, ResumeOfAFinishedFilePrintsItsTable) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "done.h5");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  options.resume = true;
+  std::ostringstream again, again_err;
+  EXPECT_EQ(run_command(options, again, again_err), kExitOk) << again_err.str();
+  EXPECT_NE(again.str().find("already complete"), std::string::npos) << again.str();
+  EXPECT_NE(again.str().find("3/3"), std::string::npos) << again.str();
+}
+
+// A run's pipeline (materialize ahead, write behind) and the serial loop give the same file, and
+// both report where the time went, also in the file's attributes.
+TEST(Run, PipelinedAndSerialRunsWriteTheSameTrialsAndReportStageTimes) {
+  testing::TempDir dir;
+  RunOptions pipelined = options_for(dir, "pipelined.h5"), serial = options_for(dir, "serial.h5");
+  serial.serial = true;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(pipelined, out, err), kExitOk) << err.str();
+  EXPECT_NE(out.str().find("stages: plan"), std::string::npos) << out.str();
+  ASSERT_EQ(run_command(serial, out, err), kExitOk) << err.str();
+  const ColumnGroup a = read_hdf5_group(pipelined.output_path, "trials");
+  const ColumnGroup b = read_hdf5_group(serial.output_path, "trials");
+  for (const Column& column : a.columns) {
+    const Column& other = b.at(column.name);
+    EXPECT_EQ(column.integer, other.integer) << column.name;
+    ASSERT_EQ(column.real.size(), other.real.size()) << column.name;
+    EXPECT_EQ(std::memcmp(column.real.data(), other.real.data(), column.real.size() * sizeof(double)), 0)
+        << column.name;
+  }
+  bool has_train_seconds = false;
+  for (const auto& [key, value] : read_hdf5_attributes(pipelined.output_path).numbers)
+    has_train_seconds = has_train_seconds || (key == "seconds_train" && value > 0);
+  EXPECT_TRUE(has_train_seconds);
+}
+
+// A long table shows its first and last cells and says how many it left out.
+TEST(CellTable, ShowsTheFirstAndLastCellsOfALongTable) {
+  const Experiment e = testing::experiment_from(kSmall, {"sweep.c_tilde={linspace=[0, 1, 50]}"});
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  const ColumnGroup cells = cell_columns(plan, result_groups(plan, run.trials, run.outcomes)[0]);
+  std::ostringstream shown_text, all_text;
+  print_cell_table(shown_text, cells, 10);
+  print_cell_table(all_text, cells, 0);
+  const std::string shown = shown_text.str(), all = all_text.str();
+  EXPECT_NE(shown.find("... 90 more cells"), std::string::npos) << shown;
+  EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 2 + 100);         // header, rule, 100 cells
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), '\n'), 2 + 10 + 1);  // and the line that says so
 }
 
 TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
@@ -78,7 +133,7 @@ TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
   store.write_shard(0, {}, result_groups(plan, first_batch.trials, first_batch.outcomes), 4);
 
   std::ostringstream partial;
-  ASSERT_EQ(summary_command(resumed.output_path, partial, err), kExitOk) << err.str();
+  ASSERT_EQ(summary_command(resumed.output_path, false, partial, err), kExitOk) << err.str();
   EXPECT_NE(partial.str().find("4 of 12 trials finished"), std::string::npos) << partial.str();
 
   std::ostringstream refused;

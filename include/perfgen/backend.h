@@ -34,6 +34,9 @@ class Backend {
   // in control.finished; throws TrainingCancelled within about a second of control.cancel being set.
   virtual void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                      std::vector<TrialOutcome>& outcomes, TrainControl& control) = 0;
+  // How many trials one train() call should get to keep the device busy; the run gives it that many
+  // (whole shards' worth) at once. 0: one shard's batch per call.
+  virtual std::int64_t trials_per_call() const { return 0; }
 };
 
 }  // namespace perfgen
