@@ -13,11 +13,11 @@
 #include <memory>
 #include <sstream>
 
+#include "background_queue.h"
 #include "build_info.h"
 #include "cell_summary.h"
 #include "command_support.h"
 #include "commands.h"
-#include "background_queue.h"
 #include "cpu_backend.h"
 #include "cuda_backend.h"
 #include "device_probe.h"
@@ -217,7 +217,7 @@ std::int64_t batch_count(const Plan& plan) {
 // What the run loop needs besides the plan, the backend and the store.
 struct BatchLoop {
   const ShardSpec& shard;
-  const std::string& config_hash;
+  std::string config_hash;
   bool quiet;
   bool serial;  // every stage in turn on this thread (tests compare it with the pipeline)
   int threads;
