@@ -8,7 +8,6 @@
 #include <stdexcept>
 
 #include "parallel.h"
-
 #include "perfgen/theorem1.h"
 #include "random_streams.h"
 

@@ -37,8 +37,8 @@ namespace fs = std::filesystem;
 namespace perfgen {
 namespace {
 
-// The final file: shuffle + deflate at level 1 (bench/NOTES.md: level 4 wrote ~3x slower for a file
-// a few percent smaller).
+// The final file: shuffle + deflate at level 1 (bench/NOTES.md: at 10^5 trials level 4 made the merge
+// ~25% slower for a file 2% smaller).
 constexpr int kFinalDeflateLevel = 1;
 
 // Which batches this process trains: those with batch % count == index.
@@ -84,19 +84,17 @@ double total_steps(const ColumnGroup& trials) {
   return steps;
 }
 
-// A shard's attributes: its provenance and the config's hash (the config itself is in the store's
-// config.toml and in the final file, once each).
-FileAttributes shard_attributes(const Experiment& e, const std::string& config_hash, const Backend& backend,
-                                double wall_seconds, double steps) {
+// A shard's attributes: provenance, timing and the config's hash. The config text itself is stored
+// once in the store's config.toml and once in the final file (`config`, given for that file only).
+FileAttributes shard_attributes(const Experiment& e, const std::string& config_hash, const std::string& backend,
+                                const std::string& device, double wall_seconds, double steps,
+                                const std::string* config = nullptr) {
   FileAttributes a;
-  a.text = {{"title", "perfgen results"},
-            {"name", e.name},
-            {"perfgen_version", kVersion},
-            {"git_revision", kGitRevision},
-            {"backend", backend.name()},
-            {"device", backend.device()},
-            {"created", utc_now()},
-            {"config_hash", config_hash}};
+  a.text = {{"title", "perfgen results"},   {"name", e.name},     {"perfgen_version", kVersion},
+            {"git_revision", kGitRevision}, {"backend", backend}, {"device", device},
+            {"created", utc_now()}};
+  if (config) a.text.emplace_back("config", *config);
+  a.text.emplace_back("config_hash", config_hash);
   a.integers = {{"schema_version", kSchemaVersion}};
   a.numbers = {{"wall_seconds", wall_seconds},
                {"network_steps_per_second", wall_seconds > 0 ? steps / wall_seconds : 0.0}};
@@ -106,19 +104,8 @@ FileAttributes shard_attributes(const Experiment& e, const std::string& config_h
 // The final file's attributes: a shard's, the resolved config, and the seconds of each stage.
 FileAttributes final_attributes(const Experiment& e, const std::string& backend, const std::string& device,
                                 double wall_seconds, double steps, const StageTimes& times) {
-  FileAttributes a;
-  a.text = {{"title", "perfgen results"},
-            {"name", e.name},
-            {"perfgen_version", kVersion},
-            {"git_revision", kGitRevision},
-            {"backend", backend},
-            {"device", device},
-            {"created", utc_now()},
-            {"config", e.resolved_toml},
-            {"config_hash", fingerprint(e.resolved_toml)}};
-  a.integers = {{"schema_version", kSchemaVersion}};
-  a.numbers = {{"wall_seconds", wall_seconds},
-               {"network_steps_per_second", wall_seconds > 0 ? steps / wall_seconds : 0.0}};
+  FileAttributes a = shard_attributes(e, fingerprint(e.resolved_toml), backend, device, wall_seconds, steps,
+                                      &e.resolved_toml);
   for (int s = 0; s < static_cast<int>(Stage::count); ++s)
     a.numbers.emplace_back(std::string("seconds_") + stage_name(static_cast<Stage>(s)),
                            times.seconds(static_cast<Stage>(s)));
@@ -295,7 +282,8 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
         const std::vector<ColumnGroup> groups =
             loop.times.time(Stage::columns, [&] { return result_groups(plan, trials, batch_outcomes); });
         const FileAttributes attributes =
-            shard_attributes(e, loop.config_hash, backend, seconds_per_trial * rows, total_steps(groups[0]));
+            shard_attributes(e, loop.config_hash, backend.name(), backend.device(), seconds_per_trial * rows,
+                             total_steps(groups[0]));
         loop.times.time(Stage::write,
                         [&] { store.write_shard(b, attributes, groups, static_cast<std::size_t>(batch_size)); });
       }

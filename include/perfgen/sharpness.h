@@ -1,8 +1,9 @@
 // Sharpness of the loss at the final parameters: the dominant eigenvalue λ of ∇²ℓ. Small networks
 // (P ≤ kExactHessianMaxParams: the paper's m = 2 shapes) build ∇²ℓ exactly and diagonalize it by
 // Jacobi rotations, a few hundred flops; wider ones use power iteration on Hessian-vector products
-// taken as central differences of the analytic gradient (120 gradients). Gradient descent with step η is stable near a minimum only if η·λ < 2: this is how a run's
-// learning rate is checked against its loss convention.
+// taken as central differences of the analytic gradient (120 gradients). Gradient descent with step
+// η is stable near a minimum only if η·λ < 2: this is how a run's learning rate is checked against
+// its loss convention.
 #pragma once
 
 #include <cmath>
