@@ -48,7 +48,7 @@ def load(path, group="trials"):
     run (PATH.shards/ next to it): partial files plot what is finished."""
     if os.path.isfile(path):
         return _read_group([path], group)
-    shards = sorted(glob.glob(os.path.join(path + ".shards", "batch-*.h5")))
+    shards = sorted(glob.glob(os.path.join(path + ".shards", "batch*.h5")))
     if not shards:
         raise SystemExit(f"no results file or shards at {path}")
     return _read_group(shards, group)

@@ -25,7 +25,9 @@ while kill -0 "$pid" 2>/dev/null; do
   rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status" 2>/dev/null || echo -)
   peak=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status" 2>/dev/null || echo -)
   [ -d "$work/soak.h5.shards" ] || { echo "(merged; shards removed)"; continue; }
-  batches=$(ls "$work/soak.h5.shards" 2>/dev/null | grep -c '^batch-.*\.h5$' || true)
+  # batches-FIRST-to-LAST-every-STRIDE.h5 holds (LAST - FIRST) / STRIDE + 1 batches
+  batches=$(ls "$work/soak.h5.shards" 2>/dev/null |
+    awk -F'[-.]' '/^batches-.*\.h5$/ {n += ($4 - $2) / $6 + 1} END {print n + 0}')
   trials=$((batches * 1024))
   rate=$(awk -v a="$trials" -v b="$last_trials" -v t="$now" -v s="$last_time" 'BEGIN {printf "%.0f", (a - b) / (t - s)}')
   printf '%8.0f %10d %12d %12s %10s %10s\n' "$(awk -v t="$now" -v s="$start" 'BEGIN {print t - s}')" "$batches" \

@@ -23,15 +23,17 @@ struct CudaOptions {
 
 class CudaBackend : public Backend {
  public:
+  // About a million Example-1 networks are resident at once on an H100/H200; the backend splits a
+  // call further when the device has less free memory.
+  static constexpr std::int64_t kTrialsPerCall = std::int64_t{1} << 20;
+
   explicit CudaBackend(int device = 0, CudaOptions options = {});
   ~CudaBackend() override;
   std::string name() const override { return "cuda"; }
   std::string device() const override;
   void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
              std::vector<TrialOutcome>& outcomes, TrainControl& control) override;
-  // About a million Example-1 networks are resident at once on an H100/H200; the backend splits a
-  // call further when the device has less free memory.
-  std::int64_t trials_per_call() const override { return std::int64_t{1} << 20; }
+  std::int64_t trials_per_call() const override { return kTrialsPerCall; }
   // The kernels the last train() used, e.g. "per thread (registers)"; for the benchmark's table.
   const std::string& last_kernels() const { return last_kernels_; }
 

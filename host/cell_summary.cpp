@@ -2,11 +2,13 @@
 #include "cell_summary.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iomanip>
 #include <limits>
 #include <ostream>
 #include <sstream>
+#include <type_traits>
 
 #include "cell_aggregation.h"
 #include "results_schema.h"
@@ -16,26 +18,47 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The trials' columns as aggregate_cells takes them; log10 is taken here so both places sort the
-// same numbers.
-cuda::TrialTable trial_table(const ColumnGroup& trials) {
-  cuda::TrialTable t;
-  t.cell = trials.at("cell").integer;
-  t.recovered = trials.at("recovered").integer;
-  t.status = trials.at("status").integer;
-  t.branch = trials.at("branch").integer;
+// Appends the trials' columns as aggregate_cells takes them; log10 is taken here so both places sort
+// the same numbers.
+void append_trial_table(cuda::TrialTable& t, const ColumnGroup& trials) {
+  auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+  append(t.cell, trials.at("cell").integer);
+  append(t.recovered, trials.at("recovered").integer);
+  append(t.status, trials.at("status").integer);
+  append(t.branch, trials.at("branch").integer);
   for (const double gen : trials.at("gen_error").real) t.log10_gen.push_back(std::log10(std::max(gen, 1e-300)));
   for (const std::int64_t it : trials.at("iterations").integer) t.iterations.push_back(static_cast<double>(it));
-  return t;
 }
 
-// Each cell's sorted values, split once out of the aggregate's flat array.
-std::vector<std::vector<double>> per_cell(const std::vector<double>& sorted, const cuda::CellAggregates& a) {
-  std::vector<std::vector<double>> cells(a.finished.size());
-  for (std::size_t c = 0; c < cells.size(); ++c)
-    cells[c].assign(sorted.begin() + a.offset[c], sorted.begin() + a.offset[c + 1]);
-  return cells;
+// The rows [first, end) of a trial table, with cell indices shifted down by cell_offset.
+cuda::TrialTable table_rows(const cuda::TrialTable& t, std::size_t first, std::size_t end, std::int64_t cell_offset) {
+  auto rows = [&](const auto& v) { return std::decay_t<decltype(v)>(v.begin() + first, v.begin() + end); };
+  cuda::TrialTable part{rows(t.cell),       rows(t.recovered), rows(t.log10_gen),
+                        rows(t.iterations), rows(t.status),    rows(t.branch)};
+  for (std::int64_t& c : part.cell) c -= cell_offset;
+  return part;
 }
+
+void erase_rows(cuda::TrialTable& t, std::size_t end) {
+  auto erase = [&](auto& v) { v.erase(v.begin(), v.begin() + end); };
+  erase(t.cell);
+  erase(t.recovered);
+  erase(t.log10_gen);
+  erase(t.iterations);
+  erase(t.status);
+  erase(t.branch);
+}
+
+// What /cells holds of one cell's finished trials.
+struct CellStatistics {
+  std::int64_t finished = 0, recovered = 0;
+  std::array<std::int64_t, 4> status{};
+  std::array<std::int64_t, 3> branch{};
+  std::array<double, 5> log10_gen_quantiles{kNaN, kNaN, kNaN, kNaN, kNaN};  // min, q25, median, q75, max
+  double iterations_median = kNaN, iterations_mean = kNaN, iterations_max = kNaN;
+};
+
+constexpr double kQuantiles[] = {0.0, 0.25, 0.5, 0.75, 1.0};
 
 std::string format_value(const Column& c, std::size_t row) {
   std::ostringstream out;
@@ -69,16 +92,76 @@ double sorted_quantile(const std::vector<double>& sorted, double q) {
   return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
 }
 
-ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
+struct CellSummaryBuilder::State {
+  cuda::TrialTable waiting;  // trials of cells not yet aggregated, in nondecreasing cell order
+  std::vector<CellStatistics> cells;
+};
+
+CellSummaryBuilder::CellSummaryBuilder(const Plan& plan, std::size_t max_rows)
+    : plan_(plan), max_rows_(max_rows), state_(std::make_unique<State>()) {
+  state_->cells.resize(plan.cells().size());
+}
+
+CellSummaryBuilder::~CellSummaryBuilder() = default;
+
+std::size_t CellSummaryBuilder::rows_held() const { return state_->waiting.cell.size(); }
+
+void CellSummaryBuilder::add(const ColumnGroup& trials) {
+  append_trial_table(state_->waiting, trials);
+  const std::vector<std::int64_t>& cell = state_->waiting.cell;
+  if (rows_held() >= max_rows_ && cell.front() != cell.back()) aggregate(false);
+}
+
+// Aggregates the waiting trials of every cell (all_cells) or of every cell before the last one seen,
+// which may have trials still to come.
+void CellSummaryBuilder::aggregate(bool all_cells) {
+  cuda::TrialTable& waiting = state_->waiting;
+  if (waiting.cell.empty()) return;
+  // All at once the rows may come in any order (aggregate_cells sorts them); else they are in cell order.
+  std::int64_t first_cell = waiting.cell.front(), end_cell = waiting.cell.back();
+  if (all_cells) {
+    const auto [lowest, highest] = std::minmax_element(waiting.cell.begin(), waiting.cell.end());
+    first_cell = *lowest;
+    end_cell = *highest + 1;
+  }
+  const auto end = all_cells
+                       ? waiting.cell.size()
+                       : static_cast<std::size_t>(std::lower_bound(waiting.cell.begin(), waiting.cell.end(), end_cell) -
+                                                  waiting.cell.begin());
+  if (end == 0) return;
+  const cuda::TrialTable table = table_rows(waiting, 0, end, first_cell);
+  const cuda::CellAggregates a = cuda::aggregate_cells(table, static_cast<int>(end_cell - first_cell),
+                                                       cuda::default_aggregation_place(table.cell.size()));
+  for (std::int64_t local = 0; local < end_cell - first_cell; ++local) {
+    const std::vector<double> log10_gen(a.log10_gen.begin() + a.offset[local],
+                                        a.log10_gen.begin() + a.offset[local + 1]);
+    const std::vector<double> iterations(a.iterations.begin() + a.offset[local],
+                                         a.iterations.begin() + a.offset[local + 1]);
+    CellStatistics& s = state_->cells[first_cell + local];
+    s.finished = a.finished[local];
+    s.recovered = a.recovered[local];
+    s.status = a.status[local];
+    s.branch = a.branch[local];
+    for (std::size_t q = 0; q < s.log10_gen_quantiles.size(); ++q)
+      s.log10_gen_quantiles[q] = sorted_quantile(log10_gen, kQuantiles[q]);
+    s.iterations_median = sorted_quantile(iterations, 0.5);
+    if (!iterations.empty()) {
+      double sum = 0;
+      for (double v : iterations) sum += v;
+      s.iterations_mean = sum / iterations.size();
+      s.iterations_max = iterations.back();
+    }
+  }
+  erase_rows(waiting, end);
+}
+
+ColumnGroup CellSummaryBuilder::finish() {
+  aggregate(true);
   using T = ColumnType;
-  const auto& cells = plan.cells();
-  const cuda::TrialTable table = trial_table(trials);
-  const cuda::CellAggregates stats =
-      cuda::aggregate_cells(table, static_cast<int>(cells.size()), cuda::default_aggregation_place(table.cell.size()));
-  const std::vector<std::vector<double>> log10_gen = per_cell(stats.log10_gen, stats);
-  const std::vector<std::vector<double>> iterations = per_cell(stats.iterations, stats);
+  const auto& cells = plan_.cells();
+  const std::vector<CellStatistics>& stats = state_->cells;
   const std::size_t rows = cells.size();
-  const auto planned = static_cast<std::int64_t>(plan.data_seeds().size() * plan.init_seeds().size());
+  const auto planned = static_cast<std::int64_t>(plan_.data_seeds().size() * plan_.init_seeds().size());
   ColumnGroup g;
   g.name = "cells";
   auto add_real = [&](const char* name, const char* long_name, auto value_of) {
@@ -98,38 +181,35 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
   add_real("lr", "learning rate", [&](auto i) { return cells[i].lr; });
   add_count("max_iters", "iteration budget", [&](auto i) { return cells[i].max_iters; });
   add_count("planned_trials", "trials of the cell in the plan", [&](auto) { return planned; });
-  add_count("finished_trials", "trials of the cell finished", [&](auto i) { return stats.finished[i]; });
-  add_count("recovered", "finished trials that recovered the target", [&](auto i) { return stats.recovered[i]; });
+  add_count("finished_trials", "trials of the cell finished", [&](auto i) { return stats[i].finished; });
+  add_count("recovered", "finished trials that recovered the target", [&](auto i) { return stats[i].recovered; });
   add_real("recovery_rate", "recovered / finished",
-           [&](auto i) { return stats.finished[i] ? double(stats.recovered[i]) / stats.finished[i] : kNaN; });
+           [&](auto i) { return stats[i].finished ? double(stats[i].recovered) / stats[i].finished : kNaN; });
   add_real("recovery_ci_low", "95% Wilson interval, lower end",
-           [&](auto i) { return wilson_interval(stats.recovered[i], stats.finished[i]).first; });
+           [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).first; });
   add_real("recovery_ci_high", "95% Wilson interval, upper end",
-           [&](auto i) { return wilson_interval(stats.recovered[i], stats.finished[i]).second; });
-  const std::pair<const char*, double> quantiles[] = {{"log10_gen_error_min", 0.0},
-                                                      {"log10_gen_error_q25", 0.25},
-                                                      {"log10_gen_error_median", 0.5},
-                                                      {"log10_gen_error_q75", 0.75},
-                                                      {"log10_gen_error_max", 1.0}};
-  for (const auto& [name, q] : quantiles)
-    add_real(name, "quantile of log10 gen_error over finished trials",
-             [&, q = q](auto i) { return sorted_quantile(log10_gen[i], q); });
-  add_real("iterations_median", "median iterations", [&](auto i) { return sorted_quantile(iterations[i], 0.5); });
-  add_real("iterations_mean", "mean iterations", [&](auto i) {
-    const std::vector<double>& it = iterations[i];
-    double sum = 0;
-    for (double v : it) sum += v;
-    return it.empty() ? kNaN : sum / it.size();
-  });
-  add_real("iterations_max", "max iterations",
-           [&](auto i) { return iterations[i].empty() ? kNaN : iterations[i].back(); });
+           [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).second; });
+  const char* quantile_names[] = {"log10_gen_error_min", "log10_gen_error_q25", "log10_gen_error_median",
+                                  "log10_gen_error_q75", "log10_gen_error_max"};
+  for (std::size_t q = 0; q < 5; ++q)
+    add_real(quantile_names[q], "quantile of log10 gen_error over finished trials",
+             [&, q](auto i) { return stats[i].log10_gen_quantiles[q]; });
+  add_real("iterations_median", "median iterations", [&](auto i) { return stats[i].iterations_median; });
+  add_real("iterations_mean", "mean iterations", [&](auto i) { return stats[i].iterations_mean; });
+  add_real("iterations_max", "max iterations", [&](auto i) { return stats[i].iterations_max; });
   const char* status_names[] = {"status_converged", "status_max_iters", "status_stationary", "status_diverged"};
   for (int s = 0; s < 4; ++s)
-    add_count(status_names[s], "finished trials with this status", [&, s](auto i) { return stats.status[i][s]; });
+    add_count(status_names[s], "finished trials with this status", [&, s](auto i) { return stats[i].status[s]; });
   const char* branch_names[] = {"branch_off_target", "branch_q1", "branch_q2"};
   for (int b = 0; b < 3; ++b)
-    add_count(branch_names[b], "finished trials on this branch", [&, b](auto i) { return stats.branch[i][b]; });
+    add_count(branch_names[b], "finished trials on this branch", [&, b](auto i) { return stats[i].branch[b]; });
   return g;
+}
+
+ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
+  CellSummaryBuilder builder(plan, static_cast<std::size_t>(-1));
+  builder.add(trials);
+  return builder.finish();
 }
 
 void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -19,7 +20,27 @@ std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t t
 // Linear-interpolation quantile (type 7) of already sorted values.
 double sorted_quantile(const std::vector<double>& sorted, double q);
 
+// The /cells group of a set of trials, in any order.
 ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials);
+
+// The /cells group built from trials that arrive in trial order, a piece at a time. It aggregates the
+// cells it has seen whole once max_rows trials wait, so it holds at most max_rows trials plus those of
+// one cell, whatever the sweep's size.
+class CellSummaryBuilder {
+ public:
+  CellSummaryBuilder(const Plan& plan, std::size_t max_rows);
+  ~CellSummaryBuilder();
+  void add(const ColumnGroup& trials);  // rows in nondecreasing cell order, after those added before
+  ColumnGroup finish();                 // aggregates what waits; the builder is then spent
+  std::size_t rows_held() const;        // trials waiting for their cell to be aggregated
+
+ private:
+  struct State;
+  void aggregate(bool all_cells);
+  const Plan& plan_;
+  std::size_t max_rows_;
+  std::unique_ptr<State> state_;
+};
 
 // The recovery table: one line per cell, the swept coordinates first; of more than max_rows cells
 // (0: no limit), the first and the last max_rows / 2.

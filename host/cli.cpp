@@ -26,6 +26,10 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_flag("--force", run.force, "replace an existing results file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");
   run_cmd->add_flag("--serial", run.serial, "run the stages one after another (no overlap; same results)");
+  run_cmd
+      ->add_option("--save-interval", run.save_interval_seconds,
+                   "seconds between shard writes: what a killed run can lose (default 10; 0: every batch)")
+      ->check(CLI::NonNegativeNumber);
 
   std::string plan_path;
   std::vector<std::string> plan_overrides;

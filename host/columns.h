@@ -46,6 +46,10 @@ struct ColumnGroup {
   const Column& at(const std::string& column) const;
 };
 
+// Appends the rows of `more` (the same columns) to `into` along row_dim; other columns (index
+// coordinates such as neuron or param) are the same in both and kept once. An empty `into` takes `more`.
+void append_rows(ColumnGroup& into, ColumnGroup&& more, const std::string& row_dim);
+
 // Root attributes of a results file or shard.
 struct FileAttributes {
   std::vector<std::pair<std::string, std::string>> text;

@@ -9,8 +9,10 @@
 #include "cell_summary.h"
 #include "command_support.h"
 #include "cpu_backend.h"
+#include "cuda_backend.h"
 #include "device_probe.h"
 #include "experiment_file.h"
+#include "merge.h"
 #include "resource_check.h"
 #include "shard_store.h"
 
@@ -36,8 +38,9 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
         << "step cost    " << std::defaultfloat << plan.max_n() * plan.max_width() << " activations + "
         << network_step_flops(plan.shape(plan.cells().front()), plan.max_n())
         << " flops per network-step (first cell's width)\n"
-        << "memory       about " << human_bytes(estimate_resources(plan).memory_bytes())
-        << " (batches, merge, test set)\n"
+        << "memory       about " << human_bytes(estimate_resources(plan).memory_bytes()) << " on the CPU, "
+        << human_bytes(estimate_resources(plan, cuda::CudaBackend::kTrialsPerCall).memory_bytes())
+        << " with CUDA (trials in flight, merge, test set)\n"
         << "disk         up to " << human_bytes(estimate_resources(plan).disk_bytes) << " (shards and final file)\n"
         << "first cell   n=" << first.n << " width=" << first.width << " lr=" << first.lr
         << " max_iters=" << first.max_iters << '\n'
@@ -62,11 +65,18 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     if (!store.exists()) throw InputError("file", "no results file or unfinished run at " + results_path);
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
-    const ColumnGroup trials = store.gather_trials();
-    const std::size_t finished = trials.columns.empty() ? 0 : trials.at("trial").rows();
+    const std::int64_t batch_size = e.run.batch_size;
+    const ShardIndex index(store, (plan.trial_count() + batch_size - 1) / batch_size);
+    CellSummaryBuilder cells(plan, merge_piece_rows(plan));
+    std::size_t finished = 0;
+    visit_finished_trials(index, batch_size, plan.trial_count(), merge_piece_rows(plan),
+                          [&](const ColumnGroup& piece, std::int64_t) {
+                            finished += piece.at("trial").rows();
+                            cells.add(piece);
+                          });
     out << "unfinished run " << store.directory() << " (" << e.name << "): " << finished << " of " << plan.trial_count()
         << " trials finished\n";
-    if (finished > 0) print_cell_table(out, cell_columns(plan, trials), all_cells ? 0 : kTableRows);
+    if (finished > 0) print_cell_table(out, cells.finish(), all_cells ? 0 : kTableRows);
     return int(kExitOk);
   });
 }

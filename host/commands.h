@@ -18,9 +18,10 @@ struct RunOptions {
   bool force = false;
   bool quiet = false;
   int threads = 0;
-  std::string cpu_kernel = "vector";  // "vector" (SIMD lanes) or "scalar" (the reference)
-  std::string shard;                  // "i/K": train every K-th batch from the i-th (Slurm arrays)
-  bool serial = false;                // no pipeline: materialize, train, write one after another
+  std::string cpu_kernel = "vector";    // "vector" (SIMD lanes) or "scalar" (the reference)
+  std::string shard;                    // "i/K": train every K-th batch from the i-th (Slurm arrays)
+  bool serial = false;                  // no pipeline: materialize, train, write one after another
+  double save_interval_seconds = 10.0;  // seconds a finished batch waits at most before a shard holds it
 };
 
 struct BenchOptions {

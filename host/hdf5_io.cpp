@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 namespace perfgen {
@@ -92,13 +93,16 @@ Handle creation_ordered_group_plist() {
   return gcpl;
 }
 
-Handle create_dataset(hid_t group, const Column& c, const StorageLayout& layout) {
+// Creates the dataset of column c with `rows` rows and its attributes, and writes c's data into it
+// when with_data (c then has all the rows).
+Handle create_dataset(hid_t group, const Column& c, const StorageLayout& layout, std::size_t rows, bool with_data) {
   std::vector<hsize_t> dims(c.shape.begin(), c.shape.end());
+  dims[0] = rows;
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, "dataspace " + c.name);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "dataset property list");
   check(H5Pset_attr_creation_order(dcpl, kCreationOrder), "attribute creation order");
   check(H5Pset_obj_track_times(dcpl, 0), "object times");  // same config ⇒ same bytes
-  if (c.size() > 0) {
+  if (rows * c.row_width() > 0) {
     std::vector<hsize_t> chunk = dims;
     chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], layout.chunk_rows));
     check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "chunking " + c.name);
@@ -113,7 +117,7 @@ Handle create_dataset(hid_t group, const Column& c, const StorageLayout& layout)
   }
   Handle dataset(H5Dcreate2(group, c.name.c_str(), file_type(c.type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
                  "creating dataset " + c.name);
-  if (c.size() > 0) {
+  if (with_data && c.size() > 0) {
     const herr_t status = c.is_real()
                               ? H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.real.data())
                               : H5Dwrite(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.integer.data());
@@ -133,6 +137,28 @@ Handle create_dataset(hid_t group, const Column& c, const StorageLayout& layout)
   return dataset;
 }
 
+// The hyperslab of rows [first_row, first_row + rows) of a dataset of the given space.
+void select_rows(hid_t space, std::size_t first_row, std::size_t rows) {
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> extent(rank), start(rank, 0);
+  H5Sget_simple_extent_dims(space, extent.data(), nullptr);
+  start[0] = first_row;
+  extent[0] = rows;
+  check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), "selecting rows");
+}
+
+void write_row_range(hid_t dataset, const Column& c, std::size_t first_row) {
+  if (c.size() == 0) return;
+  Handle file_space(H5Dget_space(dataset), H5Sclose, "dataspace of " + c.name);
+  select_rows(file_space, first_row, c.rows());
+  const std::vector<hsize_t> dims(c.shape.begin(), c.shape.end());
+  Handle memory_space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, "memory space");
+  const herr_t status =
+      c.is_real() ? H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, c.real.data())
+                  : H5Dwrite(dataset, H5T_NATIVE_INT64, memory_space, file_space, H5P_DEFAULT, c.integer.data());
+  check(status, "writing rows of " + c.name);
+}
+
 // Index coordinate 0..size-1 for a dimension that no column names.
 Column index_column(const std::string& dim, std::size_t size) {
   Column c;
@@ -145,29 +171,36 @@ Column index_column(const std::string& dim, std::size_t size) {
   return c;
 }
 
-void write_group(hid_t file, const ColumnGroup& g, const StorageLayout& layout) {
+// Creates group g with its datasets, those over row_dim sized to `rows` (all of them whole when row_dim
+// is empty), and returns every dataset's handle by name.
+std::map<std::string, Handle> create_group(hid_t file, const ColumnGroup& g, const StorageLayout& layout,
+                                           const std::string& row_dim, std::size_t rows) {
   Handle gcpl = creation_ordered_group_plist();
   Handle group(H5Gcreate2(file, g.name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, "group " + g.name);
+  auto streamed = [&](const Column& c) { return !row_dim.empty() && c.dims.front() == row_dim; };
+  auto rows_of = [&](const Column& c) { return streamed(c) ? rows : c.rows(); };
   std::vector<std::pair<std::string, std::size_t>> dims;  // in order of first use
   for (const Column& c : g.columns)
     for (std::size_t axis = 0; axis < c.dims.size(); ++axis)
       if (std::none_of(dims.begin(), dims.end(), [&](const auto& d) { return d.first == c.dims[axis]; }))
-        dims.emplace_back(c.dims[axis], c.shape[axis]);
-  std::map<std::string, Handle> scales;
+        dims.emplace_back(c.dims[axis], axis == 0 ? rows_of(c) : c.shape[axis]);
+  std::map<std::string, Handle> datasets;
   for (const auto& [dim, size] : dims) {
     const Column* named = g.find(dim);
     const Column scale_column = named ? *named : index_column(dim, size);
-    Handle scale = create_dataset(group, scale_column, layout);
+    Handle scale = create_dataset(group, scale_column, layout, size, !named || !streamed(*named));
     check(H5DSset_scale(scale, dim.c_str()), "dimension scale " + dim);
-    scales.emplace(dim, std::move(scale));
+    datasets.emplace(dim, std::move(scale));
   }
   for (const Column& c : g.columns) {
-    if (scales.count(c.name)) continue;
-    Handle dataset = create_dataset(group, c, layout);
+    if (datasets.count(c.name)) continue;
+    Handle dataset = create_dataset(group, c, layout, rows_of(c), !streamed(c));
     for (std::size_t axis = 0; axis < c.dims.size(); ++axis)
-      check(H5DSattach_scale(dataset, scales.at(c.dims[axis]), static_cast<unsigned>(axis)),
+      check(H5DSattach_scale(dataset, datasets.at(c.dims[axis]), static_cast<unsigned>(axis)),
             "attaching " + c.dims[axis] + " to " + c.name);
+    datasets.emplace(c.name, std::move(dataset));
   }
+  return datasets;
 }
 
 void fsync_path(const std::string& path) {
@@ -214,7 +247,11 @@ herr_t collect_link_name(hid_t, const char* name, const H5L_info_t*, void* out) 
   return 0;
 }
 
-Column read_column(hid_t group, const std::string& name) {
+constexpr std::size_t kAllRows = static_cast<std::size_t>(-1);
+
+// Reads a column; of a column over row_dim only rows [first_row, first_row + rows) unless rows is kAllRows.
+Column read_column(hid_t group, const std::string& name, const std::string& row_dim = "", std::size_t first_row = 0,
+                   std::size_t rows = kAllRows) {
   Handle dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
   Handle space(H5Dget_space(dataset), H5Sclose, "dataspace");
   Handle type(H5Dget_type(dataset), H5Tclose, "datatype");
@@ -224,21 +261,6 @@ Column read_column(hid_t group, const std::string& name) {
   std::vector<hsize_t> dims(rank);
   H5Sget_simple_extent_dims(space, dims.data(), nullptr);
   c.shape.assign(dims.begin(), dims.end());
-  if (H5Tget_class(type) == H5T_FLOAT) {
-    c.type = ColumnType::f64;
-  } else {
-    const std::size_t size = H5Tget_size(type);
-    c.type = size == 8 ? ColumnType::i64 : size == 4 ? ColumnType::i32 : ColumnType::i8;
-  }
-  if (c.is_real()) {
-    c.real.resize(c.size());
-    if (!c.real.empty())
-      check(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.real.data()), "reading " + name);
-  } else {
-    c.integer.resize(c.size());
-    if (!c.integer.empty())
-      check(H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.integer.data()), "reading " + name);
-  }
   for (int axis = 0; axis < rank; ++axis) {
     std::string dim = name;
     if (H5DSis_scale(dataset) <= 0) {
@@ -246,6 +268,36 @@ Column read_column(hid_t group, const std::string& name) {
       H5DSiterate_scales(dataset, static_cast<unsigned>(axis), &index, collect_scale_name, &dim);
     }
     c.dims.push_back(dim);
+  }
+  if (H5Tget_class(type) == H5T_FLOAT) {
+    c.type = ColumnType::f64;
+  } else {
+    const std::size_t size = H5Tget_size(type);
+    c.type = size == 8 ? ColumnType::i64 : size == 4 ? ColumnType::i32 : ColumnType::i8;
+  }
+  hid_t file_space = H5S_ALL, memory_space = H5S_ALL;
+  std::unique_ptr<Handle> selected_memory;
+  if (rows != kAllRows && rank > 0 && c.dims.front() == row_dim) {
+    if (first_row + rows > c.shape[0])
+      throw std::runtime_error("HDF5: rows " + std::to_string(first_row) + "+" + std::to_string(rows) + " of " + name +
+                               " (it has " + std::to_string(c.shape[0]) + ")");
+    c.shape[0] = rows;
+    select_rows(space, first_row, rows);
+    const std::vector<hsize_t> shape(c.shape.begin(), c.shape.end());
+    selected_memory = std::make_unique<Handle>(H5Screate_simple(rank, shape.data(), nullptr), H5Sclose, "memory space");
+    file_space = space;
+    memory_space = *selected_memory;
+  }
+  if (c.is_real()) {
+    c.real.resize(c.size());
+    if (!c.real.empty())
+      check(H5Dread(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, c.real.data()),
+            "reading " + name);
+  } else {
+    c.integer.resize(c.size());
+    if (!c.integer.empty())
+      check(H5Dread(dataset, H5T_NATIVE_INT64, memory_space, file_space, H5P_DEFAULT, c.integer.data()),
+            "reading " + name);
   }
   if (H5Aexists(dataset, "long_name") > 0) c.long_name = read_text_attribute(dataset, "long_name");
   if (H5Aexists(dataset, "units") > 0) c.units = read_text_attribute(dataset, "units");
@@ -261,30 +313,61 @@ Handle open_file(const std::string& path) {
 
 }  // namespace
 
-const Column& ColumnGroup::at(const std::string& column) const {
-  if (const Column* c = find(column)) return *c;
-  throw std::runtime_error("group /" + name + " has no column " + column);
-}
+struct Hdf5Writer::Open {
+  Handle file;
+  std::map<std::string, Handle> group;  // the datasets of the group begun last
+  std::string row_dim;
+};
 
-void write_hdf5(const std::string& path, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
-                const StorageLayout& layout) {
+Hdf5Writer::Hdf5Writer(const std::string& path, const StorageLayout& layout) : path_(path), layout_(layout) {
   silence_hdf5_errors();
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "file property list");
   check(H5Pset_link_creation_order(fcpl, kCreationOrder), "link creation order");
   check(H5Pset_attr_creation_order(fcpl, kCreationOrder), "attribute creation order");
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access list");
   check(H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "format bounds");
-  {
-    Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, "creating " + path);
-    for (const auto& [key, value] : attributes.text) write_text_attribute(file, key, value);
-    for (const auto& [key, value] : attributes.numbers)
-      write_numeric_attribute(file, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
-    for (const auto& [key, value] : attributes.integers)
-      write_numeric_attribute(file, key, H5T_STD_I32LE, H5T_NATIVE_INT64, &value);
-    for (const ColumnGroup& g : groups) write_group(file, g, layout);
-    check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing " + path);
-  }
-  fsync_path(path);
+  open_.reset(
+      new Open{Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, "creating " + path), {}, {}});
+}
+
+Hdf5Writer::~Hdf5Writer() = default;
+
+void Hdf5Writer::write_attributes(const FileAttributes& attributes) {
+  for (const auto& [key, value] : attributes.text) write_text_attribute(open_->file, key, value);
+  for (const auto& [key, value] : attributes.numbers)
+    write_numeric_attribute(open_->file, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+  for (const auto& [key, value] : attributes.integers)
+    write_numeric_attribute(open_->file, key, H5T_STD_I32LE, H5T_NATIVE_INT64, &value);
+}
+
+void Hdf5Writer::write_group(const ColumnGroup& group) {
+  open_->group.clear();
+  create_group(open_->file, group, layout_, "", 0);
+}
+
+void Hdf5Writer::begin_group(const ColumnGroup& piece, const std::string& row_dim, std::size_t total_rows) {
+  open_->group.clear();
+  open_->group = create_group(open_->file, piece, layout_, row_dim, total_rows);
+  open_->row_dim = row_dim;
+}
+
+void Hdf5Writer::write_rows(const ColumnGroup& piece, std::size_t first_row) {
+  for (const Column& c : piece.columns)
+    if (c.dims.front() == open_->row_dim) write_row_range(open_->group.at(c.name), c, first_row);
+}
+
+void Hdf5Writer::close() {
+  check(H5Fflush(open_->file, H5F_SCOPE_GLOBAL), "flushing " + path_);
+  open_.reset();
+  fsync_path(path_);
+}
+
+void write_hdf5(const std::string& path, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
+                const StorageLayout& layout) {
+  Hdf5Writer writer(path, layout);
+  writer.write_attributes(attributes);
+  for (const ColumnGroup& g : groups) writer.write_group(g);
+  writer.close();
 }
 
 bool hdf5_has_group(const std::string& path, const std::string& group) {
@@ -293,6 +376,11 @@ bool hdf5_has_group(const std::string& path, const std::string& group) {
 }
 
 ColumnGroup read_hdf5_group(const std::string& path, const std::string& group_name) {
+  return read_hdf5_rows(path, group_name, "", 0, kAllRows);
+}
+
+ColumnGroup read_hdf5_rows(const std::string& path, const std::string& group_name, const std::string& row_dim,
+                           std::size_t first_row, std::size_t rows) {
   Handle file = open_file(path);
   Handle group(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose,
                "opening group /" + group_name + " in " + path);
@@ -301,7 +389,7 @@ ColumnGroup read_hdf5_group(const std::string& path, const std::string& group_na
   check(H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &index, collect_link_name, &names), "listing " + group_name);
   ColumnGroup g;
   g.name = group_name;
-  for (const std::string& name : names) g.columns.push_back(read_column(group, name));
+  for (const std::string& name : names) g.columns.push_back(read_column(group, name, row_dim, first_row, rows));
   return g;
 }
 

@@ -2,6 +2,7 @@
 // every axis attached to a dimension scale, creation order tracked, format bounds ≤ HDF5 1.8.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,41 @@ struct StorageLayout {
   int deflate_level = 0;
 };
 
+// A file written a piece at a time, so that a group larger than memory can be stored: a whole group
+// with write_group, or a group begun with its final row count and filled by row ranges. close()
+// flushes and fsyncs; a writer destroyed without close() leaves an incomplete file behind.
+class Hdf5Writer {
+ public:
+  Hdf5Writer(const std::string& path, const StorageLayout& layout);  // creates (replaces) the file
+  ~Hdf5Writer();
+  Hdf5Writer(const Hdf5Writer&) = delete;
+  Hdf5Writer& operator=(const Hdf5Writer&) = delete;
+
+  void write_attributes(const FileAttributes& attributes);
+  void write_group(const ColumnGroup& group);
+  // Creates a group with the columns of `piece`, those over row_dim sized to total_rows; the other
+  // columns (index coordinates such as neuron or param) are written whole from the piece.
+  void begin_group(const ColumnGroup& piece, const std::string& row_dim, std::size_t total_rows);
+  // Writes the row columns of `piece` at rows [first_row, first_row + piece rows) of the group begun last.
+  void write_rows(const ColumnGroup& piece, std::size_t first_row);
+  void close();
+
+ private:
+  struct Open;
+  std::string path_;
+  StorageLayout layout_;
+  std::unique_ptr<Open> open_;
+};
+
 // Writes the file at `path` (replacing it), then fsyncs it.
 void write_hdf5(const std::string& path, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
                 const StorageLayout& layout);
 
 bool hdf5_has_group(const std::string& path, const std::string& group);
 ColumnGroup read_hdf5_group(const std::string& path, const std::string& group);
+// Rows [first_row, first_row + rows) of the columns over row_dim, and the other columns whole.
+ColumnGroup read_hdf5_rows(const std::string& path, const std::string& group, const std::string& row_dim,
+                           std::size_t first_row, std::size_t rows);
 FileAttributes read_hdf5_attributes(const std::string& path);
 
 }  // namespace perfgen

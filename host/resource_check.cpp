@@ -2,12 +2,14 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "errors.h"
+#include "shard_writer.h"
 
 namespace perfgen {
 namespace {
@@ -48,39 +50,45 @@ std::string human_bytes(double bytes) {
   return text;
 }
 
-ResourceEstimate estimate_resources(const Plan& plan) {
+ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_call) {
   const Experiment& e = plan.experiment();
   const double m = plan.max_width(), p = plan.max_params(), n = plan.max_n(), d = e.model.input_dim;
   const double weight_dim = d + (e.model.bias ? 1 : 0);
   const double trials = static_cast<double>(plan.trial_count());
-  const double batch = std::min<double>(e.run.batch_size, trials);
+  const double per_call =
+      std::min<double>(std::max<std::int64_t>(trials_per_call, e.run.batch_size), trials);  // whole batches
   ResourceEstimate r;
   r.row_bytes = kDouble * (kScalarColumns + 3 * m + 2 * p + weight_dim);
   // A materialized trial (data, θ0, C, γ), its outcome (θ, a_k, distances), a training workspace.
   const double per_trial =
       kDouble * (n * d + n + p + m + weight_dim) + kDouble * (p + 2 * m) + kDouble * (n * (2 * m + 1) + p);
-  r.batch_memory_bytes = batch * (per_trial + 2 * r.row_bytes);
   const TrajectorySettings& t = e.trajectories;
   const double recorded = t.all ? trials : static_cast<double>(t.trials.size());
   r.row_bytes += t.all ? kDouble * (t.checkpoints + 2) * (p + 6) : 0.0;  // recording every trial: a row more
   const double recorded_bytes = t.all ? 0.0 : recorded * kDouble * (t.checkpoints + 2) * (p + 6);
-  r.merge_memory_bytes = 3 * (trials * r.row_bytes + recorded_bytes);  // shard rows read, joined, reordered
+  r.batch_memory_bytes = 3 * per_call * (per_trial + 2 * r.row_bytes) + kShardBytes;
+  const double piece_rows = std::min(trials, std::max<double>(e.run.batch_size, kMergePieceBytes / r.row_bytes));
+  constexpr double kCellBytes = 400;  // a cell's aggregates and its row in /cells
+  r.merge_memory_bytes = 3 * piece_rows * r.row_bytes + recorded_bytes + kCellBytes * plan.cells().size();
   r.test_set_bytes = kDouble * e.eval.test_points * (d + 1);
-  const double shards = std::ceil(trials / batch);
+  const double shards = std::ceil(trials / e.run.batch_size);  // at most one per batch (--save-interval 0)
   r.disk_bytes = 2 * (trials * r.row_bytes + recorded_bytes) + shards * kShardOverheadBytes;
   return r;
 }
 
-void check_resources(const Plan& plan, const std::string& output_path) {
-  const ResourceEstimate r = estimate_resources(plan);
+void check_resources(const Plan& plan, const std::string& output_path, std::int64_t trials_per_call) {
+  const ResourceEstimate r = estimate_resources(plan, trials_per_call);
   const double memory = available_memory_bytes(), disk = free_disk_bytes(output_path);
   const std::string trials = std::to_string(plan.trial_count());
   if (r.memory_bytes() > 0.9 * memory)
-    throw InputError("sweep", "needs about " + human_bytes(r.memory_bytes()) + " of memory (" + trials + " trials of " +
-                                  human_bytes(r.row_bytes) + " per row, batches of " +
-                                  std::to_string(plan.experiment().run.batch_size) + ", test set " +
-                                  human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory) +
-                                  " is available; split the sweep or narrow it");
+    throw InputError(
+        "sweep",
+        "needs about " + human_bytes(r.memory_bytes()) + " of memory (" + trials + " trials of " +
+            human_bytes(r.row_bytes) + " per row, 3 x " +
+            std::to_string(static_cast<std::int64_t>(std::min<double>(
+                std::max<std::int64_t>(trials_per_call, plan.experiment().run.batch_size), plan.trial_count()))) +
+            " trials in flight, test set " + human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory) +
+            " is available; split the sweep or narrow it");
   if (r.disk_bytes > disk)
     throw InputError("sweep", "needs up to " + human_bytes(r.disk_bytes) + " of disk (" + trials + " trials of " +
                                   human_bytes(r.row_bytes) + " per row, shards and final file), but " +

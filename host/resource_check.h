@@ -2,27 +2,33 @@
 // this machine is refused before any work with the numbers (exit 2) instead of failing hours later.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "perfgen/plan.h"
 
 namespace perfgen {
 
+// The merge reads the shards a piece of about this many bytes of rows at a time (whole batches).
+inline constexpr double kMergePieceBytes = 64.0 * 1024 * 1024;
+
 struct ResourceEstimate {
   double row_bytes = 0;           // one trial's row in /trials
-  double batch_memory_bytes = 0;  // the trials of one batch, materialized and trained, and their shard
-  double merge_memory_bytes = 0;  // every row at once, as the final merge holds them (with copies)
+  double batch_memory_bytes = 0;  // three train() calls in flight (materialized, training, being written)
+                                  // and the rows collected for the next shard
+  double merge_memory_bytes = 0;  // a piece of rows read and written, the cells, recorded trajectories
   double test_set_bytes = 0;
   double disk_bytes = 0;  // shards and final file side by side, uncompressed upper bound
 
   double memory_bytes() const { return batch_memory_bytes + merge_memory_bytes + test_set_bytes; }
 };
 
-ResourceEstimate estimate_resources(const Plan& plan);
+// trials_per_call: the trials a backend trains per call (0: one batch, as the CPU backend does).
+ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_call = 0);
 
 // Throws InputError("sweep", …) when the estimate exceeds the available memory or the free disk space
 // in the folder that will hold `output_path`.
-void check_resources(const Plan& plan, const std::string& output_path);
+void check_resources(const Plan& plan, const std::string& output_path, std::int64_t trials_per_call = 0);
 
 // "12.3 GiB" and the like.
 std::string human_bytes(double bytes);

@@ -25,11 +25,13 @@
 #include "hdf5_io.h"
 #include "interrupt.h"
 #include "materialize.h"
+#include "merge.h"
 #include "process_group.h"
 #include "progress.h"
 #include "resource_check.h"
 #include "results_schema.h"
 #include "shard_store.h"
+#include "shard_writer.h"
 #include "stage_times.h"
 
 namespace fs = std::filesystem;
@@ -101,14 +103,17 @@ FileAttributes shard_attributes(const Experiment& e, const std::string& config_h
   return a;
 }
 
-// The final file's attributes: a shard's, the resolved config, and the seconds of each stage.
+// The final file's attributes: a shard's, the resolved config, and the seconds of each stage (of the
+// merge, those until the attributes are written).
 FileAttributes final_attributes(const Experiment& e, const std::string& backend, const std::string& device,
-                                double wall_seconds, double steps, const StageTimes& times) {
-  FileAttributes a = shard_attributes(e, fingerprint(e.resolved_toml), backend, device, wall_seconds, steps,
-                                      &e.resolved_toml);
-  for (int s = 0; s < static_cast<int>(Stage::count); ++s)
-    a.numbers.emplace_back(std::string("seconds_") + stage_name(static_cast<Stage>(s)),
-                           times.seconds(static_cast<Stage>(s)));
+                                double wall_seconds, double steps, const StageTimes& times, double merge_seconds) {
+  FileAttributes a =
+      shard_attributes(e, fingerprint(e.resolved_toml), backend, device, wall_seconds, steps, &e.resolved_toml);
+  for (int s = 0; s < static_cast<int>(Stage::count); ++s) {
+    const auto stage = static_cast<Stage>(s);
+    a.numbers.emplace_back(std::string("seconds_") + stage_name(stage),
+                           times.seconds(stage) + (stage == Stage::merge ? merge_seconds : 0.0));
+  }
   return a;
 }
 
@@ -208,6 +213,7 @@ struct BatchLoop {
   bool quiet;
   bool serial;  // every stage in turn on this thread (tests compare it with the pipeline)
   int threads;
+  double save_interval_seconds;
   StageTimes& times;
 };
 
@@ -230,10 +236,11 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
   std::vector<std::vector<std::int64_t>> parts(1);  // batches of each train() call
   const std::int64_t per_call = std::max(backend.trials_per_call(), batch_size);
   std::int64_t in_part = 0;
+  const ShardIndex finished(store, batches);
   for (std::int64_t b = 0; b < batches; ++b) {
     if (!loop.shard.owns(b)) continue;
     mine += end(b) - first(b);
-    if (store.has_shard(b)) {
+    if (finished.has(b)) {
       already_done += end(b) - first(b);
       continue;
     }
@@ -258,7 +265,23 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
       return part;
     });
   };
+  ShardWriter shards(store, loop.shard.count, static_cast<std::size_t>(batch_size), loop.save_interval_seconds,
+                     [&](double wall, double steps) {
+                       return shard_attributes(e, loop.config_hash, backend.name(), backend.device(), wall, steps);
+                     });
   BackgroundQueue writer(loop.serial ? 0 : 2);
+  // Whatever ends the loop (a cancel, a failure), the batches trained before are written.
+  struct FlushAtExit {
+    BackgroundQueue& writer;
+    ShardWriter& shards;
+    ~FlushAtExit() {
+      try {
+        writer.submit([this] { shards.flush(); });
+        writer.finish();
+      } catch (...) {  // the loop's own exception is the one that reaches the caller
+      }
+    }
+  } flush_at_exit{writer, shards};
   std::future<std::shared_ptr<Part>> next;
   if (!loop.serial) next = std::async(std::launch::async, materialize, parts[0]);
   for (std::size_t k = 0; k < parts.size(); ++k) {
@@ -279,16 +302,14 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
         const std::vector<TrialOutcome> batch_outcomes(std::make_move_iterator(outcomes->begin() + offset),
                                                        std::make_move_iterator(outcomes->begin() + offset + rows));
         offset += rows;
-        const std::vector<ColumnGroup> groups =
+        std::vector<ColumnGroup> groups =
             loop.times.time(Stage::columns, [&] { return result_groups(plan, trials, batch_outcomes); });
-        const FileAttributes attributes =
-            shard_attributes(e, loop.config_hash, backend.name(), backend.device(), seconds_per_trial * rows,
-                             total_steps(groups[0]));
-        loop.times.time(Stage::write,
-                        [&] { store.write_shard(b, attributes, groups, static_cast<std::size_t>(batch_size)); });
+        const double steps = total_steps(groups[0]);
+        loop.times.time(Stage::write, [&] { shards.add(b, std::move(groups), seconds_per_trial * rows, steps); });
       }
     });
   }
+  writer.submit([&] { loop.times.time(Stage::write, [&] { shards.flush(); }); });
   writer.finish();
 }
 
@@ -298,37 +319,33 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
                       StageTimes& times, std::ostream& out) {
   const auto merge_start = std::chrono::steady_clock::now();
   const Experiment& e = plan.experiment();
-  const ColumnGroup trials = store.gather_trials();
-  const std::size_t rows = trials.columns.empty() ? 0 : trials.at("trial").rows();
-  if (static_cast<std::int64_t>(rows) != plan.trial_count())
-    throw std::runtime_error("the shards in " + store.directory() + " hold " + std::to_string(rows) + " of " +
-                             std::to_string(plan.trial_count()) + " trials");
-  const FileAttributes first = store.first_shard_attributes();
+  const ShardIndex index(store, batch_count(plan));
+  if (index.shards().empty()) throw std::runtime_error("no shards in " + store.directory());
+  const FileAttributes first = read_hdf5_attributes(index.shards().front().path);
   if (wall_seconds < 0) {
     wall_seconds = 0;
-    for (const std::string& path : store.shard_paths())
-      for (const auto& [key, value] : read_hdf5_attributes(path).numbers)
+    for (const Shard& shard : index.shards())
+      for (const auto& [key, value] : read_hdf5_attributes(shard.path).numbers)
         if (key == "wall_seconds") wall_seconds += value;
   }
   const std::string backend = first.find_text("backend") ? *first.find_text("backend") : "?";
   const std::string device = first.find_text("device") ? *first.find_text("device") : "?";
-  const ColumnGroup cells = cell_columns(plan, trials);
-  const double steps = total_steps(trials);
-  std::vector<ColumnGroup> groups{trials, cells};
-  ColumnGroup trajectories = store.gather("trajectories", "traj");
-  if (!trajectories.columns.empty()) groups.push_back(std::move(trajectories));
-  // The file records the merge up to its own write (gathering the shards, the cell summary); the
-  // line printed at the end has the whole merge.
-  const double gathered = seconds_since(merge_start);
-  times.add(Stage::merge, gathered);
-  write_hdf5_atomically(output, final_attributes(e, backend, device, wall_seconds + gathered, steps, times), groups,
-                        StorageLayout{static_cast<std::size_t>(e.run.batch_size), kFinalDeflateLevel});
+  MergeReport merged;
+  replace_atomically(output, [&](const std::string& temporary) {
+    Hdf5Writer file(temporary, StorageLayout{static_cast<std::size_t>(e.run.batch_size), kFinalDeflateLevel});
+    merged = merge_shards(plan, store, index, file, merge_piece_rows(plan));
+    // The file records the merge up to here; the line printed at the end has the whole merge.
+    const double so_far = seconds_since(merge_start);
+    file.write_attributes(
+        final_attributes(e, backend, device, wall_seconds + so_far, merged.network_steps, times, so_far));
+    file.close();
+  });
   store.remove();
-  times.add(Stage::merge, seconds_since(merge_start) - gathered);
+  times.add(Stage::merge, seconds_since(merge_start));
   wall_seconds += seconds_since(merge_start);
-  print_cell_table(out, cells);
+  print_cell_table(out, merged.cells);
   out << "wrote " << output << ": " << plan.trial_count() << " trials in " << std::fixed << std::setprecision(1)
-      << wall_seconds << " s, " << std::scientific << std::setprecision(2) << steps / wall_seconds
+      << wall_seconds << " s, " << std::scientific << std::setprecision(2) << merged.network_steps / wall_seconds
       << " network-steps/s on " << device << '\n'
       << std::defaultfloat << "stages: " << times.report() << '\n';
 }
@@ -347,23 +364,25 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
                       const std::string& output, const ShardSpec& shard, int local_rank, bool announce_shard,
                       std::chrono::steady_clock::time_point start, StageTimes& times, std::ostream& out,
                       std::ostream& err) {
-  check_resources(plan, output);
+  std::unique_ptr<Backend> backend = choose_backend(options, local_rank, err);
+  check_resources(plan, output, backend->trials_per_call());
   if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
     print_file_table(output, out);
     return kExitOk;
   }
-  std::unique_ptr<Backend> backend = choose_backend(options, local_rank, err);
   if (!store.has_config()) store.create(e.resolved_toml);
   const InterruptHandling interrupts;
   TrainControl control;
   control.cancel = &interrupts.requested();
   try {
-    const BatchLoop loop{shard, fingerprint(e.resolved_toml), options.quiet, options.serial, options.threads, times};
+    const BatchLoop loop{shard,           fingerprint(e.resolved_toml),  options.quiet, options.serial,
+                         options.threads, options.save_interval_seconds, times};
     train_missing_batches(plan, *backend, store, loop, control);
   } catch (const TrainingCancelled&) {
-    err << "perfgen: " << interrupts.signal_name() << ": stopped; " << store.shard_paths().size()
-        << " finished batches are kept in " << store.directory() << "\n"
+    err << "perfgen: " << interrupts.signal_name() << ": stopped; "
+        << ShardIndex(store, batch_count(plan)).finished_batches() << " finished batches are kept in "
+        << store.directory() << "\n"
         << "perfgen: continue with: " << resume_command(options, output) << '\n';
     return kExitInterrupted;
   }
@@ -414,12 +433,12 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     if (!store.exists()) throw InputError("file", "no unfinished run at " + store.directory());
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
-    std::int64_t missing = 0, first_missing = -1;
-    for (std::int64_t b = 0; b < batch_count(plan); ++b)
-      if (!store.has_shard(b) && missing++ == 0) first_missing = b;
-    if (missing > 0)
+    const ShardIndex index(store, batch_count(plan));
+    std::int64_t first_missing = 0;
+    while (first_missing < batch_count(plan) && index.has(first_missing)) ++first_missing;
+    if (const std::int64_t missing = batch_count(plan) - index.finished_batches(); missing > 0)
       throw InputError("merge", std::to_string(missing) + " of " + std::to_string(batch_count(plan)) +
-                                    " batches have no shard yet (first: " + store.shard_path(first_missing) +
+                                    " batches have no shard yet (first: batch " + std::to_string(first_missing) +
                                     "); run the missing --shard workers first");
     if (fs::exists(output) && !force) throw InputError("--output", output + " exists; pass --force to replace it");
     StageTimes times;

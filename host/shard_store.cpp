@@ -74,50 +74,50 @@ std::string ShardStore::stored_config() const {
   return text.str();
 }
 
-std::string ShardStore::shard_path(std::int64_t batch) const {
-  char name[32];
-  std::snprintf(name, sizeof name, "/batch-%08lld.h5", static_cast<long long>(batch));
+std::string ShardStore::shard_path(const BatchRange& batches) const {
+  char name[80];
+  std::snprintf(name, sizeof name, "/batches-%08lld-to-%08lld-every-%lld.h5", static_cast<long long>(batches.first),
+                static_cast<long long>(batches.last), static_cast<long long>(batches.stride));
   return directory_ + name;
 }
 
-bool ShardStore::has_shard(std::int64_t batch) const { return fs::exists(shard_path(batch)); }
-
-void ShardStore::write_shard(std::int64_t batch, const FileAttributes& attributes,
+void ShardStore::write_shard(const BatchRange& batches, const FileAttributes& attributes,
                              const std::vector<ColumnGroup>& groups, std::size_t chunk_rows) const {
-  write_hdf5_atomically(shard_path(batch), attributes, groups, StorageLayout{chunk_rows, 0});
+  write_hdf5_atomically(shard_path(batches), attributes, groups, StorageLayout{chunk_rows, 0});
 }
 
-std::vector<std::string> ShardStore::shard_paths() const {
-  std::vector<std::string> paths;
-  if (!exists()) return paths;
+std::vector<Shard> ShardStore::shards() const {
+  std::vector<Shard> found;
+  if (!exists()) return found;
   for (const auto& entry : fs::directory_iterator(directory_)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("batch-", 0) == 0 && entry.path().extension() == ".h5") paths.push_back(entry.path().string());
+    long long first = 0, last = 0, stride = 0;
+    int length = 0;
+    bool named =
+        std::sscanf(name.c_str(), "batches-%lld-to-%lld-every-%lld.h5%n", &first, &last, &stride, &length) == 3 &&
+        static_cast<std::size_t>(length) == name.size();
+    if (!named && std::sscanf(name.c_str(), "batch-%lld.h5%n", &first, &length) == 1 &&
+        static_cast<std::size_t>(length) == name.size()) {  // one batch per shard, as written by earlier builds
+      last = first;
+      stride = 1;
+      named = true;
+    }
+    if (!named) continue;  // config.toml, temporary files of a killed writer
+    if (first < 0 || last < first || stride < 1 || (last - first) % stride != 0)
+      throw std::runtime_error("shard " + entry.path().string() + " names an impossible batch range");
+    found.push_back({entry.path().string(), {first, last, stride}});
   }
-  std::sort(paths.begin(), paths.end());
-  return paths;
+  std::sort(found.begin(), found.end(),
+            [](const Shard& a, const Shard& b) { return a.batches.first < b.batches.first; });
+  return found;
 }
 
 ColumnGroup ShardStore::gather(const std::string& group, const std::string& row_dim) const {
   ColumnGroup all;
   all.name = group;
-  for (const std::string& path : shard_paths()) {
-    if (!hdf5_has_group(path, group)) continue;  // e.g. a batch without recorded trajectories
-    ColumnGroup shard = read_hdf5_group(path, group);
-    if (all.columns.empty()) {
-      all.columns = std::move(shard.columns);
-      continue;
-    }
-    for (Column& c : all.columns) {
-      if (c.dims.front() != row_dim) continue;  // index coordinates (neuron, param) are the same in every shard
-      const Column& more = shard.at(c.name);
-      if (more.row_width() != c.row_width())
-        throw std::runtime_error("shard " + path + " has another width of " + c.name);
-      c.real.insert(c.real.end(), more.real.begin(), more.real.end());
-      c.integer.insert(c.integer.end(), more.integer.begin(), more.integer.end());
-      c.shape[0] += more.rows();
-    }
-  }
+  for (const Shard& shard : shards())
+    if (hdf5_has_group(shard.path, group))  // e.g. a shard without recorded trajectories
+      append_rows(all, read_hdf5_group(shard.path, group), row_dim);
   if (all.columns.empty()) return all;
   const Column& trial = all.at(row_dim);  // the row coordinate holds trial indices
   std::vector<std::size_t> order(trial.rows());
@@ -129,19 +129,59 @@ ColumnGroup ShardStore::gather(const std::string& group, const std::string& row_
   return all;
 }
 
-FileAttributes ShardStore::first_shard_attributes() const {
-  const auto paths = shard_paths();
-  return paths.empty() ? FileAttributes{} : read_hdf5_attributes(paths.front());
-}
-
 void ShardStore::remove() const { fs::remove_all(directory_); }
 
-void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,
-                           const std::vector<ColumnGroup>& groups, const StorageLayout& layout) {
+ShardIndex::ShardIndex(const ShardStore& store, std::int64_t batch_count)
+    : shards_(store.shards()), shard_of_(static_cast<std::size_t>(batch_count), -1) {
+  for (std::size_t k = 0; k < shards_.size(); ++k) {
+    const BatchRange& r = shards_[k].batches;
+    if (r.last >= batch_count)
+      throw std::runtime_error("shard " + shards_[k].path + " holds batches beyond the sweep's " +
+                               std::to_string(batch_count));
+    for (std::int64_t b = r.first; b <= r.last; b += r.stride) {
+      if (shard_of_[b] >= 0)
+        throw std::runtime_error("batch " + std::to_string(b) + " is in two shards: " + shards_[shard_of_[b]].path +
+                                 " and " + shards_[k].path);
+      shard_of_[b] = static_cast<std::int32_t>(k);
+      ++finished_;
+    }
+  }
+}
+
+std::int64_t ShardIndex::position(std::int64_t batch) const {
+  const BatchRange& r = shard_of(batch).batches;
+  return (batch - r.first) / r.stride;
+}
+
+void visit_finished_trials(const ShardIndex& index, std::int64_t batch_size, std::int64_t trial_count,
+                           std::size_t max_rows, const std::function<void(const ColumnGroup&, std::int64_t)>& visit) {
+  const std::int64_t batches = (trial_count + batch_size - 1) / batch_size;
+  const auto limit = static_cast<std::int64_t>(std::max<std::size_t>(max_rows, 1));
+  for (std::int64_t b = 0; b < batches;) {
+    if (!index.has(b)) {
+      ++b;
+      continue;
+    }
+    // Whole batches that follow b in the same shard (stride 1) and in trial order, up to the row limit.
+    const Shard& shard = index.shard_of(b);
+    std::int64_t next = b + 1;
+    while (next < batches && shard.batches.stride == 1 && index.has(next) && &index.shard_of(next) == &shard &&
+           (next + 1 - b) * batch_size <= limit)
+      ++next;
+    const std::int64_t first_trial = b * batch_size, end_trial = std::min(trial_count, next * batch_size);
+    const ColumnGroup piece =
+        read_hdf5_rows(shard.path, "trials", "trial", static_cast<std::size_t>(index.position(b) * batch_size),
+                       static_cast<std::size_t>(end_trial - first_trial));
+    visit(piece, first_trial);
+    b = next;
+  }
+}
+
+void replace_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
   const std::string temporary = temporary_name(path);
   errno = 0;
   try {
-    write_hdf5(temporary, attributes, groups, layout);
+    write(temporary);
     fs::rename(temporary, path);
   } catch (const std::exception& failure) {
     const int cause = errno;  // HDF5 reports the failure, the system call behind it sets errno
@@ -151,6 +191,11 @@ void write_hdf5_atomically(const std::string& path, const FileAttributes& attrib
                              (cause ? std::string(" (") + std::strerror(cause) + ")" : std::string()));
   }
   fsync_directory(fs::absolute(path).parent_path());
+}
+
+void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,
+                           const std::vector<ColumnGroup>& groups, const StorageLayout& layout) {
+  replace_atomically(path, [&](const std::string& temporary) { write_hdf5(temporary, attributes, groups, layout); });
 }
 
 }  // namespace perfgen

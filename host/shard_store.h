@@ -1,10 +1,11 @@
-// Crash-safe storage of a run: each finished batch becomes its own small HDF5 shard in
-// OUTPUT.shards/ (written under a temporary name, fsynced, renamed), beside the resolved config.
-// The final file is merged from the shards and renamed into place.
+// Crash-safe storage of a run: finished batches are written as HDF5 shards in OUTPUT.shards/ (each
+// under a temporary name, fsynced, renamed), beside the resolved config. A shard holds a run of one
+// worker's batches (first, first + stride, ..., last), sized by the writer to keep its fixed cost
+// small. The final file is merged from the shards and renamed into place.
 #pragma once
 
 #include <cstdint>
-#include <set>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,17 @@
 #include "hdf5_io.h"
 
 namespace perfgen {
+
+// The batches of one shard: first, first + stride, ..., last. A worker of K owns every K-th batch.
+struct BatchRange {
+  std::int64_t first = 0, last = 0, stride = 1;
+  std::int64_t count() const { return (last - first) / stride + 1; }
+};
+
+struct Shard {
+  std::string path;
+  BatchRange batches;
+};
 
 class ShardStore {
  public:
@@ -24,22 +36,47 @@ class ShardStore {
   void create(const std::string& resolved_config) const;
   std::string stored_config() const;
 
-  std::string shard_path(std::int64_t batch) const;
-  bool has_shard(std::int64_t batch) const;
-  void write_shard(std::int64_t batch, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
-                   std::size_t chunk_rows) const;  // unfiltered: a shard lives until the merge
-  std::vector<std::string> shard_paths() const;
+  std::string shard_path(const BatchRange& batches) const;
+  // Unfiltered: a shard lives until the merge. The rows are those of the batches, in order.
+  void write_shard(const BatchRange& batches, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
+                   std::size_t chunk_rows) const;
+  std::vector<Shard> shards() const;  // by first batch
 
   // The rows (along row_dim) of one group of every shard that has it, sorted by the row coordinate
-  // (the column named row_dim, which holds trial indices).
+  // (the column named row_dim, which holds trial indices). For small groups (trajectories).
   ColumnGroup gather(const std::string& group, const std::string& row_dim) const;
-  ColumnGroup gather_trials() const { return gather("trials", "trial"); }
-  FileAttributes first_shard_attributes() const;
   void remove() const;
 
  private:
   std::string directory_;
 };
+
+// Where each finished batch of a sweep is stored, from one listing of the store.
+class ShardIndex {
+ public:
+  ShardIndex(const ShardStore& store, std::int64_t batch_count);
+
+  bool has(std::int64_t batch) const { return shard_of_[batch] >= 0; }
+  std::int64_t finished_batches() const { return finished_; }
+  const std::vector<Shard>& shards() const { return shards_; }
+  const Shard& shard_of(std::int64_t batch) const { return shards_[shard_of_[batch]]; }
+  // The batch's place in its shard: 0 for the shard's first batch.
+  std::int64_t position(std::int64_t batch) const;
+
+ private:
+  std::vector<Shard> shards_;
+  std::vector<std::int32_t> shard_of_;  // -1: no shard yet
+  std::int64_t finished_ = 0;
+};
+
+// Calls visit(piece, first_trial) for the finished trials of /trials in trial order, a piece at a time:
+// each piece is a contiguous run of whole batches of one shard, of at most max_rows rows (but at least
+// one batch). Memory is bounded by the piece, whatever the sweep's size.
+void visit_finished_trials(const ShardIndex& index, std::int64_t batch_size, std::int64_t trial_count,
+                           std::size_t max_rows, const std::function<void(const ColumnGroup&, std::int64_t)>& visit);
+
+// Runs write(temporary) and renames the temporary file to `path`; removes it if write throws.
+void replace_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
 
 // Writes the file through a temporary name in the same folder, then renames it into place.
 void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,

@@ -45,12 +45,19 @@ TEST(Faults, DiskFullMidRunStopsWithAClearErrorAndKeepsEarlierShards) {
   } unmount_at_end{disk};
   // Another process fills the disk once two shards are written (the up-front check saw enough room).
   const std::string output = disk + "/full.h5", log = dir.file("full.log");
-  testing::Process run(
-      {"run", "-o", output, "--backend", "cpu", "--quiet", "--set", "train.loss_tol=0", "--set",
-       "train.max_iters=1000000", "--set", "run.batch_size=25", "--set", "sweep.data_seed={range=[0, 6]}"},
-      log);
+  testing::Process run({"run", "-o", output, "--backend", "cpu", "--quiet", "--set", "train.loss_tol=0", "--set",
+                        "train.max_iters=1000000", "--set", "run.batch_size=25", "--set",
+                        "sweep.data_seed={range=[0, 6]}", "--save-interval", "0"},
+                       log);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!std::filesystem::exists(output + ".shards/batch-00000001.h5") && std::chrono::steady_clock::now() < deadline)
+  auto shards_written = [&] {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(output + ".shards"))
+      count += entry.path().extension() == ".h5";
+    return count;
+  };
+  while ((!std::filesystem::exists(output + ".shards") || shards_written() < 2) &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const std::uintmax_t free_bytes = std::filesystem::space(disk).available;
   std::vector<char> ballast(free_bytes, 'x');

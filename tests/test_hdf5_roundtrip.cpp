@@ -76,6 +76,45 @@ data_seed = [0, 1]
   EXPECT_EQ(read.at("theta").dims, (std::vector<std::string>{"trial", "param"}));
 }
 
+// Rows [first, end) of every row column of g.
+ColumnGroup rows_of(const ColumnGroup& g, std::size_t first, std::size_t end) {
+  ColumnGroup part = g;
+  for (Column& c : part.columns) {
+    if (c.dims.front() != "trial") continue;
+    const std::size_t width = c.row_width();
+    if (c.is_real())
+      c.real = std::vector<double>(g.at(c.name).real.begin() + first * width, g.at(c.name).real.begin() + end * width);
+    else
+      c.integer = std::vector<std::int64_t>(g.at(c.name).integer.begin() + first * width,
+                                            g.at(c.name).integer.begin() + end * width);
+    c.shape[0] = end - first;
+  }
+  return part;
+}
+
+TEST(Hdf5RoundTrip, AGroupWrittenAndReadByRowRanges) {
+  testing::TempDir dir;
+  const Experiment e = testing::experiment_from("[train]\nmax_iters = 100\n[sweep]\nwidth = [1, 2]\nn = [3, 4, 5]\n");
+  const Plan plan(e);
+  const ColumnGroup trials = small_run_columns(plan);
+  ASSERT_EQ(trials.at("trial").rows(), 6u);
+  {
+    Hdf5Writer file(dir.file("pieces.h5"), StorageLayout{2, 1});
+    file.begin_group(rows_of(trials, 4, 6), "trial", 6);
+    for (const std::size_t first : {4, 0, 2}) file.write_rows(rows_of(trials, first, first + 2), first);  // any order
+    file.close();
+  }
+  write_hdf5(dir.file("whole.h5"), {}, {trials}, StorageLayout{2, 1});
+  const ColumnGroup whole = read_hdf5_group(dir.file("whole.h5"), "trials");
+  const ColumnGroup pieces = read_hdf5_group(dir.file("pieces.h5"), "trials");
+  ASSERT_EQ(pieces.columns.size(), whole.columns.size());
+  for (const Column& c : whole.columns) expect_same_column(c, pieces.at(c.name));
+  const ColumnGroup middle = read_hdf5_rows(dir.file("pieces.h5"), "trials", "trial", 1, 3);
+  for (const Column& c : rows_of(whole, 1, 4).columns) expect_same_column(c, middle.at(c.name));
+  EXPECT_EQ(middle.at("param").rows(), whole.at("param").rows()) << "index coordinates are read whole";
+  EXPECT_THROW(read_hdf5_rows(dir.file("pieces.h5"), "trials", "trial", 5, 2), std::runtime_error);
+}
+
 TEST(Hdf5RoundTrip, SameInputsGiveTheSameBytes) {
   testing::TempDir dir;
   const Experiment e = testing::experiment_from("[train]\nmax_iters = 100\n[sweep]\nn = [3, 5]\n");

@@ -1,0 +1,156 @@
+// Shards that hold runs of batches, and the merge that joins them in bounded memory: the file it
+// writes equals the columns computed in memory, and the trials it holds at once do not grow with the
+// sweep.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "cell_summary.h"
+#include "cuda_backend.h"
+#include "hdf5_io.h"
+#include "merge.h"
+#include "resource_check.h"
+#include "results_schema.h"
+#include "shard_store.h"
+#include "shard_writer.h"
+#include "test_support.h"
+
+namespace perfgen {
+namespace {
+
+constexpr std::int64_t kBatch = 4;
+
+Experiment sweep_of(int c_tilde_values) {
+  return testing::experiment_from("[train]\nmax_iters = 30\n[run]\nbatch_size = " + std::to_string(kBatch) +
+                                  "\n[sweep]\nn = [6]\ndata_seed = {range = [0, 3]}\nc_tilde = {linspace = [0.0, "
+                                  "1.0, " +
+                                  std::to_string(c_tilde_values) + "]}\n");
+}
+
+// Writes every batch of the plan into `store` through a ShardWriter that never writes on time alone:
+// shards hold runs of up to 5 batches (stride 1 for even runs, as two workers of stride 2 otherwise).
+void write_all_batches(const Plan& plan, const ShardStore& store, const testing::TrainedTrials& run) {
+  const std::int64_t batches = (plan.trial_count() + kBatch - 1) / kBatch;
+  for (std::int64_t worker = 0; worker < 2; ++worker) {
+    ShardWriter writer(store, 2, kBatch, 1e9, [](double, double) { return FileAttributes{}; });
+    for (std::int64_t b = worker; b < batches; b += 2) {
+      const auto first = static_cast<std::size_t>(b * kBatch);
+      const auto end = std::min<std::size_t>(first + kBatch, run.trials.size());
+      const std::vector<MaterializedTrial> trials(run.trials.begin() + first, run.trials.begin() + end);
+      const std::vector<TrialOutcome> outcomes(run.outcomes.begin() + first, run.outcomes.begin() + end);
+      writer.add(b, result_groups(plan, trials, outcomes), 0.0, 0.0);
+      if ((b / 2) % 5 == 4) writer.flush();
+    }
+    writer.flush();
+  }
+}
+
+TEST(Merge, WritesWhatIsComputedInMemoryAndHoldsABoundedNumberOfTrials) {
+  constexpr std::size_t kMaxRows = 16;      // 4 batches
+  for (const int values : {10, 40, 320}) {  // 30 to 960 trials (3 per cell): up to 60 times the bound
+    SCOPED_TRACE(values);
+    testing::TempDir dir;
+    const Experiment e = sweep_of(values);
+    const Plan plan(e);
+    const testing::TrainedTrials run = testing::train_trials(plan);
+    const ShardStore store(dir.file("merged.h5"));
+    store.create(e.resolved_toml);
+    write_all_batches(plan, store, run);
+    const ShardIndex index(store, (plan.trial_count() + kBatch - 1) / kBatch);
+    EXPECT_GE(index.shards().size(), 2u);
+    Hdf5Writer file(dir.file("merged.h5"), StorageLayout{kBatch, 1});
+    const MergeReport report = merge_shards(plan, store, index, file, kMaxRows);
+    file.close();
+    EXPECT_LE(report.most_rows_held, 2 * kMaxRows);
+    const ColumnGroup trials = trial_columns(plan, run.trials, run.outcomes);
+    testing::expect_columns_of(trials, read_hdf5_group(dir.file("merged.h5"), "trials"));
+    testing::expect_columns_of(cell_columns(plan, trials), read_hdf5_group(dir.file("merged.h5"), "cells"));
+  }
+}
+
+TEST(Merge, RefusesAStoreWithABatchMissing) {
+  testing::TempDir dir;
+  const Experiment e = sweep_of(4);
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan, 0, kBatch);
+  const ShardStore store(dir.file("partial.h5"));
+  store.create(e.resolved_toml);
+  store.write_shard({0, 0, 1}, {}, result_groups(plan, run.trials, run.outcomes), kBatch);
+  const ShardIndex index(store, (plan.trial_count() + kBatch - 1) / kBatch);
+  EXPECT_EQ(index.finished_batches(), 1);
+  Hdf5Writer file(dir.file("partial.h5"), StorageLayout{kBatch, 1});
+  EXPECT_THROW(merge_shards(plan, store, index, file, 16), std::runtime_error);
+}
+
+TEST(ShardWriter, GroupsRunsOfBatchesAndStartsAnotherShardAtAGap) {
+  testing::TempDir dir;
+  const Experiment e = sweep_of(8);  // 24 trials, 6 batches
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  const ShardStore store(dir.file("grouped.h5"));
+  store.create(e.resolved_toml);
+  auto batch_groups = [&](std::int64_t b) {
+    const std::vector<MaterializedTrial> trials(run.trials.begin() + b * kBatch, run.trials.begin() + (b + 1) * kBatch);
+    const std::vector<TrialOutcome> outcomes(run.outcomes.begin() + b * kBatch,
+                                             run.outcomes.begin() + (b + 1) * kBatch);
+    return result_groups(plan, trials, outcomes);
+  };
+  ShardWriter writer(store, 1, kBatch, 1e9, [](double, double) { return FileAttributes{}; });
+  for (const std::int64_t b : {0, 1, 2, 4})  // batch 3 finished earlier: a gap
+    writer.add(b, batch_groups(b), 0.0, 0.0);
+  writer.flush();
+  const std::vector<Shard> shards = store.shards();
+  ASSERT_EQ(shards.size(), 2u);
+  EXPECT_EQ(shards[0].path, store.shard_path({0, 2, 1}));
+  EXPECT_EQ(shards[1].path, store.shard_path({4, 4, 1}));
+  EXPECT_EQ(read_hdf5_group(shards[0].path, "trials").at("trial").rows(), 3u * kBatch);
+
+  ShardWriter every_batch(store, 1, kBatch, 0.0, [](double, double) { return FileAttributes{}; });
+  every_batch.add(3, batch_groups(3), 0.0, 0.0);
+  EXPECT_EQ(every_batch.shards_written(), 1u) << "with no save interval each batch is written at once";
+  const ShardIndex index(store, 5);
+  EXPECT_EQ(index.finished_batches(), 5);
+  EXPECT_EQ(index.position(2), 2);
+}
+
+TEST(CellSummaryBuilder, PieceByPieceEqualsAllAtOnce) {
+  const Experiment e = sweep_of(10);
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  const ColumnGroup all = trial_columns(plan, run.trials, run.outcomes);
+  CellSummaryBuilder builder(plan, 5);
+  std::size_t most_held = 0;
+  for (std::size_t first = 0; first < run.trials.size(); first += 3) {  // pieces that split cells
+    const std::size_t end = std::min(first + 3, run.trials.size());
+    const std::vector<MaterializedTrial> trials(run.trials.begin() + first, run.trials.begin() + end);
+    const std::vector<TrialOutcome> outcomes(run.outcomes.begin() + first, run.outcomes.begin() + end);
+    builder.add(trial_columns(plan, trials, outcomes));
+    most_held = std::max(most_held, builder.rows_held());
+  }
+  EXPECT_LT(most_held, 5u) << "cells seen whole are aggregated once 5 trials wait";
+  testing::expect_columns_of(cell_columns(plan, all), builder.finish());
+}
+
+// The run holds three train() calls and a shard's rows, the merge a piece: neither grows with the
+// sweep, so 10^8 Example-1 trials fit a 32 GiB workstation on either backend.
+TEST(Resources, AHundredMillionTrialSweepFitsA32GiBWorkstation) {
+  const Experiment million =
+      testing::experiment_from("[sweep]\nc_tilde = {linspace = [0, 1, 1000]}\ndata_seed = {range = [0, 1000]}\n");
+  const Experiment hundred_million =
+      testing::experiment_from("[sweep]\nc_tilde = {linspace = [0, 1, 10000]}\ndata_seed = {range = [0, 10000]}\n");
+  const Plan small(million), large(hundred_million);
+  ASSERT_EQ(large.trial_count(), 100'000'000);
+  constexpr double k32GiB = 32.0 * 1024 * 1024 * 1024;
+  for (const std::int64_t per_call : {std::int64_t{0}, cuda::CudaBackend::kTrialsPerCall}) {
+    SCOPED_TRACE(per_call);
+    const ResourceEstimate at_1e6 = estimate_resources(small, per_call), at_1e8 = estimate_resources(large, per_call);
+    EXPECT_LT(at_1e8.memory_bytes(), 0.5 * k32GiB) << human_bytes(at_1e8.memory_bytes());
+    EXPECT_LT(at_1e8.merge_memory_bytes, 1.1 * at_1e6.merge_memory_bytes + 8e6) << "only the cells may add";
+    EXPECT_GT(at_1e8.disk_bytes, 90 * at_1e6.disk_bytes) << "the disk does grow with the trials";
+  }
+  EXPECT_GT(estimate_resources(large, cuda::CudaBackend::kTrialsPerCall).batch_memory_bytes,
+            10 * estimate_resources(large).batch_memory_bytes);
+}
+
+}  // namespace
+}  // namespace perfgen
