@@ -16,6 +16,7 @@ namespace perfgen {
 namespace {
 
 using simd::kLanes;
+using simd::multiply_add;
 using simd::Pack;
 
 constexpr std::size_t kIdle = static_cast<std::size_t>(-1);
@@ -97,31 +98,41 @@ class LaneSet {
   std::array<std::int64_t, kLanes> start_{}, deadline_{};
 };
 
-// The generalization error of one network with the test points in lanes: the shared forward pass on
-// θ broadcast to every lane, eight test points at a time (a tail chunk repeats its last point and
-// leaves the repeats out of the sums).
-GeneralizationError lane_generalization_error(const NetShape& shape, const std::vector<double>& theta,
-                                              const EvaluationContext& context) {
-  const int d = shape.input_dim;
+// A network that has stopped, waiting for its test-set pass beside kLanes − 1 others.
+struct StoppedNetwork {
+  std::size_t trial;
+  std::vector<double> theta;
+  TrainResult result;
+};
+
+// The generalization errors of up to kLanes stopped networks of one shape, a network per lane (the
+// last one repeated in unused lanes). Each lane runs the scalar kernel's sums over the test points in
+// order (multiply_add rounds as that loop does), with the lanes' forward pass, so a network gets the
+// same bits whichever others share its pack, and the sums need no work across lanes.
+std::array<GeneralizationError, kLanes> lanes_generalization_error(const NetShape& shape,
+                                                                   const std::vector<StoppedNetwork>& networks,
+                                                                   const EvaluationContext& context) {
+  const int params = shape.param_count(), d = shape.input_dim;
+  std::vector<Pack> theta(params);
+  for (int p = 0; p < params; ++p)
+    for (int lane = 0; lane < kLanes; ++lane)
+      theta[p].v[lane] = networks[std::min<std::size_t>(lane, networks.size() - 1)].theta[p];
   const int count = static_cast<int>(context.test_targets.size());
-  const std::vector<Pack> broadcast(theta.begin(), theta.end());
   std::vector<Pack> x(d);
-  GeneralizationError e;
-  for (int start = 0; start < count; start += kLanes) {
-    Pack target(0.0);
-    for (int lane = 0; lane < kLanes; ++lane) {
-      const int point = std::min(start + lane, count - 1);
-      for (int j = 0; j < d; ++j) x[j].v[lane] = context.test_inputs[static_cast<std::size_t>(point) * d + j];
-      target.v[lane] = context.test_targets[point];
-    }
-    const Pack diff = forward(shape, broadcast.data(), x.data()) - target;
-    for (int lane = 0; lane < kLanes && start + lane < count; ++lane) {
-      e.mean_squared += diff[lane] * diff[lane];
-      e.max_abs = std::fmax(e.max_abs, std::fabs(diff[lane]));
-    }
+  Pack sum(0.0), max_abs(0.0);
+  for (int i = 0; i < count; ++i) {
+    for (int j = 0; j < d; ++j) x[j] = Pack(context.test_inputs[static_cast<std::size_t>(i) * d + j]);
+    const Pack diff = forward(shape, theta.data(), x.data()) - Pack(context.test_targets[i]);
+    sum = multiply_add(diff, diff, sum);
+    const Pack magnitude = abs(diff);
+    max_abs = Pack(magnitude.v > max_abs.v ? magnitude.v : max_abs.v);  // as fmax: a NaN is passed over
   }
-  e.mean_squared /= count;
-  return e;
+  std::array<GeneralizationError, kLanes> errors{};
+  for (int lane = 0; lane < kLanes; ++lane) {
+    errors[lane].mean_squared = sum[lane] / count;
+    errors[lane].max_abs = max_abs[lane];
+  }
+  return errors;
 }
 
 template <class Shape>
@@ -132,6 +143,17 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
   const LossKind loss = first.train.loss;
   const bool needs_grad_norm = first.train.grad_tol > 0.0;
   LaneSet<Shape> lanes(shape, first);
+  std::vector<StoppedNetwork> stopped;  // evaluated kLanes at a time
+  auto evaluate_stopped = [&] {
+    if (stopped.empty()) return;
+    const auto generalization = lanes_generalization_error(first.shape, stopped, context);
+    for (std::size_t k = 0; k < stopped.size(); ++k) {
+      StoppedNetwork& s = stopped[k];
+      outcomes[s.trial] = evaluate_trained(trials[s.trial], std::move(s.theta), s.result, generalization[k], context);
+      ++control.finished;
+    }
+    stopped.clear();
+  };
   int active = 0;
   auto refill = [&](int lane, std::int64_t first_step) {
     const std::size_t k = next_member++;
@@ -164,15 +186,14 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       result.iterations = lanes.iteration(lane);
       result.final_loss = loss_values[lane];
       result.grad_norm = euclidean_norm(grad.data(), static_cast<int>(grad.size()));
-      std::vector<double> theta = lanes.theta(lane);
-      const GeneralizationError generalization = lane_generalization_error(trial.shape, theta, context);
-      outcomes[lanes.trial(lane)] = evaluate_trained(trial, std::move(theta), result, generalization, context);
-      ++control.finished;
+      stopped.push_back({lanes.trial(lane), lanes.theta(lane), result});
+      if (stopped.size() == kLanes) evaluate_stopped();
       if (!refill(lane, lanes.step() + 1)) --active;
     }
     lanes.descend();
     lanes.advance();
   }
+  evaluate_stopped();
 }
 
 }  // namespace

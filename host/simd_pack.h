@@ -55,6 +55,23 @@ inline Pack operator*(double a, Pack b) { return Pack(a * b.v); }
 inline Pack operator/(double a, Pack b) { return Pack(a / b.v); }
 inline Pack operator-(Pack a) { return Pack(-a.v); }
 
+// a·b + c as GCC rounds that expression in scalar code (it contracts by default): one fused
+// operation where the target has FMA instructions, else a product and a sum. A lane summing a·b then
+// gets the bits of the scalar loop that sums the same terms in the same order.
+inline Pack multiply_add(Pack a, Pack b, Pack c) {
+#if defined(__FMA__) && defined(PERFGEN_LIBMVEC) && defined(__AVX512F__)
+  return Pack((Vector)_mm512_fmadd_pd((__m512d)a.v, (__m512d)b.v, (__m512d)c.v));
+#elif defined(__FMA__) && defined(PERFGEN_LIBMVEC) && defined(__AVX2__)
+  return Pack((Vector)_mm256_fmadd_pd((__m256d)a.v, (__m256d)b.v, (__m256d)c.v));
+#elif defined(__FMA__) && defined(PERFGEN_LIBMVEC)
+  return Pack((Vector)_mm_fmadd_pd((__m128d)a.v, (__m128d)b.v, (__m128d)c.v));
+#elif defined(__FMA__)
+  return Pack(Vector{std::fma(a.v[0], b.v[0], c.v[0])});
+#else
+  return Pack(a.v * b.v + c.v);
+#endif
+}
+
 // Whether any lane holds a < b, or a > c, or a NaN: the vector form of "some network may stop".
 inline bool any_lane_outside(Pack a, Pack b, Pack c) {
   const auto mask = (a.v < b.v) | (a.v > c.v) | (a.v != a.v);
@@ -81,6 +98,9 @@ inline Vector vector_expm1(Vector x) { return Vector{::expm1(x[0])}; }
 
 typedef long long Bits __attribute__((vector_size(sizeof(Vector))));
 inline Bits sign_bits(Vector x) { return (Bits)x & (Bits{} + (long long)0x8000000000000000ULL); }
+
+// |x| in every lane: the sign bit cleared, as std::fabs does.
+inline Pack abs(Pack x) { return Pack((Vector)((Bits)x.v ^ sign_bits(x.v))); }
 
 inline Pack tanh(Pack x) {
   const Bits sign = sign_bits(x.v);

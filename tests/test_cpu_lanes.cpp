@@ -1,8 +1,9 @@
 // The vectorized CPU kernel against the scalar reference: its tanh within a stated ulp bound, one
-// loss-and-gradient evaluation per lane, and whole training runs.
+// loss-and-gradient evaluation per lane, whole training runs, and the test-set pass of several networks.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <iostream>
 
 #include "cpu_lanes.h"
@@ -128,6 +129,22 @@ data_seed = { range = [0, 11] }
               1e-9);
     EXPECT_LT(testing::relative_difference(vector_out[i].generalization.max_abs, scalar_out[i].generalization.max_abs),
               1e-9);
+  }
+}
+
+// Stopped networks share packs for the test-set pass; a network's errors are the same bits whichever
+// networks (or none) share its pack.
+TEST(VectorKernel, GeneralizationErrorDoesNotDependOnItsPackNeighbours) {
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + R"(max_iters = 3000
+[sweep]
+c_tilde = { linspace = [0.0, 1.0, 11] }
+)");
+  const Plan plan(e);
+  const auto together = testing::train_trials(plan, 0, -1, 1, CpuKernel::vector).outcomes;
+  for (std::int64_t i = 0; i < plan.trial_count(); ++i) {
+    const auto alone = testing::train_trials(plan, i, i + 1, 1, CpuKernel::vector).outcomes;
+    EXPECT_EQ(std::memcmp(&alone[0].generalization, &together[i].generalization, sizeof(GeneralizationError)), 0)
+        << "trial " << i;
   }
 }
 
