@@ -15,6 +15,9 @@
 #include <memory>
 #include <stdexcept>
 
+#include "chunk_codec.h"
+#include "parallel.h"
+
 namespace perfgen {
 namespace {
 
@@ -317,7 +320,55 @@ struct Hdf5Writer::Open {
   Handle file;
   std::map<std::string, Handle> group;  // the datasets of the group begun last
   std::string row_dim;
+  std::size_t rows = 0;  // of the group begun last
 };
+
+namespace {
+
+std::size_t file_element_size(ColumnType t) {
+  switch (t) {
+    case ColumnType::f64:
+    case ColumnType::i64:
+      return 8;
+    case ColumnType::i32:
+      return 4;
+    default:
+      return 1;
+  }
+}
+
+// Rows [first, first + rows) of column c as a chunk of chunk_rows rows stores them: the on-disk type,
+// little-endian (this host's order), the rows past the end of the data holding the fill value.
+std::vector<unsigned char> chunk_bytes(const Column& c, std::size_t first, std::size_t rows, std::size_t chunk_rows) {
+  const std::size_t width = c.row_width(), size = file_element_size(c.type), values = rows * width;
+  std::vector<unsigned char> bytes(chunk_rows * width * size, 0);
+  auto put = [&](auto value_type, auto source) {
+    using T = decltype(value_type);
+    for (std::size_t i = 0; i < values; ++i) {
+      const T value = static_cast<T>(source[first * width + i]);
+      std::memcpy(bytes.data() + i * size, &value, size);
+    }
+  };
+  switch (c.type) {
+    case ColumnType::f64: {
+      put(double{}, c.real);
+      const double fill = std::numeric_limits<double>::quiet_NaN();
+      for (std::size_t i = values; i < chunk_rows * width; ++i) std::memcpy(bytes.data() + i * size, &fill, size);
+      break;
+    }
+    case ColumnType::i64:
+      put(std::int64_t{}, c.integer);
+      break;
+    case ColumnType::i32:
+      put(std::int32_t{}, c.integer);
+      break;
+    default:
+      put(std::int8_t{}, c.integer);
+  }
+  return bytes;
+}
+
+}  // namespace
 
 Hdf5Writer::Hdf5Writer(const std::string& path, const StorageLayout& layout) : path_(path), layout_(layout) {
   silence_hdf5_errors();
@@ -349,11 +400,41 @@ void Hdf5Writer::begin_group(const ColumnGroup& piece, const std::string& row_di
   open_->group.clear();
   open_->group = create_group(open_->file, piece, layout_, row_dim, total_rows);
   open_->row_dim = row_dim;
+  open_->rows = total_rows;
 }
 
 void Hdf5Writer::write_rows(const ColumnGroup& piece, std::size_t first_row) {
+  std::vector<const Column*> columns;
   for (const Column& c : piece.columns)
-    if (c.dims.front() == open_->row_dim) write_row_range(open_->group.at(c.name), c, first_row);
+    if (c.dims.front() == open_->row_dim && c.size() > 0) columns.push_back(&c);
+  if (columns.empty()) return;
+  const std::size_t rows = columns.front()->rows(), end_row = first_row + rows;
+  const std::size_t chunk_rows = std::min(open_->rows, layout_.chunk_rows);
+  const bool whole_chunks = first_row % chunk_rows == 0 && (end_row % chunk_rows == 0 || end_row == open_->rows);
+  if (layout_.deflate_level == 0 || !whole_chunks) {
+    for (const Column* c : columns) write_row_range(open_->group.at(c->name), *c, first_row);
+    return;
+  }
+  // Every chunk of every column encoded on the threads, then written raw in order on this one.
+  const std::size_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+  std::vector<std::vector<unsigned char>> encoded(columns.size() * chunks);
+  parallel_for(
+      encoded.size(), layout_.encode_threads,
+      [&](std::size_t task) {
+        const Column& c = *columns[task / chunks];
+        const std::size_t first = (task % chunks) * chunk_rows, count = std::min(chunk_rows, rows - first);
+        encoded[task] = deflate_bytes(
+            shuffle_bytes(chunk_bytes(c, first, count, chunk_rows), file_element_size(c.type)), layout_.deflate_level);
+      },
+      1);
+  for (std::size_t task = 0; task < encoded.size(); ++task) {
+    const Column& c = *columns[task / chunks];
+    std::vector<hsize_t> offset(c.shape.size(), 0);
+    offset[0] = first_row + (task % chunks) * chunk_rows;
+    check(H5Dwrite_chunk(open_->group.at(c.name), H5P_DEFAULT, 0, offset.data(), encoded[task].size(),
+                         encoded[task].data()),
+          "writing a chunk of " + c.name);
+  }
 }
 
 void Hdf5Writer::close() {

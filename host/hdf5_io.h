@@ -12,9 +12,11 @@ namespace perfgen {
 
 // How datasets are laid out: chunks of chunk_rows rows; deflate level 1-9 with the shuffle filter, or 0
 // for no filter (shards, which live only until the merge: the filters were ~90% of their write time).
+// Rows written by chunk-aligned ranges are compressed on up to encode_threads threads (0: all).
 struct StorageLayout {
   std::size_t chunk_rows = 1024;
   int deflate_level = 0;
+  int encode_threads = 1;
 };
 
 // A file written a piece at a time, so that a group larger than memory can be stored: a whole group
@@ -32,7 +34,8 @@ class Hdf5Writer {
   // Creates a group with the columns of `piece`, those over row_dim sized to total_rows; the other
   // columns (index coordinates such as neuron or param) are written whole from the piece.
   void begin_group(const ColumnGroup& piece, const std::string& row_dim, std::size_t total_rows);
-  // Writes the row columns of `piece` at rows [first_row, first_row + piece rows) of the group begun last.
+  // Writes the row columns of `piece` at rows [first_row, first_row + piece rows) of the group begun
+  // last. With filters and whole chunks, the chunks are encoded in parallel and written raw.
   void write_rows(const ColumnGroup& piece, std::size_t first_row);
   void close();
 

@@ -36,11 +36,11 @@ void run_threads(int count, Work work) {
   if (failure) std::rethrow_exception(failure);
 }
 
-// body(i) for i in [0, size), in chunks handed out to up to `threads` threads; small ranges stay on
-// the calling thread.
+// body(i) for i in [0, size), in runs of `grain` indices handed out to up to `threads` threads; a
+// range of one run stays on the calling thread.
 template <class Body>
-void parallel_for(std::size_t size, int threads, Body body) {
-  constexpr std::size_t kChunk = 256;
+void parallel_for(std::size_t size, int threads, Body body, std::size_t grain = 256) {
+  const std::size_t kChunk = std::max<std::size_t>(grain, 1);
   const int count = static_cast<int>(std::min<std::size_t>(thread_count(threads), (size + kChunk - 1) / kChunk));
   if (count <= 1) {
     for (std::size_t i = 0; i < size; ++i) body(i);

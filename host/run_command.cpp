@@ -332,7 +332,7 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   const std::string device = first.find_text("device") ? *first.find_text("device") : "?";
   MergeReport merged;
   replace_atomically(output, [&](const std::string& temporary) {
-    Hdf5Writer file(temporary, StorageLayout{static_cast<std::size_t>(e.run.batch_size), kFinalDeflateLevel});
+    Hdf5Writer file(temporary, StorageLayout{static_cast<std::size_t>(e.run.batch_size), kFinalDeflateLevel, 0});
     merged = merge_shards(plan, store, index, file, merge_piece_rows(plan));
     // The file records the merge up to here; the line printed at the end has the whole merge.
     const double so_far = seconds_since(merge_start);

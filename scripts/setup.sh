@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # ccache (faster rebuilds), bc (bench scripts), python3-venv (the project's venv), Random123 (the host
 # Philox streams), Open MPI (the mpirun launch and its
 # tests), clang and its runtime libraries (the libFuzzer target over the experiment-file parser).
-packages=(cmake ninja-build g++ libhdf5-dev libtomlplusplus-dev libcli11-dev libgtest-dev
+packages=(cmake ninja-build g++ libhdf5-dev zlib1g-dev libtomlplusplus-dev libcli11-dev libgtest-dev
           netcdf-bin hdf5-tools ccache bc python3-venv librandom123-dev libopenmpi-dev openmpi-bin clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

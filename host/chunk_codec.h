@@ -1,0 +1,19 @@
+// One chunk of a dataset encoded as HDF5's shuffle and deflate filters encode it, so that chunks can
+// be compressed on many threads and written raw (H5Dwrite_chunk): the library's own filter pipeline
+// runs on the calling thread only. Readers decode them with the filters named in the dataset.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace perfgen {
+
+// HDF5's shuffle filter: byte j of element i goes to j · elements + i. Elements of one byte are left as
+// they are, as the library leaves them.
+std::vector<unsigned char> shuffle_bytes(const std::vector<unsigned char>& bytes, std::size_t element_size);
+
+// zlib's compress2 at `level`, as HDF5's deflate filter calls it.
+std::vector<unsigned char> deflate_bytes(const std::vector<unsigned char>& bytes, int level);
+
+}  // namespace perfgen
