@@ -6,9 +6,12 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -18,6 +21,7 @@
 #include "errors.h"
 #include "experiment_text.h"
 #include "experiment_validation.h"
+#include "number_text.h"
 
 namespace perfgen {
 namespace {
@@ -47,7 +51,7 @@ std::int64_t as_integer(const toml::node& node, const std::string& key) {
   if (auto v = node.as_floating_point()) {
     const double x = v->get();
     if (std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 9.2e18) return static_cast<std::int64_t>(x);
-    throw InputError(key, "must be an integer, got " + std::to_string(x));
+    throw InputError(key, "must be an integer, got " + number_text(x));
   }
   throw InputError(key, "must be an integer, got " + type_name(node));
 }
@@ -235,6 +239,8 @@ void read_run(const toml::table& root, Experiment& e) {
   r.read("batch_size", e.run.batch_size, as_int);
 }
 
+constexpr double kMaxAxisValues = 1e6;
+
 // An axis is a list, or one of { range = [start, stop(, step)] } (integers, stop excluded),
 // { linspace = [a, b, count] }, { logspace = [a, b, count] } (10^a … 10^b).
 std::vector<double> numeric_axis(const toml::node& node, const std::string& key, bool integral) {
@@ -262,12 +268,16 @@ std::vector<double> numeric_axis(const toml::node& node, const std::string& key,
     if (std::fabs(args[0]) > 9e15 || std::fabs(args[1]) > 9e15 || step > 9e15)
       throw InputError(key, "range bounds must stay below 9·10^15");
     const double count = std::ceil((args[1] - args[0]) / step);
-    if (count > 1e6) throw InputError(key, "range has more than 10^6 values");
+    if (count > kMaxAxisValues)
+      throw InputError(key, "range has " + number_text(count) + " values, above the limit of 10^6 values per axis");
     for (int i = 0; i < count; ++i) values.push_back(args[0] + i * step);  // exact: integers below 2^53
   } else if (form == "linspace" || form == "logspace") {
     if (integral) throw InputError(key, form + " is for real-valued axes; use a list or range");
-    if (args.size() != 3 || args[2] != std::floor(args[2]) || args[2] < 1 || args[2] > 1e6)
-      throw InputError(key, form + " needs [first, last, count] with an integer count >= 1");
+    if (args.size() != 3) throw InputError(key, form + " needs [first, last, count]");
+    if (args[2] != std::floor(args[2]) || args[2] < 1)
+      throw InputError(key, form + " count must be an integer >= 1, got " + number_text(args[2]));
+    if (args[2] > kMaxAxisValues)
+      throw InputError(key, form + " count " + number_text(args[2]) + " is above the limit of 10^6 values per axis");
     const int count = static_cast<int>(args[2]);
     for (int i = 0; i < count; ++i) {
       const double t = count == 1 ? args[0] : args[0] + (args[1] - args[0]) * i / (count - 1);
@@ -286,7 +296,7 @@ std::vector<T> integer_axis(const toml::node& node, const std::string& key) {
   for (double v : numeric_axis(node, key, true)) {
     if (v < static_cast<double>(std::numeric_limits<T>::min()) ||
         v > static_cast<double>(std::numeric_limits<T>::max()))
-      throw InputError(key, "value " + std::to_string(v) + " is out of range");
+      throw InputError(key, "value " + number_text(v) + " is out of range");
     out.push_back(static_cast<T>(v));
   }
   return out;
@@ -310,6 +320,14 @@ void read_sweep(const toml::table& root, Experiment& e) {
   }
 }
 
+// A number too large for a double (1e400), which toml++ refuses and would otherwise become a string.
+bool overflows_double(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  return !text.empty() && *end == '\0' && errno == ERANGE && std::isinf(value);
+}
+
 void apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos) throw InputError("--set " + assignment, "expected section.key=value");
@@ -318,6 +336,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
   try {
     parsed = toml::parse("v = " + text);
   } catch (const toml::parse_error&) {
+    if (overflows_double(text)) throw InputError(path, text + " is out of range for a double (at most about 1.8e+308)");
     parsed.insert("v", text);  // a bare word, e.g. model.activation=rational
   }
   const auto dot = path.find('.');
@@ -476,6 +495,9 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
 }
 
 Experiment load_experiment_file(const std::string& path, const std::vector<std::string>& overrides) {
+  // A directory opens as a stream that reads nothing, which would pass as an all-defaults experiment.
+  if (std::filesystem::is_directory(path))
+    throw InputError("", "cannot read experiment file " + path + ": it is a directory");
   std::ifstream in(path);
   if (!in) throw InputError("", "cannot read experiment file " + path);
   std::ostringstream text;

@@ -1,11 +1,13 @@
 // Value checks for every setting and every sweep axis; the key in each message is the one a user
-// would edit (the sweep axis when it replaces the fixed setting).
+// would edit. A fixed setting is checked also where a sweep axis replaces it: a wrong value there is
+// a mistake all the same, and it is stored in the resolved experiment.
 #include "experiment_validation.h"
 
 #include <cmath>
 #include <string>
 
 #include "errors.h"
+#include "number_text.h"
 
 namespace perfgen {
 namespace {
@@ -18,7 +20,19 @@ void require(bool ok, const std::string& key, const std::string& problem) {
 }
 
 void require_finite(double v, const std::string& key) {
-  require(std::isfinite(v), key, "must be a finite number, got " + std::to_string(v));
+  require(std::isfinite(v), key, "must be a finite number, got " + number_text(v));
+}
+
+// Runs check(value, key) on the fixed setting and on every value of the axis that may replace it.
+template <class T, class Check>
+void check_setting_and_axis(T fixed, const std::string& fixed_key, const std::vector<T>& axis,
+                            const std::string& sweep_key, Check check) {
+  check(fixed, fixed_key);
+  for (const T& v : axis) check(v, sweep_key);
+}
+
+void check_seed(std::int64_t seed, const std::string& key) {
+  require(seed >= 0 && seed < kMaxSeed, key, "must be in [0, 2^62), got " + std::to_string(seed));
 }
 
 // The values a quantity takes: its sweep axis when there is one, else its fixed setting.
@@ -30,8 +44,9 @@ std::pair<std::vector<T>, std::string> values_of(const std::vector<T>& axis, T f
 
 void validate_model_and_target(const Experiment& e) {
   require(e.model.input_dim >= 1 && e.model.input_dim <= 100000, "model.input_dim", "must be in [1, 100000]");
-  const auto [widths, width_key] = values_of(e.sweep.width, e.model.width, "sweep.width", "model.width");
-  for (int w : widths) require(w >= 1 && w <= 1000000, width_key, "must be in [1, 1000000], got " + std::to_string(w));
+  check_setting_and_axis(e.model.width, "model.width", e.sweep.width, "sweep.width", [](int w, const std::string& key) {
+    require(w >= 1 && w <= 1000000, key, "must be in [1, 1000000], got " + std::to_string(w));
+  });
   require(static_cast<int>(e.target.w.size()) == e.model.input_dim, "target.w",
           "must have model.input_dim = " + std::to_string(e.model.input_dim) + " entries, got " +
               std::to_string(e.target.w.size()));
@@ -50,39 +65,39 @@ void validate_data(const Experiment& e) {
   require(d.lo < d.hi, "data.range", "needs lo < hi");
   require(d.distribution != Distribution::grid || e.model.input_dim == 1, "data.distribution",
           "\"grid\" needs model.input_dim = 1 (got " + std::to_string(e.model.input_dim) + ")");
-  const auto [ns, n_key] = values_of(e.sweep.n, d.n, "sweep.n", "data.n");
   const int available = static_cast<int>(d.points.size()) / e.model.input_dim;
-  for (int n : ns) {
-    require(n >= 1 && n <= 1000000, n_key, "must be in [1, 1000000], got " + std::to_string(n));
-    require(d.distribution != Distribution::points || n <= available, n_key,
+  check_setting_and_axis(d.n, "data.n", e.sweep.n, "sweep.n", [&](int n, const std::string& key) {
+    require(n >= 1 && n <= 1000000, key, "must be in [1, 1000000], got " + std::to_string(n));
+    require(d.distribution != Distribution::points || n <= available, key,
             "n = " + std::to_string(n) + " exceeds the " + std::to_string(available) + " points in data.x");
-  }
+  });
   if (d.distribution == Distribution::points) {
     require(!d.points.empty() && d.points.size() % e.model.input_dim == 0, "data.x",
             "needs points of model.input_dim coordinates each");
     for (double v : d.points) require_finite(v, "data.x");
   }
-  for (auto seed : values_of(e.sweep.data_seed, d.seed, "sweep.data_seed", "data.seed").first)
-    require(seed >= 0 && seed < kMaxSeed, e.sweep.data_seed.empty() ? "data.seed" : "sweep.data_seed",
-            "must be in [0, 2^62)");
+  check_setting_and_axis(d.seed, "data.seed", e.sweep.data_seed, "sweep.data_seed", check_seed);
 }
 
 void validate_init(const Experiment& e) {
   const InitSettings& in = e.init;
+  check_setting_and_axis(in.scale, "init.scale", e.sweep.init_scale, "sweep.init_scale",
+                         [](double s, const std::string& key) {
+                           require_finite(s, key);
+                           require(s >= 0.0, key, "must be >= 0, got " + number_text(s));
+                         });
+  check_setting_and_axis(in.seed, "init.seed", e.sweep.init_seed, "sweep.init_seed", check_seed);
+  auto check_c_tilde = [](double c, const std::string& key) {
+    require(c >= 0.0 && c <= 1.0, key, "must be in [0, 1], got " + number_text(c));
+  };
+  if (!std::isnan(in.c_tilde)) check_c_tilde(in.c_tilde, "init.c_tilde");  // NaN: not set
+  for (double c : e.sweep.c_tilde) check_c_tilde(c, "sweep.c_tilde");
   const auto [scales, scale_key] = values_of(e.sweep.init_scale, in.scale, "sweep.init_scale", "init.scale");
-  for (double s : scales) {
-    require_finite(s, scale_key);
-    require(s >= 0.0, scale_key, "must be >= 0, got " + std::to_string(s));
-  }
-  for (auto seed : values_of(e.sweep.init_seed, in.seed, "sweep.init_seed", "init.seed").first)
-    require(seed >= 0 && seed < kMaxSeed, e.sweep.init_seed.empty() ? "init.seed" : "sweep.init_seed",
-            "must be in [0, 2^62)");
-  const auto [c_tildes, c_key] = values_of(e.sweep.c_tilde, in.c_tilde, "sweep.c_tilde", "init.c_tilde");
+  const auto c_key = e.sweep.c_tilde.empty() ? "init.c_tilde" : "sweep.c_tilde";
   const bool controls_c = !e.sweep.c_tilde.empty() || !std::isnan(in.c_tilde);
   const bool has_profile = !std::isnan(in.ratio_start) || !std::isnan(in.ratio_step);
   const auto widths = values_of(e.sweep.width, e.model.width, "", "").first;
   if (controls_c) {
-    for (double c : c_tildes) require(c >= 0.0 && c <= 1.0, c_key, "must be in [0, 1], got " + std::to_string(c));
     for (int w : widths)
       require(w == 2, c_key,
               "needs width 2 (got width " + std::to_string(w) +
@@ -110,13 +125,14 @@ void validate_init(const Experiment& e) {
 
 void validate_train_and_eval(const Experiment& e) {
   const TrainConfig& t = e.train;
-  const auto [lrs, lr_key] = values_of(e.sweep.lr, t.lr, "sweep.lr", "train.lr");
-  for (double lr : lrs) {
-    require_finite(lr, lr_key);
-    require(lr > 0.0, lr_key, "must be > 0, got " + std::to_string(lr));
-  }
-  const auto [iters, iters_key] = values_of(e.sweep.max_iters, t.max_iters, "sweep.max_iters", "train.max_iters");
-  for (auto it : iters) require(it >= 0, iters_key, "must be >= 0");
+  check_setting_and_axis(t.lr, "train.lr", e.sweep.lr, "sweep.lr", [](double lr, const std::string& key) {
+    require_finite(lr, key);
+    require(lr > 0.0, key, "must be > 0, got " + number_text(lr));
+  });
+  check_setting_and_axis(t.max_iters, "train.max_iters", e.sweep.max_iters, "sweep.max_iters",
+                         [](std::int64_t it, const std::string& key) {
+                           require(it >= 0, key, "must be >= 0, got " + std::to_string(it));
+                         });
   require_finite(t.loss_tol, "train.loss_tol");
   require(t.loss_tol >= 0.0, "train.loss_tol", "must be >= 0");
   require_finite(t.grad_tol, "train.grad_tol");
@@ -136,7 +152,7 @@ void validate_trajectories(const Experiment& e, double trials) {
   require(t.checkpoints >= 2 && t.checkpoints <= 100000, "trajectories.checkpoints", "must be in [2, 100000]");
   for (std::int64_t trial : t.trials)
     require(trial >= 0 && static_cast<double>(trial) < trials, "trajectories.trials",
-            "trial " + std::to_string(trial) + " is not in the plan (0 to " + std::to_string(trials - 1) + ")");
+            "trial " + std::to_string(trial) + " is not in the plan (0 to " + number_text(trials - 1) + ")");
 }
 
 void validate_size(const Experiment& e) {
@@ -147,7 +163,7 @@ void validate_size(const Experiment& e) {
     trials *= static_cast<double>(std::max<std::size_t>(len, 1));
   validate_trajectories(e, trials);
   require(trials <= kMaxTrials, "sweep",
-          "the sweep has " + std::to_string(trials) + " trials, more than the limit of 10^12");
+          "the sweep has " + number_text(trials) + " trials, more than the limit of 10^12");
 }
 
 }  // namespace

@@ -16,12 +16,12 @@ namespace {
 struct BadInput {
   std::string toml;                    // experiment file text
   std::vector<std::string> overrides;  // --set
-  std::string key;                     // must appear in the message
+  std::string expected;                // must appear in the message: the key, and the value where it matters
 };
 
 const char* kValid = "name = \"valid\"\n[train]\nmax_iters = 10\n";
 
-void PrintTo(const BadInput& bad, std::ostream* os) { *os << "expects key " << bad.key; }
+void PrintTo(const BadInput& bad, std::ostream* os) { *os << "expects " << bad.expected; }
 
 class ConfigErrorTest : public ::testing::TestWithParam<BadInput> {};
 
@@ -38,7 +38,7 @@ TEST_P(ConfigErrorTest, ExitsTwoNamingTheKeyAndWritesNothing) {
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBadInput) << err.str();
   const std::string message = err.str();
-  EXPECT_NE(message.find(bad.key), std::string::npos) << "message: " << message;
+  EXPECT_NE(message.find(bad.expected), std::string::npos) << "message: " << message;
   EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 1) << "one message: " << message;
   EXPECT_FALSE(std::filesystem::exists(options.output_path));
   EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
@@ -71,6 +71,61 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{kValid, {"eval.test_points=0"}, "eval.test_points"},
         BadInput{kValid, {"init.scale=0", "init.c_tilde=0.5"}, "init.scale"},
         BadInput{kValid, {"sweep.lr={logspace = [-3, -1]}"}, "sweep.lr"}));
+
+// A fixed setting is checked also where a sweep axis replaces it.
+INSTANTIATE_TEST_SUITE_P(
+    FixedSettingsUnderAnAxis, ConfigErrorTest,
+    ::testing::Values(BadInput{kValid, {"sweep.data_seed=[0, 1]", "data.seed=-1"}, "data.seed"},
+                      BadInput{kValid, {"sweep.init_seed=[0, 1]", "init.seed=-1"}, "init.seed"},
+                      BadInput{kValid, {"sweep.n=[2, 3]", "data.n=0"}, "data.n"},
+                      BadInput{kValid, {"sweep.n=[2, 3]", "data.n=-3"}, "data.n"},
+                      BadInput{kValid,
+                               {"data.distribution=points", "data.x=[0.5, 1.0, 1.5]", "sweep.n=[2, 3]", "data.n=99"},
+                               "data.n"},
+                      BadInput{kValid, {"sweep.width=[2]", "model.width=0"}, "model.width"},
+                      BadInput{kValid, {"sweep.init_scale=[1e-3]", "init.scale=-1"}, "init.scale"},
+                      BadInput{kValid, {"sweep.c_tilde=[0.5]", "init.c_tilde=2"}, "init.c_tilde"},
+                      BadInput{kValid, {"sweep.lr=[0.1]", "train.lr=-1"}, "train.lr"},
+                      BadInput{kValid, {"sweep.max_iters=[10]", "train.max_iters=-1"}, "train.max_iters"}));
+
+// Numbers in messages are written as they were given (shortest round-trip form), and a number or
+// count out of range says what the limit is.
+INSTANTIATE_TEST_SUITE_P(
+    NumbersInMessages, ConfigErrorTest,
+    ::testing::Values(BadInput{kValid, {"init.scale=-1e-30"}, "init.scale: must be >= 0, got -1e-30\n"},
+                      BadInput{kValid, {"train.lr=-1e30"}, "train.lr: must be > 0, got -1e+30\n"},
+                      BadInput{kValid, {"sweep.c_tilde=[0.5, 1.25]"}, "got 1.25\n"},
+                      BadInput{kValid, {"train.max_iters=2.5"}, "must be an integer, got 2.5\n"},
+                      BadInput{kValid,
+                               {"sweep.data_seed={range = [0, 1000000]}", "sweep.init_seed={range = [0, 1000000]}",
+                                "sweep.lr={linspace = [0.1, 1, 25]}"},
+                               "the sweep has 25000000000000 trials"},
+                      BadInput{kValid, {"train.lr=1e400"}, "train.lr: 1e400 is out of range for a double"},
+                      BadInput{kValid,
+                               {"sweep.lr={linspace = [0.1, 1, 1000001]}"},
+                               "sweep.lr: linspace count 1000001 is above the limit of 10^6 values per axis"},
+                      BadInput{kValid,
+                               {"sweep.init_scale={logspace = [-3, 0, 0.5]}"},
+                               "sweep.init_scale: logspace count must be an integer >= 1, got 0.5"},
+                      BadInput{kValid,
+                               {"sweep.data_seed={range = [0, 2000000]}"},
+                               "sweep.data_seed: range has 2000000 values, above the limit of 10^6 values per axis"}));
+
+TEST(InputErrors, DirectoryAsExperimentFileIsRefused) {
+  testing::TempDir dir;
+  RunOptions options;
+  options.experiment_path = dir.path().string();
+  options.output_path = dir.file("out.h5");
+  options.backend = "cpu";
+  std::ostringstream out, err;
+  EXPECT_EQ(run_command(options, out, err), kExitBadInput);
+  EXPECT_EQ(err.str(),
+            "perfgen: error: cannot read experiment file " + options.experiment_path + ": it is a directory\n");
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
+  std::ostringstream plan_out, plan_err;
+  EXPECT_EQ(plan_command(options.experiment_path, {}, plan_out, plan_err), kExitBadInput);
+  EXPECT_EQ(plan_err.str(), err.str());
+}
 
 TEST(OutputErrors, ExistingOutputNeedsForceAndIsLeftUntouched) {
   testing::TempDir dir;
