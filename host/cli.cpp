@@ -4,19 +4,29 @@
 
 #include "commands.h"
 #include "errors.h"
+#include "version_line.h"
 
 namespace perfgen {
+namespace {
+
+// One value per --set, so that a positional experiment file may follow it.
+void add_set_option(CLI::App& command, std::vector<std::string>& overrides) {
+  command.add_option("--set", overrides, "override a setting: section.key=value (repeatable)")->allow_extra_args(false);
+}
+
+}  // namespace
 
 int cli_main(int argc, char** argv) {
-  CLI::App app{"perfgen: batched simulator of single-neuron target recovery by gradient descent"};
+  CLI::App app{"perfgen: batched simulator of single-neuron target recovery by gradient descent", "perfgen"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_line(), "print the version line of perfgen info and exit");
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "train every trial of an experiment and write one HDF5 file");
   run_cmd->add_option("experiment", run.experiment_path, "experiment file (TOML); default: the embedded example");
   run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)");
   run_cmd->add_option("--backend", run.backend, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  run_cmd->add_option("--set", run.overrides, "override a setting: section.key=value (repeatable)");
+  add_set_option(*run_cmd, run.overrides);
   run_cmd->add_option("--threads", run.threads, "CPU threads (default: all hardware threads)")
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--cpu-kernel", run.cpu_kernel, "vector (SIMD lanes, default) or scalar (reference)")
@@ -35,7 +45,7 @@ int cli_main(int argc, char** argv) {
   std::vector<std::string> plan_overrides;
   auto* plan_cmd = app.add_subcommand("plan", "show trials, cells and the work bound; trains nothing");
   plan_cmd->add_option("experiment", plan_path, "experiment file (TOML); default: the embedded example");
-  plan_cmd->add_option("--set", plan_overrides, "override a setting: section.key=value (repeatable)");
+  add_set_option(*plan_cmd, plan_overrides);
 
   std::string merge_path;
   bool merge_force = false;
@@ -59,9 +69,13 @@ int cli_main(int argc, char** argv) {
   bench_cmd->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks)")
       ->check(CLI::PositiveNumber);
 
+  if (argc < 2) {  // bare perfgen: the usage, as a mistake
+    std::cerr << app.help();
+    return kExitBadInput;
+  }
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help or --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

@@ -5,7 +5,6 @@
 #include <iomanip>
 #include <ostream>
 
-#include "build_info.h"
 #include "cell_summary.h"
 #include "command_support.h"
 #include "cpu_backend.h"
@@ -15,6 +14,7 @@
 #include "merge.h"
 #include "resource_check.h"
 #include "shard_store.h"
+#include "version_line.h"
 
 namespace fs = std::filesystem;
 
@@ -82,8 +82,7 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
 }
 
 int info_command(std::ostream& out) {
-  out << "perfgen " << kVersion << " (" << kGitRevision << ", " << kBuildType << ")\n"
-      << "cpu backend: " << CpuBackend().device() << '\n';
+  out << version_line() << '\n' << "cpu backend: " << CpuBackend().device() << '\n';
   const cuda::DeviceProbe probe = cuda::probe_devices();
   if (probe.devices.empty()) out << "cuda: " << probe.problem << '\n';
   for (const auto& d : probe.devices)

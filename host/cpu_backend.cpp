@@ -101,7 +101,7 @@ std::string CpuBackend::device() const {
   const std::string kernel = kernel_ == CpuKernel::scalar
                                  ? "scalar"
                                  : std::string(simd_instruction_set()) + ", " + std::to_string(simd_lanes()) + " lanes";
-  return "CPU, " + std::to_string(threads_) + " threads, " + kernel;
+  return "CPU, " + std::to_string(threads_) + (threads_ == 1 ? " thread, " : " threads, ") + kernel;
 }
 
 void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,

@@ -1,0 +1,102 @@
+// The command line as a user types it, through cli_main: option parsing, --version, bare perfgen,
+// a directory given as the experiment file, and the words of `perfgen info`.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "cpu_backend.h"
+#include "errors.h"
+#include "test_support.h"
+
+namespace perfgen {
+namespace {
+
+struct CliResult {
+  int code;
+  std::string out, err;
+};
+
+// cli_main with std::cout and std::cerr captured.
+CliResult run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "perfgen");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream out, err;
+  std::streambuf* const cout_buffer = std::cout.rdbuf(out.rdbuf());
+  std::streambuf* const cerr_buffer = std::cerr.rdbuf(err.rdbuf());
+  const int code = cli_main(static_cast<int>(argv.size()), argv.data());
+  std::cout.rdbuf(cout_buffer);
+  std::cerr.rdbuf(cerr_buffer);
+  return {code, out.str(), err.str()};
+}
+
+// A sweep of two tiny trials, named so that a test can see the file was read.
+std::string tiny_experiment(const testing::TempDir& dir) {
+  const std::string path = dir.file("tiny.toml");
+  std::ofstream(path) << "name = \"from-file\"\n[train]\nmax_iters = 10\n[sweep]\nn = [2]\nc_tilde = [0.0, 1.0]\n";
+  return path;
+}
+
+std::size_t lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
+TEST(CommandLine, PlanTakesTheExperimentFileAfterSet) {
+  testing::TempDir dir;
+  const CliResult r = run_cli({"plan", "--set", "train.lr=0.125", "--set", "train.max_iters=7", tiny_experiment(dir)});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("experiment   from-file"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lr = 0.125\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("max_iters = 7\n"), std::string::npos) << r.out;
+}
+
+TEST(CommandLine, RunTakesTheExperimentFileAfterSet) {
+  testing::TempDir dir;
+  const std::string output = dir.file("out.h5");
+  const CliResult r =
+      run_cli({"run", "--set", "train.max_iters=5", tiny_experiment(dir), "-o", output, "--backend", "cpu", "--quiet"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(output));
+}
+
+TEST(CommandLine, DirectoryAsExperimentFileIsRefused) {
+  testing::TempDir dir;
+  const std::string folder = dir.path().string() + "/";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"plan", folder}, {"run", folder, "-o", dir.file("out.h5"), "--backend", "cpu"}}) {
+    SCOPED_TRACE(args[0]);
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.code, kExitBadInput) << r.err;
+    EXPECT_NE(r.err.find("experiment file " + folder + ": it is a directory"), std::string::npos) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.h5")));
+}
+
+TEST(CommandLine, VersionPrintsTheFirstLineOfInfo) {
+  const CliResult version = run_cli({"--version"});
+  EXPECT_EQ(version.code, kExitOk) << version.err;
+  const CliResult info = run_cli({"info"});
+  ASSERT_EQ(info.code, kExitOk);
+  EXPECT_EQ(version.out, info.out.substr(0, info.out.find('\n') + 1));
+  EXPECT_EQ(version.out.rfind("perfgen ", 0), 0u) << version.out;
+}
+
+TEST(CommandLine, BarePerfgenPrintsUsageAndExitsTwo) {
+  const CliResult r = run_cli({});
+  EXPECT_EQ(r.code, kExitBadInput);
+  for (const char* part :
+       {"Usage: perfgen [OPTIONS] SUBCOMMAND", "Subcommands:", "run", "plan", "summary", "--version"})
+    EXPECT_NE(r.err.find(part), std::string::npos) << part << " in " << r.err;
+}
+
+TEST(Info, ThreadCountIsSingularForOneThread) {
+  EXPECT_EQ(CpuBackend(1, CpuKernel::scalar).device(), "CPU, 1 thread, scalar");
+  EXPECT_EQ(CpuBackend(2, CpuKernel::scalar).device(), "CPU, 2 threads, scalar");
+}
+
+}  // namespace
+}  // namespace perfgen
