@@ -26,6 +26,16 @@ std::string first_difference(const std::string& stored, const std::string& curre
   }
 }
 
+std::string shell_word(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of(
+                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_-./:=,+@%") == std::string::npos;
+  if (plain) return text;
+  std::string quoted = "'";
+  for (const char ch : text) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return quoted + "'";
+}
+
 std::string stored_results_config(const std::string& results_path) {
   try {
     const FileAttributes attributes = read_hdf5_attributes(results_path);  // find_text points into it

@@ -18,6 +18,10 @@ Experiment load_experiment_or_default(const std::string& path, const std::vector
 // "line N of the resolved config: stored "…", now "…"", or empty when the texts are equal.
 std::string first_difference(const std::string& stored, const std::string& current);
 
+// `text` as one word of a POSIX shell command line: as it is when the shell would read nothing in it,
+// else in single quotes (a quote inside becoming '\''), so that printed commands can be pasted.
+std::string shell_word(const std::string& text);
+
 // The resolved experiment stored in a results file; InputError if it is not one.
 std::string stored_results_config(const std::string& results_path);
 

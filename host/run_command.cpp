@@ -30,6 +30,7 @@
 #include "progress.h"
 #include "resource_check.h"
 #include "results_schema.h"
+#include "run_lock.h"
 #include "shard_store.h"
 #include "shard_writer.h"
 #include "stage_times.h"
@@ -43,16 +44,19 @@ namespace {
 // ~25% slower for a file 2% smaller).
 constexpr int kFinalDeflateLevel = 1;
 
-// Which batches this process trains: those with batch % count == index.
+// Which batches this process trains: those with batch % count == index. A worker (--shard i/K, an MPI
+// rank) shares the store with the others and leaves the merge to `perfgen merge` or rank 0.
 struct ShardSpec {
   std::int64_t index = 0;
   std::int64_t count = 1;
+  bool worker = false;
   bool owns(std::int64_t batch) const { return batch % count == index; }
 };
 
 ShardSpec parse_shard(const std::string& text) {
   if (text.empty()) return {};
   ShardSpec spec;
+  spec.worker = true;
   char slash = 0;
   std::istringstream in(text);
   if (!(in >> spec.index >> slash >> spec.count) || slash != '/' || !in.eof() || spec.count < 1 || spec.index < 0 ||
@@ -125,7 +129,8 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
     const std::vector<cuda::DeviceInfo> usable = cuda::usable_devices(probe);
     if (!usable.empty()) {
       auto backend = std::make_unique<cuda::CudaBackend>(usable[local_rank % usable.size()].index);
-      if (options.backend == "auto") err << "perfgen: backend auto: using CUDA on " << backend->device() << '\n';
+      if (options.backend == "auto" && !options.quiet)
+        err << "perfgen: backend auto: using CUDA on " << backend->device() << '\n';
       return backend;
     }
     gpu = probe.devices.empty() ? "no usable CUDA device (" + probe.problem + ")"
@@ -134,7 +139,8 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
   }
   auto backend = std::make_unique<CpuBackend>(options.threads,
                                               options.cpu_kernel == "scalar" ? CpuKernel::scalar : CpuKernel::vector);
-  if (options.backend == "auto") err << "perfgen: backend auto: " << gpu << "; using the " << backend->device() << '\n';
+  if (options.backend == "auto" && !options.quiet)
+    err << "perfgen: backend auto: " << gpu << "; using the " << backend->device() << '\n';
   return backend;
 }
 
@@ -168,7 +174,7 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
     if (const std::string diff = first_difference(store.stored_config(), e.resolved_toml); !diff.empty())
       throw InputError(key, "the experiment differs from the unfinished run's in " + store.directory() + ": " + diff);
   };
-  if (shard.count > 1) {  // workers of one sweep share the shard folder
+  if (shard.worker) {  // workers of one sweep share the shard folder
     if (output_exists && !options.force)
       throw InputError("--output",
                        output + " exists (this sweep was merged already?); --force lets the merge replace it");
@@ -352,9 +358,9 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
 
 std::string resume_command(const RunOptions& options, const std::string& output) {
   std::string command = "perfgen run";
-  if (!options.experiment_path.empty()) command += " " + options.experiment_path;
-  command += " -o " + output;
-  for (const std::string& assignment : options.overrides) command += " --set '" + assignment + "'";
+  if (!options.experiment_path.empty()) command += " " + shell_word(options.experiment_path);
+  command += " -o " + shell_word(output);
+  for (const std::string& assignment : options.overrides) command += " --set " + shell_word(assignment);
   if (!options.shard.empty()) return command + " --shard " + options.shard;
   return command + " --resume";
 }
@@ -380,13 +386,13 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
                          options.threads, options.save_interval_seconds, times};
     train_missing_batches(plan, *backend, store, loop, control);
   } catch (const TrainingCancelled&) {
-    err << "perfgen: " << interrupts.signal_name() << ": stopped; "
-        << ShardIndex(store, batch_count(plan)).finished_batches() << " finished batches are kept in "
-        << store.directory() << "\n"
+    const std::int64_t kept = ShardIndex(store, batch_count(plan)).finished_batches();
+    err << "perfgen: " << interrupts.signal_name() << ": stopped; " << kept << " finished batch"
+        << (kept == 1 ? " is" : "es are") << " kept in " << store.directory() << "\n"
         << "perfgen: continue with: " << resume_command(options, output) << '\n';
     return kExitInterrupted;
   }
-  if (shard.count == 1) {
+  if (!shard.worker) {
     merge_into_final(plan, store, output, seconds_since(start), times, out);
   } else if (announce_shard) {
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
@@ -407,8 +413,15 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     ShardSpec shard = parse_shard(options.shard);
     if (group.size() > 1) {
       if (!options.shard.empty()) throw InputError("--shard", "mpirun's ranks already split the sweep; drop --shard");
-      shard = {group.rank(), group.size()};
+      shard = {group.rank(), group.size(), true};
     }
+    // One writer per run: a whole run alone; workers side by side, each shard once.
+    const RunLock run_lock(output + ".lock", shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
+    std::unique_ptr<RunLock> worker_lock;
+    if (shard.worker)
+      worker_lock = std::make_unique<RunLock>(
+          output + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".lock",
+          RunLock::Mode::exclusive);
     RunOptions mine = options;
     mine.quiet = options.quiet || group.rank() != 0;  // one progress line per job
     StageTimes times;
@@ -429,6 +442,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
+    const RunLock lock(output + ".lock", RunLock::Mode::exclusive);  // no worker may still be writing
     const ShardStore store(output);
     if (!store.exists()) throw InputError("file", "no unfinished run at " + store.directory());
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});

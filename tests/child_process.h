@@ -44,6 +44,7 @@ class Process {
     }
   }
   void signal(int sig) const { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
   // Exit code, or 128 + signal; -1 if it did not end within the timeout (then it is killed).
   int wait(double timeout_seconds) const {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);

@@ -1,0 +1,70 @@
+#include "run_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+
+#include "errors.h"
+
+namespace perfgen {
+namespace {
+
+std::string owner_line() {
+  char host[256] = "?";
+  ::gethostname(host, sizeof host - 1);
+  const std::time_t now = std::time(nullptr);
+  char since[32];
+  std::strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return "pid " + std::to_string(::getpid()) + " on " + host + " since " + since;
+}
+
+std::string holder_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line.empty() ? "workers of a sharded run" : line;
+}
+
+}  // namespace
+
+RunLock::RunLock(const std::string& path, Mode mode) : path_(path), mode_(mode) {
+  // The file may be removed by its last exclusive holder between our open and our flock: then the
+  // lock we got is on a file nobody else will see, and we try again.
+  for (;;) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw InputError("--output", "cannot create the lock file " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, (mode == Mode::exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+      const int cause = errno;
+      ::close(fd_);
+      fd_ = -1;
+      if (cause != EWOULDBLOCK) throw InputError("--output", "cannot lock " + path + ": " + std::strerror(cause));
+      throw InputError("--output", "another perfgen is writing this run (" + holder_of(path) + ", lock " + path +
+                                       "); wait for it to end or stop it");
+    }
+    struct stat held {
+    }, named{};
+    if (::fstat(fd_, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev)
+      break;
+    ::close(fd_);
+  }
+  if (mode == Mode::exclusive) {  // the owner line only improves another process's message
+    const std::string owner = owner_line() + "\n";
+    [[maybe_unused]] const bool written =
+        ::ftruncate(fd_, 0) == 0 && ::write(fd_, owner.data(), owner.size()) == static_cast<ssize_t>(owner.size());
+  }
+}
+
+RunLock::~RunLock() {
+  if (fd_ < 0) return;
+  if (mode_ == Mode::exclusive) ::unlink(path_.c_str());
+  ::close(fd_);
+}
+
+}  // namespace perfgen

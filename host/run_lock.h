@@ -1,0 +1,28 @@
+// One writer per run. A whole run, `merge` and `--force` hold OUTPUT.lock exclusively; a worker of
+// --shard i/K (or an MPI rank) holds it shared, so that workers run side by side, and holds
+// OUTPUT.shard-i-of-K.lock exclusively, so that a worker runs once. The locks are flock(2) locks: the
+// kernel drops them when their process dies, so a lock file left by a killed run does not block the
+// next one. An exclusive holder writes its pid, host and start time into the file for the message
+// another process then gives.
+#pragma once
+
+#include <string>
+
+namespace perfgen {
+
+class RunLock {
+ public:
+  enum class Mode { exclusive, shared };
+  // Throws InputError("--output", …) naming the holder when another process holds the lock.
+  RunLock(const std::string& path, Mode mode);
+  ~RunLock();  // an exclusive holder removes the file
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  std::string path_;
+  Mode mode_;
+  int fd_ = -1;
+};
+
+}  // namespace perfgen
