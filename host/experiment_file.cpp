@@ -242,8 +242,9 @@ void read_run(const toml::table& root, Experiment& e) {
 constexpr double kMaxAxisValues = 1e6;
 
 // An axis is a list, or one of { range = [start, stop(, step)] } (integers, stop excluded),
-// { linspace = [a, b, count] }, { logspace = [a, b, count] } (10^a … 10^b).
-std::vector<double> numeric_axis(const toml::node& node, const std::string& key, bool integral) {
+// { linspace = [a, b, count] }, { logspace = [a, b, count] } (10^a … 10^b); a spec is also recorded
+// in `written`, so that the resolved config shows it as written.
+std::vector<double> numeric_axis(const toml::node& node, const std::string& key, bool integral, AxisSpec& written) {
   if (node.is_array()) {
     std::vector<double> values;
     for (const auto& item : *node.as_array())
@@ -287,13 +288,14 @@ std::vector<double> numeric_axis(const toml::node& node, const std::string& key,
     throw InputError(key + "." + form, "unknown axis form (expected range, linspace or logspace)");
   }
   if (values.empty()) throw InputError(key, "the axis has no values");
+  written = {form, args};
   return values;
 }
 
 template <class T>
-std::vector<T> integer_axis(const toml::node& node, const std::string& key) {
+std::vector<T> integer_axis(const toml::node& node, const std::string& key, AxisSpec& written) {
   std::vector<T> out;
-  for (double v : numeric_axis(node, key, true)) {
+  for (double v : numeric_axis(node, key, true, written)) {
     if (v < static_cast<double>(std::numeric_limits<T>::min()) ||
         v > static_cast<double>(std::numeric_limits<T>::max()))
       throw InputError(key, "value " + number_text(v) + " is out of range");
@@ -305,14 +307,22 @@ std::vector<T> integer_axis(const toml::node& node, const std::string& key) {
 void read_sweep(const toml::table& root, Experiment& e) {
   SectionReader r(root, "sweep");
   SweepAxes& s = e.sweep;
-  if (const auto* node = r.get("n")) s.n = integer_axis<int>(*node, r.key("n"));
-  if (const auto* node = r.get("width")) s.width = integer_axis<int>(*node, r.key("width"));
-  if (const auto* node = r.get("max_iters")) s.max_iters = integer_axis<std::int64_t>(*node, r.key("max_iters"));
-  if (const auto* node = r.get("data_seed")) s.data_seed = integer_axis<std::int64_t>(*node, r.key("data_seed"));
-  if (const auto* node = r.get("init_seed")) s.init_seed = integer_axis<std::int64_t>(*node, r.key("init_seed"));
-  if (const auto* node = r.get("init_scale")) s.init_scale = numeric_axis(*node, r.key("init_scale"), false);
-  if (const auto* node = r.get("c_tilde")) s.c_tilde = numeric_axis(*node, r.key("c_tilde"), false);
-  if (const auto* node = r.get("lr")) s.lr = numeric_axis(*node, r.key("lr"), false);
+  s.written.clear();
+  auto spec = [&](const char* key) -> AxisSpec& { return s.written[key]; };
+  if (const auto* node = r.get("n")) s.n = integer_axis<int>(*node, r.key("n"), spec("n"));
+  if (const auto* node = r.get("width")) s.width = integer_axis<int>(*node, r.key("width"), spec("width"));
+  if (const auto* node = r.get("max_iters"))
+    s.max_iters = integer_axis<std::int64_t>(*node, r.key("max_iters"), spec("max_iters"));
+  if (const auto* node = r.get("data_seed"))
+    s.data_seed = integer_axis<std::int64_t>(*node, r.key("data_seed"), spec("data_seed"));
+  if (const auto* node = r.get("init_seed"))
+    s.init_seed = integer_axis<std::int64_t>(*node, r.key("init_seed"), spec("init_seed"));
+  if (const auto* node = r.get("init_scale"))
+    s.init_scale = numeric_axis(*node, r.key("init_scale"), false, spec("init_scale"));
+  if (const auto* node = r.get("c_tilde")) s.c_tilde = numeric_axis(*node, r.key("c_tilde"), false, spec("c_tilde"));
+  if (const auto* node = r.get("lr")) s.lr = numeric_axis(*node, r.key("lr"), false, spec("lr"));
+  for (auto entry = s.written.begin(); entry != s.written.end();)  // lists: no spec to keep
+    entry = entry->second.form.empty() ? s.written.erase(entry) : std::next(entry);
   if (const auto* node = r.get("activation")) {
     for (const auto& item : as_array(*node, r.key("activation")))
       s.activation.push_back(as_activation(item, r.key("activation")));

@@ -113,16 +113,32 @@ std::string experiment_to_toml(const Experiment& e) {
   }
   t << "\n[sweep]\n";
   const SweepAxes& s = e.sweep;
-  if (!s.n.empty()) line("n", integers(s.n));
-  if (!s.width.empty()) line("width", integers(s.width));
+  // An axis given as a spec stays one (its values follow from it), with its size beside it: a
+  // 10^5-value linspace is one short line, not 2 MB of numbers in every file and message.
+  auto axis = [&](const char* key, std::size_t size, auto as_list) {
+    if (size == 0) return;
+    const auto spec = s.written.find(key);
+    if (spec == s.written.end()) return line(key, as_list());
+    const bool integral = spec->second.form == "range";
+    std::string args;
+    for (std::size_t i = 0; i < spec->second.args.size(); ++i) {
+      const double a = spec->second.args[i];
+      const bool whole = integral || i == 2;  // range bounds and step, a space's count
+      args += (i ? ", " : "") + (whole ? number(static_cast<std::int64_t>(a)) : number(a));
+    }
+    line(key, "{ " + spec->second.form + " = [" + args + "] }  # " + std::to_string(size) +
+                  (size == 1 ? " value" : " values"));
+  };
+  axis("n", s.n.size(), [&] { return integers(s.n); });
+  axis("width", s.width.size(), [&] { return integers(s.width); });
   if (!s.activation.empty())
     line("activation", list(s.activation, [](Activation a) { return quoted(activation_name(a)); }));
-  if (!s.init_scale.empty()) line("init_scale", numbers(s.init_scale));
-  if (!s.c_tilde.empty()) line("c_tilde", numbers(s.c_tilde));
-  if (!s.lr.empty()) line("lr", numbers(s.lr));
-  if (!s.max_iters.empty()) line("max_iters", integers(s.max_iters));
-  if (!s.data_seed.empty()) line("data_seed", integers(s.data_seed));
-  if (!s.init_seed.empty()) line("init_seed", integers(s.init_seed));
+  axis("init_scale", s.init_scale.size(), [&] { return numbers(s.init_scale); });
+  axis("c_tilde", s.c_tilde.size(), [&] { return numbers(s.c_tilde); });
+  axis("lr", s.lr.size(), [&] { return numbers(s.lr); });
+  axis("max_iters", s.max_iters.size(), [&] { return integers(s.max_iters); });
+  axis("data_seed", s.data_seed.size(), [&] { return integers(s.data_seed); });
+  axis("init_seed", s.init_seed.size(), [&] { return integers(s.init_seed); });
   return t.str();
 }
 

@@ -68,5 +68,28 @@ TEST(ExperimentFile, ResolvedTextLoadsBackToItself) {
   }
 }
 
+// Axes given as range/linspace/logspace stay so in the resolved config (with their size), which
+// loads back to the same values: a 10^5-value axis costs a line, not megabytes in every file.
+TEST(ExperimentFile, AxesWrittenAsSpecsStaySpecsInTheResolvedText) {
+  const Experiment first = load_experiment(
+      "[sweep]\nc_tilde = { linspace = [0, 1, 100000] }\nlr = { logspace = [-3, -1, 3] }\n"
+      "data_seed = { range = [4, 40, 3] }\ninit_seed = [7, 9]\n",
+      "<first>", {"sweep.init_scale={logspace=[-20, -2, 10]}"});
+  EXPECT_LT(first.resolved_toml.size(), 2000u) << first.resolved_toml.substr(0, 2000);
+  EXPECT_NE(first.resolved_toml.find("c_tilde = { linspace = [0.0, 1.0, 100000] }  # 100000 values"), std::string::npos)
+      << first.resolved_toml;
+  EXPECT_NE(first.resolved_toml.find("data_seed = { range = [4, 40, 3] }  # 12 values"), std::string::npos);
+  EXPECT_NE(first.resolved_toml.find("init_seed = [7, 9]\n"), std::string::npos) << "lists stay lists";
+  const Experiment second = load_experiment(first.resolved_toml, "<resolved>", {});
+  EXPECT_EQ(second.resolved_toml, first.resolved_toml);
+  EXPECT_EQ(second.sweep.c_tilde, first.sweep.c_tilde);
+  EXPECT_EQ(second.sweep.lr, first.sweep.lr);
+  EXPECT_EQ(second.sweep.init_scale, first.sweep.init_scale);
+  EXPECT_EQ(second.sweep.data_seed, first.sweep.data_seed);
+  // An override with a list replaces the spec, and the text says so.
+  const Experiment listed = load_experiment(first.resolved_toml, "<resolved>", {"sweep.c_tilde=[0.25, 0.5]"});
+  EXPECT_NE(listed.resolved_toml.find("c_tilde = [0.25, 0.5]\n"), std::string::npos) << listed.resolved_toml;
+}
+
 }  // namespace
 }  // namespace perfgen

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,13 @@ struct EvalSettings {
   double silent_tol = 1e-3;
 };
 
+// How an axis was written when it was not a list: { range = [start, stop(, step)] },
+// { linspace = [a, b, count] } or { logspace = [a, b, count] }.
+struct AxisSpec {
+  std::string form;
+  std::vector<double> args;
+};
+
 // Each non-empty list is a sweep axis that replaces the fixed setting of the same quantity.
 struct SweepAxes {
   std::vector<int> n;
@@ -77,6 +85,7 @@ struct SweepAxes {
   std::vector<std::int64_t> max_iters;
   std::vector<std::int64_t> data_seed;
   std::vector<std::int64_t> init_seed;
+  std::map<std::string, AxisSpec> written;  // by key ("c_tilde"): axes given as a spec, kept so in the config
 };
 
 // Which trials record loss and parameters at log-spaced checkpoints (/trajectories).
