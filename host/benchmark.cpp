@@ -1,11 +1,13 @@
 // `perfgen bench`: network-steps per second of each installed backend and kernel on Example 1
 // (m = 2, d = 1, bias, tanh, n = 6 grid points), each network running exactly --steps steps, and the
-// fraction of the machine's FP64 peak that the arithmetic reaches. Only training is timed.
+// fraction of the machine's FP64 peak that the arithmetic reaches. Only training is timed, except in
+// the end-to-end rows (host/bench_end_to_end.cpp), whole runs of the same workload.
 #include <chrono>
 #include <iomanip>
 #include <ostream>
 #include <thread>
 
+#include "bench_end_to_end.h"
 #include "command_support.h"
 #include "commands.h"
 #include "cpu_backend.h"
@@ -101,7 +103,7 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
       << peak << " flop/s (measured: FMA chains on every SM)\n"
       << std::defaultfloat << std::left << std::setw(46) << "workload" << std::setw(34) << "kernel" << std::setw(18)
       << "network-steps/s" << std::setw(14) << "of FP64 peak"
-      << "wall\n";
+      << "wall" << std::endl;
   std::vector<CudaRow> rows;
   for (const std::int64_t networks : {10'000, 100'000, 1'000'000})
     rows.push_back(
@@ -118,7 +120,7 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
     out << std::left << std::setw(46) << row.workload.label << std::setw(34) << backend.last_kernels()
         << std::scientific << std::setprecision(3) << std::setw(18) << rate << std::fixed << std::setprecision(1)
         << std::setw(14) << (std::to_string(100.0 * rate * row.workload.flops_per_step / peak).substr(0, 5) + "%")
-        << std::setprecision(2) << seconds << " s\n"
+        << std::setprecision(2) << seconds << " s" << std::endl  // a row is kept even if a later one hangs
         << std::defaultfloat;
   }
 }
@@ -157,16 +159,18 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
       const double rate = network_steps / seconds;
       out << std::left << std::setw(10) << "cpu" << std::setw(34) << backend.device() << std::scientific
           << std::setprecision(3) << std::setw(20) << rate << std::fixed << std::setprecision(1)
-          << 100.0 * rate * flops / peak << "%\n"
+          << 100.0 * rate * flops / peak << "%" << std::endl
           << std::defaultfloat;
     }
     const cuda::DeviceProbe probe = cuda::probe_devices();
     if (probe.devices.empty()) {
       out << std::left << std::setw(10) << "cuda"
-          << "not measured: " << probe.problem << '\n';
+          << "not measured: " << probe.problem << std::endl;
+      bench_end_to_end("cpu", kWorkload, options, out);
       return int(kExitOk);
     }
     bench_cuda(probe.devices.front().index, options, out);
+    bench_end_to_end("cuda", kWorkload, options, out);
     return int(kExitOk);
   });
 }

@@ -68,6 +68,13 @@ int cli_main(int argc, char** argv) {
   bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: all)")->check(CLI::NonNegativeNumber);
   bench_cmd->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks)")
       ->check(CLI::PositiveNumber);
+  bench_cmd
+      ->add_option("--end-to-end", bench.end_to_end_trials,
+                   "trials of each end-to-end row, a whole perfgen run (default 10000,100000,1000000; 0: none)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
+  bench_cmd->add_option("--end-to-end-steps", bench.end_to_end_steps, "steps per network in the end-to-end rows")
+      ->check(CLI::PositiveNumber);
 
   if (argc < 2) {  // bare perfgen: the usage, as a mistake
     std::cerr << app.help();

@@ -107,6 +107,12 @@ FileAttributes shard_attributes(const Experiment& e, const std::string& config_h
   return a;
 }
 
+// The share of the run's wall time spent in the backend's train(): on CUDA, the time the device
+// holds a part (upload, kernels, download), so 1 − it is the time the GPU waits for the host.
+double busy_fraction(const StageTimes& times, double wall_seconds) {
+  return wall_seconds > 0 ? times.seconds(Stage::train) / wall_seconds : 0.0;
+}
+
 // The final file's attributes: a shard's, the resolved config, and the seconds of each stage (of the
 // merge, those until the attributes are written).
 FileAttributes final_attributes(const Experiment& e, const std::string& backend, const std::string& device,
@@ -118,6 +124,7 @@ FileAttributes final_attributes(const Experiment& e, const std::string& backend,
     a.numbers.emplace_back(std::string("seconds_") + stage_name(stage),
                            times.seconds(stage) + (stage == Stage::merge ? merge_seconds : 0.0));
   }
+  a.numbers.emplace_back("train_busy_fraction", busy_fraction(times, wall_seconds));
   return a;
 }
 
@@ -353,7 +360,9 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   out << "wrote " << output << ": " << plan.trial_count() << " trials in " << std::fixed << std::setprecision(1)
       << wall_seconds << " s, " << std::scientific << std::setprecision(2) << merged.network_steps / wall_seconds
       << " network-steps/s on " << device << '\n'
-      << std::defaultfloat << "stages: " << times.report() << '\n';
+      << std::defaultfloat << "stages: " << times.report() << "; training busy " << std::fixed << std::setprecision(0)
+      << 100.0 * busy_fraction(times, wall_seconds) << "% of the wall time\n"
+      << std::defaultfloat;
 }
 
 std::string resume_command(const RunOptions& options, const std::string& output) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench_end_to_end.h"
 #include "cell_summary.h"
 #include "commands.h"
 #include "errors.h"
@@ -92,10 +93,29 @@ TEST(Run, PipelinedAndSerialRunsWriteTheSameTrialsAndReportStageTimes) {
   testing::expect_same_trials(pipelined.output_path, serial.output_path);
   testing::expect_columns_of(read_hdf5_group(pipelined.output_path, "cells"),
                              read_hdf5_group(serial.output_path, "cells"));
-  bool has_train_seconds = false;
-  for (const auto& [key, value] : read_hdf5_attributes(pipelined.output_path).numbers)
+  bool has_train_seconds = false, has_busy_fraction = false;
+  for (const auto& [key, value] : read_hdf5_attributes(pipelined.output_path).numbers) {
     has_train_seconds = has_train_seconds || (key == "seconds_train" && value > 0);
+    has_busy_fraction = has_busy_fraction || (key == "train_busy_fraction" && value > 0 && value <= 1.0);
+  }
   EXPECT_TRUE(has_train_seconds);
+  EXPECT_TRUE(has_busy_fraction);
+  EXPECT_NE(out.str().find("training busy"), std::string::npos) << out.str();
+}
+
+// `perfgen bench`'s end-to-end rows run whole runs: a row per size with its rates and stage line.
+TEST(Bench, EndToEndRowsAreWholeRuns) {
+  BenchOptions options;
+  options.end_to_end_trials = {0, 40, 80};
+  options.end_to_end_steps = 10;
+  std::ostringstream out;
+  bench_end_to_end("cpu", "[data]\ndistribution = \"grid\"\n[train]\nloss_tol = 0.0\n", options, out);
+  const std::string text = out.str();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + 2 + 2) << text;  // blank line, headings, two rows
+  EXPECT_NE(text.find("\n40 "), std::string::npos) << text;
+  EXPECT_NE(text.find("\n80 "), std::string::npos) << text;
+  EXPECT_EQ(text.find("failed"), std::string::npos) << text;
+  EXPECT_NE(text.find("merge"), std::string::npos) << "each row has its stage line: " << text;
 }
 
 // A long table shows its first and last cells and says how many it left out.

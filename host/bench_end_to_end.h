@@ -1,0 +1,17 @@
+// The end-to-end rows of `perfgen bench`: whole `perfgen run`s of the bench workload (plan,
+// materialize, train, write shards, merge), so that what the host does around training shows.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "commands.h"
+
+namespace perfgen {
+
+// One row per size in options.end_to_end_trials (0s skipped): trials/s and network-steps/s from the
+// run's wall time, and its stage line. Each row is flushed as it completes.
+void bench_end_to_end(const std::string& backend, const std::string& workload_toml, const BenchOptions& options,
+                      std::ostream& out);
+
+}  // namespace perfgen
