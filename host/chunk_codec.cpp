@@ -26,4 +26,36 @@ std::vector<unsigned char> deflate_bytes(const std::vector<unsigned char>& bytes
   return compressed;
 }
 
+std::uint32_t fletcher32(const std::vector<unsigned char>& bytes) {
+  std::uint32_t sum1 = 0, sum2 = 0;
+  std::size_t words = bytes.size() / 2;
+  const unsigned char* data = bytes.data();
+  while (words > 0) {
+    std::size_t block = words > 360 ? 360 : words;  // no overflow of the 32-bit sums before folding
+    words -= block;
+    do {
+      sum1 += static_cast<std::uint32_t>(data[0]) << 8 | data[1];
+      data += 2;
+      sum2 += sum1;
+    } while (--block);
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  if (bytes.size() % 2) {  // an odd last byte counts as the high half of a word
+    sum1 += static_cast<std::uint32_t>(*data) << 8;
+    sum2 += sum1;
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  return sum2 << 16 | sum1;
+}
+
+std::vector<unsigned char> append_fletcher32(std::vector<unsigned char> bytes) {
+  const std::uint32_t sum = fletcher32(bytes);
+  for (int shift = 0; shift < 32; shift += 8) bytes.push_back(static_cast<unsigned char>(sum >> shift));
+  return bytes;
+}
+
 }  // namespace perfgen

@@ -59,6 +59,10 @@ int cli_main(int argc, char** argv) {
   bool summary_all = false;
   summary_cmd->add_flag("--all", summary_all, "every cell (default: the first and last 20 of a longer table)");
 
+  std::string verify_path;
+  auto* verify_cmd = app.add_subcommand("verify", "read every dataset and check every chunk's checksum");
+  verify_cmd->add_option("file", verify_path, "results file (or its .shards folder)")->required();
+
   auto* info_cmd = app.add_subcommand("info", "build and device information");
 
   BenchOptions bench;
@@ -93,6 +97,7 @@ int cli_main(int argc, char** argv) {
   if (*merge_cmd) return merge_command(merge_path, merge_force, std::cout, std::cerr);
   if (*summary_cmd) return summary_command(summary_path, summary_all, std::cout, std::cerr);
   if (*info_cmd) return info_command(std::cout);
+  if (*verify_cmd) return verify_command(verify_path, std::cout, std::cerr);
   if (*bench_cmd) return bench_command(bench, std::cout, std::cerr);
   return kExitBadInput;
 }

@@ -48,12 +48,13 @@ void check(herr_t status, const std::string& what) {
 // Before the first HDF5 call: no automatic error printing (errors become exceptions here), and no
 // library shutdown at exit. HDF5 1.10's shutdown retries closing a file whose flush failed (disk full)
 // and crashes there; every file perfgen opens is closed explicitly, so the shutdown has nothing to do.
+// Debian's library is thread-safe, which gives every thread its own error stack: each thread that
+// calls HDF5 (the writer thread, the main thread) silences its own.
 void silence_hdf5_errors() {
-  static const bool done = [] {
-    H5dont_atexit();
-    return H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
-  }();
-  (void)done;
+  static const bool no_shutdown = [] { return H5dont_atexit() >= 0; }();
+  thread_local const bool silenced = H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
+  (void)no_shutdown;
+  (void)silenced;
 }
 
 constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
@@ -113,6 +114,7 @@ Handle create_dataset(hid_t group, const Column& c, const StorageLayout& layout,
       check(H5Pset_shuffle(dcpl), "shuffle filter");
       check(H5Pset_deflate(dcpl, static_cast<unsigned>(layout.deflate_level)), "deflate filter");
     }
+    check(H5Pset_fletcher32(dcpl), "checksum filter");  // last: it covers the bytes as stored
   }
   if (c.is_real()) {
     const double fill = std::numeric_limits<double>::quiet_NaN();
@@ -295,12 +297,12 @@ Column read_column(hid_t group, const std::string& name, const std::string& row_
     c.real.resize(c.size());
     if (!c.real.empty())
       check(H5Dread(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, c.real.data()),
-            "reading " + name);
+            "reading " + name + " (a damaged chunk: checksum or decompression)");
   } else {
     c.integer.resize(c.size());
     if (!c.integer.empty())
       check(H5Dread(dataset, H5T_NATIVE_INT64, memory_space, file_space, H5P_DEFAULT, c.integer.data()),
-            "reading " + name);
+            "reading " + name + " (a damaged chunk: checksum or decompression)");
   }
   if (H5Aexists(dataset, "long_name") > 0) c.long_name = read_text_attribute(dataset, "long_name");
   if (H5Aexists(dataset, "units") > 0) c.units = read_text_attribute(dataset, "units");
@@ -423,8 +425,8 @@ void Hdf5Writer::write_rows(const ColumnGroup& piece, std::size_t first_row) {
       [&](std::size_t task) {
         const Column& c = *columns[task / chunks];
         const std::size_t first = (task % chunks) * chunk_rows, count = std::min(chunk_rows, rows - first);
-        encoded[task] = deflate_bytes(
-            shuffle_bytes(chunk_bytes(c, first, count, chunk_rows), file_element_size(c.type)), layout_.deflate_level);
+        encoded[task] = append_fletcher32(deflate_bytes(
+            shuffle_bytes(chunk_bytes(c, first, count, chunk_rows), file_element_size(c.type)), layout_.deflate_level));
       },
       1);
   for (std::size_t task = 0; task < encoded.size(); ++task) {
@@ -472,6 +474,54 @@ ColumnGroup read_hdf5_rows(const std::string& path, const std::string& group_nam
   g.name = group_name;
   for (const std::string& name : names) g.columns.push_back(read_column(group, name, row_dim, first_row, rows));
   return g;
+}
+
+std::size_t verify_hdf5(const std::string& path) {
+  read_hdf5_attributes(path);
+  Handle file = open_file(path);
+  std::vector<std::string> groups;
+  hsize_t index = 0;
+  check(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &index, collect_link_name, &groups), "listing " + path);
+  std::size_t datasets = 0;
+  for (const std::string& group_name : groups) {
+    Handle group(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose, "opening group /" + group_name);
+    std::vector<std::string> names;
+    index = 0;
+    check(H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_link_name, &names), "listing " + group_name);
+    for (const std::string& name : names) {
+      const std::string where = "/" + group_name + "/" + name;
+      Handle dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + where);
+      Handle space(H5Dget_space(dataset), H5Sclose, "dataspace of " + where);
+      const int rank = H5Sget_simple_extent_ndims(space);
+      std::vector<hsize_t> dims(rank);
+      H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+      std::size_t width = 1;
+      for (int axis = 1; axis < rank; ++axis) width *= dims[axis];
+      const std::size_t rows = rank > 0 ? dims[0] : 1;
+      const std::size_t slab =
+          std::max<std::size_t>(1, (std::size_t{64} << 20) / (8 * std::max<std::size_t>(width, 1)));
+      std::vector<double> buffer;
+      for (std::size_t first = 0; first < rows && width > 0; first += slab) {
+        const std::size_t count = std::min(slab, rows - first);
+        buffer.resize(count * width);
+        hid_t file_space = H5S_ALL, memory_space = H5S_ALL;
+        std::unique_ptr<Handle> selected;
+        if (rank > 0) {
+          select_rows(space, first, count);
+          std::vector<hsize_t> shape = dims;
+          shape[0] = count;
+          selected = std::make_unique<Handle>(H5Screate_simple(rank, shape.data(), nullptr), H5Sclose, "memory space");
+          file_space = space;
+          memory_space = *selected;
+        }
+        check(H5Dread(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, buffer.data()),
+              "reading " + where + " rows " + std::to_string(first) + "-" + std::to_string(first + count - 1) +
+                  " (a damaged chunk: checksum or decompression)");
+      }
+      ++datasets;
+    }
+  }
+  return datasets;
 }
 
 FileAttributes read_hdf5_attributes(const std::string& path) {

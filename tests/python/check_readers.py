@@ -43,7 +43,7 @@ def main(path: str) -> None:
     trials.to_dataframe()  # the 1-D and 2-D columns flatten without help
 
     with h5py.File(path, "r") as f:
-        assert np.asarray(f.attrs["schema_version"]).item() == 1  # netCDF-style 1-element attribute
+        assert np.asarray(f.attrs["schema_version"]).item() == 2  # netCDF-style 1-element attribute
         assert f.attrs["backend"] in (b"cpu", "cpu")
         assert f["trials/gen_error"].shape == (n_trials,)
     print(f"readers OK: {n_trials} trials, {len(frame)} cells")
