@@ -94,6 +94,7 @@ Handle creation_ordered_group_plist() {
   Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "group property list");
   check(H5Pset_link_creation_order(gcpl, kCreationOrder), "link creation order");
   check(H5Pset_attr_creation_order(gcpl, kCreationOrder), "attribute creation order");
+  check(H5Pset_obj_track_times(gcpl, 0), "object times");  // same config ⇒ same bytes
   return gcpl;
 }
 
@@ -376,6 +377,7 @@ Hdf5Writer::Hdf5Writer(const std::string& path, const StorageLayout& layout) : p
   silence_hdf5_errors();
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "file property list");
   check(H5Pset_link_creation_order(fcpl, kCreationOrder), "link creation order");
+  check(H5Pset_obj_track_times(fcpl, 0), "object times");  // the root group too
   check(H5Pset_attr_creation_order(fcpl, kCreationOrder), "attribute creation order");
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access list");
   check(H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "format bounds");
@@ -498,6 +500,23 @@ std::size_t verify_hdf5(const std::string& path) {
       std::size_t width = 1;
       for (int axis = 1; axis < rank; ++axis) width *= dims[axis];
       const std::size_t rows = rank > 0 ? dims[0] : 1;
+      // A damaged chunk index makes a chunk look unwritten, and HDF5 then returns the fill value
+      // without any checksum: every chunk must be there.
+      Handle dcpl(H5Dget_create_plist(dataset), H5Pclose, "creation list of " + where);
+      if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+        std::vector<hsize_t> chunk(rank);
+        H5Pget_chunk(dcpl, rank, chunk.data());
+        // perfgen chunks along the first axis only; H5Dget_num_chunks fails on the version-1 B-tree
+        // index that the 1.8 format bounds give, so each chunk's storage is asked for instead.
+        std::vector<hsize_t> offset(rank, 0);
+        for (hsize_t first = 0; rank > 0 && first < dims[0]; first += chunk[0]) {
+          offset[0] = first;
+          hsize_t bytes = 0;
+          if (H5Dget_chunk_storage_size(dataset, offset.data(), &bytes) < 0 || bytes == 0)
+            throw std::runtime_error("HDF5: " + where + " has no chunk at row " + std::to_string(first) +
+                                     " (a damaged chunk index)");
+        }
+      }
       const std::size_t slab =
           std::max<std::size_t>(1, (std::size_t{64} << 20) / (8 * std::max<std::size_t>(width, 1)));
       std::vector<double> buffer;

@@ -31,8 +31,10 @@ class Process {
           rlim_t memory_limit = RLIM_INFINITY) {
     pid_ = fork();
     if (pid_ == 0) {
+#ifndef __SANITIZE_ADDRESS__  // ASan reserves terabytes of address space for its shadow memory
       const rlimit limit{memory_limit, memory_limit};
       setrlimit(RLIMIT_AS, &limit);
+#endif
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
