@@ -71,10 +71,11 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
     const std::int64_t batch_size = e.run.batch_size;
-    const ShardIndex index(store, (plan.trial_count() + batch_size - 1) / batch_size);
-    CellSummaryBuilder cells(plan, merge_piece_rows(plan));
+    const ShardIndex index(store, batch_count(plan.trial_count(), batch_size));
+    const std::size_t piece_rows = merge_piece_rows(plan);
+    CellSummaryBuilder cells(plan, piece_rows);
     std::size_t finished = 0;
-    visit_finished_trials(index, batch_size, plan.trial_count(), merge_piece_rows(plan),
+    visit_finished_trials(index, batch_size, plan.trial_count(), piece_rows,
                           [&](const ColumnGroup& piece, std::int64_t) {
                             finished += piece.at("trial").rows();
                             cells.add(piece);

@@ -18,7 +18,7 @@ std::size_t merge_piece_rows(const Plan& plan) {
 MergeReport merge_shards(const Plan& plan, const ShardStore& store, const ShardIndex& index, Hdf5Writer& file,
                          std::size_t max_rows) {
   const std::int64_t batch_size = plan.experiment().run.batch_size, trials = plan.trial_count();
-  const std::int64_t batches = (trials + batch_size - 1) / batch_size;
+  const std::int64_t batches = batch_count(trials, batch_size);
   if (index.finished_batches() != batches)
     throw std::runtime_error("the shards in " + store.directory() + " hold " +
                              std::to_string(index.finished_batches()) + " of " + std::to_string(batches) + " batches");

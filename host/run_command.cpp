@@ -215,8 +215,7 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
 }
 
 std::int64_t batch_count(const Plan& plan) {
-  const std::int64_t size = plan.experiment().run.batch_size;
-  return (plan.trial_count() + size - 1) / size;
+  return perfgen::batch_count(plan.trial_count(), plan.experiment().run.batch_size);
 }
 
 // What the run loop needs besides the plan, the backend and the store.
@@ -456,11 +455,12 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     if (!store.exists()) throw InputError("file", "no unfinished run at " + store.directory());
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
-    const ShardIndex index(store, batch_count(plan));
+    const std::int64_t batches = batch_count(plan);
+    const ShardIndex index(store, batches);
     std::int64_t first_missing = 0;
-    while (first_missing < batch_count(plan) && index.has(first_missing)) ++first_missing;
-    if (const std::int64_t missing = batch_count(plan) - index.finished_batches(); missing > 0)
-      throw InputError("merge", std::to_string(missing) + " of " + std::to_string(batch_count(plan)) +
+    while (first_missing < batches && index.has(first_missing)) ++first_missing;
+    if (const std::int64_t missing = batches - index.finished_batches(); missing > 0)
+      throw InputError("merge", std::to_string(missing) + " of " + std::to_string(batches) +
                                     " batches have no shard yet (first: batch " + std::to_string(first_missing) +
                                     "); run the missing --shard workers first");
     if (fs::exists(output) && !force) throw InputError("--output", output + " exists; pass --force to replace it");

@@ -155,7 +155,7 @@ std::int64_t ShardIndex::position(std::int64_t batch) const {
 
 void visit_finished_trials(const ShardIndex& index, std::int64_t batch_size, std::int64_t trial_count,
                            std::size_t max_rows, const std::function<void(const ColumnGroup&, std::int64_t)>& visit) {
-  const std::int64_t batches = (trial_count + batch_size - 1) / batch_size;
+  const std::int64_t batches = batch_count(trial_count, batch_size);
   const auto limit = static_cast<std::int64_t>(std::max<std::size_t>(max_rows, 1));
   for (std::int64_t b = 0; b < batches;) {
     if (!index.has(b)) {

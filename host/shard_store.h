@@ -14,6 +14,11 @@
 
 namespace perfgen {
 
+// How many batches of batch_size trials a sweep of `trials` has (the last one may be short).
+inline std::int64_t batch_count(std::int64_t trials, std::int64_t batch_size) {
+  return (trials + batch_size - 1) / batch_size;
+}
+
 // The batches of one shard: first, first + stride, ..., last. A worker of K owns every K-th batch.
 struct BatchRange {
   std::int64_t first = 0, last = 0, stride = 1;
