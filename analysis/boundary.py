@@ -38,13 +38,19 @@ max_iters = [{half}, {full}]
 """
 
 
+class PerfgenFailed(Exception):
+    """A perfgen run of a round ended in error; main() prints its message instead of a traceback."""
+
+
 def classify(perfgen, lr, c_values, steps, work):
     path = os.path.join(work, "round.toml")
     with open(path, "w") as f:
         f.write(EXPERIMENT.format(lr=lr, c_tilde=", ".join(f"{c:.6f}" for c in c_values), half=steps // 2, full=steps))
     output = os.path.join(work, "round.h5")
-    subprocess.run([perfgen, "run", path, "-o", output, "--force", "--quiet", "--backend", "cpu"], check=True,
-                   capture_output=True)
+    run = subprocess.run([perfgen, "run", path, "-o", output, "--force", "--quiet", "--backend", "cpu"],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        raise PerfgenFailed(f"{perfgen} run failed (exit {run.returncode}) {run.stderr.strip()}".strip())
     with h5py.File(output, "r") as f:
         t = {name: f["trials"][name][...]
              for name in ("c_tilde", "max_iters", "status", "branch", "final_a", "target_distance")}
@@ -94,9 +100,17 @@ def main(argv):
     parser.add_argument("--points", type=int, default=9)
     parser.add_argument("--perfgen", default=os.path.join(ROOT, "build", "perfgen"))
     args = parser.parse_args(argv)
+    if not (os.path.isfile(args.perfgen) and os.access(args.perfgen, os.X_OK)):
+        print(f"{parser.prog}: {args.perfgen} is not an executable perfgen binary (build it, or give --perfgen)",
+              file=sys.stderr)
+        sys.exit(2)
     print(f"{'lr':>8} {'c~ low':>8} {'c~ high':>8} {'boundary |c|':>14} {'and 1/|c|':>10}")
     for lr in args.lr:
-        lo, hi = locate(args.perfgen, lr, args.lo, args.hi, args.tolerance, args.time, args.points, sys.stderr)
+        try:
+            lo, hi = locate(args.perfgen, lr, args.lo, args.hi, args.tolerance, args.time, args.points, sys.stderr)
+        except PerfgenFailed as error:
+            print(f"{parser.prog}: {error}", file=sys.stderr)
+            sys.exit(1)
         mid = 0.5 * (lo + hi)
         print(f"{lr:8.4f} {lo:8.4f} {hi:8.4f} {mid:8.4f}±{0.5 * (hi - lo):.4f} {1 / mid:10.4f}", flush=True)
 

@@ -5,13 +5,15 @@ figure experiments (data/figures/*.toml).
 
 KIND: scale (Fig. 1: gen error against init scale), alignment (Fig. 2, 5, 7: gap between aligned loss
 curves), branches (Fig. 3, 8: branch against c~), recovery (Fig. 4, 9: recovery by n and c~, with
-GD stability), widths (Fig. 6: active neurons against width).
+GD stability), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
+refused with one line on stderr and exit code 2, as in figures.py.
 """
+import argparse
 import sys
 
 import numpy as np
 
-from figures import load
+from figures import ResultsError, exit_bad_input, load
 
 
 def scale(path):
@@ -95,5 +97,17 @@ def widths(path):
 
 KINDS = {"scale": scale, "alignment": alignment, "branches": branches, "recovery": recovery, "widths": widths}
 
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=list(KINDS))
+    parser.add_argument("results")
+    args = parser.parse_args(argv)
+    try:
+        KINDS[args.kind](args.results)
+    except ResultsError as error:
+        exit_bad_input(parser, error)
+
+
 if __name__ == "__main__":
-    KINDS[sys.argv[1]](sys.argv[2])
+    main(sys.argv[1:])

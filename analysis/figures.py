@@ -5,12 +5,14 @@
 KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
 against aligned time), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
 data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|). Each function returns the
-numbers it drew, so tests can check them.
+numbers it drew, so tests can check them. A file that is missing, not HDF5, not a perfgen result or
+without what KIND needs is refused with one line on stderr and exit code 2.
 """
 import argparse
 import glob
 import os
 import sys
+import tomllib
 
 import h5py
 import matplotlib
@@ -22,13 +24,32 @@ import numpy as np  # noqa: E402
 BRANCH_COLOURS = {0: "0.6", 1: "tab:blue", 2: "tab:orange"}  # off target, Q1, Q2
 BRANCH_NAMES = {0: "off target", 1: "Q1", 2: "Q2"}
 INDEX_COORDINATES = ("neuron", "param", "checkpoint", "weight")  # the same in every shard: not concatenated
+DIVERGED = 3  # /trials status
+BLOWN_UP = 1e10  # a gen error no trained network reaches (θ = 0 gives mean f*², order 1): the run blew up
+MISSING_GROUP_HINTS = {
+    "trajectories": ": run with [trajectories] trials = [...] in the experiment (or --set "
+                    "'trajectories.trials=[0, 5]') to record them",
+}
+
+
+class ResultsError(Exception):
+    """A results file that cannot give what was asked of it; main() prints the message and exits 2."""
+
+
+def _open(path):
+    try:
+        return h5py.File(path, "r")
+    except OSError as error:
+        raise ResultsError(f"{path} is not a readable HDF5 file ({error})") from None
 
 
 def _read_group(files, group):
     """Concatenates one group's datasets over files (a finished file or a run's shards), by row."""
     columns = {}
     for path in files:
-        with h5py.File(path, "r") as f:
+        with _open(path) as f:
+            if "trials" not in f:
+                raise ResultsError(f"{path} is not a perfgen results file: it has no /trials group")
             if group not in f:
                 continue
             for name, dataset in f[group].items():
@@ -47,11 +68,15 @@ def load(path, group="trials"):
     """The columns of /trials (or another group) of a results file, or of the shards of an unfinished
     run (PATH.shards/ next to it): partial files plot what is finished."""
     if os.path.isfile(path):
-        return _read_group([path], group)
-    shards = sorted(glob.glob(os.path.join(path + ".shards", "batch*.h5")))
-    if not shards:
-        raise SystemExit(f"no results file or shards at {path}")
-    return _read_group(shards, group)
+        files = [path]
+    else:
+        files = sorted(glob.glob(os.path.join(path + ".shards", "batch*.h5")))
+    if not files:
+        raise ResultsError(f"no results file or shards at {path}")
+    data = _read_group(files, group)
+    if not data:
+        raise ResultsError(f"{path} has no /{group}" + MISSING_GROUP_HINTS.get(group, ""))
+    return data
 
 
 def fig1(path, out):
@@ -118,33 +143,56 @@ def fig3b(path, out):
     return {"ratio": ratio, "branch": t["branch"]}
 
 
-def _config_text(path):
-    """The resolved experiment of a results file, or of an unfinished run (its .shards/config.toml)."""
-    if os.path.isfile(path):
-        with h5py.File(path) as f:
-            config = f.attrs["config"]
-        return config.decode() if isinstance(config, bytes) else config
-    with open(os.path.join(path + ".shards", "config.toml")) as f:
-        return f.read()
+def _config(path):
+    """The resolved experiment (a dict) of a results file, or of an unfinished run (its .shards/config.toml)."""
+    if not os.path.isfile(path):
+        with open(os.path.join(path + ".shards", "config.toml"), "rb") as f:
+            return tomllib.load(f)
+    with _open(path) as f:
+        config = f.attrs.get("config")
+    if config is None:
+        raise ResultsError(f"{path} is not a perfgen results file: it has no config attribute")
+    try:
+        return tomllib.loads(config.decode() if isinstance(config, bytes) else config)
+    except tomllib.TOMLDecodeError as error:
+        raise ResultsError(f"{path} is not a perfgen results file: its config is not TOML ({error})") from None
+
+
+def _blown_up(t):
+    """Rows of runs that diverged or whose gen error is not finite or absurdly large: a diverged run
+    stops at a loss up to divergence_loss (1e50), which would set a plot's axis range."""
+    gen = t["gen_error"]
+    return (t["status"] == DIVERGED) | ~np.isfinite(gen) | (gen > BLOWN_UP)
 
 
 def fig4(path, out):
     """Generalization error against c_tilde, one panel per n, one line per data seed; recovered runs
-    are drawn at the recovery threshold as in the paper."""
+    are drawn at the recovery threshold as in the paper. Runs that blew up are left out and counted
+    (panel titles, stderr)."""
     t = load(path)
-    threshold = _threshold(_config_text(path))
+    config = _config(path)
+    if "c_tilde" not in config.get("sweep", {}):
+        raise ResultsError(f"{path} does not sweep c_tilde: fig4 draws /trials gen_error against a "
+                           "[sweep] c_tilde axis, one panel per n and one line per data_seed "
+                           "(as data/figures/fig4.toml)")
+    threshold = config.get("eval", {}).get("recovery_threshold", 1e-8)
+    left_out = _blown_up(t)
+    if left_out.any():
+        print(f"fig4: left out {left_out.sum()} of {left_out.size} runs that diverged or whose gen error "
+              f"is not finite or above {BLOWN_UP:g}", file=sys.stderr)
     ns = sorted(set(t["n"]))
     fig, axes = plt.subplots(1, len(ns), figsize=(3.2 * len(ns), 3), squeeze=False)
     drawn = {}
     for ax, n in zip(axes[0], ns):
         for seed in sorted(set(t["data_seed"])):
-            rows = (t["n"] == n) & (t["data_seed"] == seed)
+            rows = (t["n"] == n) & (t["data_seed"] == seed) & ~left_out
             order = np.argsort(t["c_tilde"][rows])
             c = t["c_tilde"][rows][order]
             gen = np.maximum(t["gen_error"][rows][order], threshold)
             ax.semilogy(c, gen, "o-", markersize=3, label=f"seed {seed}")
             drawn[(int(n), int(seed))] = (c, gen)
-        ax.set_title(f"n = {n}")
+        dropped = int((left_out & (t["n"] == n)).sum())
+        ax.set_title(f"n = {n}" + (f" ({dropped} diverged, left out)" if dropped else ""))
         ax.set_xlabel("c̃")
     axes[0][0].set_ylabel("generalization error")
     axes[0][-1].legend(fontsize=6)
@@ -171,14 +219,6 @@ def fig6(path, out):
     return drawn
 
 
-def _threshold(config):
-    text = config.decode() if isinstance(config, bytes) else str(config)
-    for line in text.splitlines():
-        if line.startswith("recovery_threshold"):
-            return float(line.split("=")[1])
-    return 1e-8
-
-
 def _save(fig, out):
     fig.tight_layout()
     fig.savefig(out, dpi=80)
@@ -188,6 +228,12 @@ def _save(fig, out):
 KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3b": fig3b, "fig4": fig4, "fig6": fig6}
 
 
+def exit_bad_input(parser, error):
+    """One line on stderr and exit code 2 (bad input), not a traceback."""
+    print(f"{parser.prog}: {error}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", choices=sorted(KINDS))
@@ -195,7 +241,10 @@ def main(argv):
     parser.add_argument("-o", "--output", default=None)
     args = parser.parse_args(argv)
     out = args.output or f"{args.kind}.png"
-    KINDS[args.kind](args.results, out)
+    try:
+        KINDS[args.kind](args.results, out)
+    except ResultsError as error:
+        exit_bad_input(parser, error)
     print(f"wrote {out}")
 
 
