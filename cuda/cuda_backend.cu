@@ -114,6 +114,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       const DeviceLimits limits{multiprocessors_};
 
       std::int64_t budget = 1 << 12, reported = 0;
+      bool cancelled = false;  // then the networks that stopped are evaluated and kept, the others not
       for (;;) {
         CUDA_CHECK(cudaMemset(batch.next, 0, sizeof(int)));
         const auto started = std::chrono::steady_clock::now();
@@ -129,7 +130,10 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
         control.finished += finished - reported;
         reported = finished;
         if (finished == count) break;
-        if (control.cancelled()) throw TrainingCancelled();
+        if (control.cancelled()) {
+          cancelled = true;
+          break;
+        }
         if (seconds < 0.1 && budget < (std::int64_t{1} << 26)) budget *= 2;  // launches of 0.1 to 0.5 s
         if (seconds > 0.5 && budget > 1) budget /= 2;
       }
@@ -141,8 +145,10 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       const std::vector<DeviceResult> done = results.to_host();
       const std::vector<double> final_theta = theta.to_host(), a = final_a.to_host(), dist = distance.to_host();
       for (std::size_t k = 0; k < members.size(); ++k) {
+        if (!done[k].done) continue;  // cancelled while it was training
         const DeviceTrial& t = part.records[k];
         TrialOutcome& out = outcomes[members[k]];
+        out.finished = true;
         out.train = done[k].train;
         out.generalization = done[k].generalization;
         out.recovered = out.generalization.mean_squared < context.recovery_threshold;
@@ -152,6 +158,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
         out.final_a.assign(a.begin() + t.neurons, a.begin() + t.neurons + t.shape.width);
         out.distance.assign(dist.begin() + t.neurons, dist.begin() + t.neurons + t.shape.width);
       }
+      if (cancelled) throw TrainingCancelled();
     }
   }
   for (const std::string& kernel : used) last_kernels_ += (last_kernels_.empty() ? "" : ", ") + kernel;

@@ -35,6 +35,7 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
                               const GeneralizationError& generalization, const EvaluationContext& context) {
   const NetShape& shape = trial.shape;
   TrialOutcome out;
+  out.finished = true;
   out.theta = std::move(theta);
   out.train = result;
   out.generalization = generalization;

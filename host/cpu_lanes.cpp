@@ -168,7 +168,10 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
 
   constexpr std::int64_t kCancelCheckSteps = 1 << 12;  // a few milliseconds of work
   while (active > 0) {
-    if (lanes.step() % kCancelCheckSteps == 0 && control.cancelled()) throw TrainingCancelled();
+    if (lanes.step() % kCancelCheckSteps == 0 && control.cancelled()) {
+      evaluate_stopped();  // kept in the run's checkpoint
+      throw TrainingCancelled();
+    }
     const Pack loss_values = lanes.loss_and_gradient(loss);
     if (!lanes.some_lane_may_stop(loss_values, needs_grad_norm)) {
       lanes.descend();

@@ -7,9 +7,12 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <iomanip>
 #include <iterator>
+#include <limits>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -26,6 +29,7 @@
 #include "interrupt.h"
 #include "materialize.h"
 #include "merge.h"
+#include "parallel.h"
 #include "process_group.h"
 #include "progress.h"
 #include "resource_check.h"
@@ -160,12 +164,22 @@ void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials,
   std::vector<MaterializedTrial> plain, recorded;
   for (const MaterializedTrial& t : trials) (t.checkpoints.empty() ? plain : recorded).push_back(t);
   std::vector<TrialOutcome> plain_out, recorded_out;
-  backend.train(plain, context, plain_out, control);
-  CpuBackend().train(recorded, context, recorded_out, control);
-  outcomes.assign(trials.size(), {});
-  std::size_t p = 0, r = 0;
-  for (std::size_t i = 0; i < trials.size(); ++i)
-    outcomes[i] = std::move(trials[i].checkpoints.empty() ? plain_out[p++] : recorded_out[r++]);
+  auto join_outcomes = [&] {  // also after a cancel, when some outcomes were never made
+    plain_out.resize(plain.size());
+    recorded_out.resize(recorded.size());
+    outcomes.assign(trials.size(), {});
+    std::size_t p = 0, r = 0;
+    for (std::size_t i = 0; i < trials.size(); ++i)
+      outcomes[i] = std::move(trials[i].checkpoints.empty() ? plain_out[p++] : recorded_out[r++]);
+  };
+  try {
+    backend.train(plain, context, plain_out, control);
+    CpuBackend().train(recorded, context, recorded_out, control);
+  } catch (const TrainingCancelled&) {
+    join_outcomes();
+    throw;
+  }
+  join_outcomes();
 }
 
 // Refuses, before any work, an output that cannot be written or that would lose data. Returns true
@@ -229,58 +243,131 @@ struct BatchLoop {
   StageTimes& times;
 };
 
-// The trials of one train() call: whole batches, materialized together.
+// One batch of a train() call: where its trials are in the call, and the trials of it that an
+// interrupted run kept in a checkpoint (those are not trained again).
+struct BatchWork {
+  std::int64_t batch = 0;
+  std::size_t offset = 0, rows = 0;  // its trials to train: Part::trials[offset, offset + rows)
+  std::vector<ColumnGroup> kept;     // result groups of the checkpoint; empty: none
+};
+
+// The trials of one train() call, materialized together.
 struct Part {
-  std::vector<std::int64_t> batches;
+  std::vector<BatchWork> batches;
   std::vector<MaterializedTrial> trials;
 };
 
+// What a process has to train: its batches without a shard, split into train() calls.
+struct Workload {
+  std::vector<Part> parts;         // trials not materialized yet
+  std::int64_t mine = 0;           // trials of the batches this process owns
+  std::int64_t already_done = 0;   // of those, the trials in shards and checkpoints
+};
+
+// The trial indices of [first, end) that are not in `kept` (a checkpoint's /trials group).
+std::vector<std::int64_t> trials_to_train(std::int64_t first, std::int64_t end, const std::vector<ColumnGroup>& kept) {
+  std::vector<char> done(static_cast<std::size_t>(end - first), 0);
+  if (!kept.empty())
+    for (std::int64_t trial : kept.front().at("trial").integer) done[static_cast<std::size_t>(trial - first)] = 1;
+  std::vector<std::int64_t> missing;
+  for (std::int64_t trial = first; trial < end; ++trial)
+    if (!done[static_cast<std::size_t>(trial - first)]) missing.push_back(trial);
+  return missing;
+}
+
+Workload plan_workload(const Plan& plan, const ShardStore& store, const ShardSpec& shard, std::int64_t per_call) {
+  const std::int64_t total = plan.trial_count(), batch_size = plan.experiment().run.batch_size;
+  const std::int64_t batches = batch_count(plan);
+  const ShardIndex finished(store, batches);
+  std::map<std::int64_t, std::vector<ColumnGroup>> checkpoints;
+  for (std::int64_t b : store.checkpointed_batches())
+    if (b < batches && shard.owns(b) && !finished.has(b)) checkpoints[b] = store.read_checkpoint(b);
+  Workload work;
+  work.parts.emplace_back();
+  std::int64_t in_part = 0;
+  for (std::int64_t b = 0; b < batches; ++b) {
+    if (!shard.owns(b)) continue;
+    const std::int64_t first = b * batch_size, end = std::min(total, first + batch_size);
+    work.mine += end - first;
+    if (finished.has(b)) {
+      work.already_done += end - first;
+      continue;
+    }
+    BatchWork batch{b, 0, 0, {}};
+    if (auto found = checkpoints.find(b); found != checkpoints.end()) batch.kept = std::move(found->second);
+    const auto rows = static_cast<std::int64_t>(trials_to_train(first, end, batch.kept).size());
+    work.already_done += (end - first) - rows;
+    if (in_part + rows > per_call && !work.parts.back().batches.empty()) {
+      work.parts.emplace_back();
+      in_part = 0;
+    }
+    batch.offset = static_cast<std::size_t>(in_part);
+    batch.rows = static_cast<std::size_t>(rows);
+    work.parts.back().batches.push_back(std::move(batch));
+    in_part += rows;
+  }
+  if (work.parts.back().batches.empty()) work.parts.pop_back();
+  return work;
+}
+
+void materialize_part(const Plan& plan, const Materializer& materializer, int threads, Part& part) {
+  const std::int64_t total = plan.trial_count(), batch_size = plan.experiment().run.batch_size;
+  for (const BatchWork& batch : part.batches) {
+    const std::int64_t first = batch.batch * batch_size, end = std::min(total, first + batch_size);
+    if (batch.kept.empty()) {
+      std::vector<MaterializedTrial> trials = materializer.materialize_range(first, end, threads);
+      std::move(trials.begin(), trials.end(), std::back_inserter(part.trials));
+      continue;
+    }
+    const std::vector<std::int64_t> missing = trials_to_train(first, end, batch.kept);
+    const std::size_t offset = part.trials.size();
+    part.trials.resize(offset + missing.size());
+    parallel_for(missing.size(), threads, [&](std::size_t k) { part.trials[offset + k] = materializer.materialize(missing[k]); });
+  }
+}
+
+// The result groups of the trials [offset, offset + rows) of a part that `keep` selects, with the
+// rows of `kept` (a checkpoint) added, in trial order.
+std::vector<ColumnGroup> batch_groups(const Plan& plan, const Part& part, const std::vector<TrialOutcome>& outcomes,
+                                      const BatchWork& batch, const std::function<bool(std::size_t)>& keep) {
+  std::vector<MaterializedTrial> trials;
+  std::vector<TrialOutcome> trial_outcomes;
+  for (std::size_t i = batch.offset; i < batch.offset + batch.rows; ++i) {
+    if (!keep(i)) continue;
+    trials.push_back(part.trials[i]);
+    trial_outcomes.push_back(outcomes[i]);
+  }
+  std::vector<ColumnGroup> groups = result_groups(plan, trials, trial_outcomes);
+  for (const ColumnGroup& kept : batch.kept) {
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const ColumnGroup& g) { return g.name == kept.name; });
+    if (same == groups.end()) same = groups.insert(groups.end(), ColumnGroup{kept.name, {}});
+    const std::string row_dim = kept.columns.front().dims.front();  // trial, or traj for /trajectories
+    append_rows(*same, ColumnGroup(kept), row_dim);
+    sort_rows(*same, row_dim);
+  }
+  return groups;
+}
+
 // Trains the batches this process owns that have no shard yet, as a pipeline: the part after the
 // current one is materialized while the current one trains, and the writer thread turns finished
-// batches into shards meanwhile. A cancel stops before the next part; finished parts are still written.
+// batches into shards meanwhile. A cancel stops the current part: its finished batches go to shards,
+// the finished trials of the others to checkpoints; then TrainingCancelled reaches the caller.
 void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore& store, const BatchLoop& loop,
                            TrainControl& control) {
   const Experiment& e = plan.experiment();
-  const std::int64_t total = plan.trial_count(), batch_size = e.run.batch_size, batches = batch_count(plan);
-  auto first = [&](std::int64_t b) { return b * batch_size; };
-  auto end = [&](std::int64_t b) { return std::min(total, (b + 1) * batch_size); };
-  std::int64_t mine = 0, already_done = 0;
-  std::vector<std::vector<std::int64_t>> parts(1);  // batches of each train() call
-  const std::int64_t per_call = std::max(backend.trials_per_call(), batch_size);
-  std::int64_t in_part = 0;
-  const ShardIndex finished(store, batches);
-  for (std::int64_t b = 0; b < batches; ++b) {
-    if (!loop.shard.owns(b)) continue;
-    mine += end(b) - first(b);
-    if (finished.has(b)) {
-      already_done += end(b) - first(b);
-      continue;
-    }
-    if (in_part + end(b) - first(b) > per_call && !parts.back().empty()) {
-      parts.emplace_back();
-      in_part = 0;
-    }
-    parts.back().push_back(b);
-    in_part += end(b) - first(b);
-  }
-  if (parts.back().empty()) return;
+  const std::int64_t per_call = std::max<std::int64_t>(backend.trials_per_call(), e.run.batch_size);
+  Workload work = plan_workload(plan, store, loop.shard, per_call);
+  if (work.parts.empty()) return;
   const Materializer materializer(plan);
-  ProgressReporter progress(mine, already_done, control.finished, !loop.quiet);
-  auto materialize = [&](const std::vector<std::int64_t>& part_batches) {
-    return loop.times.time(Stage::materialize, [&] {
-      auto part = std::make_shared<Part>();
-      part->batches = part_batches;
-      for (std::int64_t b : part_batches) {
-        std::vector<MaterializedTrial> trials = materializer.materialize_range(first(b), end(b), loop.threads);
-        std::move(trials.begin(), trials.end(), std::back_inserter(part->trials));
-      }
-      return part;
-    });
+  ProgressReporter progress(work.mine, work.already_done, control.finished, !loop.quiet);
+  auto materialize = [&](Part* part) {
+    loop.times.time(Stage::materialize, [&] { materialize_part(plan, materializer, loop.threads, *part); });
   };
-  ShardWriter shards(store, loop.shard.count, static_cast<std::size_t>(batch_size), loop.save_interval_seconds,
-                     [&](double wall, double steps) {
-                       return shard_attributes(e, loop.config_hash, backend.name(), backend.device(), wall, steps);
-                     });
+  auto attributes = [&](double wall, double steps) {
+    return shard_attributes(e, loop.config_hash, backend.name(), backend.device(), wall, steps);
+  };
+  ShardWriter shards(store, loop.shard.count, static_cast<std::size_t>(e.run.batch_size), loop.save_interval_seconds,
+                     attributes);
   BackgroundQueue writer(loop.serial ? 0 : 2);
   // Whatever ends the loop (a cancel, a failure), the batches trained before are written.
   struct FlushAtExit {
@@ -294,41 +381,63 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
       }
     }
   } flush_at_exit{writer, shards};
-  std::future<std::shared_ptr<Part>> next;
-  if (!loop.serial) next = std::async(std::launch::async, materialize, parts[0]);
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    if (control.cancelled()) throw TrainingCancelled();
-    std::shared_ptr<Part> part = loop.serial ? materialize(parts[k]) : next.get();
-    if (!loop.serial && k + 1 < parts.size()) next = std::async(std::launch::async, materialize, parts[k + 1]);
-    auto outcomes = std::make_shared<std::vector<TrialOutcome>>();
-    const auto start = std::chrono::steady_clock::now();
-    loop.times.time(Stage::train,
-                    [&] { train_batch(backend, part->trials, materializer.evaluation(), *outcomes, control); });
-    const double seconds_per_trial = seconds_since(start) / static_cast<double>(part->trials.size());
-    writer.submit([&, part, outcomes, seconds_per_trial] {
-      std::size_t offset = 0;
-      for (std::int64_t b : part->batches) {
-        const auto rows = static_cast<std::size_t>(end(b) - first(b));
-        const std::vector<MaterializedTrial> trials(std::make_move_iterator(part->trials.begin() + offset),
-                                                    std::make_move_iterator(part->trials.begin() + offset + rows));
-        const std::vector<TrialOutcome> batch_outcomes(std::make_move_iterator(outcomes->begin() + offset),
-                                                       std::make_move_iterator(outcomes->begin() + offset + rows));
-        offset += rows;
+  // Stores a trained part: whole batches into shards, on a cancel the finished trials of the others
+  // into checkpoints.
+  auto store_part = [&](std::shared_ptr<Part> part, std::shared_ptr<std::vector<TrialOutcome>> outcomes,
+                        double seconds_per_trial, bool cancelled) {
+    writer.submit([&, part, outcomes, seconds_per_trial, cancelled] {
+      auto finished = [&](std::size_t i) { return (*outcomes)[i].finished; };
+      for (const BatchWork& batch : part->batches) {
+        const auto done = static_cast<std::size_t>(std::count_if(
+            outcomes->begin() + batch.offset, outcomes->begin() + batch.offset + batch.rows,
+            [](const TrialOutcome& o) { return o.finished; }));
+        if (done == 0 && batch.kept.empty()) continue;
         std::vector<ColumnGroup> groups =
-            loop.times.time(Stage::columns, [&] { return result_groups(plan, trials, batch_outcomes); });
-        const double steps = total_steps(groups[0]);
-        loop.times.time(Stage::write, [&] { shards.add(b, std::move(groups), seconds_per_trial * rows, steps); });
+            loop.times.time(Stage::columns, [&] { return batch_groups(plan, *part, *outcomes, batch, finished); });
+        const double steps = total_steps(groups[0]), wall = seconds_per_trial * static_cast<double>(done);
+        loop.times.time(Stage::write, [&] {
+          if (done == batch.rows)
+            shards.add(batch.batch, std::move(groups), wall, steps);
+          else if (cancelled)
+            store.write_checkpoint(batch.batch, attributes(wall, steps), groups);
+          else
+            throw std::logic_error("a batch left unfinished without a cancel");
+        });
       }
     });
+  };
+  std::future<void> next;
+  if (!loop.serial) next = std::async(std::launch::async, materialize, &work.parts[0]);
+  for (std::size_t k = 0; k < work.parts.size(); ++k) {
+    if (control.cancelled()) throw TrainingCancelled();
+    if (loop.serial)
+      materialize(&work.parts[k]);
+    else
+      next.get();
+    auto part = std::make_shared<Part>(std::move(work.parts[k]));
+    if (!loop.serial && k + 1 < work.parts.size())
+      next = std::async(std::launch::async, materialize, &work.parts[k + 1]);
+    auto outcomes = std::make_shared<std::vector<TrialOutcome>>();
+    const auto start = std::chrono::steady_clock::now();
+    bool cancelled = false;
+    try {
+      loop.times.time(Stage::train,
+                      [&] { train_batch(backend, part->trials, materializer.evaluation(), *outcomes, control); });
+    } catch (const TrainingCancelled&) {
+      cancelled = true;
+    }
+    const double seconds_per_trial = seconds_since(start) / static_cast<double>(std::max<std::size_t>(part->trials.size(), 1));
+    store_part(part, outcomes, seconds_per_trial, cancelled);
+    if (cancelled) throw TrainingCancelled();
   }
   writer.submit([&] { loop.times.time(Stage::write, [&] { shards.flush(); }); });
   writer.finish();
 }
 
 // Joins the shards of a complete run into the final file and removes them. wall_seconds < 0: the sum
-// of the shards' own times (a merge of separate workers).
+// of the shards' own times (a merge of separate workers); trained_now < 0: not known (the same).
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
-                      StageTimes& times, std::ostream& out) {
+                      std::int64_t trained_now, StageTimes& times, std::ostream& out) {
   const auto merge_start = std::chrono::steady_clock::now();
   const Experiment& e = plan.experiment();
   const ShardIndex index(store, batch_count(plan));
@@ -356,7 +465,9 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   times.add(Stage::merge, seconds_since(merge_start));
   wall_seconds += seconds_since(merge_start);
   print_cell_table(out, merged.cells);
-  out << "wrote " << output << ": " << plan.trial_count() << " trials in " << std::fixed << std::setprecision(1)
+  out << "wrote " << output << ": " << plan.trial_count() << " trials";
+  if (trained_now >= 0 && trained_now < plan.trial_count()) out << " (" << trained_now << " trained by this run)";
+  out << " in " << std::fixed << std::setprecision(1)
       << wall_seconds << " s, " << std::scientific << std::setprecision(2) << merged.network_steps / wall_seconds
       << " network-steps/s on " << device << '\n'
       << std::defaultfloat << "stages: " << times.report() << "; training busy " << std::fixed << std::setprecision(0)
@@ -394,14 +505,15 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
                          options.threads, options.save_interval_seconds, times};
     train_missing_batches(plan, *backend, store, loop, control);
   } catch (const TrainingCancelled&) {
-    const std::int64_t kept = ShardIndex(store, batch_count(plan)).finished_batches();
-    err << "perfgen: " << interrupts.signal_name() << ": stopped; " << kept << " finished batch"
-        << (kept == 1 ? " is" : "es are") << " kept in " << store.directory() << "\n"
+    const Workload left = plan_workload(plan, store, shard, std::numeric_limits<std::int64_t>::max());
+    err << "perfgen: " << interrupts.signal_name() << ": stopped; " << left.already_done << " of " << left.mine
+        << " trials are kept in " << store.directory() << " (" << control.finished.load()
+        << " trained by this run)\n"
         << "perfgen: continue with: " << resume_command(options, output) << '\n';
     return kExitInterrupted;
   }
   if (!shard.worker) {
-    merge_into_final(plan, store, output, seconds_since(start), times, out);
+    merge_into_final(plan, store, output, seconds_since(start), control.finished.load(), times, out);
   } else if (announce_shard) {
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
         << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';
@@ -443,7 +555,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.
     const int worst = group.max_over_ranks(trained);
     if (worst != kExitOk || group.rank() != 0) return worst;
-    merge_into_final(plan, store, output, seconds_since(start), times, out);
+    merge_into_final(plan, store, output, seconds_since(start), -1, times, out);
     return int(kExitOk);
   });
 }
@@ -465,7 +577,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
                                     "); run the missing --shard workers first");
     if (fs::exists(output) && !force) throw InputError("--output", output + " exists; pass --force to replace it");
     StageTimes times;
-    merge_into_final(plan, store, output, -1.0, times, out);
+    merge_into_final(plan, store, output, -1.0, -1, times, out);
     return int(kExitOk);
   });
 }

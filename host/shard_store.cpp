@@ -84,6 +84,44 @@ std::string ShardStore::shard_path(const BatchRange& batches) const {
 void ShardStore::write_shard(const BatchRange& batches, const FileAttributes& attributes,
                              const std::vector<ColumnGroup>& groups, std::size_t chunk_rows) const {
   write_hdf5_atomically(shard_path(batches), attributes, groups, StorageLayout{chunk_rows, 0});
+  // Only now: a kill between the rename and here leaves a checkpoint that the shard overrides.
+  for (std::int64_t b = batches.first; b <= batches.last; b += batches.stride) {
+    std::error_code ignored;
+    fs::remove(checkpoint_path(b), ignored);
+  }
+}
+
+std::string ShardStore::checkpoint_path(std::int64_t batch) const {
+  char name[48];
+  std::snprintf(name, sizeof name, "/batch-%08lld-checkpoint.h5", static_cast<long long>(batch));
+  return directory_ + name;
+}
+
+void ShardStore::write_checkpoint(std::int64_t batch, const FileAttributes& attributes,
+                                  const std::vector<ColumnGroup>& groups) const {
+  write_hdf5_atomically(checkpoint_path(batch), attributes, groups, StorageLayout{});
+}
+
+std::vector<std::int64_t> ShardStore::checkpointed_batches() const {
+  std::vector<std::int64_t> batches;
+  if (!exists()) return batches;
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    const std::string name = entry.path().filename().string();
+    long long batch = 0;
+    int length = 0;
+    if (std::sscanf(name.c_str(), "batch-%lld-checkpoint.h5%n", &batch, &length) == 1 &&
+        static_cast<std::size_t>(length) == name.size() && batch >= 0)
+      batches.push_back(batch);
+  }
+  std::sort(batches.begin(), batches.end());
+  return batches;
+}
+
+std::vector<ColumnGroup> ShardStore::read_checkpoint(std::int64_t batch) const {
+  const std::string path = checkpoint_path(batch);
+  std::vector<ColumnGroup> groups{read_hdf5_group(path, "trials")};
+  if (hdf5_has_group(path, "trajectories")) groups.push_back(read_hdf5_group(path, "trajectories"));
+  return groups;
 }
 
 std::vector<Shard> ShardStore::shards() const {
@@ -118,15 +156,19 @@ ColumnGroup ShardStore::gather(const std::string& group, const std::string& row_
   for (const Shard& shard : shards())
     if (hdf5_has_group(shard.path, group))  // e.g. a shard without recorded trajectories
       append_rows(all, read_hdf5_group(shard.path, group), row_dim);
-  if (all.columns.empty()) return all;
-  const Column& trial = all.at(row_dim);  // the row coordinate holds trial indices
+  sort_rows(all, row_dim);
+  return all;
+}
+
+void sort_rows(ColumnGroup& group, const std::string& row_dim) {
+  if (group.columns.empty()) return;
+  const Column& trial = group.at(row_dim);
   std::vector<std::size_t> order(trial.rows());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(),
             [&](std::size_t a, std::size_t b) { return trial.integer[a] < trial.integer[b]; });
-  for (Column& c : all.columns)
+  for (Column& c : group.columns)
     if (c.dims.front() == row_dim) reorder_rows(c, order);
-  return all;
 }
 
 void ShardStore::remove() const { fs::remove_all(directory_); }

@@ -1,7 +1,9 @@
 // Crash-safe storage of a run: finished batches are written as HDF5 shards in OUTPUT.shards/ (each
 // under a temporary name, fsynced, renamed), beside the resolved config. A shard holds a run of one
 // worker's batches (first, first + stride, ..., last), sized by the writer to keep its fixed cost
-// small. The final file is merged from the shards and renamed into place.
+// small. A batch interrupted by SIGINT/SIGTERM leaves the trials it finished in a checkpoint
+// (`batch-N-checkpoint.h5`), which the batch's shard supersedes. The final file is merged from the
+// shards and renamed into place.
 #pragma once
 
 #include <cstdint>
@@ -47,12 +49,21 @@ class ShardStore {
                    std::size_t chunk_rows) const;
   std::vector<Shard> shards() const;  // by first batch
 
+  // The finished trials of an unfinished batch (result groups with their trial coordinate), replacing
+  // any earlier checkpoint of the batch. A shard holding the batch removes its checkpoint.
+  void write_checkpoint(std::int64_t batch, const FileAttributes& attributes,
+                        const std::vector<ColumnGroup>& groups) const;
+  std::vector<std::int64_t> checkpointed_batches() const;  // in order
+  std::vector<ColumnGroup> read_checkpoint(std::int64_t batch) const;
+
   // The rows (along row_dim) of one group of every shard that has it, sorted by the row coordinate
   // (the column named row_dim, which holds trial indices). For small groups (trajectories).
   ColumnGroup gather(const std::string& group, const std::string& row_dim) const;
   void remove() const;
 
  private:
+  std::string checkpoint_path(std::int64_t batch) const;
+
   std::string directory_;
 };
 
@@ -79,6 +90,10 @@ class ShardIndex {
 // one batch). Memory is bounded by the piece, whatever the sweep's size.
 void visit_finished_trials(const ShardIndex& index, std::int64_t batch_size, std::int64_t trial_count,
                            std::size_t max_rows, const std::function<void(const ColumnGroup&, std::int64_t)>& visit);
+
+// Sorts the rows of a group (its columns along row_dim) by the row coordinate, the column named
+// row_dim, which holds trial indices.
+void sort_rows(ColumnGroup& group, const std::string& row_dim);
 
 // Runs write(temporary) and renames the temporary file to `path`; removes it if write throws.
 void replace_atomically(const std::string& path, const std::function<void(const std::string&)>& write);

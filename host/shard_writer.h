@@ -1,8 +1,9 @@
 // Collects a worker's finished batches into shards worth their fixed cost (~20 ms of HDF5 set-up and
 // fsync each, bench/NOTES.md): a shard is written once it holds kShardBytes of rows or `seconds` have
 // passed since the last one was written (`perfgen run --save-interval`), when the next batch does
-// not continue its run of batches, and on flush(). A killed run loses the batches not yet in a shard:
-// about `seconds` of work plus what is in flight.
+// not continue its run of batches, and on flush(). SIGKILL loses the batches not yet in a shard (about
+// `seconds` of work) and the trials in flight; SIGINT/SIGTERM lose nothing finished (the run writes
+// the finished trials of unfinished batches to checkpoints, ShardStore::write_checkpoint).
 #pragma once
 
 #include <chrono>

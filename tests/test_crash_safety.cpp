@@ -1,10 +1,13 @@
 // The perfgen binary killed at random moments: SIGKILL leaves a readable unfinished run that --resume
-// completes to the same trial data as an uninterrupted run; SIGTERM stops within seconds with exit 75.
+// completes to the same trial data as an uninterrupted run; SIGTERM stops within seconds with exit 75;
+// SIGINT and SIGTERM in the middle of a batch lose none of its finished trials.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <random>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -80,6 +83,56 @@ TEST(CrashSafety, SigtermStopsWithinSecondsWithExit75AndResumes) {
   EXPECT_EQ(Process(with_output(output, {"--resume"}), dir.file("resume.log")).wait(120), 0)
       << read_file(dir.file("resume.log"));
   EXPECT_TRUE(std::filesystem::exists(output));
+}
+
+// The trials a run trained, from its last line: the stop message or the final file's line.
+std::int64_t trained_by(const std::string& log, std::int64_t total) {
+  std::smatch found;
+  if (std::regex_search(log, found, std::regex(R"(\((\d+) trained by this run\))"))) return std::stoll(found[1]);
+  if (log.find("wrote ") != std::string::npos) return total;  // an uninterrupted run trains them all
+  ADD_FAILURE() << "no count of trained trials in:\n" << log;
+  return 0;
+}
+
+TEST(CrashSafety, InterruptsAtRandomMomentsOfOneBatchLoseNoFinishedTrial) {
+  testing::TempDir dir;
+  const std::string reference = dir.file("reference.h5"), output = dir.file("interrupted.h5");
+  // One batch of all 32 trials: without checkpoints, every interrupt would lose all the batch's trials.
+  const std::vector<std::string> one_batch = {"--set", "run.batch_size=32"};
+  ASSERT_EQ(Process(with_output(reference, one_batch), dir.file("reference.log")).wait(120), 0)
+      << read_file(dir.file("reference.log"));
+  std::random_device entropy;
+  const unsigned seed = entropy();
+  std::mt19937 random(seed);
+  std::uniform_real_distribution<double> moment(0.1, 1.2);
+  std::ostringstream history;
+  history << "seed " << seed << ":";
+  std::int64_t trained = 0;
+  int interrupts = 0;
+  for (int k = 0; k < 5; ++k) {
+    std::vector<std::string> args = one_batch;
+    if (k > 0) args.push_back("--resume");
+    Process run(with_output(output, args), dir.file("run.log"));
+    const double seconds = moment(random);
+    const int signal = k % 2 ? SIGTERM : SIGINT;
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    run.signal(signal);
+    const int code = run.wait(60);
+    const std::string log = read_file(dir.file("run.log"));
+    history << " signal " << signal << " at " << seconds << " s: exit " << code << ";";
+    ASSERT_TRUE(code == 75 || code == 0) << history.str() << "\n" << log;
+    trained += trained_by(log, 32);
+    if (code == 0) break;
+    ++interrupts;
+  }
+  if (std::filesystem::exists(output + ".shards")) {
+    ASSERT_EQ(Process(with_output(output, {"--set", "run.batch_size=32", "--resume"}), dir.file("last.log")).wait(120), 0)
+        << read_file(dir.file("last.log"));
+    trained += trained_by(read_file(dir.file("last.log")), 32);
+  }
+  EXPECT_GE(interrupts, 1) << history.str() << " the run finished before any interrupt";
+  EXPECT_EQ(trained - 32, 0) << "trials trained twice (finished trials lost by an interrupt); " << history.str();
+  expect_same_trials(reference, output);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // sweep.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "cell_summary.h"
@@ -111,6 +112,40 @@ TEST(ShardWriter, GroupsRunsOfBatchesAndStartsAnotherShardAtAGap) {
   const ShardIndex index(store, 5);
   EXPECT_EQ(index.finished_batches(), 5);
   EXPECT_EQ(index.position(2), 2);
+}
+
+TEST(ShardStore, ACheckpointKeepsSomeTrialsOfABatchUntilTheBatchsShardReplacesIt) {
+  testing::TempDir dir;
+  const Experiment e = sweep_of(10);
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  const ShardStore store(dir.file("checkpointed.h5"));
+  store.create(e.resolved_toml);
+  // Trials 5 and 7 of batch 1 (trials 4-7), as an interrupted run leaves them.
+  const std::vector<MaterializedTrial> kept_trials{run.trials[5], run.trials[7]};
+  const std::vector<TrialOutcome> kept_outcomes{run.outcomes[5], run.outcomes[7]};
+  store.write_checkpoint(1, FileAttributes{}, result_groups(plan, kept_trials, kept_outcomes));
+  EXPECT_EQ(store.checkpointed_batches(), std::vector<std::int64_t>{1});
+  EXPECT_EQ(ShardIndex(store, 8).finished_batches(), 0);  // a checkpoint is no shard
+  const std::vector<ColumnGroup> read = store.read_checkpoint(1);
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].at("trial").integer, (std::vector<std::int64_t>{5, 7}));
+  EXPECT_EQ(read[0].at("iterations").integer,
+            (std::vector<std::int64_t>{run.outcomes[5].train.iterations, run.outcomes[7].train.iterations}));
+
+  ColumnGroup shuffled = read[0];  // rows 7, 5: sort_rows puts them back in trial order
+  for (Column& c : shuffled.columns) std::reverse(c.integer.begin(), c.integer.end());
+  for (Column& c : shuffled.columns)
+    if (c.is_real() && c.row_width() == 1) std::reverse(c.real.begin(), c.real.end());
+  sort_rows(shuffled, "trial");
+  EXPECT_EQ(shuffled.at("trial").integer, (std::vector<std::int64_t>{5, 7}));
+  EXPECT_EQ(shuffled.at("iterations").integer, read[0].at("iterations").integer);
+
+  const std::vector<MaterializedTrial> batch(run.trials.begin() + 4, run.trials.begin() + 8);
+  const std::vector<TrialOutcome> outcomes(run.outcomes.begin() + 4, run.outcomes.begin() + 8);
+  store.write_shard({1, 1, 1}, FileAttributes{}, result_groups(plan, batch, outcomes), kBatch);
+  EXPECT_TRUE(store.checkpointed_batches().empty());
+  EXPECT_EQ(ShardIndex(store, 8).finished_batches(), 1);
 }
 
 TEST(CellSummaryBuilder, PieceByPieceEqualsAllAtOnce) {

@@ -12,7 +12,8 @@
 namespace perfgen {
 
 // What a running training reports and obeys: finished trials are counted (progress display), and a
-// set cancel flag (SIGINT/SIGTERM) makes train() abandon the batch by throwing TrainingCancelled.
+// set cancel flag (SIGINT/SIGTERM) makes train() stop by throwing TrainingCancelled, after storing the
+// outcomes of the trials that finished (the run keeps them in a checkpoint).
 struct TrainControl {
   std::atomic<std::int64_t> finished{0};
   const std::atomic<bool>* cancel = nullptr;
@@ -31,7 +32,8 @@ class Backend {
   virtual std::string name() const = 0;    // "cpu" or "cuda"
   virtual std::string device() const = 0;  // human-readable device description
   // Trains every trial and evaluates it; outcomes[i] belongs to trials[i]. Counts finished trials
-  // in control.finished; throws TrainingCancelled within about a second of control.cancel being set.
+  // in control.finished; throws TrainingCancelled within about a second of control.cancel being set,
+  // with outcomes.size() == trials.size() and outcomes[i].finished set for every trial it finished.
   virtual void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                      std::vector<TrialOutcome>& outcomes, TrainControl& control) = 0;
   // How many trials one train() call should get to keep the device busy; the run gives it that many

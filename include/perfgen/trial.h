@@ -59,6 +59,7 @@ struct Trajectory {
 };
 
 struct TrialOutcome {
+  bool finished = false;  // trained and evaluated (a cancelled train() leaves the others unset)
   TrainResult train;
   GeneralizationError generalization;
   bool recovered = false;
