@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -14,7 +15,6 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <set>
 #include <sstream>
 
 #include "default_experiment.h"
@@ -78,11 +78,82 @@ std::vector<double> as_numbers(const toml::node& node, const std::string& key) {
   return values;
 }
 
-Activation as_activation(const toml::node& node, const std::string& key) {
+// Edit distance between two names, case ignored, a swap of neighbours counting one ("widht" is 1
+// from "width"): optimal string alignment.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  auto same = [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  };
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1)});
+      if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+// `longer` is `shorter` with words added before or after it: lr_rate and lr, data_seed and seed.
+bool extends_by_words(const std::string& longer, const std::string& shorter) {
+  if (shorter.empty() || longer.size() <= shorter.size() + 1) return false;
+  const std::size_t tail = longer.size() - shorter.size();
+  return (longer.compare(0, shorter.size(), shorter) == 0 && longer[shorter.size()] == '_') ||
+         (longer.compare(tail, shorter.size(), shorter) == 0 && longer[tail - 1] == '_');
+}
+
+std::string quoted_name(const std::string& name) { return "\"" + name + "\""; }
+std::string plain_name(const std::string& name) { return name; }
+
+// "a, b or c"
+std::string listed(const std::vector<std::string>& names) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return text;
+}
+
+// "; did you mean X?" (or "X or Y", up to three) naming the known names close to `unknown`, each as
+// show(name) writes it; empty when none is. Close: a few edits for its length (at most a third of the
+// longer name, so "x" suggests nothing for "n"), or the same name with words added or dropped
+// (lr_rate: lr). The closest come first.
+template <class Show>
+std::string did_you_mean(const std::string& unknown, const std::vector<std::string>& known, Show show) {
+  if (unknown.size() > 64) return "";  // no known name is near that long (and the distances cost length²)
+  std::vector<std::pair<std::size_t, std::string>> close;  // (distance, name), in the order of `known`
+  for (const std::string& name : known) {
+    const std::size_t distance = edit_distance(unknown, name);
+    if (distance <= std::max(unknown.size(), name.size()) / 3 || extends_by_words(unknown, name) ||
+        extends_by_words(name, unknown))
+      close.emplace_back(distance, name);
+  }
+  std::stable_sort(close.begin(), close.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (close.size() > 3) close.resize(3);
+  std::vector<std::string> shown;
+  for (const auto& entry : close) shown.push_back(show(entry.second));
+  return shown.empty() ? "" : "; did you mean " + listed(shown) + "?";
+}
+
+// The value among `all` whose name(value) the string at `node` is; `what` ("activation") names the
+// kind in the message.
+template <class Enum, std::size_t N, class Name>
+Enum as_enum(const toml::node& node, const std::string& key, const std::string& what, const Enum (&all)[N], Name name) {
   const std::string s = as_string(node, key);
-  if (s == "tanh") return Activation::tanh;
-  if (s == "rational") return Activation::rational;
-  throw InputError(key, "unknown activation \"" + s + "\" (expected \"tanh\" or \"rational\")");
+  std::vector<std::string> names, shown;
+  for (const Enum value : all) {
+    if (s == name(value)) return value;
+    names.push_back(name(value));
+    shown.push_back(quoted_name(names.back()));
+  }
+  throw InputError(key, "unknown " + what + " " + quoted_name(s) + " (expected " + listed(shown) + ")" +
+                            did_you_mean(s, names, quoted_name));
+}
+
+Activation as_activation(const toml::node& node, const std::string& key) {
+  const Activation all[] = {Activation::tanh, Activation::rational};
+  return as_enum(node, key, "activation", all, activation_name);
 }
 
 class SectionReader {
@@ -93,15 +164,20 @@ class SectionReader {
       if (!table_) throw InputError(section, "must be a table ([" + section + "]), got " + type_name(*node));
     }
   }
+  // By now every key the section knows has been asked for, whether the file has it or not: a key
+  // never asked for is unknown, and the asked ones are what it may have been meant as.
   ~SectionReader() noexcept(false) {
     if (!table_ || std::uncaught_exceptions()) return;
-    for (const auto& [key, value] : *table_)
-      if (!used_.count(std::string(key.str())))
-        throw InputError(section_ + "." + std::string(key.str()), "unknown key");
+    for (const auto& [name, value] : *table_) {
+      const std::string k(name.str());
+      if (std::find(asked_.begin(), asked_.end(), k) == asked_.end())
+        throw InputError(key(k),
+                         "unknown key" + did_you_mean(k, asked_, [&](const std::string& known) { return key(known); }));
+    }
   }
   std::string key(const std::string& k) const { return section_ + "." + k; }
   const toml::node* get(const std::string& k) {
-    used_.insert(k);
+    if (std::find(asked_.begin(), asked_.end(), k) == asked_.end()) asked_.push_back(k);
     return table_ ? table_->get(k) : nullptr;
   }
   template <class T, class Convert>
@@ -113,7 +189,7 @@ class SectionReader {
  private:
   std::string section_;
   const toml::table* table_ = nullptr;
-  std::set<std::string> used_;
+  std::vector<std::string> asked_;  // the keys read, in the order the reader asks for them
 };
 
 void read_model(const toml::table& root, Experiment& e) {
@@ -158,10 +234,9 @@ std::vector<double> read_points(const toml::node& node, const std::string& key, 
 void read_data(const toml::table& root, Experiment& e) {
   SectionReader r(root, "data");
   r.read("distribution", e.data.distribution, [](const toml::node& n, const std::string& key) {
-    const std::string s = as_string(n, key);
-    for (auto d : {Distribution::grid, Distribution::gaussian, Distribution::uniform, Distribution::points})
-      if (s == distribution_name(d)) return d;
-    throw InputError(key, "unknown distribution \"" + s + "\" (expected grid, gaussian, uniform or points)");
+    const Distribution all[] = {Distribution::grid, Distribution::gaussian, Distribution::uniform,
+                                Distribution::points};
+    return as_enum(n, key, "distribution", all, distribution_name);
   });
   if (const toml::node* range = r.get("range")) {
     const auto values = as_numbers(*range, r.key("range"));
@@ -198,10 +273,8 @@ void read_train(const toml::table& root, Experiment& e) {
   SectionReader r(root, "train");
   r.read("lr", e.train.lr, as_number);
   r.read("loss", e.train.loss, [](const toml::node& n, const std::string& key) {
-    const std::string s = as_string(n, key);
-    for (auto k : {LossKind::half_sum, LossKind::half_mean, LossKind::mse})
-      if (s == loss_name(k)) return k;
-    throw InputError(key, "unknown loss \"" + s + "\" (expected half_sum, half_mean or mse)");
+    const LossKind all[] = {LossKind::half_sum, LossKind::half_mean, LossKind::mse};
+    return as_enum(n, key, "loss", all, loss_name);
   });
   r.read("max_iters", e.train.max_iters, as_integer);
   r.read("loss_tol", e.train.loss_tol, as_number);
@@ -285,7 +358,8 @@ std::vector<double> numeric_axis(const toml::node& node, const std::string& key,
       values.push_back(form == "logspace" ? std::pow(10.0, t) : t);
     }
   } else {
-    throw InputError(key + "." + form, "unknown axis form (expected range, linspace or logspace)");
+    throw InputError(key + "." + form, "unknown axis form (expected range, linspace or logspace)" +
+                                           did_you_mean(form, {"range", "linspace", "logspace"}, plain_name));
   }
   if (values.empty()) throw InputError(key, "the axis has no values");
   written = {form, args};
@@ -480,15 +554,16 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
                              ": invalid TOML: " + std::string(err.description()));
   }
   for (const std::string& assignment : overrides) apply_override(root, assignment);
-  static const std::set<std::string> sections{"model", "target", "data", "init",        "train",
-                                              "eval",  "sweep",  "run",  "trajectories"};
+  static const std::vector<std::string> sections{"model", "target", "data", "init",        "train",
+                                                 "eval",  "sweep",  "run",  "trajectories"};
   Experiment e;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
     if (k == "name")
       e.name = as_string(node, "name");
-    else if (!sections.count(k))
-      throw InputError(k, "unknown key");
+    else if (std::find(sections.begin(), sections.end(), k) == sections.end())
+      throw InputError(k, node.is_table() ? "unknown section" + did_you_mean(k, sections, plain_name)
+                                          : "unknown key" + did_you_mean(k, {"name"}, plain_name));
   }
   read_model(root, e);
   read_target(root, e);

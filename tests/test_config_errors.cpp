@@ -88,6 +88,46 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{kValid, {"sweep.lr=[0.1]", "train.lr=-1"}, "train.lr"},
                       BadInput{kValid, {"sweep.max_iters=[10]", "train.max_iters=-1"}, "train.max_iters"}));
 
+// An unknown key, section or name gets the known ones close to it (a few edits for its length, or
+// the same words with one added or dropped); a far one gets none.
+INSTANTIATE_TEST_SUITE_P(
+    DidYouMean, ConfigErrorTest,
+    ::testing::Values(
+        BadInput{
+            "[train]\nlr_rate = 0.1\n", {}, "perfgen: error: train.lr_rate: unknown key; did you mean train.lr?\n"},
+        BadInput{kValid, {"sweep.c_tild=[0.5]"}, "sweep.c_tild: unknown key; did you mean sweep.c_tilde?\n"},
+        BadInput{"[model]\nwidht = 3\n", {}, "model.widht: unknown key; did you mean model.width?\n"},
+        BadInput{"[train]\nlrr = 0.1\n", {}, "train.lrr: unknown key; did you mean train.lr?\n"},
+        BadInput{"[init]\nSCALE = 1e-3\n", {}, "init.SCALE: unknown key; did you mean init.scale?\n"},
+        BadInput{kValid,
+                 {"sweep.seed=[0, 1]"},
+                 "sweep.seed: unknown key; did you mean sweep.data_seed or sweep.init_seed?\n"},
+        BadInput{"[train]\nlearning_rate = 0.1\n", {}, "train.learning_rate: unknown key\n"},
+        BadInput{"[data]\ny = [1.0]\n", {}, "data.y: unknown key\n"},
+        BadInput{"[trian]\nlr = 0.1\n", {}, "trian: unknown section; did you mean train?\n"},
+        BadInput{kValid, {"swep.n=[2]"}, "swep: unknown section; did you mean sweep?\n"},
+        BadInput{"nmae = \"x\"\n", {}, "nmae: unknown key; did you mean name?\n"},
+        BadInput{kValid,
+                 {"model.activation=tahn"},
+                 "model.activation: unknown activation \"tahn\" (expected \"tanh\" or \"rational\"); did you mean "
+                 "\"tanh\"?\n"},
+        BadInput{kValid, {"sweep.activation=[\"rationl\"]"}, "did you mean \"rational\"?\n"},
+        BadInput{kValid,
+                 {"model.activation=relu"},
+                 "model.activation: unknown activation \"relu\" (expected \"tanh\" or \"rational\")\n"},
+        BadInput{kValid,
+                 {"data.distribution=gausian"},
+                 "data.distribution: unknown distribution \"gausian\" (expected \"grid\", \"gaussian\", \"uniform\" or "
+                 "\"points\"); did you mean \"gaussian\"?\n"},
+        BadInput{kValid,
+                 {"train.loss=half-mean"},
+                 "train.loss: unknown loss \"half-mean\" (expected \"half_sum\", \"half_mean\" or \"mse\"); did you "
+                 "mean \"half_mean\"?\n"},
+        BadInput{
+            kValid,
+            {"sweep.lr={linspce = [0.1, 1, 3]}"},
+            "sweep.lr.linspce: unknown axis form (expected range, linspace or logspace); did you mean linspace?\n"}));
+
 // Numbers in messages are written as they were given (shortest round-trip form), and a number or
 // count out of range says what the limit is.
 INSTANTIATE_TEST_SUITE_P(
