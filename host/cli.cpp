@@ -23,7 +23,8 @@ int cli_main(int argc, char** argv) {
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "train every trial of an experiment and write one HDF5 file");
-  run_cmd->add_option("experiment", run.experiment_path, "experiment file (TOML); default: the embedded example");
+  run_cmd->add_option("experiment", run.experiment_path,
+                      "experiment file (TOML; - reads standard input); default: the embedded example");
   run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)");
   run_cmd->add_option("--backend", run.backend, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   add_set_option(*run_cmd, run.overrides);
@@ -44,7 +45,8 @@ int cli_main(int argc, char** argv) {
   std::string plan_path;
   std::vector<std::string> plan_overrides;
   auto* plan_cmd = app.add_subcommand("plan", "show trials, cells and the work bound; trains nothing");
-  plan_cmd->add_option("experiment", plan_path, "experiment file (TOML); default: the embedded example");
+  plan_cmd->add_option("experiment", plan_path,
+                       "experiment file (TOML; - reads standard input); default: the embedded example");
   add_set_option(*plan_cmd, plan_overrides);
 
   std::string merge_path;

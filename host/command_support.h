@@ -12,7 +12,8 @@
 
 namespace perfgen {
 
-// The experiment file at `path`, or the embedded default when path is empty, with overrides applied.
+// The experiment file at `path` ("-": standard input), or the embedded default when path is empty,
+// with overrides applied.
 Experiment load_experiment_or_default(const std::string& path, const std::vector<std::string>& overrides);
 
 // "line N of the resolved config: stored "…", now "…"", or empty when the texts are equal.

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <sstream>
 
@@ -543,7 +544,7 @@ class TomlScanner {
 }  // namespace
 
 Experiment load_experiment(const std::string& toml_text, const std::string& source,
-                           const std::vector<std::string>& overrides) {
+                           const std::vector<std::string>& overrides, const std::string& name_if_unset) {
   TomlScanner(toml_text).reject_mishandled_characters(source);
   toml::table root;
   try {
@@ -557,6 +558,7 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
   static const std::vector<std::string> sections{"model", "target", "data", "init",        "train",
                                                  "eval",  "sweep",  "run",  "trajectories"};
   Experiment e;
+  if (!name_if_unset.empty()) e.name = name_if_unset;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
     if (k == "name")
@@ -580,14 +582,18 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
 }
 
 Experiment load_experiment_file(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ostringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+    return load_experiment(text.str(), "<stdin>", overrides);
+  }
   // A directory opens as a stream that reads nothing, which would pass as an all-defaults experiment.
   if (std::filesystem::is_directory(path))
     throw InputError("", "cannot read experiment file " + path + ": it is a directory");
   std::ifstream in(path);
   if (!in) throw InputError("", "cannot read experiment file " + path);
-  std::ostringstream text;
   text << in.rdbuf();
-  return load_experiment(text.str(), path, overrides);
+  return load_experiment(text.str(), path, overrides, std::filesystem::path(path).stem().string());
 }
 
 const std::string& default_experiment_text() {

@@ -11,9 +11,12 @@ namespace perfgen {
 
 // `source` names the text in messages (a path, or "<default experiment>").
 // Each override is "section.key=value", the value in TOML syntax (a bare word is a string).
+// `name_if_unset` is the name when neither the text nor an override gives one (empty: "experiment").
 Experiment load_experiment(const std::string& toml_text, const std::string& source,
-                           const std::vector<std::string>& overrides);
+                           const std::vector<std::string>& overrides, const std::string& name_if_unset = "");
 
+// The file at `path`, named after the file's stem (sweeps/lr_scan.toml: lr_scan) unless it sets a
+// name; "-" reads standard input, named <stdin> in messages.
 Experiment load_experiment_file(const std::string& path, const std::vector<std::string>& overrides);
 
 // The embedded default: a small Example-1 sweep over n and c_tilde.

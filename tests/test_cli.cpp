@@ -20,19 +20,34 @@ struct CliResult {
   std::string out, err;
 };
 
-// cli_main with std::cout and std::cerr captured.
-CliResult run_cli(std::vector<std::string> args) {
+// cli_main with std::cout and std::cerr captured, and `input` as std::cin.
+CliResult run_cli(std::vector<std::string> args, const std::string& input = "") {
   args.insert(args.begin(), "perfgen");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   std::ostringstream out, err;
+  std::istringstream in(input);
   std::streambuf* const cout_buffer = std::cout.rdbuf(out.rdbuf());
   std::streambuf* const cerr_buffer = std::cerr.rdbuf(err.rdbuf());
+  std::streambuf* const cin_buffer = std::cin.rdbuf(in.rdbuf());
   const int code = cli_main(static_cast<int>(argv.size()), argv.data());
   std::cout.rdbuf(cout_buffer);
   std::cerr.rdbuf(cerr_buffer);
+  std::cin.rdbuf(cin_buffer);
   return {code, out.str(), err.str()};
 }
+
+// Runs the test body in `dir` as the working directory, and returns to the one before.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const std::filesystem::path& dir) : previous_(std::filesystem::current_path()) {
+    std::filesystem::current_path(dir);
+  }
+  ~WorkingDirectory() { std::filesystem::current_path(previous_); }
+
+ private:
+  std::filesystem::path previous_;
+};
 
 // A sweep of two tiny trials, named so that a test can see the file was read.
 std::string tiny_experiment(const testing::TempDir& dir) {
@@ -74,6 +89,56 @@ TEST(CommandLine, DirectoryAsExperimentFileIsRefused) {
     EXPECT_EQ(r.out, "");
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("out.h5")));
+}
+
+TEST(CommandLine, DashReadsTheExperimentFromStandardInput) {
+  testing::TempDir dir;
+  const std::string tiny = "[train]\nmax_iters = 10\nlr = 0.125\n[sweep]\nn = [2]\nc_tilde = [0.0, 1.0]\n";
+  const CliResult plan = run_cli({"plan", "-", "--set", "train.max_iters=7"}, tiny);
+  ASSERT_EQ(plan.code, kExitOk) << plan.err;
+  EXPECT_NE(plan.out.find("experiment   experiment\n"), std::string::npos) << "stdin keeps the default name";
+  EXPECT_NE(plan.out.find("trials       2\n"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("lr = 0.125\n"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("max_iters = 7\n"), std::string::npos) << plan.out;
+
+  const std::string output = dir.file("from-stdin.h5");
+  const CliResult run = run_cli({"run", "-", "-o", output, "--backend", "cpu", "--quiet"}, tiny);
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  const ColumnGroup trials = read_hdf5_group(output, "trials");
+  EXPECT_EQ(trials.at("trial").rows(), 2u);
+  EXPECT_EQ(trials.at("max_iters").integer, (std::vector<std::int64_t>{10, 10}));
+
+  const CliResult bad = run_cli({"plan", "-"}, "[train]\nlr = [0.1\n");
+  EXPECT_EQ(bad.code, kExitBadInput);
+  EXPECT_EQ(bad.err.rfind("perfgen: error: <stdin>:2:", 0), 0u) << bad.err;
+  EXPECT_EQ(lines(bad.err), 1u) << bad.err;
+}
+
+// Without `name`, an experiment is named after its file: the output is STEM.h5, the resolved
+// config stored in it says so, and a --resume of the same file finds the same config.
+TEST(CommandLine, AFileWithoutNameIsNamedAfterItsStem) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "sweeps");
+  const std::string path = dir.file("sweeps/lr_scan.toml");
+  std::ofstream(path) << "[train]\nmax_iters = 10\n[sweep]\nn = [2]\nc_tilde = [0.0, 1.0]\n";
+  const CliResult plan = run_cli({"plan", path});
+  ASSERT_EQ(plan.code, kExitOk) << plan.err;
+  EXPECT_NE(plan.out.find("experiment   lr_scan\n"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("name = \"lr_scan\"\n"), std::string::npos) << plan.out;
+
+  const WorkingDirectory here(dir.path());
+  const CliResult run = run_cli({"run", "sweeps/lr_scan.toml", "--backend", "cpu", "--quiet"});
+  ASSERT_EQ(run.code, kExitOk) << run.err;
+  ASSERT_TRUE(std::filesystem::exists("lr_scan.h5"));
+  EXPECT_FALSE(std::filesystem::exists("experiment.h5"));
+  const FileAttributes attributes = read_hdf5_attributes("lr_scan.h5");
+  ASSERT_NE(attributes.find_text("config"), nullptr);
+  EXPECT_EQ(attributes.find_text("config")->rfind("name = \"lr_scan\"\n", 0), 0u) << *attributes.find_text("config");
+  const CliResult resumed = run_cli({"run", "sweeps/lr_scan.toml", "--resume", "--backend", "cpu", "--quiet"});
+  EXPECT_EQ(resumed.code, kExitOk) << resumed.err;
+
+  const CliResult named = run_cli({"plan", "sweeps/lr_scan.toml", "--set", "name=other"});
+  EXPECT_NE(named.out.find("experiment   other\n"), std::string::npos) << "--set name wins: " << named.out;
 }
 
 TEST(CommandLine, VersionPrintsTheFirstLineOfInfo) {

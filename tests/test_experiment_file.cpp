@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "experiment_file.h"
 #include "test_support.h"
@@ -89,6 +90,21 @@ TEST(ExperimentFile, AxesWrittenAsSpecsStaySpecsInTheResolvedText) {
   // An override with a list replaces the spec, and the text says so.
   const Experiment listed = load_experiment(first.resolved_toml, "<resolved>", {"sweep.c_tilde=[0.25, 0.5]"});
   EXPECT_NE(listed.resolved_toml.find("c_tilde = [0.25, 0.5]\n"), std::string::npos) << listed.resolved_toml;
+}
+
+// A file's name defaults to its stem; a name in the file, or --set name, wins.
+TEST(ExperimentFile, NameDefaultsToTheFileStem) {
+  testing::TempDir dir;
+  const std::string unnamed = dir.file("lr_scan.toml"), named = dir.file("named.toml");
+  std::ofstream(unnamed) << "[train]\nlr = 0.1\n";
+  std::ofstream(named) << "name = \"mine\"\n";
+  const Experiment e = load_experiment_file(unnamed, {});
+  EXPECT_EQ(e.name, "lr_scan");
+  EXPECT_EQ(e.resolved_toml.rfind("name = \"lr_scan\"\n", 0), 0u) << e.resolved_toml;
+  EXPECT_EQ(load_experiment(e.resolved_toml, "<resolved>", {}).resolved_toml, e.resolved_toml);
+  EXPECT_EQ(load_experiment_file(named, {}).name, "mine");
+  EXPECT_EQ(load_experiment_file(unnamed, {"name=other"}).name, "other");
+  EXPECT_EQ(testing::experiment_from("[train]\nlr = 0.1\n").name, "experiment") << "text without a file";
 }
 
 }  // namespace
