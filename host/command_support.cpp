@@ -4,6 +4,7 @@
 
 #include "cell_summary.h"
 #include "experiment_file.h"
+#include "experiment_validation.h"
 #include "hdf5_io.h"
 
 namespace perfgen {
@@ -11,6 +12,10 @@ namespace perfgen {
 Experiment load_experiment_or_default(const std::string& path, const std::vector<std::string>& overrides) {
   if (path.empty()) return load_experiment(default_experiment_text(), "<default experiment>", overrides);
   return load_experiment_file(path, overrides);
+}
+
+void print_experiment_warnings(const Experiment& e, std::ostream& err) {
+  for (const std::string& warning : experiment_warnings(e)) err << "perfgen: warning: " << warning << '\n';
 }
 
 std::string first_difference(const std::string& stored, const std::string& current) {

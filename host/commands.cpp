@@ -29,6 +29,7 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
                  std::ostream& err) {
   return with_exit_codes(err, [&] {
     const Experiment e = load_experiment_or_default(experiment_path, overrides);
+    print_experiment_warnings(e, err);
     const Plan plan(e);
     const Cell& first = plan.cells().front();
     out << "experiment   " << e.name << '\n'

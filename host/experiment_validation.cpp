@@ -3,6 +3,7 @@
 // a mistake all the same, and it is stored in the resolved experiment.
 #include "experiment_validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -166,7 +167,56 @@ void validate_size(const Experiment& e) {
           "the sweep has " + number_text(trials) + " trials, more than the limit of 10^12");
 }
 
+// Why the data seed changes nothing, or empty when it matters.
+std::string why_data_seed_is_idle(const Experiment& e) {
+  const Distribution d = e.data.distribution;
+  if (d != Distribution::grid && d != Distribution::points) return "";
+  return std::string("data.distribution = \"") + distribution_name(d) + "\" draws no random numbers";
+}
+
+// Why the init seed changes nothing in any cell, or empty when it matters somewhere.
+std::string why_init_seed_is_idle(const Experiment& e) {
+  if (!e.init.direction.empty()) return "init.direction is given, so θ0 draws no random numbers";
+  const auto [scales, key] = values_of(e.sweep.init_scale, e.init.scale, "sweep.init_scale", "init.scale");
+  if (std::all_of(scales.begin(), scales.end(), [](double s) { return s == 0.0; }))
+    return key + " = 0 makes θ0 = 0 whatever the seed";
+  return "";
+}
+
+// "AXIS has V values but REASON: the T trials of CELLS are identical (or: at most D distinct ones), and
+// the recovery interval counts them as T independent trials".
+std::string idle_seed_warning(const std::string& axis, std::size_t values, const std::string& reason,
+                              const std::string& cells, std::size_t trials_per_cell, std::size_t distinct) {
+  const std::string trials = std::to_string(trials_per_cell);
+  return axis + " has " + std::to_string(values) + " values but " + reason + ": the " + trials + " trials of " + cells +
+         " are " + (distinct == 1 ? "identical" : "at most " + std::to_string(distinct) + " distinct ones") +
+         ", and the recovery interval counts them as " + trials + " independent trials";
+}
+
 }  // namespace
+
+std::vector<std::string> experiment_warnings(const Experiment& e) {
+  const std::size_t data_seeds = std::max<std::size_t>(e.sweep.data_seed.size(), 1);
+  const std::size_t init_seeds = std::max<std::size_t>(e.sweep.init_seed.size(), 1);
+  const std::size_t per_cell = data_seeds * init_seeds;
+  const std::string data_idle = why_data_seed_is_idle(e), init_idle = why_init_seed_is_idle(e);
+  // Distinct trials of a cell: the product of the seed axes that change something there.
+  const std::size_t distinct_data = data_idle.empty() ? data_seeds : 1;
+  const std::size_t distinct_init = init_idle.empty() ? init_seeds : 1;
+  std::vector<std::string> warnings;
+  if (data_seeds > 1 && !data_idle.empty())
+    warnings.push_back(
+        idle_seed_warning("sweep.data_seed", data_seeds, data_idle, "each cell", per_cell, distinct_init));
+  if (init_seeds > 1 && !init_idle.empty())
+    warnings.push_back(
+        idle_seed_warning("sweep.init_seed", init_seeds, init_idle, "each cell", per_cell, distinct_data));
+  const auto& scales = e.sweep.init_scale;
+  if (init_seeds > 1 && init_idle.empty() && std::find(scales.begin(), scales.end(), 0.0) != scales.end())
+    warnings.push_back(idle_seed_warning("sweep.init_seed", init_seeds,
+                                         "sweep.init_scale = 0 makes θ0 = 0 whatever the seed",
+                                         "each cell with init_scale = 0", per_cell, distinct_data));
+  return warnings;
+}
 
 void validate_experiment(const Experiment& e) {
   require(!e.name.empty(), "name", "must not be empty");

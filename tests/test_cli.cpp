@@ -141,6 +141,25 @@ TEST(CommandLine, AFileWithoutNameIsNamedAfterItsStem) {
   EXPECT_NE(named.out.find("experiment   other\n"), std::string::npos) << "--set name wins: " << named.out;
 }
 
+// A seed axis whose seed draws nothing repeats identical trials: plan says so on one line of stderr
+// and goes on (exit 0); no warning where the seeds matter.
+TEST(CommandLine, PlanWarnsAboutASeedAxisThatChangesNothing) {
+  testing::TempDir dir;
+  const std::string path = dir.file("seeds.toml");
+  std::ofstream(path) << "name = \"seeds\"\n[train]\nmax_iters = 10\n[sweep]\nn = [2, 3]\n"
+                         "data_seed = { range = [0, 20] }\n";
+  const CliResult grid = run_cli({"plan", path, "--set", "data.distribution=grid"});
+  EXPECT_EQ(grid.code, kExitOk) << grid.err;
+  EXPECT_EQ(grid.err,
+            "perfgen: warning: sweep.data_seed has 20 values but data.distribution = \"grid\" draws no random "
+            "numbers: the 20 trials of each cell are identical, and the recovery interval counts them as 20 "
+            "independent trials\n");
+  EXPECT_NE(grid.out.find("trials       40\n"), std::string::npos) << grid.out;
+  const CliResult gaussian = run_cli({"plan", path, "--set", "data.distribution=gaussian"});
+  EXPECT_EQ(gaussian.code, kExitOk) << gaussian.err;
+  EXPECT_EQ(gaussian.err, "");
+}
+
 TEST(CommandLine, VersionPrintsTheFirstLineOfInfo) {
   const CliResult version = run_cli({"--version"});
   EXPECT_EQ(version.code, kExitOk) << version.err;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "experiment_file.h"
+#include "experiment_validation.h"
 #include "test_support.h"
 
 namespace perfgen {
@@ -105,6 +106,46 @@ TEST(ExperimentFile, NameDefaultsToTheFileStem) {
   EXPECT_EQ(load_experiment_file(named, {}).name, "mine");
   EXPECT_EQ(load_experiment_file(unnamed, {"name=other"}).name, "other");
   EXPECT_EQ(testing::experiment_from("[train]\nlr = 0.1\n").name, "experiment") << "text without a file";
+}
+
+// Seed axes that change nothing are warned about, with the number of identical trials; seeds that
+// draw something are not.
+TEST(ExperimentWarnings, SeedAxesThatDrawNothing) {
+  auto warnings = [](const std::vector<std::string>& overrides) {
+    return experiment_warnings(testing::experiment_from("[sweep]\nn = [2, 3]\n", overrides));
+  };
+  EXPECT_EQ(warnings({"data.distribution=grid", "sweep.data_seed={range=[0, 20]}"}),
+            std::vector<std::string>{"sweep.data_seed has 20 values but data.distribution = \"grid\" draws no "
+                                     "random numbers: the 20 trials of each cell are identical, and the recovery "
+                                     "interval counts them as 20 independent trials"});
+  EXPECT_EQ(warnings({"data.distribution=points", "data.x=[0.5, 1.0, 1.5]", "sweep.data_seed=[0, 1]",
+                      "sweep.init_seed=[0, 1, 2]"}),
+            std::vector<std::string>{"sweep.data_seed has 2 values but data.distribution = \"points\" draws no "
+                                     "random numbers: the 6 trials of each cell are at most 3 distinct ones, and the "
+                                     "recovery interval counts them as 6 independent trials"});
+  EXPECT_EQ(warnings({"data.distribution=gaussian", "init.direction=[1, 2, 3, 4, 5, 6]", "sweep.init_seed=[0, 1]"}),
+            std::vector<std::string>{"sweep.init_seed has 2 values but init.direction is given, so θ0 draws no random "
+                                     "numbers: the 2 trials of each cell are identical, and the recovery interval "
+                                     "counts them as 2 independent trials"});
+  EXPECT_EQ(warnings({"data.distribution=gaussian", "init.scale=0", "sweep.init_seed=[0, 1]"}),
+            std::vector<std::string>{"sweep.init_seed has 2 values but init.scale = 0 makes θ0 = 0 whatever the seed: "
+                                     "the 2 trials of each cell are identical, and the recovery interval counts them "
+                                     "as 2 independent trials"});
+  EXPECT_EQ(
+      warnings({"data.distribution=grid", "sweep.init_scale=[0, 1e-3]", "sweep.init_seed=[0, 1]",
+                "sweep.data_seed=[0, 1, 2]"}),
+      (std::vector<std::string>{
+          "sweep.data_seed has 3 values but data.distribution = \"grid\" draws no random numbers: the 6 trials "
+          "of each cell are at most 2 distinct ones, and the recovery interval counts them as 6 independent trials",
+          "sweep.init_seed has 2 values but sweep.init_scale = 0 makes θ0 = 0 whatever the seed: the 6 trials of "
+          "each cell with init_scale = 0 are identical, and the recovery interval counts them as 6 independent "
+          "trials"}));
+  // Seeds that draw: gaussian and uniform data, a drawn θ0 of scale > 0; a single seed is no axis to warn about.
+  EXPECT_EQ(warnings({"data.distribution=gaussian", "sweep.data_seed=[0, 1]", "sweep.init_seed=[0, 1]"}),
+            std::vector<std::string>{});
+  EXPECT_EQ(warnings({"data.distribution=uniform", "sweep.data_seed=[0, 1]"}), std::vector<std::string>{});
+  EXPECT_EQ(warnings({"data.distribution=grid", "sweep.data_seed=[4]", "sweep.init_seed=[0, 1]"}),
+            std::vector<std::string>{});
 }
 
 }  // namespace
