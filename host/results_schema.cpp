@@ -105,6 +105,10 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   add_column(g, "c", T::f64, "trial", rows, "imbalance ratio C_1/C_2 of theta0", "", [&](auto i) { return t1(i).c; });
   add_column(g, "c_tilde", T::f64, "trial", rows, "min(|c|, |1/c|) of theta0", "",
              [&](auto i) { return t1(i).c_tilde; });
+  // The measured c_tilde above is the requested one up to rounding (0.4999999999999999 for 0.5):
+  // select trials on the requested value, exactly the cell's axis value.
+  add_column(g, "c_tilde_requested", T::f64, "trial", rows, "requested imbalance ratio c~ (NaN: not controlled)", "",
+             [&](auto i) { return cell(i).c_tilde; });
   add_column(g, "aligned_time_offset", T::f64, "trial", rows, "t_aligned - t = ln(|C|/|gamma|)/mu_gd", "",
              [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu_gd); });
   add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "",

@@ -1,4 +1,4 @@
-// Schema version 2 of the results file (docs/FILE_FORMAT.md): the /trials columns made from
+// Schema version 3 of the results file (docs/FILE_FORMAT.md): the /trials columns made from
 // trained trials, and the enum mappings both groups use.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 namespace perfgen {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr const char* kStatusMeanings = "converged max_iters stationary diverged";
 inline constexpr const char* kBranchMeanings = "off_target Q1 Q2";
 inline constexpr const char* kActivationMeanings = "tanh rational";

@@ -2,6 +2,8 @@
 // files are netCDF-style (dimension scales on every axis).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -75,6 +77,32 @@ data_seed = [0, 1]
   EXPECT_EQ(read.at("neuron").shape, std::vector<std::size_t>{3});
   EXPECT_EQ(read.at("param").shape, std::vector<std::size_t>{9});
   EXPECT_EQ(read.at("theta").dims, (std::vector<std::string>{"trial", "param"}));
+}
+
+// /trials keeps each trial's requested c_tilde beside the measured one: exactly the axis value, to
+// select on (the measured one of 0.5 may be 0.4999999999999999); NaN where c_tilde is not controlled.
+TEST(Hdf5RoundTrip, TrialsKeepTheRequestedCTildeToSelectOn) {
+  testing::TempDir dir;
+  const Experiment e = testing::experiment_from(
+      "[train]\nmax_iters = 10\n[sweep]\nn = [3, 5]\n"
+      "c_tilde = [0.0, 0.3, 0.5, 0.7, 1.0]\ndata_seed = [0, 1]\n");
+  const Plan plan(e);
+  write_hdf5(dir.file("requested.h5"), {}, {small_run_columns(plan)}, StorageLayout{4, 1});
+  const ColumnGroup trials = read_hdf5_group(dir.file("requested.h5"), "trials");
+  const Column& requested = trials.at("c_tilde_requested");
+  const Column& measured = trials.at("c_tilde");
+  ASSERT_EQ(requested.rows(), 20u);
+  for (std::size_t i = 0; i < requested.rows(); ++i) {
+    const double axis_value = plan.cells()[trials.at("cell").integer[i]].c_tilde;
+    EXPECT_EQ(requested.real[i], axis_value) << "trial " << i;
+    EXPECT_NEAR(measured.real[i], axis_value, 1e-12) << "trial " << i;
+  }
+  EXPECT_EQ(std::count(requested.real.begin(), requested.real.end(), 0.5), 4);
+
+  const Experiment uncontrolled = testing::experiment_from("[train]\nmax_iters = 10\n[sweep]\nn = [3, 5]\n");
+  const Plan plain(uncontrolled);
+  const ColumnGroup columns = small_run_columns(plain);
+  for (const double value : columns.at("c_tilde_requested").real) EXPECT_TRUE(std::isnan(value));
 }
 
 // Rows [first, end) of every row column of g.

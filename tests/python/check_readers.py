@@ -19,7 +19,7 @@ def main(path: str) -> None:
     assert list(trials["trial"].values) == list(range(n_trials))
     for name in ["cell", "n", "data_seed", "init_seed", "init_scale", "c_tilde", "lr", "status", "iterations",
                  "final_loss", "grad_norm", "gen_error", "gen_max_abs", "recovered", "k_on", "k_silent", "k_other",
-                 "gamma_norm", "mu1", "mu_gd", "log_C_norm", "c", "C", "theta0", "theta"]:
+                 "gamma_norm", "mu1", "mu_gd", "log_C_norm", "c", "c_tilde_requested", "C", "theta0", "theta"]:
         assert name in trials, f"/trials lacks {name}"
     assert trials["theta"].dims == ("trial", "param")
     assert trials["C"].dims == ("trial", "neuron")
@@ -42,8 +42,23 @@ def main(path: str) -> None:
 
     trials.to_dataframe()  # the 1-D and 2-D columns flatten without help
 
+    # Select on the requested c_tilde (the cell's axis value, exact), not on the measured c_tilde of θ0,
+    # which may be 0.4999999999999999 for 0.5. Each requested value has 3 n × 2 data seeds = 6 trials.
+    requested = trials["c_tilde_requested"]
+    assert np.allclose(trials["c_tilde"], requested, rtol=0, atol=1e-12)
+    half = trials.isel(trial=requested == 0.5)  # xarray
+    assert half.sizes["trial"] == 6 and (half["c_tilde_requested"] == 0.5).all()
+    assert sorted(set(half["n"].values)) == [2, 4, 6] and half["recovered"].dtype == np.int8
+    rates = trials["recovered"].groupby(requested).mean()
+    assert list(rates["c_tilde_requested"].values) == [0.0, 0.5, 1.0], rates
+    table = trials[["c_tilde_requested", "n", "recovered"]].to_dataframe()  # pandas
+    assert len(table[table["c_tilde_requested"] == 0.5]) == 6
+    by_request = table.groupby(["n", "c_tilde_requested"])["recovered"].sum()
+    cell_sums = frame.set_index(["n", "c_tilde"])["recovered"]
+    assert (by_request.values == cell_sums.values).all(), (by_request, cell_sums)
+
     with h5py.File(path, "r") as f:
-        assert np.asarray(f.attrs["schema_version"]).item() == 2  # netCDF-style 1-element attribute
+        assert np.asarray(f.attrs["schema_version"]).item() == 3  # netCDF-style 1-element attribute
         assert f.attrs["backend"] in (b"cpu", "cpu")
         assert f["trials/gen_error"].shape == (n_trials,)
     print(f"readers OK: {n_trials} trials, {len(frame)} cells")
