@@ -47,10 +47,14 @@ def classify(perfgen, lr, c_values, steps, work):
     with open(path, "w") as f:
         f.write(EXPERIMENT.format(lr=lr, c_tilde=", ".join(f"{c:.6f}" for c in c_values), half=steps // 2, full=steps))
     output = os.path.join(work, "round.h5")
+    if os.path.exists(output):  # the last round's file must not pass for this round's
+        os.remove(output)
     run = subprocess.run([perfgen, "run", path, "-o", output, "--force", "--quiet", "--backend", "cpu"],
                          capture_output=True, text=True)
     if run.returncode != 0:
         raise PerfgenFailed(f"{perfgen} run failed (exit {run.returncode}) {run.stderr.strip()}".strip())
+    if not os.path.isfile(output):
+        raise PerfgenFailed(f"{perfgen} run exited 0 but wrote no results file: is {perfgen} perfgen?")
     with h5py.File(output, "r") as f:
         t = {name: f["trials"][name][...]
              for name in ("c_tilde", "max_iters", "status", "branch", "final_a", "target_distance")}

@@ -13,11 +13,11 @@ import sys
 
 import numpy as np
 
-from figures import ResultsError, exit_bad_input, load
+from figures import ResultsError, exit_bad_input, load, trial_rows
 
 
 def scale(path):
-    t = load(path)
+    t = load(path, needs=("n", "init_scale", "gen_error", "recovered"))
     print(f"{'n':>3} {'scale':>9} {'mean gen':>10} {'recovered':>10}")
     for n in sorted(set(t["n"])):
         for s in sorted(set(t["init_scale"])):
@@ -28,11 +28,11 @@ def scale(path):
 def alignment(path):
     """Theorem 1: curves of equal C/|C| (here: equal c~) coincide in aligned time; the largest gap in
     log10(loss) between them over their common range, with mu_gd and with mu1."""
-    tr = load(path, "trajectories")
-    trials = load(path)
+    tr = load(path, "trajectories", needs=("traj", "iteration", "loss", "aligned_time", "aligned_time_mu1"))
+    trials = load(path, needs=("trial", "c_tilde"))
     groups = {}
-    for row, trial in enumerate(tr["traj"]):
-        groups.setdefault(round(float(trials["c_tilde"][trial]), 6), []).append(row)
+    for row, c_tilde in enumerate(trials["c_tilde"][trial_rows(trials, tr["traj"], path)]):
+        groups.setdefault(round(float(c_tilde), 6), []).append(row)
     for c, rows in sorted(groups.items()):
         for key, label in (("aligned_time", "mu_gd"), ("aligned_time_mu1", "mu1")):
             curves = []
@@ -49,7 +49,7 @@ def alignment(path):
 
 
 def branches(path):
-    t = load(path)
+    t = load(path, needs=("trial", "recovered", "status", "branch", "c_tilde"))
     names = {0: "off", 1: "Q1", 2: "Q2"}
     conv = t["status"] == 0
     print(f"trials {len(t['trial'])}, recovered {int(t['recovered'].sum())}, converged {int(conv.sum())}, "
@@ -63,7 +63,7 @@ def branches(path):
 
 
 def recovery(path):
-    t = load(path)
+    t = load(path, needs=("n", "recovered", "c_tilde", "status", "lr_times_sharpness", "branch"))
     print(f"{'n':>3} {'recovered':>10} {'c~=0':>6} {'0<c~<1':>8} {'c~=1':>6} {'max_iters':>9} {'max lr*sharp':>13} "
           f"{'lr*sharp>=2':>12} {'diverged':>9}  recovered on Q1/Q2/other")
     for n in sorted(set(t["n"])):
@@ -83,7 +83,7 @@ def recovery(path):
 
 
 def widths(path):
-    t = load(path)
+    t = load(path, needs=("width", "final_a", "C", "gen_error", "status"))
     for row, width in enumerate(t["width"]):
         a = np.abs(t["final_a"][row][:width])
         c = np.abs(t["C"][row][:width])

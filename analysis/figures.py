@@ -6,7 +6,8 @@ KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: los
 against aligned time), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
 data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|). Each function returns the
 numbers it drew, so tests can check them. A file that is missing, not HDF5, not a perfgen result or
-without what KIND needs is refused with one line on stderr and exit code 2.
+without what KIND needs (a group or a column), and an -o in a missing folder, are refused with one
+line on stderr and exit code 2.
 """
 import argparse
 import glob
@@ -64,9 +65,10 @@ def _read_group(files, group):
     return data
 
 
-def load(path, group="trials"):
+def load(path, group="trials", needs=()):
     """The columns of /trials (or another group) of a results file, or of the shards of an unfinished
-    run (PATH.shards/ next to it): partial files plot what is finished."""
+    run (PATH.shards/ next to it): partial files plot what is finished. Refuses a group that lacks a
+    column named in needs (a file from another schema version, or written by hand)."""
     if os.path.isfile(path):
         files = [path]
     else:
@@ -76,12 +78,30 @@ def load(path, group="trials"):
     data = _read_group(files, group)
     if not data:
         raise ResultsError(f"{path} has no /{group}" + MISSING_GROUP_HINTS.get(group, ""))
+    missing = [name for name in needs if name not in data]
+    if missing:
+        raise ResultsError(f"{path} has no /{group} column(s) " + ", ".join(missing))
     return data
+
+
+def trial_rows(trials, numbers, path):
+    """The rows of /trials that hold the given trial numbers. An unfinished run's /trials holds only
+    the finished trials, so a trial's number is not its row."""
+    row_of = {int(trial): row for row, trial in enumerate(trials["trial"])}
+    missing = sorted(set(int(n) for n in numbers) - row_of.keys())
+    if missing:
+        raise ResultsError(f"{path} has trajectories of trials that /trials lacks: "
+                           + ", ".join(map(str, missing)))
+    return [row_of[int(n)] for n in numbers]
 
 
 def fig1(path, out):
     """Generalization error against initialization scale, one panel per n (mean over seeds)."""
-    t = load(path)
+    t = load(path, needs=("n", "init_scale", "gen_error", "status"))
+    blown_up = _blown_up(t)
+    if blown_up.any():  # the mean is kept as is (a science choice); the reader is told what is in it
+        print(f"fig1: the means include {blown_up.sum()} of {blown_up.size} runs that diverged or whose "
+              f"gen error is not finite or above {BLOWN_UP:g}", file=sys.stderr)
     ns = sorted(set(t["n"]))
     fig, axes = plt.subplots(1, len(ns), figsize=(3.2 * len(ns), 3), squeeze=False)
     drawn = {}
@@ -101,13 +121,14 @@ def fig1(path, out):
 
 def trajectories(path, out):
     """Loss against aligned time (Theorem 1) for every recorded trial, and the first parameters."""
-    tr = load(path, "trajectories")
-    trials = load(path)
+    tr = load(path, "trajectories", needs=("traj", "iteration", "aligned_time", "loss", "theta"))
+    trials = load(path, needs=("trial", "init_scale"))
+    scales = trials["init_scale"][trial_rows(trials, tr["traj"], path)]
     fig, (loss_ax, param_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
     drawn = {}
-    for row, trial in enumerate(tr["traj"]):
+    for row, (trial, scale) in enumerate(zip(tr["traj"], scales)):
         used = tr["iteration"][row] >= 0
-        label = f"trial {trial}, s = {trials['init_scale'][trial]:.0e}"
+        label = f"trial {trial}, s = {scale:.0e}"
         loss_ax.semilogy(tr["aligned_time"][row][used], tr["loss"][row][used], label=label)
         theta = tr["theta"][row][used]
         for p, name in ((0, "a1"), (1, "w1"), (3, "a2")):
@@ -128,7 +149,7 @@ def trajectories(path, out):
 
 def fig3b(path, out):
     """Final branch (colour) against |C1/C2| of θ0, per init seed; lines at 0.74 and 1.35 (paper)."""
-    t = load(path)
+    t = load(path, needs=("c", "branch", "init_seed"))
     fig, ax = plt.subplots(figsize=(6, 3.6))
     ratio = np.abs(t["c"])
     for branch, colour in BRANCH_COLOURS.items():
@@ -168,8 +189,8 @@ def _blown_up(t):
 def fig4(path, out):
     """Generalization error against c_tilde, one panel per n, one line per data seed; recovered runs
     are drawn at the recovery threshold as in the paper. Runs that blew up are left out and counted
-    (panel titles, stderr)."""
-    t = load(path)
+    (panel titles, stderr); a line breaks at the c_tilde where they were."""
+    t = load(path, needs=("n", "data_seed", "c_tilde", "gen_error", "status"))
     config = _config(path)
     if "c_tilde" not in config.get("sweep", {}):
         raise ResultsError(f"{path} does not sweep c_tilde: fig4 draws /trials gen_error against a "
@@ -185,10 +206,11 @@ def fig4(path, out):
     drawn = {}
     for ax, n in zip(axes[0], ns):
         for seed in sorted(set(t["data_seed"])):
-            rows = (t["n"] == n) & (t["data_seed"] == seed) & ~left_out
+            rows = (t["n"] == n) & (t["data_seed"] == seed)
             order = np.argsort(t["c_tilde"][rows])
             c = t["c_tilde"][rows][order]
-            gen = np.maximum(t["gen_error"][rows][order], threshold)
+            # NaN (not drawn, no axis range) where a run was left out, so the line breaks there
+            gen = np.where(left_out[rows][order], np.nan, np.maximum(t["gen_error"][rows][order], threshold))
             ax.semilogy(c, gen, "o-", markersize=3, label=f"seed {seed}")
             drawn[(int(n), int(seed))] = (c, gen)
         dropped = int((left_out & (t["n"] == n)).sum())
@@ -202,7 +224,7 @@ def fig4(path, out):
 
 def fig6(path, out):
     """|a_k| of every neuron against the network width, coloured by |C_k| (Fig. 6(a))."""
-    t = load(path)
+    t = load(path, needs=("width", "final_a", "C"))
     fig, ax = plt.subplots(figsize=(6, 3.6))
     drawn = {}
     for row, width in enumerate(t["width"]):
@@ -228,6 +250,15 @@ def _save(fig, out):
 KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3b": fig3b, "fig4": fig4, "fig6": fig6}
 
 
+def check_output(out):
+    """Refuses an image path that cannot be written before any work, as perfgen run refuses its -o."""
+    if os.path.isdir(out):
+        raise ResultsError(f"{out} is a folder: give -o a file name")
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise ResultsError(f"cannot write {out}: the folder {folder} is missing or not writable")
+
+
 def exit_bad_input(parser, error):
     """One line on stderr and exit code 2 (bad input), not a traceback."""
     print(f"{parser.prog}: {error}", file=sys.stderr)
@@ -242,6 +273,7 @@ def main(argv):
     args = parser.parse_args(argv)
     out = args.output or f"{args.kind}.png"
     try:
+        check_output(out)
         KINDS[args.kind](args.results, out)
     except ResultsError as error:
         exit_bad_input(parser, error)
