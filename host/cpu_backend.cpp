@@ -54,7 +54,7 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
 // re-evaluates the same loss there and goes on, so the sequence of steps and checks, and the result,
 // are those of one uninterrupted call.
 TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, double* grad, double* workspace,
-                            const TrainControl* control, Trajectory& trajectory) {
+                            TrainControl* control, Trajectory& trajectory) {
   constexpr std::int64_t kChunk = 1 << 16;
   const std::vector<std::int64_t>& checkpoints = trial.checkpoints;
   std::size_t next_checkpoint = 0;
@@ -64,6 +64,7 @@ TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, doubl
     if (next_checkpoint < checkpoints.size()) end = std::min(end, checkpoints[next_checkpoint]);
     chunk.max_iters = end - done;
     TrainResult result = train_network(trial.shape, trial.data(), chunk, theta, grad, workspace);
+    if (control) control->steps += result.iterations;
     result.iterations += done;
     const bool stopped = result.status != TrainStatus::max_iters || result.iterations >= trial.train.max_iters;
     const bool at_checkpoint =
@@ -81,7 +82,8 @@ TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, doubl
 }
 
 TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context,
-                                const TrainControl* control) {
+                                TrainControl* control) {
+  if (control) ++control->started;
   const NetShape& shape = trial.shape;
   std::vector<double> theta = trial.theta0;
   std::vector<double> grad(shape.param_count());
@@ -120,6 +122,7 @@ void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const Evalu
   run_threads(count, [&] {
     for (std::size_t k = next_scalar++; k < scalar.size(); k = next_scalar++) {
       outcomes[scalar[k]] = train_and_evaluate(trials[scalar[k]], context, &control);
+      control.finished_steps += outcomes[scalar[k]].train.iterations;
       ++control.finished;
     }
     for (std::size_t g = 0; g < groups.size(); ++g)

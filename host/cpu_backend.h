@@ -20,7 +20,7 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
 // Training plus evaluation of one trial with the scalar kernel, on the calling thread. With a
 // control, training checks for cancellation between chunks of steps (results do not change).
 TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context,
-                                const TrainControl* control = nullptr);
+                                TrainControl* control = nullptr);
 
 class CpuBackend : public Backend {
  public:

@@ -150,15 +150,23 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
     for (std::size_t k = 0; k < stopped.size(); ++k) {
       StoppedNetwork& s = stopped[k];
       outcomes[s.trial] = evaluate_trained(trials[s.trial], std::move(s.theta), s.result, generalization[k], context);
+      control.finished_steps += s.result.iterations;
       ++control.finished;
     }
     stopped.clear();
   };
+  std::array<std::int64_t, kLanes> counted{};  // each lane's steps added to control.steps so far
+  auto count_steps = [&](int lane) {
+    control.steps += lanes.iteration(lane) - counted[lane];
+    counted[lane] = lanes.iteration(lane);
+  };
   int active = 0;
   auto refill = [&](int lane, std::int64_t first_step) {
     const std::size_t k = next_member++;
+    counted[lane] = 0;
     if (k < members.size()) {
       lanes.load(lane, members[k], &trials[members[k]], first_step);
+      ++control.started;
       return true;
     }
     lanes.load(lane, kIdle, nullptr, first_step);
@@ -168,9 +176,13 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
 
   constexpr std::int64_t kCancelCheckSteps = 1 << 12;  // a few milliseconds of work
   while (active > 0) {
-    if (lanes.step() % kCancelCheckSteps == 0 && control.cancelled()) {
-      evaluate_stopped();  // kept in the run's checkpoint
-      throw TrainingCancelled();
+    if (lanes.step() % kCancelCheckSteps == 0) {
+      for (int lane = 0; lane < kLanes; ++lane)
+        if (!lanes.idle(lane)) count_steps(lane);
+      if (control.cancelled()) {
+        evaluate_stopped();  // kept in the run's checkpoint
+        throw TrainingCancelled();
+      }
     }
     const Pack loss_values = lanes.loss_and_gradient(loss);
     if (!lanes.some_lane_may_stop(loss_values, needs_grad_norm)) {
@@ -189,6 +201,7 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       result.iterations = lanes.iteration(lane);
       result.final_loss = loss_values[lane];
       result.grad_norm = euclidean_norm(grad.data(), static_cast<int>(grad.size()));
+      count_steps(lane);
       stopped.push_back({lanes.trial(lane), lanes.theta(lane), result});
       if (stopped.size() == kLanes) evaluate_stopped();
       if (!refill(lane, lanes.step() + 1)) --active;

@@ -1,30 +1,55 @@
 // A progress line with an ETA on stderr while a run trains: redrawn every second on a terminal,
-// one line every 30 s otherwise (logs of batch jobs).
+// one line every 30 s otherwise (logs of batch jobs). The ETA comes from work (network-steps), not
+// from trials: a sweep's trials differ in length by orders of magnitude, and the long ones finish last.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
+
+#include "perfgen/backend.h"
 
 namespace perfgen {
 
+// What is known of the work of the trials a run trains.
+struct WorkCounts {
+  std::int64_t trials = 0;  // to train in this run
+  double bound_steps = 0;   // Σ (max_iters + 1) over them: no trial takes more
+  std::int64_t started = 0, finished = 0;
+  double steps = 0, finished_steps = 0;  // network-steps taken: by all started trials, by the finished ones
+};
+
+// Network-steps still to take: `expected`, and `most` (every unfinished trial runs to max_iters).
+// A trial still running is expected to take as many steps again as it has taken (the median under
+// ignorance of its length), one not started as many as the started ones are expected to take in all.
+struct RemainingWork {
+  double expected = 0, most = 0;
+};
+RemainingWork remaining_work(const WorkCounts& work);
+
+// "42 s", "3.5 min", "2.1 h".
+std::string duration_text(double seconds);
+
 class ProgressReporter {
  public:
-  // `finished` counts the trials done since the reporter started.
-  ProgressReporter(std::int64_t total, std::int64_t already_done, const std::atomic<std::int64_t>& finished,
+  // total: trials this process owns, already_done of them before this run; to_train, bound_steps:
+  // the trials this run trains and their work bound. control counts what the backend has done.
+  ProgressReporter(std::int64_t total, std::int64_t already_done, double bound_steps, const TrainControl& control,
                    bool enabled);
   ~ProgressReporter();
 
  private:
   void loop();
   void print(bool final_line);
+  std::string eta(double elapsed) const;
 
   std::int64_t total_;
   std::int64_t already_done_;
-  const std::atomic<std::int64_t>& finished_;
+  double bound_steps_;
+  const TrainControl& control_;
   bool terminal_;
   std::chrono::steady_clock::time_point start_;
   std::mutex mutex_;

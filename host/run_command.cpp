@@ -262,7 +262,14 @@ struct Workload {
   std::vector<Part> parts;         // trials not materialized yet
   std::int64_t mine = 0;           // trials of the batches this process owns
   std::int64_t already_done = 0;   // of those, the trials in shards and checkpoints
+  double bound_steps = 0;          // Σ (max_iters + 1) over the trials to train: the work bound
 };
+
+double work_bound(const Plan& plan, const std::vector<std::int64_t>& trials) {
+  double steps = 0;
+  for (std::int64_t t : trials) steps += static_cast<double>(plan.cells()[plan.trial(t).cell].max_iters + 1);
+  return steps;
+}
 
 // The trial indices of [first, end) that are not in `kept` (a checkpoint's /trials group).
 std::vector<std::int64_t> trials_to_train(std::int64_t first, std::int64_t end, const std::vector<ColumnGroup>& kept) {
@@ -295,7 +302,9 @@ Workload plan_workload(const Plan& plan, const ShardStore& store, const ShardSpe
     }
     BatchWork batch{b, 0, 0, {}};
     if (auto found = checkpoints.find(b); found != checkpoints.end()) batch.kept = std::move(found->second);
-    const auto rows = static_cast<std::int64_t>(trials_to_train(first, end, batch.kept).size());
+    const std::vector<std::int64_t> to_train = trials_to_train(first, end, batch.kept);
+    const auto rows = static_cast<std::int64_t>(to_train.size());
+    work.bound_steps += work_bound(plan, to_train);
     work.already_done += (end - first) - rows;
     if (in_part + rows > per_call && !work.parts.back().batches.empty()) {
       work.parts.emplace_back();
@@ -359,7 +368,7 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
   Workload work = plan_workload(plan, store, loop.shard, per_call);
   if (work.parts.empty()) return;
   const Materializer materializer(plan);
-  ProgressReporter progress(work.mine, work.already_done, control.finished, !loop.quiet);
+  ProgressReporter progress(work.mine, work.already_done, work.bound_steps, control, !loop.quiet);
   auto materialize = [&](Part* part) {
     loop.times.time(Stage::materialize, [&] { materialize_part(plan, materializer, loop.threads, *part); });
   };

@@ -15,7 +15,11 @@ namespace perfgen {
 // set cancel flag (SIGINT/SIGTERM) makes train() stop by throwing TrainingCancelled, after storing the
 // outcomes of the trials that finished (the run keeps them in a checkpoint).
 struct TrainControl {
-  std::atomic<std::int64_t> finished{0};
+  std::atomic<std::int64_t> finished{0};  // trials trained and evaluated
+  // The work done, for the progress line's estimate (a backend that does not count steps leaves them 0):
+  std::atomic<std::int64_t> started{0};         // trials whose training began
+  std::atomic<std::int64_t> steps{0};           // network-steps taken by started trials, finished or not
+  std::atomic<std::int64_t> finished_steps{0};  // network-steps of the finished trials
   const std::atomic<bool>* cancel = nullptr;
 
   bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
