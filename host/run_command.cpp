@@ -538,6 +538,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const ProcessGroup group;
     // Identical on every rank: a bad experiment fails everywhere, before any collective step.
     const Experiment e = load_experiment_or_default(options.experiment_path, options.overrides);
+    if (group.rank() == 0) print_experiment_warnings(e, err);
     const std::string output = options.output_path.empty() ? e.name + ".h5" : options.output_path;
     ShardSpec shard = parse_shard(options.shard);
     if (group.size() > 1) {

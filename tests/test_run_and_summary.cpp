@@ -64,6 +64,22 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
   EXPECT_NE(summary.str().find("3/3"), std::string::npos) << summary.str();
 }
 
+// The small sweep draws gaussian data, so its data seeds matter: no warning. On grid data they would
+// not, and the run says so before it starts (and runs anyway).
+TEST(Run, WarnsOfSeedsThatChangeNothingAndRunsAnyway) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "seeds.h5");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  EXPECT_EQ(err.str().find("warning"), std::string::npos) << err.str();
+  options.output_path = dir.file("grid.h5");
+  options.overrides = {"data.distribution=grid"};
+  std::ostringstream grid_out, grid_err;
+  ASSERT_EQ(run_command(options, grid_out, grid_err), kExitOk) << grid_err.str();
+  EXPECT_NE(grid_err.str().find("warning: sweep.data_seed"), std::string::npos) << grid_err.str();
+  EXPECT_TRUE(std::filesystem::exists(options.output_path));
+}
+
 // --resume on a finished file compares the stored config with the current one and only prints the
 // table. The stored text was read through a pointer into a destroyed temporary (garbage, exit 2).
 TEST(Run, ResumeOfAFinishedFilePrintsItsTable) {
