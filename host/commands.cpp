@@ -1,13 +1,12 @@
 // `perfgen plan`, `summary`, `verify` and `info`: the commands that train nothing.
 #include "commands.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 
 #include "cell_summary.h"
 #include "command_support.h"
@@ -15,6 +14,7 @@
 #include "cuda_backend.h"
 #include "device_probe.h"
 #include "experiment_file.h"
+#include "file_check.h"
 #include "hdf5_io.h"
 #include "merge.h"
 #include "resource_check.h"
@@ -56,6 +56,28 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
   });
 }
 
+namespace {
+
+// The shards are read in this process: a damaged one, which could crash the HDF5 library, is found
+// in a child process first.
+void refuse_damaged_shards(const ShardStore& store) {
+  std::vector<std::string> files;
+  for (const Shard& shard : store.shards()) files.push_back(shard.path);
+  for (const FileVerdict& verdict : verify_files_in_child(files))
+    if (!verdict.whole)
+      throw std::runtime_error(verdict.path + " is damaged (" + verdict.problem +
+                               "); perfgen run ... --resume sets it aside and trains its batches again");
+}
+
+std::int64_t checkpointed_trials(const ShardStore& store, const ShardIndex& index) {
+  std::int64_t trials = 0;
+  for (const std::int64_t batch : store.checkpointed_batches())
+    if (!index.has(batch)) trials += static_cast<std::int64_t>(store.read_checkpoint(batch).front().at("trial").rows());
+  return trials;
+}
+
+}  // namespace
+
 int summary_command(const std::string& results_path, bool all_cells, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
     const std::string suffix = ".shards";
@@ -64,11 +86,19 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     const std::string output =
         names_shards ? results_path.substr(0, results_path.size() - suffix.size()) : results_path;
     if (!names_shards && fs::is_regular_file(output)) {
-      print_file_table(output, out, all_cells ? 0 : kTableRows);
+      std::ostringstream table;  // nothing printed unless all of it could be read
+      try {
+        print_file_table(output, table, all_cells ? 0 : kTableRows);
+      } catch (const std::exception& failure) {
+        throw std::runtime_error(output + " cannot be read (" + failure.what() + "); perfgen verify " +
+                                 shell_word(output) + " checks every dataset");
+      }
+      out << table.str();
       return int(kExitOk);
     }
     const ShardStore store(output);
     if (!store.exists()) throw InputError("file", "no results file or unfinished run at " + results_path);
+    refuse_damaged_shards(store);
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
     const std::int64_t batch_size = e.run.batch_size;
@@ -82,49 +112,14 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
                             cells.add(piece);
                           });
     out << "unfinished run " << store.directory() << " (" << e.name << "): " << finished << " of " << plan.trial_count()
-        << " trials finished\n";
+        << " trials finished";
+    if (const std::int64_t checkpointed = checkpointed_trials(store, index); checkpointed > 0)
+      out << ", and " << checkpointed << " of interrupted batches in checkpoints (not in the table)";
+    out << '\n';
     if (finished > 0) print_cell_table(out, cells.finish(), all_cells ? 0 : kTableRows);
     return int(kExitOk);
   });
 }
-
-namespace {
-
-// verify_hdf5 of one file in a child process: HDF5 1.10 can crash on damaged metadata (a bad free
-// while listing a corrupted group), and that must be a verdict on the file, not the end of perfgen.
-std::size_t verify_in_child(const std::string& file) {
-  int channel[2];
-  if (::pipe(channel) != 0) throw std::runtime_error("cannot create a pipe to check " + file);
-  const pid_t child = ::fork();
-  if (child < 0) throw std::runtime_error("cannot fork to check " + file);
-  if (child == 0) {
-    ::close(channel[0]);
-    std::string report;
-    int code = 0;
-    try {
-      report = std::to_string(verify_hdf5(file));
-    } catch (const std::exception& failure) {
-      report = failure.what();
-      code = 1;
-    }
-    [[maybe_unused]] const ssize_t written = ::write(channel[1], report.data(), report.size());
-    ::_exit(code);
-  }
-  ::close(channel[1]);
-  std::string report;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;) report.append(buffer, n);
-  ::close(channel[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  if (WIFSIGNALED(status))
-    throw std::runtime_error(file + " is damaged: the HDF5 library crashed reading it (signal " +
-                             std::to_string(WTERMSIG(status)) + ")");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error(file + " is damaged: " + report);
-  return std::stoul(report);
-}
-
-}  // namespace
 
 int verify_command(const std::string& path, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
@@ -138,7 +133,10 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
     }
     if (files.empty()) throw InputError("file", "no results file or shard folder at " + path);
     std::size_t datasets = 0;
-    for (const std::string& file : files) datasets += verify_in_child(file);
+    for (const FileVerdict& verdict : verify_files_in_child(files)) {
+      if (!verdict.whole) throw std::runtime_error(verdict.path + " is damaged: " + verdict.problem);
+      datasets += verdict.datasets;
+    }
     out << path << ": whole (" << files.size() << (files.size() == 1 ? " file, " : " files, ") << datasets
         << " datasets read in full, every chunk's checksum checked)\n";
     return int(kExitOk);

@@ -228,6 +228,14 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   return false;
 }
 
+// A shard or checkpoint damaged since it was written (a disk error, a copy cut short) is set aside,
+// and its trials are trained again rather than stopping the run.
+void warn_of_damaged_shards(const ShardStore& store, std::ostream& err) {
+  for (const FileVerdict& damaged : store.set_aside_damaged())
+    err << "perfgen: warning: " << damaged.path << " is damaged (" << damaged.problem << "); renamed to "
+        << fs::path(damaged.path).filename().string() << ".damaged, its trials will be trained again\n";
+}
+
 std::int64_t batch_count(const Plan& plan) {
   return perfgen::batch_count(plan.trial_count(), plan.experiment().run.batch_size);
 }
@@ -505,7 +513,10 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     print_file_table(output, out);
     return kExitOk;
   }
-  if (!store.has_config()) store.create(e.resolved_toml);
+  if (!store.has_config())
+    store.create(e.resolved_toml);
+  else if (options.resume && !shard.worker)
+    warn_of_damaged_shards(store, err);
   const InterruptHandling interrupts;
   TrainControl control;
   control.cancel = &interrupts.requested();
@@ -578,6 +589,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);
+    warn_of_damaged_shards(store, err);
     const ShardIndex index(store, batches);
     std::int64_t first_missing = 0;
     while (first_missing < batches && index.has(first_missing)) ++first_missing;

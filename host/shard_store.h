@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "columns.h"
+#include "file_check.h"
 #include "hdf5_io.h"
 
 namespace perfgen {
@@ -59,6 +60,9 @@ class ShardStore {
   // The rows (along row_dim) of one group of every shard that has it, sorted by the row coordinate
   // (the column named row_dim, which holds trial indices). For small groups (trajectories).
   ColumnGroup gather(const std::string& group, const std::string& row_dim) const;
+  // Reads every shard and checkpoint in a child process; those that are damaged are renamed to
+  // NAME.damaged (their batches count as not trained) and returned with what is wrong with them.
+  std::vector<FileVerdict> set_aside_damaged() const;
   void remove() const;
 
  private:

@@ -1,0 +1,77 @@
+#include "file_check.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "hdf5_io.h"
+
+namespace perfgen {
+namespace {
+
+// The child's report: a line per file, "whole <datasets>" or "damaged <problem>".
+void verify_and_report(const std::vector<std::string>& paths, std::size_t first, int channel) {
+  for (std::size_t k = first; k < paths.size(); ++k) {
+    std::string line;
+    try {
+      line = "whole " + std::to_string(verify_hdf5(paths[k]));
+    } catch (const std::exception& failure) {
+      line = std::string("damaged ") + failure.what();
+    }
+    for (char& c : line)
+      if (c == '\n') c = ' ';
+    line += '\n';
+    for (std::size_t sent = 0; sent < line.size();) {
+      const ssize_t n = ::write(channel, line.data() + sent, line.size() - sent);
+      if (n <= 0) ::_exit(2);
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths) {
+  std::vector<FileVerdict> verdicts;
+  while (verdicts.size() < paths.size()) {
+    int channel[2];
+    if (::pipe(channel) != 0) throw std::runtime_error("cannot create a pipe to check " + paths[verdicts.size()]);
+    const pid_t child = ::fork();
+    if (child < 0) throw std::runtime_error("cannot fork to check " + paths[verdicts.size()]);
+    if (child == 0) {
+      ::close(channel[0]);
+      verify_and_report(paths, verdicts.size(), channel[1]);
+      ::_exit(0);
+    }
+    ::close(channel[1]);
+    std::string report;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;) report.append(buffer, static_cast<std::size_t>(n));
+    ::close(channel[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    std::istringstream lines(report);
+    for (std::string line; std::getline(lines, line) && verdicts.size() < paths.size();) {
+      FileVerdict v{paths[verdicts.size()]};
+      v.whole = line.rfind("whole ", 0) == 0;
+      if (v.whole)
+        v.datasets = std::stoul(line.substr(6));
+      else
+        v.problem = line.substr(line.find(' ') + 1);
+      verdicts.push_back(std::move(v));
+    }
+    if (verdicts.size() == paths.size()) break;
+    // The child ended before its report on the next file: reading that file killed it.
+    FileVerdict crashed{paths[verdicts.size()]};
+    crashed.problem = WIFSIGNALED(status) ? "the HDF5 library crashed reading it (signal " +
+                                                std::to_string(WTERMSIG(status)) + ")"
+                                          : "the check ended without a verdict (exit status " +
+                                                std::to_string(WEXITSTATUS(status)) + ")";
+    verdicts.push_back(std::move(crashed));
+  }
+  return verdicts;
+}
+
+}  // namespace perfgen

@@ -1,0 +1,23 @@
+// Reading every dataset of HDF5 files in a child process, so that a damaged file is a verdict and not
+// the end of perfgen: HDF5 1.10 can crash on damaged metadata (a bad free while listing a corrupted
+// group), and every chunk's checksum is checked on the way.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace perfgen {
+
+struct FileVerdict {
+  std::string path;
+  bool whole = false;
+  std::size_t datasets = 0;  // read in full, when whole
+  std::string problem;       // when not
+};
+
+// One verdict per file, in order. One child reads them all; if it crashes on a file, that file is
+// damaged and another child takes the rest.
+std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths);
+
+}  // namespace perfgen
