@@ -236,6 +236,19 @@ void warn_of_damaged_shards(const ShardStore& store, std::ostream& err) {
         << fs::path(damaged.path).filename().string() << ".damaged, its trials will be trained again\n";
 }
 
+// Shards of another file schema (an older perfgen) would merge into a file of two layouts.
+void refuse_other_schema(const ShardStore& store, const char* key) {
+  std::vector<std::string> files;
+  for (const Shard& shard : store.shards()) files.push_back(shard.path);
+  for (const std::int64_t batch : store.checkpointed_batches()) files.push_back(store.checkpoint_path(batch));
+  for (const std::string& file : files)
+    for (const auto& [name, version] : read_hdf5_attributes(file).integers)
+      if (name == "schema_version" && version != kSchemaVersion)
+        throw InputError(key, file + " has file schema " + std::to_string(version) + ", this perfgen writes " +
+                                  std::to_string(kSchemaVersion) +
+                                  ": finish the run with the perfgen that started it, or start over with --force");
+}
+
 std::int64_t batch_count(const Plan& plan) {
   return perfgen::batch_count(plan.trial_count(), plan.experiment().run.batch_size);
 }
@@ -513,10 +526,12 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     print_file_table(output, out);
     return kExitOk;
   }
-  if (!store.has_config())
+  if (!store.has_config()) {
     store.create(e.resolved_toml);
-  else if (options.resume && !shard.worker)
-    warn_of_damaged_shards(store, err);
+  } else {
+    if (options.resume && !shard.worker) warn_of_damaged_shards(store, err);
+    refuse_other_schema(store, shard.worker ? "--shard" : "--resume");
+  }
   const InterruptHandling interrupts;
   TrainControl control;
   control.cancel = &interrupts.requested();
@@ -548,6 +563,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const auto start = std::chrono::steady_clock::now();
     const ProcessGroup group;
     // Identical on every rank: a bad experiment fails everywhere, before any collective step.
+    if (options.experiment_path == "-" && group.size() > 1)  // mpirun feeds standard input to rank 0 only
+      throw InputError("experiment", "'-' (standard input) cannot be read by every rank of mpirun; give a file");
     const Experiment e = load_experiment_or_default(options.experiment_path, options.overrides);
     if (group.rank() == 0) print_experiment_warnings(e, err);
     const std::string output = options.output_path.empty() ? e.name + ".h5" : options.output_path;
@@ -590,6 +607,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);
     warn_of_damaged_shards(store, err);
+    refuse_other_schema(store, "merge");
     const ShardIndex index(store, batches);
     std::int64_t first_missing = 0;
     while (first_missing < batches && index.has(first_missing)) ++first_missing;

@@ -56,6 +56,7 @@ class ShardStore {
                         const std::vector<ColumnGroup>& groups) const;
   std::vector<std::int64_t> checkpointed_batches() const;  // in order
   std::vector<ColumnGroup> read_checkpoint(std::int64_t batch) const;
+  std::string checkpoint_path(std::int64_t batch) const;
 
   // The rows (along row_dim) of one group of every shard that has it, sorted by the row coordinate
   // (the column named row_dim, which holds trial indices). For small groups (trajectories).
@@ -66,8 +67,6 @@ class ShardStore {
   void remove() const;
 
  private:
-  std::string checkpoint_path(std::int64_t batch) const;
-
   std::string directory_;
 };
 

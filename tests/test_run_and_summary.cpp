@@ -80,6 +80,28 @@ TEST(Run, WarnsOfSeedsThatChangeNothingAndRunsAnyway) {
   EXPECT_TRUE(std::filesystem::exists(options.output_path));
 }
 
+// Shards written by a perfgen of another file schema are refused, not merged into a file of two
+// layouts.
+TEST(Run, ResumeRefusesShardsOfAnotherFileSchema) {
+  testing::TempDir dir;
+  RunOptions worker = options_for(dir, "schema.h5");
+  worker.shard = "0/2";
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(worker, out, err), kExitOk) << err.str();
+  const ShardStore store(worker.output_path);
+  const Shard first = store.shards().front();
+  FileAttributes older = read_hdf5_attributes(first.path);
+  for (auto& [name, version] : older.integers)
+    if (name == "schema_version") version = kSchemaVersion - 1;
+  store.write_shard({1, 1, 1}, older, {read_hdf5_group(first.path, "trials")}, 4);
+  RunOptions resumed = options_for(dir, "schema.h5");
+  resumed.resume = true;
+  std::ostringstream refused;
+  EXPECT_EQ(run_command(resumed, out, refused), kExitBadInput);
+  EXPECT_NE(refused.str().find("has file schema " + std::to_string(kSchemaVersion - 1)), std::string::npos)
+      << refused.str();
+}
+
 // --resume on a finished file compares the stored config with the current one and only prints the
 // table. The stored text was read through a pointer into a destroyed temporary (garbage, exit 2).
 TEST(Run, ResumeOfAFinishedFilePrintsItsTable) {
