@@ -22,6 +22,7 @@ struct Column {
   std::string units;
   std::vector<std::int64_t> flag_values;  // enums: CF flag_values / flag_meanings
   std::string flag_meanings;
+  std::string coordinates;  // CF: the columns that label this one's rows (xarray opens them as coordinates)
 
   bool is_real() const { return type == ColumnType::f64; }
   std::size_t rows() const { return shape.empty() ? 0 : shape[0]; }

@@ -135,6 +135,7 @@ Handle create_dataset(hid_t group, const Column& c, const StorageLayout& layout,
   }
   if (!c.long_name.empty()) write_text_attribute(dataset, "long_name", c.long_name);
   if (!c.units.empty()) write_text_attribute(dataset, "units", c.units);
+  if (!c.coordinates.empty()) write_text_attribute(dataset, "coordinates", c.coordinates);
   if (!c.flag_values.empty()) {
     write_numeric_attribute(dataset, "flag_values", file_type(c.type), H5T_NATIVE_INT64, c.flag_values.data(),
                             c.flag_values.size());
@@ -307,6 +308,7 @@ Column read_column(hid_t group, const std::string& name, const std::string& row_
   }
   if (H5Aexists(dataset, "long_name") > 0) c.long_name = read_text_attribute(dataset, "long_name");
   if (H5Aexists(dataset, "units") > 0) c.units = read_text_attribute(dataset, "units");
+  if (H5Aexists(dataset, "coordinates") > 0) c.coordinates = read_text_attribute(dataset, "coordinates");
   if (H5Aexists(dataset, "flag_meanings") > 0) c.flag_meanings = read_text_attribute(dataset, "flag_meanings");
   if (H5Aexists(dataset, "flag_values") > 0) c.flag_values = read_integer_attribute(dataset, "flag_values");
   return c;

@@ -109,6 +109,8 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   // select trials on the requested value, exactly the cell's axis value.
   add_column(g, "c_tilde_requested", T::f64, "trial", rows, "requested imbalance ratio c~ (NaN: not controlled)", "",
              [&](auto i) { return cell(i).c_tilde; });
+  for (Column& c : g.columns)  // xarray then opens c_tilde_requested as a coordinate of the trials
+    if (c.name == "c_tilde") c.coordinates = "c_tilde_requested";
   add_column(g, "aligned_time_offset", T::f64, "trial", rows, "t_aligned - t = ln(|C|/|gamma|)/mu_gd", "",
              [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu_gd); });
   add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "",

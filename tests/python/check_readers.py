@@ -48,6 +48,10 @@ def main(path: str) -> None:
     assert np.allclose(trials["c_tilde"], requested, rtol=0, atol=1e-12)
     half = trials.isel(trial=requested == 0.5)  # xarray
     assert half.sizes["trial"] == 6 and (half["c_tilde_requested"] == 0.5).all()
+    # ...and it is a coordinate of the trials (CF `coordinates` on c_tilde), so .sel works on it.
+    assert "c_tilde_requested" in trials.coords, list(trials.coords)
+    by_label = trials.set_xindex("c_tilde_requested").sel(c_tilde_requested=0.5)
+    assert by_label.sizes["trial"] == 6
     assert sorted(set(half["n"].values)) == [2, 4, 6] and half["recovered"].dtype == np.int8
     rates = trials["recovered"].groupby(requested).mean()
     assert list(rates["c_tilde_requested"].values) == [0.0, 0.5, 1.0], rates
