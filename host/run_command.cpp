@@ -528,9 +528,9 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   }
   if (!store.has_config()) {
     store.create(e.resolved_toml);
-  } else {
-    if (options.resume && !shard.worker) warn_of_damaged_shards(store, err);
-    refuse_other_schema(store, shard.worker ? "--shard" : "--resume");
+  } else if (options.resume && !shard.worker) {  // workers leave the shards of others to the merge
+    warn_of_damaged_shards(store, err);
+    refuse_other_schema(store, "--resume");
   }
   const InterruptHandling interrupts;
   TrainControl control;

@@ -58,6 +58,8 @@ TEST(CrashSafety, KilledThreeTimesThenResumedEqualsAnUninterruptedRun) {
     EXPECT_EQ(Process({"summary", target}, dir.file("summary.log")).wait(30), 0) << read_file(dir.file("summary.log"));
   }
   EXPECT_GE(kills, 1) << "the run finished before any kill; the workload is too small for this machine";
+  testing::report_reliability("SIGKILL at 3 moments: " + std::to_string(kills) +
+                              " kills, resumed to the trial data of an uninterrupted run");
   ASSERT_EQ(Process(with_output(killed, {"--resume"}), dir.file("resume.log")).wait(120), 0)
       << read_file(dir.file("resume.log"));
   EXPECT_FALSE(std::filesystem::exists(killed + ".shards"));
@@ -132,6 +134,8 @@ TEST(CrashSafety, InterruptsAtRandomMomentsOfOneBatchLoseNoFinishedTrial) {
   }
   EXPECT_GE(interrupts, 1) << history.str() << " the run finished before any interrupt";
   EXPECT_EQ(trained - 32, 0) << "trials trained twice (finished trials lost by an interrupt); " << history.str();
+  testing::report_reliability("SIGINT/SIGTERM at random moments of one 32-trial batch: " + std::to_string(interrupts) +
+                              " interrupts, " + std::to_string(trained - 32) + " finished trials lost");
   expect_same_trials(reference, output);
 }
 

@@ -34,6 +34,8 @@ TEST(HostileInput, EveryBadFileIsRejectedWithExitTwoAndAMessage) {
     ++files;
   }
   EXPECT_GE(files, 20);
+  testing::report_reliability("bad experiment files: " + std::to_string(files) +
+                              " tried, each refused with exit 2 and a message naming the problem");
 }
 
 }  // namespace

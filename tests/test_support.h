@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iomanip>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -16,6 +17,14 @@
 #include "materialize.h"
 
 namespace perfgen::testing {
+
+// A reliability figure counted by a test (kills survived, bad inputs tried, trials lost), printed as
+// `[reliability] ...` so that docs/RELIABILITY.md's figures come from the tests' own counts:
+// `bash scripts/reliability.sh` runs those tests and prints the lines.
+inline void report_reliability(const std::string& figure) {
+  std::cout << "[reliability] " << figure << std::endl;
+  ::testing::Test::RecordProperty("reliability", figure);
+}
 
 // A fresh folder under the system temp dir, removed when the test ends.
 class TempDir {
