@@ -1,5 +1,5 @@
 // A validated experiment: every setting of the experiment file, defaults filled in.
-// Parsing and validation live in host/experiment_file.cpp; nothing here knows TOML.
+// Parsing and validation live in host/config/experiment_file.cpp; nothing here knows TOML.
 #pragma once
 
 #include <algorithm>

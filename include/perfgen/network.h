@@ -1,7 +1,7 @@
 // The two-layer network f_θ(x) = Σ_k a_k σ(w_k·x + b_k): forward pass, loss and its gradient.
 // Parameter layout (everywhere): neuron-major, (a_k, w_k[0..d-1], b_k) for k = 0..m-1.
 // The functions are templates on the number type Real: double for one network, or a SIMD pack of
-// doubles (host/simd_pack.h) holding the same parameter of several networks, one per lane.
+// doubles (host/cpu/simd_pack.h) holding the same parameter of several networks, one per lane.
 #pragma once
 
 #include <cstdint>

@@ -8,14 +8,14 @@ seconds=${1:-30}
 out=build-fuzz
 mkdir -p "$out/corpus" "$out/findings"
 binary=$out/fuzz_experiment_file
-sources=(tests/fuzz/fuzz_experiment_file.cpp host/experiment_file.cpp host/experiment_text.cpp
-         host/experiment_validation.cpp)
-if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" host/*.h include/perfgen/*.h -newer "$binary" 2>/dev/null)" ]; then
+sources=(tests/fuzz/fuzz_experiment_file.cpp host/config/experiment_file.cpp host/config/experiment_text.cpp
+         host/config/experiment_validation.cpp)
+if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" host/base/*.h host/config/*.h include/perfgen/*.h -newer "$binary" 2>/dev/null)" ]; then
   echo "fuzz: building $binary with clang++"
   # NDEBUG as in the shipped build: toml++ asserts on some malformed table headers ("[# x]") in debug
   # builds, where its release code reports the parse error that perfgen turns into exit 2.
   clang++ -std=c++17 -O1 -g -DNDEBUG -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Iinclude -Ihost "${sources[@]}" -o "$binary"
+    -Iinclude -Ihost/config -Ihost/base "${sources[@]}" -o "$binary"
 fi
 cp data/*.toml data/figures/*.toml tests/data/bad/*.toml "$out/corpus/" 2>/dev/null || true
 # Findings (crash-*, timeout-*, oom-*) land in $out/findings; the run fails on the first one.

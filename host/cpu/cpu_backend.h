@@ -1,5 +1,5 @@
 // The CPU backend: all cores, each network trained to its own stopping criterion. The default
-// kernel trains networks side by side in SIMD lanes (host/cpu_lanes.h); the scalar kernel trains
+// kernel trains networks side by side in SIMD lanes (host/cpu/cpu_lanes.h); the scalar kernel trains
 // one network per thread with train_network and serves as the reference.
 #pragma once
 

@@ -1,7 +1,7 @@
 // `perfgen bench`: network-steps per second of each installed backend and kernel on Example 1
 // (m = 2, d = 1, bias, tanh, n = 6 grid points), each network running exactly --steps steps, and the
 // fraction of the machine's FP64 peak that the arithmetic reaches. Only training is timed, except in
-// the end-to-end rows (host/bench_end_to_end.cpp), whole runs of the same workload.
+// the end-to-end rows (host/run/bench_end_to_end.cpp), whole runs of the same workload.
 #include <chrono>
 #include <iomanip>
 #include <ostream>

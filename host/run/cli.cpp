@@ -1,4 +1,4 @@
-// Command-line parsing with CLI11; every subcommand's work lives in host/commands.cpp.
+// Command-line parsing with CLI11; every subcommand's work lives in host/run/commands.cpp.
 #include <CLI/CLI.hpp>
 #include <iostream>
 

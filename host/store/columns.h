@@ -1,5 +1,5 @@
 // A column store: what goes into an HDF5 group, one 1-D or 2-D dataset per column.
-// The store knows nothing of training; host/trial_columns.cpp maps outcomes onto columns.
+// The store knows nothing of training; host/results/results_schema.cpp maps outcomes onto columns.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // The subcommands behind the CLI, callable in-process (tests call them directly). Each returns
-// an exit code (host/errors.h) and writes its report to `out`, messages to `err`.
+// an exit code (host/base/errors.h) and writes its report to `out`, messages to `err`.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Reading experiment files (TOML): parse, apply --set overrides, reject unknown keys and wrong
-// types, then validate (host/experiment_validation.cpp). Throws InputError naming the key.
+// types, then validate (host/config/experiment_validation.cpp). Throws InputError naming the key.
 #pragma once
 
 #include <string>
