@@ -1,5 +1,5 @@
-// aggregate_cells (Thrust) against a direct computation: counts per cell, each cell's values sorted
-// with NaN last, offsets, an empty cell; and the GPU against the host where a usable GPU exists.
+// aggregate_cells against a direct computation: counts per cell, each cell's values sorted with NaN
+// last, offsets, an empty cell.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,18 +7,17 @@
 #include <random>
 
 #include "cell_aggregation.h"
-#include "device_probe.h"
 
 namespace perfgen {
 namespace {
 
 constexpr int kCells = 7;  // cell 3 gets no trial
 
-cuda::TrialTable random_table(std::size_t rows) {
+TrialTable random_table(std::size_t rows) {
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<int> cell(0, kCells - 2), coin(0, 1), status(0, 3), branch(0, 2);
   std::normal_distribution<double> gen(-8.0, 4.0);
-  cuda::TrialTable t;
+  TrialTable t;
   for (std::size_t i = 0; i < rows; ++i) {
     const int c = cell(rng);
     t.cell.push_back(c >= 3 ? c + 1 : c);
@@ -32,8 +31,8 @@ cuda::TrialTable random_table(std::size_t rows) {
 }
 
 TEST(CellAggregation, MatchesADirectComputationOnTheHost) {
-  const cuda::TrialTable t = random_table(5000);
-  const cuda::CellAggregates a = cuda::aggregate_cells(t, kCells, cuda::AggregationPlace::host);
+  const TrialTable t = random_table(5000);
+  const CellAggregates a = aggregate_cells(t, kCells);
   ASSERT_EQ(a.offset.size(), static_cast<std::size_t>(kCells + 1));
   EXPECT_EQ(a.offset.front(), 0);
   EXPECT_EQ(a.offset.back(), 5000);
@@ -65,26 +64,6 @@ TEST(CellAggregation, MatchesADirectComputationOnTheHost) {
       EXPECT_EQ(a.iterations[a.offset[c] + k], iterations[k]);
     }
   }
-}
-
-TEST(CellAggregation, IsTheSameOnTheGpu) {
-  const cuda::DeviceProbe probe = cuda::probe_devices();
-  if (cuda::usable_devices(probe).empty())
-    GTEST_SKIP() << "no usable CUDA device: "
-                 << (probe.devices.empty() ? probe.problem : "no device of compute capability 6.0 or newer");
-  const cuda::TrialTable t = random_table(200000);
-  const cuda::CellAggregates host = cuda::aggregate_cells(t, kCells, cuda::AggregationPlace::host);
-  const cuda::CellAggregates device = cuda::aggregate_cells(t, kCells, cuda::AggregationPlace::device);
-  EXPECT_EQ(device.offset, host.offset);
-  EXPECT_EQ(device.finished, host.finished);
-  EXPECT_EQ(device.recovered, host.recovered);
-  EXPECT_EQ(device.status, host.status);
-  EXPECT_EQ(device.branch, host.branch);
-  EXPECT_EQ(device.iterations, host.iterations);
-  ASSERT_EQ(device.log10_gen.size(), host.log10_gen.size());
-  for (std::size_t k = 0; k < host.log10_gen.size(); ++k)
-    EXPECT_TRUE(device.log10_gen[k] == host.log10_gen[k] ||
-                (std::isnan(device.log10_gen[k]) && std::isnan(host.log10_gen[k])));
 }
 
 }  // namespace

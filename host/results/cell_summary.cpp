@@ -20,7 +20,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Appends the trials' columns as aggregate_cells takes them; log10 is taken here so both places sort
 // the same numbers.
-void append_trial_table(cuda::TrialTable& t, const ColumnGroup& trials) {
+void append_trial_table(TrialTable& t, const ColumnGroup& trials) {
   auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
   append(t.cell, trials.at("cell").integer);
   append(t.recovered, trials.at("recovered").integer);
@@ -31,15 +31,15 @@ void append_trial_table(cuda::TrialTable& t, const ColumnGroup& trials) {
 }
 
 // The rows [first, end) of a trial table, with cell indices shifted down by cell_offset.
-cuda::TrialTable table_rows(const cuda::TrialTable& t, std::size_t first, std::size_t end, std::int64_t cell_offset) {
+TrialTable table_rows(const TrialTable& t, std::size_t first, std::size_t end, std::int64_t cell_offset) {
   auto rows = [&](const auto& v) { return std::decay_t<decltype(v)>(v.begin() + first, v.begin() + end); };
-  cuda::TrialTable part{rows(t.cell),       rows(t.recovered), rows(t.log10_gen),
+  TrialTable part{rows(t.cell),       rows(t.recovered), rows(t.log10_gen),
                         rows(t.iterations), rows(t.status),    rows(t.branch)};
   for (std::int64_t& c : part.cell) c -= cell_offset;
   return part;
 }
 
-void erase_rows(cuda::TrialTable& t, std::size_t end) {
+void erase_rows(TrialTable& t, std::size_t end) {
   auto erase = [&](auto& v) { v.erase(v.begin(), v.begin() + end); };
   erase(t.cell);
   erase(t.recovered);
@@ -93,7 +93,7 @@ double sorted_quantile(const std::vector<double>& sorted, double q) {
 }
 
 struct CellSummaryBuilder::State {
-  cuda::TrialTable waiting;  // trials of cells not yet aggregated, in nondecreasing cell order
+  TrialTable waiting;  // trials of cells not yet aggregated, in nondecreasing cell order
   std::vector<CellStatistics> cells;
 };
 
@@ -115,7 +115,7 @@ void CellSummaryBuilder::add(const ColumnGroup& trials) {
 // Aggregates the waiting trials of every cell (all_cells) or of every cell before the last one seen,
 // which may have trials still to come.
 void CellSummaryBuilder::aggregate(bool all_cells) {
-  cuda::TrialTable& waiting = state_->waiting;
+  TrialTable& waiting = state_->waiting;
   if (waiting.cell.empty()) return;
   // All at once the rows may come in any order (aggregate_cells sorts them); else they are in cell order.
   std::int64_t first_cell = waiting.cell.front(), end_cell = waiting.cell.back();
@@ -129,9 +129,8 @@ void CellSummaryBuilder::aggregate(bool all_cells) {
                        : static_cast<std::size_t>(std::lower_bound(waiting.cell.begin(), waiting.cell.end(), end_cell) -
                                                   waiting.cell.begin());
   if (end == 0) return;
-  const cuda::TrialTable table = table_rows(waiting, 0, end, first_cell);
-  const cuda::CellAggregates a = cuda::aggregate_cells(table, static_cast<int>(end_cell - first_cell),
-                                                       cuda::default_aggregation_place(table.cell.size()));
+  const TrialTable table = table_rows(waiting, 0, end, first_cell);
+  const CellAggregates a = aggregate_cells(table, static_cast<int>(end_cell - first_cell));
   for (std::int64_t local = 0; local < end_cell - first_cell; ++local) {
     const std::vector<double> log10_gen(a.log10_gen.begin() + a.offset[local],
                                         a.log10_gen.begin() + a.offset[local + 1]);
