@@ -29,6 +29,7 @@
 #include "interrupt.h"
 #include "materialize.h"
 #include "merge.h"
+#include "output_protocol.h"
 #include "parallel.h"
 #include "process_group.h"
 #include "progress.h"
@@ -182,48 +183,36 @@ void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials,
   join_outcomes();
 }
 
-// Refuses, before any work, an output that cannot be written or that would lose data. Returns true
-// when the output already is the finished run, so that there is nothing to do.
+// Refuses, before any work, an output that cannot be written or that would lose data (the decision
+// table of output_protocol.h). Returns true when the output already is the finished run, so that
+// there is nothing to do.
 bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,
                     const ShardSpec& shard) {
   if (fs::is_directory(output)) throw InputError("--output", output + " is a directory");
   const fs::path parent = fs::absolute(output).parent_path();
   if (!fs::is_directory(parent) || ::access(parent.c_str(), W_OK) != 0)
     throw InputError("--output", "cannot write to " + parent.string() + " (missing or not writable)");
-  const bool output_exists = fs::exists(output);
-  auto same_experiment_as_store = [&](const char* key) {
-    if (const std::string diff = first_difference(store.stored_config(), e.resolved_toml); !diff.empty())
-      throw InputError(key, "the experiment differs from the unfinished run's in " + store.directory() + ": " + diff);
-  };
-  if (shard.worker) {  // workers of one sweep share the shard folder
-    if (output_exists && !options.force)
-      throw InputError("--output",
-                       output + " exists (this sweep was merged already?); --force lets the merge replace it");
-    if (store.has_config()) same_experiment_as_store("--shard");  // else another worker is creating it
-    return false;
-  }
-  if (options.resume) {
-    if (store.exists()) {
-      same_experiment_as_store("--resume");
-      // Killed after the merged file was renamed into place, before the shards were removed.
-      if (output_exists && stored_results_config(output) == e.resolved_toml) {
-        store.remove();
-        return true;
-      }
-      return false;  // continue; the finished file will replace any older one
-    }
-    if (!output_exists) return false;  // nothing to resume: a fresh run
-    if (const std::string diff = first_difference(stored_results_config(output), e.resolved_toml); !diff.empty())
-      throw InputError("--resume", output + " holds another experiment: " + diff);
-    return true;
-  }
-  if (output_exists && !options.force)
-    throw InputError("--output", output + " exists; pass --force to replace it or --resume to keep it");
-  if (store.exists()) {
-    if (!options.force)
-      throw InputError("--output", "an unfinished run is in " + store.directory() +
-                                       "; pass --resume to continue it or --force to start over");
-    store.remove();
+  OutputFacts facts;
+  facts.output_exists = fs::exists(output);
+  facts.store_exists = store.exists();
+  facts.store_has_config = store.has_config();
+  facts.store_difference = [&] { return first_difference(store.stored_config(), e.resolved_toml); };
+  facts.output_difference = [&] { return first_difference(stored_results_config(output), e.resolved_toml); };
+  const OutputDecision decision =
+      decide_output(facts, {shard.worker, options.resume, options.force}, output, store.directory());
+  switch (decision.step) {
+    case OutputStep::refuse:
+      throw InputError(decision.key, decision.reason);
+    case OutputStep::finished_remove_store:
+      store.remove();
+      return true;
+    case OutputStep::finished:
+      return true;
+    case OutputStep::train_after_removing_store:
+      store.remove();
+      return false;
+    case OutputStep::train:
+      return false;
   }
   return false;
 }

@@ -1,0 +1,50 @@
+#include "output_protocol.h"
+
+namespace perfgen {
+namespace {
+
+OutputDecision refuse(const std::string& key, const std::string& reason) {
+  return {OutputStep::refuse, key, reason};
+}
+
+OutputDecision step(OutputStep s) { return {s, "", ""}; }
+
+}  // namespace
+
+OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& request, const std::string& output,
+                             const std::string& store) {
+  auto store_differs = [&](const char* key, OutputDecision* refusal) {
+    const std::string diff = facts.store_difference();
+    if (diff.empty()) return false;
+    *refusal = refuse(key, "the experiment differs from the unfinished run's in " + store + ": " + diff);
+    return true;
+  };
+  OutputDecision refusal;
+  if (request.worker) {  // workers of one sweep share the store; the first one creates it
+    if (facts.output_exists && !request.force)
+      return refuse("--output", output + " exists (this sweep was merged already?); --force lets the merge replace it");
+    if (facts.store_has_config && store_differs("--shard", &refusal)) return refusal;
+    return step(OutputStep::train);
+  }
+  if (request.resume) {
+    if (facts.store_exists) {
+      if (store_differs("--resume", &refusal)) return refusal;
+      // Killed after the merged file was renamed into place, before the store was removed.
+      if (facts.output_exists && facts.output_difference().empty()) return step(OutputStep::finished_remove_store);
+      return step(OutputStep::train);  // the finished file will replace any older one
+    }
+    if (!facts.output_exists) return step(OutputStep::train);  // nothing to resume: a fresh run
+    if (const std::string diff = facts.output_difference(); !diff.empty())
+      return refuse("--resume", output + " holds another experiment: " + diff);
+    return step(OutputStep::finished);
+  }
+  if (facts.output_exists && !request.force)
+    return refuse("--output", output + " exists; pass --force to replace it or --resume to keep it");
+  if (!facts.store_exists) return step(OutputStep::train);
+  if (!request.force)
+    return refuse("--output",
+                  "an unfinished run is in " + store + "; pass --resume to continue it or --force to start over");
+  return step(OutputStep::train_after_removing_store);
+}
+
+}  // namespace perfgen
