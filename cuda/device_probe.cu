@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "architectures.h"
 #include "device_probe.h"
 
 namespace perfgen::cuda {
@@ -28,10 +29,20 @@ DeviceProbe probe_devices() {
   return probe;
 }
 
+std::string unusable_reason(const DeviceInfo& d) {
+  const std::string cc = std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor);
+  if (d.compute_major < 6) return d.name + " has compute capability " + cc + "; perfgen needs 6.0 or newer";
+  if (!runs_on(built_architectures(), d.compute_major, d.compute_minor))
+    return d.name + " (compute capability " + cc + ") cannot run this build's CUDA code (" +
+           describe(built_architectures()) + "); rebuild with -DCMAKE_CUDA_ARCHITECTURES=" +
+           std::to_string(d.compute_major) + std::to_string(d.compute_minor);
+  return "";
+}
+
 std::vector<DeviceInfo> usable_devices(const DeviceProbe& probe) {
   std::vector<DeviceInfo> usable;
   for (const DeviceInfo& d : probe.devices)
-    if (d.compute_major >= 6) usable.push_back(d);
+    if (unusable_reason(d).empty()) usable.push_back(d);
   return usable;
 }
 

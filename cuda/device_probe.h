@@ -21,7 +21,9 @@ struct DeviceProbe {
 
 DeviceProbe probe_devices();
 
-// A device is usable with compute capability 6.0 or newer (full-rate FP64 atomics, Pascal on).
+// Why the device cannot run this binary's kernels ("" when it can): compute capability below 6.0
+// (FP64 atomics), or no code in the binary that runs on it (architectures.h).
+std::string unusable_reason(const DeviceInfo& device);
 std::vector<DeviceInfo> usable_devices(const DeviceProbe& probe);
 inline std::vector<DeviceInfo> usable_devices() { return usable_devices(probe_devices()); }
 

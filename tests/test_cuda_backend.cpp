@@ -15,7 +15,7 @@ namespace {
 bool usable_gpu(std::string& why) {
   const cuda::DeviceProbe probe = cuda::probe_devices();
   if (!cuda::usable_devices(probe).empty()) return true;
-  why = probe.devices.empty() ? probe.problem : "no device of compute capability 6.0 or newer";
+  why = probe.devices.empty() ? probe.problem : cuda::unusable_reason(probe.devices.front());
   return false;
 }
 

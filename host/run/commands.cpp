@@ -11,6 +11,7 @@
 #include "cell_summary.h"
 #include "command_support.h"
 #include "cpu_backend.h"
+#include "architectures.h"
 #include "cuda_backend.h"
 #include "device_probe.h"
 #include "experiment_file.h"
@@ -147,11 +148,14 @@ int info_command(std::ostream& out) {
   out << version_line() << '\n' << "cpu backend: " << CpuBackend().device() << '\n';
   const cuda::DeviceProbe probe = cuda::probe_devices();
   if (probe.devices.empty()) out << "cuda: " << probe.problem << '\n';
-  for (const auto& d : probe.devices)
+  for (const auto& d : probe.devices) {
+    const std::string unusable = cuda::unusable_reason(d);
     out << "cuda device " << d.index << ": " << d.name << ", compute capability " << d.compute_major << '.'
-        << d.compute_minor << ", " << std::setprecision(3) << d.memory_gib << " GiB\n";
-  out << "cuda backend: built for the architectures CMake was given (default sm_90 + PTX); used when a device of "
-         "compute capability >= 6.0 is usable\n";
+        << d.compute_minor << ", " << std::setprecision(3) << d.memory_gib << " GiB"
+        << (unusable.empty() ? "" : "; not usable: " + unusable) << '\n';
+  }
+  out << "cuda backend: built with " << cuda::describe(cuda::built_architectures())
+      << "; used on devices of compute capability >= 6.0 that this code runs on\n";
   return kExitOk;
 }
 

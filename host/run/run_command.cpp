@@ -146,7 +146,7 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
       return backend;
     }
     gpu = probe.devices.empty() ? "no usable CUDA device (" + probe.problem + ")"
-                                : "no CUDA device of compute capability 6.0 or newer";
+                                : "no usable CUDA device (" + cuda::unusable_reason(probe.devices.front()) + ")";
     if (options.backend == "cuda") throw BackendUnavailable("--backend cuda: " + gpu);
   }
   auto backend = std::make_unique<CpuBackend>(options.threads,
