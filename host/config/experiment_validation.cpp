@@ -125,7 +125,7 @@ void validate_init(const Experiment& e) {
 }
 
 void validate_train_and_eval(const Experiment& e) {
-  const TrainConfig& t = e.train;
+  const TrainSettings& t = e.train;
   check_setting_and_axis(t.lr, "train.lr", e.sweep.lr, "sweep.lr", [](double lr, const std::string& key) {
     require_finite(lr, key);
     require(lr > 0.0, key, "must be > 0, got " + number_text(lr));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -17,6 +18,11 @@ namespace perfgen {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string lower_case(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
 
 // Appends the trials' columns as aggregate_cells takes them; log10 is taken here so both places sort
 // the same numbers.
@@ -166,15 +172,15 @@ ColumnGroup CellSummaryBuilder::finish() {
   auto add_real = [&](const char* name, const char* long_name, auto value_of) {
     add_column(g, name, T::f64, "cell", rows, long_name, "", value_of);
   };
-  auto add_count = [&](const char* name, const char* long_name, auto value_of) {
-    add_column(g, name, T::i64, "cell", rows, long_name, "", value_of);
+  auto add_count = [&](const std::string& name, const char* long_name, auto value_of) {
+    add_column(g, name.c_str(), T::i64, "cell", rows, long_name, "", value_of);
   };
   add_count("cell", "cell index", [](auto i) { return i; });
   add_column(g, "n", T::i32, "cell", rows, "sample size", "", [&](auto i) { return cells[i].n; });
   add_column(g, "width", T::i32, "cell", rows, "network width m", "", [&](auto i) { return cells[i].width; });
   add_column(g, "activation", T::i8, "cell", rows, "activation function", "",
              [&](auto i) { return int(cells[i].activation); });
-  mark_enum(g, kActivationMeanings, {0, 1});
+  mark_enum(g, kActivationNames);
   add_real("init_scale", "initialization scale", [&](auto i) { return cells[i].init_scale; });
   add_real("c_tilde", "requested imbalance ratio c~ (NaN: not controlled)", [&](auto i) { return cells[i].c_tilde; });
   add_real("lr", "learning rate", [&](auto i) { return cells[i].lr; });
@@ -196,12 +202,12 @@ ColumnGroup CellSummaryBuilder::finish() {
   add_real("iterations_median", "median iterations", [&](auto i) { return stats[i].iterations_median; });
   add_real("iterations_mean", "mean iterations", [&](auto i) { return stats[i].iterations_mean; });
   add_real("iterations_max", "max iterations", [&](auto i) { return stats[i].iterations_max; });
-  const char* status_names[] = {"status_converged", "status_max_iters", "status_stationary", "status_diverged"};
   for (int s = 0; s < 4; ++s)
-    add_count(status_names[s], "finished trials with this status", [&, s](auto i) { return stats[i].status[s]; });
-  const char* branch_names[] = {"branch_off_target", "branch_q1", "branch_q2"};
-  for (int b = 0; b < 3; ++b)
-    add_count(branch_names[b], "finished trials on this branch", [&, b](auto i) { return stats[i].branch[b]; });
+    add_count(std::string("status_") + kTrainStatusNames[s], "finished trials with this status",
+              [&, s](auto i) { return stats[i].status[s]; });
+  for (int b = 0; b < 3; ++b)  // branch_off_target, branch_q1, branch_q2
+    add_count(lower_case(std::string("branch_") + kBranchNames[b]), "finished trials on this branch",
+              [&, b](auto i) { return stats[i].branch[b]; });
   return g;
 }
 

@@ -54,14 +54,14 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   add_column(g, "width", T::i32, "trial", rows, "network width m", "", [&](auto i) { return cell(i).width; });
   add_column(g, "activation", T::i8, "trial", rows, "activation function", "",
              [&](auto i) { return int(cell(i).activation); });
-  mark_enum(g, kActivationMeanings, {0, 1});
+  mark_enum(g, kActivationNames);
   add_column(g, "init_scale", T::f64, "trial", rows, "initialization scale s (theta0 = s z)", "",
              [&](auto i) { return cell(i).init_scale; });
   add_column(g, "lr", T::f64, "trial", rows, "learning rate", "", [&](auto i) { return cell(i).lr; });
   add_column(g, "max_iters", T::i64, "trial", rows, "iteration budget", "", [&](auto i) { return cell(i).max_iters; });
   add_column(g, "status", T::i8, "trial", rows, "why training stopped", "",
              [&](auto i) { return int(out(i).train.status); });
-  mark_enum(g, kStatusMeanings, {0, 1, 2, 3});
+  mark_enum(g, kTrainStatusNames);
   add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken", "",
              [&](auto i) { return out(i).train.iterations; });
   add_column(g, "final_time", T::f64, "trial", rows, "time t = lr * iterations at the end", "",
@@ -83,7 +83,7 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   mark_enum(g, "false true", {0, 1});
   add_column(g, "branch", T::i8, "trial", rows, "piece of the target set the final parameters sit on", "",
              [&](auto i) { return int(out(i).branch.branch); });
-  mark_enum(g, kBranchMeanings, {0, 1, 2});
+  mark_enum(g, kBranchNames);
   add_column(g, "k_on", T::i32, "trial", rows, "active neurons on the target direction", "",
              [&](auto i) { return out(i).branch.on; });
   add_column(g, "k_silent", T::i32, "trial", rows, "neurons with |a_k| or |w~_k|/|w~0| below silent_tol", "",

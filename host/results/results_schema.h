@@ -2,6 +2,7 @@
 // trained trials, and the enum mappings both groups use.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "columns.h"
@@ -11,9 +12,6 @@
 namespace perfgen {
 
 inline constexpr int kSchemaVersion = 3;
-inline constexpr const char* kStatusMeanings = "converged max_iters stationary diverged";
-inline constexpr const char* kBranchMeanings = "off_target Q1 Q2";
-inline constexpr const char* kActivationMeanings = "tanh rational";
 
 // One row per trial, in the order given; padded with NaN where a trial is narrower than the widest.
 ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,
@@ -48,5 +46,17 @@ void add_column(ColumnGroup& g, const char* name, ColumnType type, const char* d
 }
 
 void mark_enum(ColumnGroup& g, const char* meanings, std::vector<std::int64_t> values);
+// An enum column's CF flag_values and flag_meanings from its name table (values 0, 1, ...).
+template <std::size_t N>
+void mark_enum(ColumnGroup& g, const char* const (&names)[N]) {
+  std::string meanings;
+  std::vector<std::int64_t> values;
+  for (std::size_t v = 0; v < N; ++v) {
+    meanings += (v ? " " : "") + std::string(names[v]);
+    values.push_back(static_cast<std::int64_t>(v));
+  }
+  g.columns.back().flag_meanings = meanings;
+  g.columns.back().flag_values = std::move(values);
+}
 
 }  // namespace perfgen

@@ -162,7 +162,9 @@ MaterializedTrial Materializer::materialize(std::int64_t trial_index) const {
   trial.id = plan_.trial(trial_index);
   const Cell& cell = plan_.cells()[trial.id.cell];
   trial.shape = plan_.shape(cell);
-  trial.train = {cell.lr, cell.max_iters, e.train.loss_tol, e.train.grad_tol, e.train.divergence_loss, e.train.loss};
+  trial.train = e.train;  // the fixed settings, with the cell's swept ones
+  trial.train.lr = cell.lr;
+  trial.train.max_iters = cell.max_iters;
   fill_data(cell, trial.id.data_seed, trial);
   fill_theta0(cell, trial.id.init_seed, trial);
   trial.theorem1 = theorem1_quantities(trial.shape, trial.data(), trial.theta0.data(), e.train.loss, cell.lr);

@@ -9,6 +9,8 @@
 namespace perfgen {
 
 enum class Activation : std::int8_t { tanh = 0, rational = 1 };
+// The one name table of Activation, by value (experiment files, results, messages).
+inline constexpr const char* kActivationNames[] = {"tanh", "rational"};
 
 // σ(z_q) and σ'(z_q) for `count` pre-activations (value may alias z): training needs both at every
 // sample and neuron. Real is double or a SIMD pack whose tanh is found by argument-dependent lookup;

@@ -12,6 +12,7 @@
 
 #include "perfgen/activation.h"
 #include "perfgen/network.h"
+#include "perfgen/training.h"
 
 namespace perfgen {
 
@@ -48,15 +49,6 @@ struct InitSettings {
   double c_tilde = kUnset;        // m = 2 imbalance control: r_2 = c_tilde
   double ratio_start = kUnset;    // m > 2 profile: r_k = start + step·(k − 2), k ≥ 2
   double ratio_step = kUnset;
-};
-
-struct TrainConfig {
-  double lr = 0.05;
-  LossKind loss = LossKind::half_sum;
-  std::int64_t max_iters = 1000000;
-  double loss_tol = 1e-15;
-  double grad_tol = 0.0;
-  double divergence_loss = 1e50;
 };
 
 struct EvalSettings {
@@ -107,7 +99,7 @@ struct Experiment {
   TargetSettings target;
   DataSettings data;
   InitSettings init;
-  TrainConfig train;
+  TrainSettings train;
   EvalSettings eval;
   SweepAxes sweep;
   RunSettings run;
@@ -122,7 +114,7 @@ inline bool TrajectorySettings::records(std::int64_t trial) const {
   return false;
 }
 
-inline const char* activation_name(Activation a) { return a == Activation::tanh ? "tanh" : "rational"; }
+inline const char* activation_name(Activation a) { return kActivationNames[static_cast<int>(a)]; }
 inline const char* loss_name(LossKind k) {
   return k == LossKind::half_sum ? "half_sum" : k == LossKind::half_mean ? "half_mean" : "mse";
 }

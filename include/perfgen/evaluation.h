@@ -52,6 +52,8 @@ PERFGEN_HD double weight_norm_ratio(const NetShape& s, const double* neuron, con
 // Stored as int8 (flag_values 0..2). Q1: every active neuron on target and at least two of them;
 // Q2: exactly one active neuron, on target, the rest silent; off_target: anything else.
 enum class Branch : signed char { off_target = 0, q1 = 1, q2 = 2 };
+// The one name table of Branch, by value.
+inline constexpr const char* kBranchNames[] = {"off_target", "Q1", "Q2"};
 
 struct BranchCounts {
   int on = 0;      // active neurons whose w̃ is within on_target_tol of ±w̃0

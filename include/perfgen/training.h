@@ -11,6 +11,8 @@ namespace perfgen {
 
 // Stored as int8 in the results file (flag_values 0..3).
 enum class TrainStatus : std::int8_t { converged = 0, max_iters = 1, stationary = 2, diverged = 3 };
+// The one name table of TrainStatus, by value (file flag_meanings, /cells column names, messages).
+inline constexpr const char* kTrainStatusNames[] = {"converged", "max_iters", "stationary", "diverged"};
 
 struct TrainSettings {
   double lr = 0.05;
