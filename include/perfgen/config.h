@@ -20,13 +20,6 @@ enum class Distribution : std::int8_t { grid = 0, gaussian = 1, uniform = 2, poi
 
 inline constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
 
-struct ModelSettings {
-  int width = 2;
-  int input_dim = 1;
-  bool bias = true;
-  Activation activation = Activation::tanh;
-};
-
 struct TargetSettings {
   double a = 1.0;
   std::vector<double> w{1.0};
@@ -95,7 +88,7 @@ struct RunSettings {
 
 struct Experiment {
   std::string name = "experiment";
-  ModelSettings model;
+  NetShape model;  // width and activation may be swept (Cell)
   TargetSettings target;
   DataSettings data;
   InitSettings init;
