@@ -4,6 +4,10 @@
 
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <sstream>
 
 #include "experiment_file.h"
 #include "experiment_validation.h"
@@ -68,6 +72,111 @@ TEST(ExperimentFile, ResolvedTextLoadsBackToItself) {
     EXPECT_EQ(second.init.scale, first.init.scale);
     EXPECT_EQ(second.sweep.lr, first.sweep.lr);
   }
+}
+
+// "section.key" → the value text of every `key = value` line of a TOML text (comments dropped);
+// with commented_keys, also the keys of commented-out example lines (`# direction = [...]`).
+std::map<std::string, std::string> key_lines(const std::string& text, bool commented_keys = false) {
+  std::map<std::string, std::string> keys;
+  std::istringstream lines(text);
+  std::string section;
+  const std::regex header(R"(^\[(\w+)\])"), assignment(R"(^(#\s*)?(\w+)\s*=\s*([^#]*[^#\s])?)");
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, header)) {
+      section = m[1];
+    } else if (std::regex_search(line, m, assignment) && (commented_keys || !m[1].matched)) {
+      keys[(section.empty() ? "" : section + ".") + std::string(m[2])] = m[3];
+    }
+  }
+  return keys;
+}
+
+// Every key of the reference block in docs/EXPERIMENT_FILE.md (commented-out ones included), set to a
+// value other than its default, is read, written into the resolved text with that value, and loads
+// back to the same text: a key read but not written (which would break --resume's comparison) or
+// written with its default fails here. Two experiments, because some keys exclude others.
+TEST(ExperimentFile, EveryDocumentedKeyRoundTripsAtANonDefaultValue) {
+  const std::string everything = R"(name = "all-keys"
+[model]
+width = 2
+input_dim = 2
+bias = false
+activation = "rational"
+[target]
+a = 0.5
+w = [0.7, -0.3]
+b = 0.25
+activation = "tanh"
+[data]
+distribution = "uniform"
+range = [-1.5, 1.25]
+n = 7
+seed = 3
+[init]
+scale = 1e-6
+seed = 4
+c_tilde = 0.5
+[train]
+lr = 0.03
+loss = "mse"
+max_iters = 5000
+loss_tol = 1e-12
+grad_tol = 1e-20
+divergence_loss = 1e40
+[eval]
+test_points = 200
+recovery_threshold = 1e-7
+test_seed = 5
+on_target_tol = 2e-3
+silent_tol = 3e-3
+[run]
+batch_size = 64
+[trajectories]
+trials = [1, 2]
+checkpoints = 8
+[sweep]
+n = [3, 4]
+data_seed = { range = [0, 3] }
+c_tilde = { linspace = [0.0, 1.0, 3] }
+init_scale = { logspace = [-8, -6, 3] }
+init_seed = [1, 2]
+lr = [0.01, 0.02]
+width = [2]
+activation = ["tanh", "rational"]
+max_iters = [100, 200]
+)";
+  const std::string exclusive = R"([model]
+width = 3
+[target]
+activation = "rational"
+[data]
+distribution = "points"
+x = [0.1, 0.5, 0.9]
+[init]
+direction = [0.1, 0.2, -0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 0.9]
+ratio_start = 1.25
+ratio_step = 0.5
+)";
+  const std::map<std::string, std::string> defaults = key_lines(load_experiment("", "<defaults>", {}).resolved_toml);
+  std::map<std::string, bool> covered;  // key → written with a non-default value in some experiment
+  for (const std::string& text : {everything, exclusive}) {
+    const Experiment e = load_experiment(text, "<test>", {});
+    const std::map<std::string, std::string> resolved = key_lines(e.resolved_toml);
+    for (const auto& [key, value] : key_lines(text)) {
+      ASSERT_TRUE(resolved.count(key)) << key << " read but not written:\n" << e.resolved_toml;
+      covered[key] = covered[key] || !defaults.count(key) || resolved.at(key) != defaults.at(key);
+    }
+    EXPECT_EQ(load_experiment(e.resolved_toml, "<resolved>", {}).resolved_toml, e.resolved_toml);
+  }
+  for (const auto& [key, non_default] : covered) EXPECT_TRUE(non_default) << key << " was written with its default";
+  std::ifstream doc(PERFGEN_SOURCE_DIR "/docs/EXPERIMENT_FILE.md");
+  const std::string text((std::istreambuf_iterator<char>(doc)), {});
+  const std::size_t begin = text.find("```toml\n"), end = text.find("```\n", begin + 8);
+  ASSERT_NE(begin, std::string::npos);
+  const std::map<std::string, std::string> documented = key_lines(text.substr(begin + 8, end - begin - 8), true);
+  EXPECT_GE(documented.size(), 35u);  // 38 on 2026-12-01
+  for (const auto& [key, value] : documented) EXPECT_TRUE(covered.count(key)) << key << " is documented but not tested";
 }
 
 // Axes given as range/linspace/logspace stay so in the resolved config (with their size), which
