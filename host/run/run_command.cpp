@@ -156,12 +156,12 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
   return backend;
 }
 
-// Trajectories are recorded by the CPU's scalar kernel; on another backend those trials go there.
+// Trials that record a trajectory go to the CPU when the backend does not record them (Backend contract).
 void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                  std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   const bool any_recorded =
       std::any_of(trials.begin(), trials.end(), [](const MaterializedTrial& t) { return !t.checkpoints.empty(); });
-  if (backend.name() == "cpu" || !any_recorded) return backend.train(trials, context, outcomes, control);
+  if (backend.records_trajectories() || !any_recorded) return backend.train(trials, context, outcomes, control);
   std::vector<MaterializedTrial> plain, recorded;
   for (const MaterializedTrial& t : trials) (t.checkpoints.empty() ? plain : recorded).push_back(t);
   std::vector<TrialOutcome> plain_out, recorded_out;
