@@ -87,14 +87,20 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     const std::string output =
         names_shards ? results_path.substr(0, results_path.size() - suffix.size()) : results_path;
     if (!names_shards && fs::is_regular_file(output)) {
-      std::ostringstream table;  // nothing printed unless all of it could be read
+      std::string table;  // nothing printed unless all of it could be read
       try {
-        print_file_table(output, table, all_cells ? 0 : kTableRows);
+        table = read_in_child(
+            [&] {
+              std::ostringstream text;
+              print_file_table(output, text, all_cells ? 0 : kTableRows);
+              return text.str();
+            },
+            output);
       } catch (const std::exception& failure) {
         throw std::runtime_error(output + " cannot be read (" + failure.what() + "); perfgen verify " +
                                  shell_word(output) + " checks every dataset");
       }
-      out << table.str();
+      out << table;
       return int(kExitOk);
     }
     const ShardStore store(output);

@@ -11,6 +11,15 @@
 namespace perfgen {
 namespace {
 
+// Writes all of text to the descriptor, or ends the child.
+void send(int channel, const std::string& text) {
+  for (std::size_t sent = 0; sent < text.size();) {
+    const ssize_t n = ::write(channel, text.data() + sent, text.size() - sent);
+    if (n <= 0) ::_exit(2);
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
 // The child's report: a line per file, "whole <datasets>" or "damaged <problem>".
 void verify_and_report(const std::vector<std::string>& paths, std::size_t first, int channel) {
   for (std::size_t k = first; k < paths.size(); ++k) {
@@ -22,16 +31,43 @@ void verify_and_report(const std::vector<std::string>& paths, std::size_t first,
     }
     for (char& c : line)
       if (c == '\n') c = ' ';
-    line += '\n';
-    for (std::size_t sent = 0; sent < line.size();) {
-      const ssize_t n = ::write(channel, line.data() + sent, line.size() - sent);
-      if (n <= 0) ::_exit(2);
-      sent += static_cast<std::size_t>(n);
-    }
+    send(channel, line + '\n');
   }
 }
 
 }  // namespace
+
+std::string read_in_child(const std::function<std::string()>& read, const std::string& what) {
+  int channel[2];
+  if (::pipe(channel) != 0) throw std::runtime_error("cannot create a pipe to read " + what);
+  const pid_t child = ::fork();
+  if (child < 0) throw std::runtime_error("cannot fork to read " + what);
+  if (child == 0) {
+    ::close(channel[0]);
+    int code = 0;
+    std::string text;
+    try {
+      text = read();
+    } catch (const std::exception& failure) {
+      text = failure.what();
+      code = 1;
+    }
+    send(channel[1], text);
+    ::_exit(code);
+  }
+  ::close(channel[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+  ::close(channel[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (WIFSIGNALED(status))
+    throw std::runtime_error(what + ": the HDF5 library crashed reading it (signal " + std::to_string(WTERMSIG(status)) +
+                             ")");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error(text);
+  return text;
+}
 
 std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths) {
   std::vector<FileVerdict> verdicts;

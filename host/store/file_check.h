@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,5 +20,10 @@ struct FileVerdict {
 // One verdict per file, in order. One child reads them all; if it crashes on a file, that file is
 // damaged and another child takes the rest.
 std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths);
+
+// What read() returns, computed in a child process: a file whose damage makes the HDF5 library crash
+// (or free memory it does not own) costs the child, not this process. A failure of read() is
+// rethrown here with its message; a crash becomes "`what`: the HDF5 library crashed reading it".
+std::string read_in_child(const std::function<std::string()>& read, const std::string& what);
 
 }  // namespace perfgen
