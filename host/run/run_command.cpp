@@ -25,6 +25,7 @@
 #include "cuda_backend.h"
 #include "device_probe.h"
 #include "experiment_file.h"
+#include "file_check.h"
 #include "hdf5_io.h"
 #include "interrupt.h"
 #include "materialize.h"
@@ -197,7 +198,19 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   facts.store_exists = store.exists();
   facts.store_has_config = store.has_config();
   facts.store_difference = [&] { return first_difference(store.stored_config(), e.resolved_toml); };
-  facts.output_difference = [&] { return first_difference(stored_results_config(output), e.resolved_toml); };
+  facts.output_difference = [&] {  // an existing file may be damaged: read in a child (file_check.h)
+    const std::string stored = read_in_child(
+        [&] {
+          try {
+            return stored_results_config(output);
+          } catch (const InputError&) {
+            return std::string();  // not a results file: refused below with exit 2
+          }
+        },
+        output);
+    if (stored.empty()) throw InputError("--output", output + " is not a perfgen results file");
+    return first_difference(stored, e.resolved_toml);
+  };
   const OutputDecision decision =
       decide_output(facts, {shard.worker, options.resume, options.force}, output, store.directory());
   switch (decision.step) {
@@ -512,7 +525,13 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   check_resources(plan, output, backend->trials_per_call());
   if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
-    print_file_table(output, out);
+    out << read_in_child(
+        [&] {
+          std::ostringstream table;
+          print_file_table(output, table);
+          return table.str();
+        },
+        output);
     return kExitOk;
   }
   if (!store.has_config()) {
