@@ -1,10 +1,15 @@
 """Peers for perfgen's Example-1 workload: numpy (CuPy on a GPU), PyTorch (eager, torch.compile) and
-JAX, each batched over networks in float64, the way a competent user would write them.
+JAX, each batched over networks in float64, the way a competent user would write them; on a GPU also
+a plain CUDA kernel (a CuPy RawKernel: one thread per network, the whole step loop inside, no
+stopping rule), the bar perfgen's own kernels must clear (issue 14).
 
 Each peer first proves that it computes perfgen's final losses on the same trials (θ0 read from a file
-perfgen wrote) to 1e-9 relative, then is timed on N networks × S steps.
+perfgen wrote) to 1e-9 relative, then is timed on N networks × S steps. Each row is printed (and
+flushed) as soon as it is measured, so a peer that hangs or is killed costs only its own row.
 
-Usage: peers.py VERIFY.h5 NETWORKS STEPS PERFGEN_RATE [cpu|cuda]
+Usage: peers.py VERIFY.h5 NETWORKS STEPS PERFGEN_RATE [cpu|cuda] [PEERS]
+PEERS: comma-separated, in the order to run, from rawkernel, jax, cupy, numpy, torch, torch.compile
+(default: every peer of the device, rawkernel first on cuda).
 (run by bench/peers/run.sh on the CPU and by bench/device_check.sh on the GPU)
 """
 import sys
@@ -65,6 +70,67 @@ def cupy_peer(theta0, steps):
     return lambda: numpy_peer(theta0, steps, np=cupy)
 
 
+# The plain kernel: what a CUDA programmer writes for this workload in an afternoon. One thread per
+# network, θ in registers, the samples unrolled, `steps` steps without any stopping test, then the
+# final ½Σ loss. The same arithmetic as numpy_peer, sample by sample.
+RAW_KERNEL = r"""
+extern "C" __global__ void train_plain(const double* __restrict__ theta0, double* __restrict__ loss,
+                                       const double* __restrict__ xs, const double* __restrict__ ys,
+                                       long long networks, int steps, double lr) {
+  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= networks) return;
+  double x[SAMPLES], y[SAMPLES];
+#pragma unroll
+  for (int j = 0; j < SAMPLES; ++j) { x[j] = xs[j]; y[j] = ys[j]; }
+  const double* t = theta0 + 6 * i;
+  double a0 = t[0], w0 = t[1], b0 = t[2], a1 = t[3], w1 = t[4], b1 = t[5];
+  for (int s = 0; s < steps; ++s) {
+    double ga0 = 0.0, gw0 = 0.0, gb0 = 0.0, ga1 = 0.0, gw1 = 0.0, gb1 = 0.0;
+#pragma unroll
+    for (int j = 0; j < SAMPLES; ++j) {
+      const double h0 = tanh(w0 * x[j] + b0), h1 = tanh(w1 * x[j] + b1);
+      const double r = a0 * h0 + a1 * h1 - y[j];
+      ga0 += r * h0;
+      ga1 += r * h1;
+      const double c0 = r * a0 * (1.0 - h0 * h0), c1 = r * a1 * (1.0 - h1 * h1);
+      gw0 += c0 * x[j];
+      gb0 += c0;
+      gw1 += c1 * x[j];
+      gb1 += c1;
+    }
+    a0 -= lr * ga0; w0 -= lr * gw0; b0 -= lr * gb0;
+    a1 -= lr * ga1; w1 -= lr * gw1; b1 -= lr * gb1;
+  }
+  double l = 0.0;
+#pragma unroll
+  for (int j = 0; j < SAMPLES; ++j) {
+    const double r = a0 * tanh(w0 * x[j] + b0) + a1 * tanh(w1 * x[j] + b1) - y[j];
+    l += r * r;
+  }
+  loss[i] = 0.5 * l;
+}
+""".replace("SAMPLES", str(len(X)))
+
+
+def rawkernel_peer(theta0, steps, block=128):
+    """Compiles (NVRTC, through CuPy) and warms up untimed; returns the timed launch + copy back."""
+    import cupy
+
+    kernel = cupy.RawKernel(RAW_KERNEL, "train_plain")
+    theta = cupy.asarray(np.ascontiguousarray(theta0, dtype=np.float64))
+    networks = theta.shape[0]
+    loss = cupy.empty(networks, dtype=cupy.float64)
+    xs, ys = cupy.asarray(X), cupy.asarray(Y)
+    grid = ((networks + block - 1) // block,)
+
+    def launch(count):
+        kernel(grid, (block,), (theta, loss, xs, ys, np.int64(networks), np.int32(count), np.float64(LR)))
+        return loss.get()  # the copy waits for the kernel
+
+    launch(1)
+    return lambda: launch(steps)
+
+
 def torch_step_function(device):
     import torch
 
@@ -106,7 +172,7 @@ def torch_peer(theta0, steps, compiled=False, device="cpu"):
     return run
 
 
-def jax_peer(theta0, steps):
+def jax_peer(theta0, steps, device="cpu"):
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -127,6 +193,8 @@ def jax_peer(theta0, steps):
         r = (a[:, :, None] * jnp.tanh(w[:, :, None] * x + b[:, :, None])).sum(axis=1) - y
         return 0.5 * (r * r).sum(axis=1)
 
+    if device == "cuda" and jax.default_backend() != "gpu":
+        raise RuntimeError(f"JAX runs on {jax.default_backend()}, not on a GPU")
     params = tuple(jnp.asarray(v) for v in split(theta0))
     train(*params).block_until_ready()  # compile outside the timing
     return lambda: np.asarray(train(*params).block_until_ready())
@@ -138,39 +206,50 @@ def timed(run):
     return result, time.perf_counter() - start
 
 
-def main(verify_path, networks, steps, perfgen_rate, device="cpu"):
+def main(verify_path, networks, steps, perfgen_rate, device="cpu", only=""):
     theta0, expected, verify_steps = read_trials(verify_path)
     rng_theta = np.resize(theta0, (networks, theta0.shape[1]))  # the timing batch: the same trials, repeated
     # Each entry prepares (compiles, allocates) untimed and returns the function that is timed.
     # JAX runs where it was installed for: the GPU build picks the GPU by itself.
-    peers = {
-        "PyTorch float64 (eager)": lambda t, s: torch_peer(t, s, device=device),
-        "PyTorch float64 (torch.compile)": lambda t, s: torch_peer(t, s, compiled=True, device=device),
-        "JAX float64 (jit + fori_loop)": jax_peer,
+    available = {
+        "rawkernel": ("plain CUDA kernel (CuPy RawKernel)", rawkernel_peer),
+        "jax": ("JAX float64 (jit + fori_loop)", lambda t, s: jax_peer(t, s, device=device)),
+        "cupy": ("CuPy (the numpy code on the GPU)", cupy_peer),
+        "numpy": ("numpy (batched, reused buffers)", lambda t, s: (lambda: numpy_peer(t, s))),
+        "torch": ("PyTorch float64 (eager)", lambda t, s: torch_peer(t, s, device=device)),
+        "torch.compile": ("PyTorch float64 (torch.compile)", lambda t, s: torch_peer(t, s, compiled=True, device=device)),
     }
-    if device == "cuda":
-        peers = {"CuPy (the numpy code on the GPU)": cupy_peer, **peers}
+    if only:
+        order = [name.strip() for name in only.split(",") if name.strip()]
+        unknown = [name for name in order if name not in available]
+        if unknown:
+            sys.exit(f"peers.py: unknown peers {unknown}; choose from {list(available)}")
+    elif device == "cuda":
+        order = ["rawkernel", "cupy", "torch", "torch.compile", "jax"]
     else:
-        peers = {"numpy (batched, reused buffers)": lambda t, s: (lambda: numpy_peer(t, s)), **peers}
-    rows = [(f"perfgen ({'CUDA' if device == 'cuda' else 'CPU, vector kernel'})", perfgen_rate, "reference")]
-    for name, prepare in peers.items():
+        order = ["numpy", "torch", "torch.compile", "jax"]
+    print(f"\nExample 1 (m = 2, n = 6 grid, tanh, lr {LR}), {networks} networks x {steps} steps, float64", flush=True)
+    print(f"{'implementation':36s} {'network-steps/s':>16s} {'perfgen is':>11s}  check", flush=True)
+
+    def row(name, rate, note):
+        ratio = "" if name.startswith("perfgen") or np.isnan(rate) or np.isnan(perfgen_rate) else f"{perfgen_rate / rate:9.2f}x"
+        rate_text = "-" if np.isnan(rate) else f"{rate:.3e}"
+        print(f"{name:36s} {rate_text:>16s} {ratio:>11s}  {note}", flush=True)
+
+    row(f"perfgen ({'CUDA' if device == 'cuda' else 'CPU, vector kernel'})", perfgen_rate, "reference")
+    for key in order:
+        name, prepare = available[key]
         try:
             got = prepare(theta0, verify_steps)()
             worst = float(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-300)))
             if worst > 1e-9:
-                rows.append((name, float("nan"), f"REJECTED: final losses differ by {worst:.1e} relative"))
+                row(name, float("nan"), f"REJECTED: final losses differ by {worst:.1e} relative")
                 continue
             _, seconds = timed(prepare(rng_theta, steps))
-            rows.append((name, networks * steps / seconds, f"agrees to {worst:.1e}"))
+            row(name, networks * steps / seconds, f"agrees to {worst:.1e}")
         except Exception as error:  # a peer that cannot run here is reported, not hidden
-            rows.append((name, float("nan"), f"did not run: {type(error).__name__}: {str(error)[:80]}"))
-    print(f"\nExample 1 (m = 2, n = 6 grid, tanh, lr {LR}), {networks} networks x {steps} steps, float64")
-    print(f"{'implementation':36s} {'network-steps/s':>16s} {'perfgen is':>11s}  check")
-    for name, rate, note in rows:
-        ratio = "" if name.startswith("perfgen") or np.isnan(rate) else f"{perfgen_rate / rate:9.1f}x"
-        rate_text = "-" if np.isnan(rate) else f"{rate:.3e}"
-        print(f"{name:36s} {rate_text:>16s} {ratio:>11s}  {note}")
+            row(name, float("nan"), f"did not run: {type(error).__name__}: {str(error)[:80]}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), *sys.argv[5:6])
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), *sys.argv[5:7])
