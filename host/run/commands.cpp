@@ -59,12 +59,10 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
 
 namespace {
 
-// The shards are read in this process: a damaged one, which could crash the HDF5 library, is found
+// The shards and checkpoints are read in this process: a damaged one, which could crash HDF5, is found
 // in a child process first.
 void refuse_damaged_shards(const ShardStore& store) {
-  std::vector<std::string> files;
-  for (const Shard& shard : store.shards()) files.push_back(shard.path);
-  for (const FileVerdict& verdict : verify_files_in_child(files))
+  for (const FileVerdict& verdict : verify_files_in_child(store.result_files()))
     if (!verdict.whole)
       throw std::runtime_error(verdict.path + " is damaged (" + verdict.problem +
                                "); perfgen run ... --resume sets it aside and trains its batches again");

@@ -35,8 +35,8 @@ std::string duration_text(double seconds);
 
 class ProgressReporter {
  public:
-  // total: trials this process owns, already_done of them before this run; to_train, bound_steps:
-  // the trials this run trains and their work bound. control counts what the backend has done.
+  // total: trials this process owns, already_done of them before this run (the rest it trains);
+  // bound_steps: the work bound of those it trains. control counts what the backend has done.
   ProgressReporter(std::int64_t total, std::int64_t already_done, double bound_steps, const TrainControl& control,
                    bool enabled);
   ~ProgressReporter();

@@ -240,10 +240,7 @@ void warn_of_damaged_shards(const ShardStore& store, std::ostream& err) {
 
 // Shards of another file schema (an older perfgen) would merge into a file of two layouts.
 void refuse_other_schema(const ShardStore& store, const char* key) {
-  std::vector<std::string> files;
-  for (const Shard& shard : store.shards()) files.push_back(shard.path);
-  for (const std::int64_t batch : store.checkpointed_batches()) files.push_back(store.checkpoint_path(batch));
-  for (const std::string& file : files)
+  for (const std::string& file : store.result_files())
     for (const auto& [name, version] : read_hdf5_attributes(file).integers)
       if (name == "schema_version" && version != kSchemaVersion)
         throw InputError(key, file + " has file schema " + std::to_string(version) + ", this perfgen writes " +

@@ -35,60 +35,65 @@ void verify_and_report(const std::vector<std::string>& paths, std::size_t first,
   }
 }
 
+// What a child process wrote to its channel, and how it ended.
+struct ChildOutput {
+  std::string text;
+  int status = 0;  // as waitpid gives it
+};
+
+// Runs work(channel) in a child process, which exits with work's return value, and collects what it
+// wrote. `what` names the task in the messages of a pipe or fork that fails.
+ChildOutput run_in_child(const std::function<int(int channel)>& work, const std::string& what) {
+  int channel[2];
+  if (::pipe(channel) != 0) throw std::runtime_error("cannot create a pipe to " + what);
+  const pid_t child = ::fork();
+  if (child < 0) throw std::runtime_error("cannot fork to " + what);
+  if (child == 0) {
+    ::close(channel[0]);
+    ::_exit(work(channel[1]));
+  }
+  ::close(channel[1]);
+  ChildOutput out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;) out.text.append(buffer, static_cast<std::size_t>(n));
+  ::close(channel[0]);
+  ::waitpid(child, &out.status, 0);
+  return out;
+}
+
+std::string crash_text(int status) {
+  return "the HDF5 library crashed reading it (signal " + std::to_string(WTERMSIG(status)) + ")";
+}
+
 }  // namespace
 
 std::string read_in_child(const std::function<std::string()>& read, const std::string& what) {
-  int channel[2];
-  if (::pipe(channel) != 0) throw std::runtime_error("cannot create a pipe to read " + what);
-  const pid_t child = ::fork();
-  if (child < 0) throw std::runtime_error("cannot fork to read " + what);
-  if (child == 0) {
-    ::close(channel[0]);
-    int code = 0;
-    std::string text;
-    try {
-      text = read();
-    } catch (const std::exception& failure) {
-      text = failure.what();
-      code = 1;
-    }
-    send(channel[1], text);
-    ::_exit(code);
-  }
-  ::close(channel[1]);
-  std::string text;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
-  ::close(channel[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  if (WIFSIGNALED(status))
-    throw std::runtime_error(what + ": the HDF5 library crashed reading it (signal " + std::to_string(WTERMSIG(status)) +
-                             ")");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error(text);
-  return text;
+  const ChildOutput out = run_in_child(
+      [&](int channel) {
+        try {
+          send(channel, read());
+          return 0;
+        } catch (const std::exception& failure) {
+          send(channel, failure.what());
+          return 1;
+        }
+      },
+      "read " + what);
+  if (WIFSIGNALED(out.status)) throw std::runtime_error(what + ": " + crash_text(out.status));
+  if (!WIFEXITED(out.status) || WEXITSTATUS(out.status) != 0) throw std::runtime_error(out.text);
+  return out.text;
 }
 
 std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths) {
   std::vector<FileVerdict> verdicts;
   while (verdicts.size() < paths.size()) {
-    int channel[2];
-    if (::pipe(channel) != 0) throw std::runtime_error("cannot create a pipe to check " + paths[verdicts.size()]);
-    const pid_t child = ::fork();
-    if (child < 0) throw std::runtime_error("cannot fork to check " + paths[verdicts.size()]);
-    if (child == 0) {
-      ::close(channel[0]);
-      verify_and_report(paths, verdicts.size(), channel[1]);
-      ::_exit(0);
-    }
-    ::close(channel[1]);
-    std::string report;
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;) report.append(buffer, static_cast<std::size_t>(n));
-    ::close(channel[0]);
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    std::istringstream lines(report);
+    const ChildOutput out = run_in_child(
+        [&](int channel) {
+          verify_and_report(paths, verdicts.size(), channel);
+          return 0;
+        },
+        "check " + paths[verdicts.size()]);
+    std::istringstream lines(out.text);
     for (std::string line; std::getline(lines, line) && verdicts.size() < paths.size();) {
       FileVerdict v{paths[verdicts.size()]};
       v.whole = line.rfind("whole ", 0) == 0;
@@ -101,10 +106,9 @@ std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& p
     if (verdicts.size() == paths.size()) break;
     // The child ended before its report on the next file: reading that file killed it.
     FileVerdict crashed{paths[verdicts.size()]};
-    crashed.problem = WIFSIGNALED(status) ? "the HDF5 library crashed reading it (signal " +
-                                                std::to_string(WTERMSIG(status)) + ")"
-                                          : "the check ended without a verdict (exit status " +
-                                                std::to_string(WEXITSTATUS(status)) + ")";
+    crashed.problem = WIFSIGNALED(out.status) ? crash_text(out.status)
+                                              : "the check ended without a verdict (exit status " +
+                                                    std::to_string(WEXITSTATUS(out.status)) + ")";
     verdicts.push_back(std::move(crashed));
   }
   return verdicts;

@@ -171,12 +171,16 @@ void sort_rows(ColumnGroup& group, const std::string& row_dim) {
     if (c.dims.front() == row_dim) reorder_rows(c, order);
 }
 
-std::vector<FileVerdict> ShardStore::set_aside_damaged() const {
+std::vector<std::string> ShardStore::result_files() const {
   std::vector<std::string> files;
   for (const Shard& shard : shards()) files.push_back(shard.path);
   for (std::int64_t batch : checkpointed_batches()) files.push_back(checkpoint_path(batch));
+  return files;
+}
+
+std::vector<FileVerdict> ShardStore::set_aside_damaged() const {
   std::vector<FileVerdict> damaged;
-  for (FileVerdict& verdict : verify_files_in_child(files)) {
+  for (FileVerdict& verdict : verify_files_in_child(result_files())) {
     if (verdict.whole) continue;
     fs::rename(verdict.path, verdict.path + ".damaged");
     damaged.push_back(std::move(verdict));

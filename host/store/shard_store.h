@@ -57,6 +57,7 @@ class ShardStore {
   std::vector<std::int64_t> checkpointed_batches() const;  // in order
   std::vector<ColumnGroup> read_checkpoint(std::int64_t batch) const;
   std::string checkpoint_path(std::int64_t batch) const;
+  std::vector<std::string> result_files() const;  // every shard, then every checkpoint
 
   // The rows (along row_dim) of one group of every shard that has it, sorted by the row coordinate
   // (the column named row_dim, which holds trial indices). For small groups (trajectories).
