@@ -124,6 +124,9 @@ max_iters = 5000
 loss_tol = 1e-12
 grad_tol = 1e-20
 divergence_loss = 1e40
+rtol = 1e-8
+atol = 1e-30
+max_time = 2500.0
 [eval]
 test_points = 200
 recovery_threshold = 1e-7
@@ -157,6 +160,8 @@ x = [0.1, 0.5, 0.9]
 direction = [0.1, 0.2, -0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 0.9]
 ratio_start = 1.25
 ratio_step = 0.5
+[train]
+method = "flow"
 )";
   const std::map<std::string, std::string> defaults = key_lines(load_experiment("", "<defaults>", {}).resolved_toml);
   std::map<std::string, bool> covered;  // key → written with a non-default value in some experiment
@@ -175,7 +180,7 @@ ratio_step = 0.5
   const std::size_t begin = text.find("```toml\n"), end = text.find("```\n", begin + 8);
   ASSERT_NE(begin, std::string::npos);
   const std::map<std::string, std::string> documented = key_lines(text.substr(begin + 8, end - begin - 8), true);
-  EXPECT_GE(documented.size(), 35u);  // 38 on 2026-12-01
+  EXPECT_GE(documented.size(), 39u);  // 42 on 2026-12-01
   for (const auto& [key, value] : documented) EXPECT_TRUE(covered.count(key)) << key << " is documented but not tested";
 }
 

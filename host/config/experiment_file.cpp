@@ -272,6 +272,10 @@ void read_init(const toml::table& root, Experiment& e) {
 
 void read_train(const toml::table& root, Experiment& e) {
   SectionReader r(root, "train");
+  r.read("method", e.train.method, [](const toml::node& n, const std::string& key) {
+    const TrainMethod all[] = {TrainMethod::gd, TrainMethod::flow};
+    return as_enum(n, key, "method", all, train_method_name);
+  });
   r.read("lr", e.train.lr, as_number);
   r.read("loss", e.train.loss, [](const toml::node& n, const std::string& key) {
     const LossKind all[] = {LossKind::half_sum, LossKind::half_mean, LossKind::mse};
@@ -281,6 +285,9 @@ void read_train(const toml::table& root, Experiment& e) {
   r.read("loss_tol", e.train.loss_tol, as_number);
   r.read("grad_tol", e.train.grad_tol, as_number);
   r.read("divergence_loss", e.train.divergence_loss, as_number);
+  r.read("rtol", e.train.rtol, as_number);
+  r.read("atol", e.train.atol, as_number);
+  r.read("max_time", e.train.max_time, as_number);
 }
 
 void read_eval(const toml::table& root, Experiment& e) {

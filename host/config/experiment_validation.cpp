@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "number_text.h"
+#include "perfgen/sharpness.h"
 
 namespace perfgen {
 namespace {
@@ -124,6 +125,19 @@ void validate_init(const Experiment& e) {
   }
 }
 
+// Gradient flow integrates with the exact Hessian (include/perfgen/flow.h), and has no learning rate.
+void validate_flow(const Experiment& e) {
+  require(e.sweep.lr.empty(), "sweep.lr", "has no effect under train.method = \"flow\" (no learning rate); remove it");
+  const auto widths = values_of(e.sweep.width, e.model.width, "", "").first;
+  for (int w : widths) {
+    const int params = w * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
+    require(params <= kExactHessianMaxParams, e.sweep.width.empty() ? "model.width" : "sweep.width",
+            "train.method = \"flow\" supports networks of at most " + std::to_string(kExactHessianMaxParams) +
+                " parameters (it uses the exact Hessian); width " + std::to_string(w) + " has " +
+                std::to_string(params));
+  }
+}
+
 void validate_train_and_eval(const Experiment& e) {
   const TrainSettings& t = e.train;
   check_setting_and_axis(t.lr, "train.lr", e.sweep.lr, "sweep.lr", [](double lr, const std::string& key) {
@@ -139,6 +153,11 @@ void validate_train_and_eval(const Experiment& e) {
   require_finite(t.grad_tol, "train.grad_tol");
   require(t.grad_tol >= 0.0, "train.grad_tol", "must be >= 0");
   require(t.divergence_loss > 0.0, "train.divergence_loss", "must be > 0");
+  require(t.rtol >= 1e-14 && t.rtol < 1.0, "train.rtol", "must be in [1e-14, 1), got " + number_text(t.rtol));
+  require(std::isfinite(t.atol) && t.atol >= 0.0, "train.atol", "must be a finite number >= 0, got " + number_text(t.atol));
+  require(std::isfinite(t.max_time) && t.max_time > 0.0, "train.max_time",
+          "must be a finite number > 0, got " + number_text(t.max_time));
+  if (t.method == TrainMethod::flow) validate_flow(e);
   const EvalSettings& v = e.eval;
   require(v.test_points >= 1 && v.test_points <= 10000000, "eval.test_points", "must be in [1, 10^7]");
   require(v.recovery_threshold > 0.0 && std::isfinite(v.recovery_threshold), "eval.recovery_threshold", "must be > 0");

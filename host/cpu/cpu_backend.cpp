@@ -9,6 +9,7 @@
 
 #include "cpu_lanes.h"
 #include "parallel.h"
+#include "perfgen/flow.h"
 #include "perfgen/sharpness.h"
 
 namespace perfgen {
@@ -16,11 +17,16 @@ namespace {
 
 using LaneGroupKey = std::tuple<int, int, bool, Activation, int, LossKind>;
 
+// The lanes run gradient descent and record no trajectory; the scalar kernel does the rest.
+bool needs_scalar_kernel(const MaterializedTrial& t) {
+  return t.records_trajectory() || t.train.method == TrainMethod::flow;
+}
+
 std::vector<std::vector<std::size_t>> lane_groups(const std::vector<MaterializedTrial>& trials) {
   std::map<LaneGroupKey, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const MaterializedTrial& t = trials[i];
-    if (!t.checkpoints.empty()) continue;  // trajectories are recorded by the scalar kernel
+    if (needs_scalar_kernel(t)) continue;
     groups[{t.shape.width, t.shape.input_dim, t.shape.bias, t.shape.activation, t.data().count, t.train.loss}]
         .push_back(i);
   }
@@ -81,6 +87,36 @@ TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, doubl
   }
 }
 
+// integrate_flow in pieces that end at every checkpoint time and at least every 4096 steps to check
+// for cancellation; the integrator's state carries over, so the result is that of one call.
+TrainResult flow_in_chunks(const MaterializedTrial& trial, double* theta, double* grad, TrainControl* control,
+                           Trajectory& trajectory) {
+  constexpr std::int64_t kChunk = 1 << 12;
+  const std::vector<double>& times = trial.checkpoint_times;
+  std::vector<double> scratch(flow_scratch_size(trial.shape, trial.data().count));
+  std::size_t next_checkpoint = 0;
+  FlowState state;
+  for (;;) {
+    const double pause_time = next_checkpoint < times.size() ? times[next_checkpoint] : trial.train.max_time;
+    const std::int64_t before = state.accepted;
+    const TrainResult result =
+        integrate_flow(trial.shape, trial.data(), trial.train, pause_time, kChunk, theta, grad, state, scratch.data());
+    if (control) control->steps += state.accepted - before;
+    const bool stopped = result.status != TrainStatus::max_iters || state.time >= trial.train.max_time ||
+                         state.accepted >= trial.train.max_iters;
+    const bool at_checkpoint = next_checkpoint < times.size() && state.time >= times[next_checkpoint];
+    if (at_checkpoint) ++next_checkpoint;
+    if (!times.empty() && (at_checkpoint || stopped)) {
+      trajectory.iterations.push_back(result.iterations);
+      trajectory.times.push_back(result.time);
+      trajectory.losses.push_back(result.final_loss);
+      trajectory.thetas.insert(trajectory.thetas.end(), theta, theta + trial.shape.param_count());
+    }
+    if (stopped) return result;
+    if (control && control->cancelled()) throw TrainingCancelled();
+  }
+}
+
 TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context,
                                 TrainControl* control) {
   if (control) ++control->started;
@@ -89,7 +125,10 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
   std::vector<double> grad(shape.param_count());
   std::vector<double> workspace(gradient_workspace_size(shape, trial.data().count));
   Trajectory trajectory;
-  const TrainResult result = train_in_chunks(trial, theta.data(), grad.data(), workspace.data(), control, trajectory);
+  const TrainResult result =
+      trial.train.method == TrainMethod::flow
+          ? flow_in_chunks(trial, theta.data(), grad.data(), control, trajectory)
+          : train_in_chunks(trial, theta.data(), grad.data(), workspace.data(), control, trajectory);
   const GeneralizationError generalization = generalization_error(shape, theta.data(), context.test_set());
   TrialOutcome outcome = evaluate_trained(trial, std::move(theta), result, generalization, context);
   outcome.trajectory = std::move(trajectory);
@@ -111,10 +150,10 @@ void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const Evalu
                        std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   outcomes.assign(trials.size(), {});
   const int count = static_cast<int>(std::min<std::size_t>(threads_, std::max<std::size_t>(trials.size(), 1)));
-  // The scalar kernel takes every trial, or, beside the vector kernel, those that record a trajectory.
+  // The scalar kernel takes every trial, or, beside the vector kernel, those the lanes do not train.
   std::vector<std::size_t> scalar;
   for (std::size_t i = 0; i < trials.size(); ++i)
-    if (kernel_ == CpuKernel::scalar || !trials[i].checkpoints.empty()) scalar.push_back(i);
+    if (kernel_ == CpuKernel::scalar || needs_scalar_kernel(trials[i])) scalar.push_back(i);
   const auto groups = kernel_ == CpuKernel::scalar ? std::vector<std::vector<std::size_t>>{} : lane_groups(trials);
   std::atomic<std::size_t> next_scalar{0};
   std::vector<std::atomic<std::size_t>> next(groups.size());

@@ -27,6 +27,7 @@ class CpuBackend : public Backend {
   explicit CpuBackend(int threads = 0, CpuKernel kernel = CpuKernel::vector);  // threads 0: all
   std::string name() const override { return "cpu"; }
   bool records_trajectories() const override { return true; }
+  bool trains_flow() const override { return true; }
   std::string device() const override;
   int threads() const { return threads_; }
   void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,

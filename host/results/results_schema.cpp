@@ -64,8 +64,8 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   mark_enum(g, kTrainStatusNames);
   add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken", "",
              [&](auto i) { return out(i).train.iterations; });
-  add_column(g, "final_time", T::f64, "trial", rows, "time t = lr * iterations at the end", "",
-             [&](auto i) { return cell(i).lr * out(i).train.iterations; });
+  add_column(g, "final_time", T::f64, "trial", rows, "time t at the end (lr * iterations for gradient descent)", "",
+             [&](auto i) { return training_time(trials[i].train, out(i).train); });
   add_column(g, "final_loss", T::f64, "trial", rows, "training loss at the final parameters", "",
              [&](auto i) { return out(i).train.final_loss; });
   add_column(g, "grad_norm", T::f64, "trial", rows, "norm of the loss gradient at the final parameters", "",
@@ -173,9 +173,13 @@ ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedT
     g.columns.push_back(std::move(c));
   };
   auto iteration = [&](std::size_t r, std::size_t k) { return outcomes[rows[r]].trajectory.iterations[k]; };
-  auto time = [&](std::size_t r, std::size_t k) { return trials[rows[r]].train.lr * iteration(r, k); };
-  per_checkpoint("iteration", ColumnType::i64, "iteration of the recorded point (-1: none)", "", iteration);
-  per_checkpoint("time", ColumnType::f64, "t = lr * iteration", "", time);
+  auto time = [&](std::size_t r, std::size_t k) {
+    const Trajectory& t = outcomes[rows[r]].trajectory;
+    return t.times.empty() ? trials[rows[r]].train.lr * iteration(r, k) : t.times[k];
+  };
+  per_checkpoint("iteration", ColumnType::i64, "iteration (flow: integrator step) of the recorded point (-1: none)",
+                 "", iteration);
+  per_checkpoint("time", ColumnType::f64, "t of the recorded point (lr * iteration for gradient descent)", "", time);
   per_checkpoint("aligned_time", ColumnType::f64, "t + ln(|C|/|gamma|)/mu_gd (Theorem 1)", "", [&](auto r, auto k) {
     return time(r, k) + trials[rows[r]].theorem1.aligned_time_offset(trials[rows[r]].theorem1.mu_gd);
   });

@@ -157,14 +157,17 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
   return backend;
 }
 
-// Trials that record a trajectory go to the CPU when the backend does not record them (Backend contract).
+// Trials the backend cannot train (a trajectory it does not record, gradient flow it does not
+// integrate) go to the CPU backend (Backend contract).
 void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                  std::vector<TrialOutcome>& outcomes, TrainControl& control) {
-  const bool any_recorded =
-      std::any_of(trials.begin(), trials.end(), [](const MaterializedTrial& t) { return !t.checkpoints.empty(); });
-  if (backend.records_trajectories() || !any_recorded) return backend.train(trials, context, outcomes, control);
+  auto needs_cpu = [&](const MaterializedTrial& t) {
+    return (t.records_trajectory() && !backend.records_trajectories()) ||
+           (t.train.method == TrainMethod::flow && !backend.trains_flow());
+  };
+  if (std::none_of(trials.begin(), trials.end(), needs_cpu)) return backend.train(trials, context, outcomes, control);
   std::vector<MaterializedTrial> plain, recorded;
-  for (const MaterializedTrial& t : trials) (t.checkpoints.empty() ? plain : recorded).push_back(t);
+  for (const MaterializedTrial& t : trials) (needs_cpu(t) ? recorded : plain).push_back(t);
   std::vector<TrialOutcome> plain_out, recorded_out;
   auto join_outcomes = [&] {  // also after a cancel, when some outcomes were never made
     plain_out.resize(plain.size());
@@ -172,7 +175,7 @@ void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials,
     outcomes.assign(trials.size(), {});
     std::size_t p = 0, r = 0;
     for (std::size_t i = 0; i < trials.size(); ++i)
-      outcomes[i] = std::move(trials[i].checkpoints.empty() ? plain_out[p++] : recorded_out[r++]);
+      outcomes[i] = std::move(needs_cpu(trials[i]) ? recorded_out[r++] : plain_out[p++]);
   };
   try {
     backend.train(plain, context, plain_out, control);

@@ -47,7 +47,20 @@ std::vector<double> imbalance_ratios(const Experiment& e, const Cell& cell) {
   return ratios;
 }
 
+// The step of the discrete dynamics whose growth rate Theorem 1 uses: the cell's lr, or 0 for flow.
+double step_size(const Experiment& e, const Cell& cell) { return e.train.method == TrainMethod::flow ? 0.0 : cell.lr; }
+
 }  // namespace
+
+std::vector<double> log_spaced_times(double max_time, int count) {
+  std::vector<double> times{0.0};
+  const double start = std::min(1.0, max_time / 10.0);
+  const double ratio = std::log10(max_time / start);
+  for (int i = 0; i < count - 1; ++i)
+    times.push_back(count == 2 ? max_time : start * std::pow(10.0, ratio * i / (count - 2)));
+  times.back() = max_time;
+  return times;
+}
 
 std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t max_iters, int count) {
   std::vector<std::int64_t> points{0};
@@ -152,7 +165,7 @@ void Materializer::fill_theta0(const Cell& cell, std::int64_t init_seed, Materia
   const std::vector<double> ratios = imbalance_ratios(e, cell);
   if (!ratios.empty())
     apply_imbalance(trial.shape, ratios,
-                    theorem1_quantities(trial.shape, trial.data(), trial.theta0.data(), e.train.loss, cell.lr),
+                    theorem1_quantities(trial.shape, trial.data(), trial.theta0.data(), e.train.loss, step_size(e, cell)),
                     trial.theta0.data());
 }
 
@@ -167,9 +180,13 @@ MaterializedTrial Materializer::materialize(std::int64_t trial_index) const {
   trial.train.max_iters = cell.max_iters;
   fill_data(cell, trial.id.data_seed, trial);
   fill_theta0(cell, trial.id.init_seed, trial);
-  trial.theorem1 = theorem1_quantities(trial.shape, trial.data(), trial.theta0.data(), e.train.loss, cell.lr);
-  if (e.trajectories.records(trial_index))
-    trial.checkpoints = log_spaced_checkpoints(cell.max_iters, e.trajectories.checkpoints);
+  trial.theorem1 = theorem1_quantities(trial.shape, trial.data(), trial.theta0.data(), e.train.loss, step_size(e, cell));
+  if (e.trajectories.records(trial_index)) {
+    if (e.train.method == TrainMethod::flow)
+      trial.checkpoint_times = log_spaced_times(e.train.max_time, e.trajectories.checkpoints);
+    else
+      trial.checkpoints = log_spaced_checkpoints(cell.max_iters, e.trajectories.checkpoints);
+  }
   return trial;
 }
 

@@ -46,6 +46,9 @@ class Backend {
   // Whether train() records the trajectories trials ask for (MaterializedTrial::checkpoints); the
   // run hands those trials to a backend that does (the CPU's scalar kernel) when this one does not.
   virtual bool records_trajectories() const { return false; }
+  // Whether train() integrates gradient flow (TrainMethod::flow); the run hands flow trials to the CPU
+  // backend when this one does not.
+  virtual bool trains_flow() const { return false; }
 };
 
 }  // namespace perfgen

@@ -108,6 +108,7 @@ inline bool TrajectorySettings::records(std::int64_t trial) const {
 }
 
 inline const char* activation_name(Activation a) { return kActivationNames[static_cast<int>(a)]; }
+inline const char* train_method_name(TrainMethod m) { return kTrainMethodNames[static_cast<int>(m)]; }
 inline const char* loss_name(LossKind k) {
   return k == LossKind::half_sum ? "half_sum" : k == LossKind::half_mean ? "half_mean" : "mse";
 }

@@ -25,8 +25,9 @@ PERFGEN_HD double theorem1_mu1(const NetShape& s, double gamma_norm, LossKind ki
   return fabs(activation_slope_at_zero(s.activation)) * gamma_norm * 2.0 * loss_scale(kind, n);
 }
 
-// Growth rate of the escaping direction under discrete GD, per unit of time t = η·iteration.
-PERFGEN_HD double theorem1_mu_gd(double mu1, double lr) { return log1p(lr * mu1) / lr; }
+// Growth rate of the escaping direction under discrete GD, per unit of time t = η·iteration; lr 0 is
+// gradient flow, whose rate is μ1.
+PERFGEN_HD double theorem1_mu_gd(double mu1, double lr) { return lr > 0.0 ? log1p(lr * mu1) / lr : mu1; }
 
 // C_k for the neuron whose parameters start at `neuron` (neuron[0] = a_k, then w̃_k).
 PERFGEN_HD double neuron_imbalance(const NetShape& s, const double* neuron, const double* gamma, double gamma_norm) {

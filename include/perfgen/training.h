@@ -14,13 +14,24 @@ enum class TrainStatus : std::int8_t { converged = 0, max_iters = 1, stationary 
 // The one name table of TrainStatus, by value (file flag_meanings, /cells column names, messages).
 inline constexpr const char* kTrainStatusNames[] = {"converged", "max_iters", "stationary", "diverged"};
 
+// How θ moves: gradient descent θ ← θ − lr·∇ℓ, or gradient flow dθ/dt = −∇ℓ (flow.h).
+enum class TrainMethod : std::int8_t { gd = 0, flow = 1 };
+// The one name table of TrainMethod, by value (experiment files, messages).
+inline constexpr const char* kTrainMethodNames[] = {"gd", "flow"};
+
 struct TrainSettings {
-  double lr = 0.05;
+  TrainMethod method = TrainMethod::gd;
+  double lr = 0.05;  // gd only
   std::int64_t max_iters = 1000000;
   double loss_tol = 1e-15;
   double grad_tol = 0.0;          // ≤ 0: the stationary test is off
   double divergence_loss = 1e50;  // a loss above this (or non-finite) is divergence
   LossKind loss = LossKind::half_sum;
+  // flow only: the integrator's tolerances (error per step ≤ atol + rtol·|θ|, RMS over parameters) and
+  // the time horizon; max_iters still bounds the number of steps.
+  double rtol = 1e-10;
+  double atol = 0.0;
+  double max_time = 1e6;
 };
 
 struct TrainResult {
@@ -28,7 +39,13 @@ struct TrainResult {
   std::int64_t iterations = 0;  // gradient steps applied
   double final_loss = 0.0;      // ℓ at the returned θ
   double grad_norm = 0.0;       // ‖∇ℓ‖ at the returned θ
+  double time = 0.0;            // flow only: t at the returned θ (see training_time)
 };
+
+// The time t of the returned θ on the flow's clock: t for flow, iterations·lr for gradient descent.
+inline double training_time(const TrainSettings& settings, const TrainResult& result) {
+  return settings.method == TrainMethod::flow ? result.time : static_cast<double>(result.iterations) * settings.lr;
+}
 
 PERFGEN_HD double euclidean_norm(const double* v, int count) {
   double sum = 0.0;

@@ -36,6 +36,9 @@ struct MaterializedTrial {
   std::vector<double> theta0;   // param_count
   Theorem1Quantities theorem1;
   std::vector<std::int64_t> checkpoints;  // iterations at which to record the state; empty: none
+  std::vector<double> checkpoint_times;   // flow: the times at which to record it instead
+
+  bool records_trajectory() const { return !checkpoints.empty() || !checkpoint_times.empty(); }
 
   DataView data() const { return {inputs.data(), targets.data(), static_cast<int>(targets.size())}; }
 };
@@ -54,6 +57,7 @@ struct EvaluationContext {
 // Loss and parameters at the recorded iterations (the checkpoints reached, then the last iteration).
 struct Trajectory {
   std::vector<std::int64_t> iterations;
+  std::vector<double> times;  // flow: t at each record (gradient descent: empty, t = iteration·lr)
   std::vector<double> losses;
   std::vector<double> thetas;  // iterations.size() × param_count
 };
@@ -73,5 +77,7 @@ struct TrialOutcome {
 
 // Log-spaced iterations: 0, then `count` − 1 values from 1 to max_iters rounded and without repeats.
 std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t max_iters, int count);
+// Flow's checkpoints: 0, then `count` − 1 log-spaced times from min(1, max_time/10) to max_time.
+std::vector<double> log_spaced_times(double max_time, int count);
 
 }  // namespace perfgen
