@@ -5,14 +5,19 @@
 #include <unordered_map>
 
 #include "perfgen/sharpness.h"
+#include "thread_worker.h"
 
 namespace perfgen::cuda {
 namespace {
 
-// Scratch of one trial: ∇ℓ and the activations for the global-memory kernels, or the sharpness
-// evaluation's vectors, whichever is larger.
-std::int64_t scratch_doubles(const NetShape& s, int n) {
-  return std::max(s.param_count() + gradient_workspace_size(s, n), sharpness_scratch_size(s, n));
+// Scratch of one trial: ∇ℓ and the activations for the global-memory kernels (the flow's state for
+// gradient flow), or the sharpness evaluation's vectors, whichever is larger.
+std::int64_t scratch_doubles(const MaterializedTrial& t) {
+  const NetShape& s = t.shape;
+  const int n = t.data().count;
+  const std::int64_t training = t.train.method == TrainMethod::flow ? FlowNetwork::scratch_doubles(s, n)
+                                                                    : s.param_count() + gradient_workspace_size(s, n);
+  return std::max<std::int64_t>(training, sharpness_scratch_size(s, n));
 }
 
 std::string bytes_of(const std::vector<double>& v) {
@@ -38,7 +43,7 @@ BatchLayout lay_out(const std::vector<MaterializedTrial>& trials, const std::vec
                               slot->second.second, layout.neurons, layout.scratch});
     layout.theta.insert(layout.theta.end(), t.theta0.begin(), t.theta0.end());
     layout.neurons += t.shape.width;
-    layout.scratch += scratch_doubles(t.shape, n);
+    layout.scratch += scratch_doubles(t);
   }
   return layout;
 }
@@ -47,7 +52,7 @@ double trial_bytes(const MaterializedTrial& t) {
   const NetShape& s = t.shape;
   const int n = t.data().count;
   const double doubles =
-      s.param_count() + static_cast<double>(n) * (s.input_dim + 1) + 2.0 * s.width + scratch_doubles(s, n);
+      s.param_count() + static_cast<double>(n) * (s.input_dim + 1) + 2.0 * s.width + scratch_doubles(t);
   return sizeof(double) * doubles + sizeof(DeviceTrial) + sizeof(DeviceResult);
 }
 

@@ -106,6 +106,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       DeviceBuffer<DeviceResult> results(std::vector<DeviceResult>(members.size(), DeviceResult{}));
       DeviceBuffer<double> theta(part.theta), inputs(part.inputs), targets(part.targets);
       DeviceBuffer<double> scratch(static_cast<std::size_t>(part.scratch));
+      CUDA_CHECK(cudaMemset(scratch.get(), 0, static_cast<std::size_t>(part.scratch) * sizeof(double)));  // flow: step 0
       DeviceBuffer<double> final_a(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<double> distance(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<int> counters(std::vector<int>{0, 0});  // queue position, networks stopped
@@ -118,7 +119,9 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       for (;;) {
         CUDA_CHECK(cudaMemset(batch.next, 0, sizeof(int)));
         const auto started = std::chrono::steady_clock::now();
-        if (choice.kind == KernelKind::per_block)
+        if (choice.kind == KernelKind::flow)
+          launch_flow(batch, budget, limits);
+        else if (choice.kind == KernelKind::per_block)
           launch_per_block(batch, budget, limits);
         else if (choice.kind == KernelKind::per_group)
           launch_per_group(batch, group.shape, choice.lanes, budget, limits);

@@ -9,12 +9,15 @@
 namespace perfgen::cuda {
 
 std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trials) {
-  std::map<std::tuple<int, int, bool, bool, bool>, TrialGroup> groups;
+  std::map<std::tuple<int, int, bool, bool, bool, bool>, TrialGroup> groups;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const NetShape& s = trials[i].shape;
     const int n = trials[i].data().count;
-    TrialGroup& g = groups[{s.width, s.input_dim, s.bias, has_register_kernel(s, n), wants_block_kernel(s, n)}];
+    const bool flow = trials[i].train.method == TrainMethod::flow;
+    TrialGroup& g =
+        groups[{flow, s.width, s.input_dim, s.bias, has_register_kernel(s, n), wants_block_kernel(s, n)}];
     g.shape = s;
+    g.flow = flow;
     g.max_n = std::max(g.max_n, n);
     g.members.push_back(i);
   }
@@ -24,6 +27,7 @@ std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trial
 }
 
 KernelChoice choose_kernel(const TrialGroup& g, const CudaOptions& options, int multiprocessors) {
+  if (g.flow) return {KernelKind::flow, 1};
   if (wants_block_kernel(g.shape, g.max_n)) return {KernelKind::per_block, 0};
   const int requested = options.lanes_per_network;
   if (requested >= 2 && group_fits(g.shape, g.max_n, requested)) return {KernelKind::per_group, requested};
@@ -40,6 +44,8 @@ std::string describe(const KernelChoice& choice, const TrialGroup& g) {
       return std::to_string(choice.lanes) + " lanes per network";
     case KernelKind::per_block:
       return "block per network";
+    case KernelKind::flow:
+      return "thread per network (gradient flow)";
     default:
       return has_register_kernel(g.shape, g.max_n) ? "thread per network (registers)" : "thread per network";
   }

@@ -10,16 +10,18 @@
 
 namespace perfgen::cuda {
 
-enum class KernelKind { per_thread, per_group, per_block };
+enum class KernelKind { per_thread, per_group, per_block, flow };
 
 struct KernelChoice {
   KernelKind kind;
   int lanes;  // per_group only
 };
 
-// Trials that one kernel trains together: the same layer sizes, and the same register/block class.
+// Trials that one kernel trains together: the same layer sizes, the same register/block class, and
+// the same method (gradient flow has a kernel of its own).
 struct TrialGroup {
   NetShape shape;
+  bool flow = false;
   int max_n = 0;
   std::vector<std::size_t> members;
 };

@@ -29,6 +29,10 @@ bool group_fits(const NetShape& shape, int max_n, int lanes);
 void launch_per_group(const DeviceBatch& b, const NetShape& shape, int lanes, std::int64_t budget,
                       const DeviceLimits& limits);
 
+// Gradient flow, one network per thread (cuda/thread_worker.h: FlowNetwork); a step is one accepted
+// integrator step.
+void launch_flow(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits);
+
 // One network per block of threads, for wide networks: chosen when n · param_count ≥ 2048.
 bool wants_block_kernel(const NetShape& shape, int max_n);
 void launch_per_block(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits);

@@ -47,6 +47,10 @@ bool has_register_kernel(const NetShape& shape, int max_n) {
          (FixedShape<2, 1, true>::matches(shape) || FixedShape<2, 3, true>::matches(shape));
 }
 
+void launch_flow(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
+  launch<FlowNetwork>(b, budget, limits);
+}
+
 void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int max_n, std::int64_t budget,
                        const DeviceLimits& limits) {
   if (launch_in_registers<FixedShape<2, 1, true>>(b, shape, max_n, budget, limits)) return;

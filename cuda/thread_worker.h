@@ -1,12 +1,13 @@
 // The worker of the per-thread kernels, as host-device code: every GPU thread runs drain_queue, and a
 // host test runs it in one thread over the same batch (one legal interleaving of the threads), which
 // checks the queue, the suspension between launches and the networks without a GPU. A network is a
-// RegisterNetwork (cuda/register_network.h) or a GlobalNetwork.
+// RegisterNetwork (cuda/register_network.h), a GlobalNetwork or a FlowNetwork.
 // A worker trains one network at a time; when it stops, the worker claims the next one at once, so
 // a warp is never held by its slowest member.
 #pragma once
 
 #include "device_batch.h"
+#include "perfgen/flow.h"
 #include "register_network.h"
 
 namespace perfgen::cuda {
@@ -39,6 +40,45 @@ struct GlobalNetwork {
     return false;
   }
   PERFGEN_HD void store(const DeviceBatch& b, int i) const { b.results[i].train.iterations = iteration; }
+};
+
+// Gradient flow (TrainMethod::flow), any shape the flow accepts: one integrator step per step(). θ is
+// integrated in place; the trial's scratch slot holds the step size to try next (which a suspension
+// must keep), ∇ℓ and integrate_flow's scratch. Time and steps live in the result, so a network resumes
+// where it paused: integrate_flow takes the same steps however its calls are split (the CPU backend
+// makes them in chunks of 4096).
+struct FlowNetwork {
+  const DeviceTrial* trial;
+  double* theta;
+  double* slot;  // [0]: FlowState::step, then ∇ℓ (P), then integrate_flow's scratch
+  const double* inputs;
+  const double* targets;
+  FlowState state;
+
+  static std::int64_t scratch_doubles(const NetShape& s, int n) { return 1 + s.param_count() + flow_scratch_size(s, n); }
+  PERFGEN_HD void load(const DeviceBatch& b, int i) {
+    trial = &b.trials[i];
+    theta = b.theta + trial->theta;
+    slot = b.scratch + trial->scratch;
+    inputs = b.inputs + trial->inputs;
+    targets = b.targets + trial->targets;
+    state.time = b.results[i].train.time;
+    state.accepted = b.results[i].train.iterations;
+    state.step = slot[0];
+  }
+  PERFGEN_HD bool step(TrainResult& result) {
+    const TrainSettings& settings = trial->train;
+    const int count = trial->shape.param_count();
+    result = integrate_flow(trial->shape, DataView{inputs, targets, trial->n}, settings, settings.max_time, 1, theta,
+                            slot + 1, state, slot + 1 + count);
+    return result.status != TrainStatus::max_iters || state.time >= settings.max_time ||
+           state.accepted >= settings.max_iters;
+  }
+  PERFGEN_HD void store(const DeviceBatch& b, int i) const {
+    b.results[i].train.iterations = state.accepted;
+    b.results[i].train.time = state.time;
+    slot[0] = state.step;
+  }
 };
 
 // One launch's work of one worker: at most `budget` steps; a network still running then is suspended

@@ -115,6 +115,38 @@ TEST(CudaBackend, AgreesWithTheCpuOnAHighDimensionalInput) {
   EXPECT_EQ(kernels, "block per network");
 }
 
+// Gradient flow on the device (FlowNetwork) against the CPU's flow. The two tanh differ by ~1 ulp, and
+// an error estimate that moves by an ulp can flip one accept/reject decision of the step-size
+// controller, after which the two integrations take other steps: θ then agrees to the integrator's
+// accuracy (rtol 1e-10 per step, 1e-6 bound over the run), not to the last bit; branch and status agree.
+TEST(CudaBackend, IntegratesGradientFlowLikeTheCpu) {
+  SKIP_WITHOUT_GPU();
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + R"(method = "flow"
+max_time = 100000.0
+[sweep]
+n = [3, 6]
+c_tilde = [0.0, 0.3, 0.5, 0.9, 1.0]
+init_seed = [0, 1]
+)");
+  const Plan plan(e);
+  Materializer materializer(plan);
+  const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
+  std::vector<TrialOutcome> gpu, cpu;
+  TrainControl control;
+  cuda::CudaBackend backend;
+  backend.train(trials, materializer.evaluation(), gpu, control);
+  EXPECT_EQ(backend.last_kernels(), "thread per network (gradient flow)");
+  CpuBackend().train(trials, materializer.evaluation(), cpu, control);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    EXPECT_EQ(gpu[i].train.status, cpu[i].train.status);
+    EXPECT_EQ(gpu[i].branch.branch, cpu[i].branch.branch);
+    EXPECT_NEAR(gpu[i].train.time, cpu[i].train.time, 1e-6 * cpu[i].train.time);
+    for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
+      EXPECT_NEAR(gpu[i].theta[p], cpu[i].theta[p], 1e-6 * std::max(1.0, std::abs(cpu[i].theta[p])));
+  }
+}
+
 TEST(CudaBackend, ObeysACancelBetweenLaunches) {
   SKIP_WITHOUT_GPU();
   const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 1000000000\n");

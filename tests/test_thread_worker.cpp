@@ -77,6 +77,34 @@ TEST(ThreadWorker, GlobalNetworkMatchesTrainNetworkAcrossSuspensions) {
       example1_trials("[model]\nwidth = 3\n[sweep]\nn = [3, 6]\ninit_seed = [0, 1, 2]\n"));
 }
 
+// The CUDA flow worker against the CPU backend's flow (integrate_flow in chunks of 4096 steps): the
+// worker takes one step per call and is suspended every 50 steps, and must take the same steps.
+TEST(ThreadWorker, FlowNetworkMatchesTheCpuFlowAcrossSuspensions) {
+  const Experiment e = testing::experiment_from(testing::kExample1Grid +
+                                                "method = \"flow\"\nmax_time = 1e5\n[model]\nwidth = 3\n[sweep]\n"
+                                                "n = [3, 6]\ninit_seed = [0, 1]\n");
+  const Plan plan(e);
+  const Materializer materializer(plan);
+  const auto trials = testing::materialize_all(plan, materializer);
+  std::vector<std::size_t> members(trials.size());
+  for (std::size_t i = 0; i < members.size(); ++i) members[i] = i;
+  cuda::BatchLayout layout = cuda::lay_out(trials, members);
+  std::vector<cuda::DeviceResult> results(trials.size(), cuda::DeviceResult{});
+  EXPECT_GT(drain_on_host<cuda::FlowNetwork>(layout, results, 2, 50), 10);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    const TrialOutcome want = train_and_evaluate(trials[i], materializer.evaluation());
+    const TrainResult& got = results[i].train;
+    EXPECT_EQ(results[i].done, 1);
+    EXPECT_EQ(got.status, want.train.status);
+    EXPECT_EQ(got.iterations, want.train.iterations);
+    EXPECT_NEAR(got.time, want.train.time, 1e-12 * want.train.time);
+    for (std::size_t p = 0; p < want.theta.size(); ++p)
+      EXPECT_NEAR(layout.theta[layout.records[i].theta + p], want.theta[p],
+                  1e-12 * std::max(1.0, std::abs(want.theta[p])));
+  }
+}
+
 TEST(ThreadWorker, SharesOneCopyOfEachDataset) {
   const std::vector<MaterializedTrial> trials =
       example1_trials("[sweep]\nn = [2, 6]\nc_tilde = [0.0, 0.5, 1.0]\ninit_seed = [0, 1]\n");
