@@ -2,6 +2,10 @@
 on grids of c~, at one or more learning rates, and reports it as |c| = |C1/C2| (c~ and 1/c~).
 
     .venv/bin/python analysis/boundary.py --lr 0.05 --lr 0.1 [--tolerance 0.002] [--time 5e6]
+    .venv/bin/python analysis/boundary.py --flow [--tolerance 0.0005] [--time 1e7]
+
+--flow trains by gradient flow (train.method = "flow", the lr → 0 limit) and prints lr 0; --csv FILE
+appends one line per search (lr, low, high, time budget) for analysis/boundary_fit.py.
 
 Each round runs perfgen on `--points` values of c~ inside the current bracket, each with two
 iteration budgets (half and all of --time / lr steps). A run that converged is on the branch it
@@ -36,16 +40,33 @@ loss_tol = 1e-15
 c_tilde = [{c_tilde}]
 max_iters = [{half}, {full}]
 """
+# Gradient flow: no lr; each budget is a run of its own (max_time is not a sweep axis).
+FLOW_EXPERIMENT = """name = "boundary-flow"
+[data]
+distribution = "grid"
+n = 6
+[init]
+scale = 1e-8
+[train]
+method = "flow"
+loss = "half_sum"
+loss_tol = 1e-15
+max_time = {time}
+max_iters = 100000000
+[sweep]
+c_tilde = [{c_tilde}]
+"""
 
 
 class PerfgenFailed(Exception):
     """A perfgen run of a round ended in error; main() prints its message instead of a traceback."""
 
 
-def classify(perfgen, lr, c_values, steps, work):
+def run_perfgen(perfgen, text, work):
+    """Runs one experiment text; returns the /trials columns the verdicts need."""
     path = os.path.join(work, "round.toml")
     with open(path, "w") as f:
-        f.write(EXPERIMENT.format(lr=lr, c_tilde=", ".join(f"{c:.6f}" for c in c_values), half=steps // 2, full=steps))
+        f.write(text)
     output = os.path.join(work, "round.h5")
     if os.path.exists(output):  # the last round's file must not pass for this round's
         os.remove(output)
@@ -56,8 +77,20 @@ def classify(perfgen, lr, c_values, steps, work):
     if not os.path.isfile(output):
         raise PerfgenFailed(f"{perfgen} run exited 0 but wrote no results file: is {perfgen} perfgen?")
     with h5py.File(output, "r") as f:
-        t = {name: f["trials"][name][...]
-             for name in ("c_tilde", "max_iters", "status", "branch", "final_a", "target_distance")}
+        return {name: f["trials"][name][...]
+                for name in ("c_tilde", "max_iters", "status", "branch", "final_a", "target_distance")}
+
+
+def classify(perfgen, lr, c_values, budget, work):
+    """Verdicts for c_values: budget is the steps of gradient descent at lr, or the time of flow (lr 0)."""
+    c_list = ", ".join(f"{c:.6f}" for c in c_values)
+    if lr == 0:
+        half_run = run_perfgen(perfgen, FLOW_EXPERIMENT.format(c_tilde=c_list, time=budget / 2), work)
+        full_run = run_perfgen(perfgen, FLOW_EXPERIMENT.format(c_tilde=c_list, time=budget), work)
+        t = {name: np.stack([half_run[name], full_run[name]], axis=1).reshape((-1,) + half_run[name].shape[1:])
+             for name in full_run}  # interleaved as the gradient-descent sweep: half, full per c~
+    else:
+        t = run_perfgen(perfgen, EXPERIMENT.format(lr=lr, c_tilde=c_list, half=budget // 2, full=budget), work)
     verdicts = []
     for i in range(len(c_values)):
         half, full = 2 * i, 2 * i + 1  # cells run c_tilde, then max_iters fastest
@@ -77,7 +110,7 @@ def classify(perfgen, lr, c_values, steps, work):
 
 
 def locate(perfgen, lr, lo, hi, tolerance, time_budget, points, log):
-    steps = int(time_budget / lr)
+    steps = time_budget if lr == 0 else int(time_budget / lr)
     with tempfile.TemporaryDirectory() as work:
         while hi - lo > 2 * tolerance:
             grid = np.linspace(lo, hi, points + 2)[1:-1]
@@ -96,7 +129,9 @@ def locate(perfgen, lr, lo, hi, tolerance, time_budget, points, log):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lr", type=float, action="append", required=True)
+    parser.add_argument("--lr", type=float, action="append", default=[])
+    parser.add_argument("--flow", action="store_true", help="also gradient flow (printed as lr 0)")
+    parser.add_argument("--csv", help="append lr,low,high,time lines to this file")
     parser.add_argument("--lo", type=float, default=0.5, help="a c~ known to reach Q2")
     parser.add_argument("--hi", type=float, default=0.95, help="a c~ known to reach Q1")
     parser.add_argument("--tolerance", type=float, default=0.002)
@@ -104,12 +139,16 @@ def main(argv):
     parser.add_argument("--points", type=int, default=9)
     parser.add_argument("--perfgen", default=os.path.join(ROOT, "build", "perfgen"))
     args = parser.parse_args(argv)
+    if not args.lr and not args.flow:
+        parser.error("give at least one --lr, or --flow")
+    if any(lr <= 0 for lr in args.lr):
+        parser.error("--lr must be > 0 (gradient flow is --flow)")
     if not (os.path.isfile(args.perfgen) and os.access(args.perfgen, os.X_OK)):
         print(f"{parser.prog}: {args.perfgen} is not an executable perfgen binary (build it, or give --perfgen)",
               file=sys.stderr)
         sys.exit(2)
     print(f"{'lr':>8} {'c~ low':>8} {'c~ high':>8} {'boundary |c|':>14} {'and 1/|c|':>10}")
-    for lr in args.lr:
+    for lr in args.lr + ([0.0] if args.flow else []):
         try:
             lo, hi = locate(args.perfgen, lr, args.lo, args.hi, args.tolerance, args.time, args.points, sys.stderr)
         except PerfgenFailed as error:
@@ -117,6 +156,9 @@ def main(argv):
             sys.exit(1)
         mid = 0.5 * (lo + hi)
         print(f"{lr:8.4f} {lo:8.4f} {hi:8.4f} {mid:8.4f}±{0.5 * (hi - lo):.4f} {1 / mid:10.4f}", flush=True)
+        if args.csv:
+            with open(args.csv, "a") as f:
+                f.write(f"{lr},{lo:.6f},{hi:.6f},{args.time:g}\n")
 
 
 if __name__ == "__main__":
