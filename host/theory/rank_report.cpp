@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -19,7 +20,8 @@ namespace {
 constexpr std::uint64_t kMainPointsSeed = 1, kCheckPointsSeed = 2, kExactPointsSeed = 3, kSampleSeed = 4,
                         kSampleCheckSeed = 5, kBranchSeed = 100;
 constexpr double kCheckSpread = 2.0;  // the check's points: N(0, 4 I), wider than the data
-constexpr int kPointsPerParameter = 20;
+// Points per parameter for the tangent matrix, up to kMaxPoints rows (the QR step costs rows·P²).
+constexpr int kPointsPerParameter = 20, kMaxPoints = 2000;
 
 struct PointSets {
   SamplePoints main, check;
@@ -118,15 +120,17 @@ RankReport analyse_rank(const NetShape& s, const TargetSettings& target, const D
   RankReport report;
   report.shape = s;
   report.target = target;
-  const PointSets points{data_range_points(data, d, kPointsPerParameter * count, kMainPointsSeed),
-                         gaussian_points(d, kPointsPerParameter * count, kCheckSpread, kCheckPointsSeed)};
+  const int rows = std::min(kPointsPerParameter * count, kMaxPoints);
+  const PointSets points{data_range_points(data, d, rows, kMainPointsSeed),
+                         gaussian_points(d, rows, kCheckSpread, kCheckPointsSeed)};
   const PointSets exact_points{points.main, data_range_points(data, d, 2 * count, kExactPointsSeed)};
   const bool exact = s.activation == Activation::rational;
   report.points = points.main.description;
   report.check_points = exact ? "exact rank over Q (GMP) at θ and " + dyadic_points(exact_points.check).description
                               : "the same decision on " + points.check.description;
   report.optimistic = count + 1;
-  const std::vector<Branch> branches = target_branches(s);
+  const std::vector<TargetBranch> branches = target_branches(s);
+  std::map<std::vector<double>, RankFinding> corners;
   for (std::size_t index = 0; index < branches.size(); ++index) {
     BranchFindings f;
     f.branch = branches[index];
@@ -138,7 +142,9 @@ RankReport analyse_rank(const NetShape& s, const TargetSettings& target, const D
     require_on_target(s, target, corner, points.main, f.branch.label());
     const PointSets& rank_points = exact ? exact_points : points;
     f.generic = find_rank(s, generic, rank_points);
-    f.corner = find_rank(s, corner, rank_points);
+    auto known = corners.find(corner);  // branches with as many aligned neurons share their corner
+    if (known == corners.end()) known = corners.emplace(corner, find_rank(s, corner, rank_points)).first;
+    f.corner = known->second;
     const SamplePoints sample = data_range_points(data, d, f.codimension, kSampleSeed + index);
     const SamplePoints sample_check = exact ? data_range_points(data, d, f.codimension, kSampleCheckSeed + index)
                                             : gaussian_points(d, f.codimension, kCheckSpread, kSampleCheckSeed + index);

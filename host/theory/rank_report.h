@@ -34,7 +34,7 @@ struct RankFinding {
 };
 
 struct BranchFindings {
-  Branch branch;
+  TargetBranch branch;
   int dimension = 0;
   int codimension = 0;  // P − dimension: the separation sample size's lower bound
   RankFinding generic;  // model rank at a generic point of the branch

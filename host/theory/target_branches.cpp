@@ -22,7 +22,7 @@ void partitions(int budget, int max_part, std::vector<int>& current, std::vector
   }
 }
 
-std::string others_text(const Branch& b) {
+std::string others_text(const TargetBranch& b) {
   std::ostringstream text;
   const char* separator = "";
   if (b.silent) text << separator << b.silent << " silent", separator = ", ";
@@ -38,16 +38,16 @@ std::string others_text(const Branch& b) {
 
 }  // namespace
 
-bool Branch::is_paper_family() const { return inert == 0 && cancelling.empty() && constant == 0; }
+bool TargetBranch::is_paper_family() const { return inert == 0 && cancelling.empty() && constant == 0; }
 
-int Branch::dimension(const NetShape& s) const {
+int TargetBranch::dimension(const NetShape& s) const {
   const int d_tilde = s.weight_dim();
   int dim = (aligned - 1) + silent * d_tilde + inert + (constant ? 2 * constant - 1 : 0);
   for (int g : cancelling) dim += d_tilde + g - 1;
   return dim;
 }
 
-std::string Branch::label() const {
+std::string TargetBranch::label() const {
   std::ostringstream text;
   if (is_paper_family())
     text << "Q^" << silent + 1 << " (j = " << aligned << ")";
@@ -56,16 +56,16 @@ std::string Branch::label() const {
   return text.str();
 }
 
-std::string Branch::composition() const {
+std::string TargetBranch::composition() const {
   const std::string others = others_text(*this);
   return std::to_string(aligned) + " aligned" + (others.empty() ? "" : ", " + others);
 }
 
-std::vector<Branch> target_branches(const NetShape& s) {
+std::vector<TargetBranch> target_branches(const NetShape& s) {
   const int m = s.width;
-  std::vector<Branch> branches;
+  std::vector<TargetBranch> branches;
   for (int j = m; j >= 1; --j) {
-    Branch b;
+    TargetBranch b;
     b.aligned = j;
     b.silent = m - j;
     branches.push_back(b);
@@ -83,7 +83,7 @@ std::vector<Branch> target_branches(const NetShape& s) {
         for (const std::vector<int>& group : groups) {
           int grouped = 0;
           for (int g : group) grouped += g;
-          Branch b;
+          TargetBranch b;
           b.aligned = j;
           b.silent = free - grouped;
           b.inert = z;
@@ -97,7 +97,7 @@ std::vector<Branch> target_branches(const NetShape& s) {
   return branches;
 }
 
-std::vector<double> branch_point(const NetShape& s, const TargetSettings& target, const Branch& branch, bool generic,
+std::vector<double> branch_point(const NetShape& s, const TargetSettings& target, const TargetBranch& branch, bool generic,
                                  std::uint64_t seed) {
   const int d = s.input_dim, stride = s.neuron_stride();
   std::vector<double> theta(static_cast<std::size_t>(s.param_count()), 0.0);

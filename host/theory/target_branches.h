@@ -22,7 +22,7 @@
 
 namespace perfgen {
 
-struct Branch {
+struct TargetBranch {
   int aligned = 1;
   int silent = 0;
   int inert = 0;
@@ -36,13 +36,13 @@ struct Branch {
 };
 
 // Every branch of Q* for the model's width, paper family first (Q^1, Q^2, …), then the others.
-std::vector<Branch> target_branches(const NetShape& s);
+std::vector<TargetBranch> target_branches(const NetShape& s);
 
 // A point of the branch for the target (target.a, target.w, target.b). generic: its free parameters
 // drawn (seed) as binary fractions with small denominators, away from 0 (a generic point);
 // otherwise its corner: every free parameter 0 (aligned neurons (a0, w̃0), (0, w̃0), …), a point in
 // the closure of every branch, where the model rank is smallest.
-std::vector<double> branch_point(const NetShape& s, const TargetSettings& target, const Branch& branch, bool generic,
+std::vector<double> branch_point(const NetShape& s, const TargetSettings& target, const TargetBranch& branch, bool generic,
                                  std::uint64_t seed);
 
 }  // namespace perfgen
