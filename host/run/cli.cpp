@@ -49,6 +49,14 @@ int cli_main(int argc, char** argv) {
                        "experiment file (TOML; - reads standard input); default: the embedded example");
   add_set_option(*plan_cmd, plan_overrides);
 
+  std::string rank_path;
+  std::vector<std::string> rank_overrides;
+  auto* rank_cmd = app.add_subcommand(
+      "rank", "model rank at the target and the optimistic and separation sample sizes; trains nothing");
+  rank_cmd->add_option("experiment", rank_path,
+                       "experiment file (TOML; - reads standard input); default: the embedded example");
+  add_set_option(*rank_cmd, rank_overrides);
+
   std::string merge_path;
   bool merge_force = false;
   auto* merge_cmd = app.add_subcommand("merge", "join the shards of a sharded run into the results file");
@@ -96,6 +104,7 @@ int cli_main(int argc, char** argv) {
   }
   if (*run_cmd) return run_command(run, std::cout, std::cerr);
   if (*plan_cmd) return plan_command(plan_path, plan_overrides, std::cout, std::cerr);
+  if (*rank_cmd) return rank_command(rank_path, rank_overrides, std::cout, std::cerr);
   if (*merge_cmd) return merge_command(merge_path, merge_force, std::cout, std::cerr);
   if (*summary_cmd) return summary_command(summary_path, summary_all, std::cout, std::cerr);
   if (*info_cmd) return info_command(std::cout);

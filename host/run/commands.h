@@ -37,6 +37,10 @@ struct BenchOptions {
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);
 int plan_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
                  std::ostream& err);
+// The model rank at the target and the sample sizes the theory predicts (host/theory/rank_report.h),
+// for the model and target of the experiment (one report per model when it sweeps width or activation).
+int rank_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
+                 std::ostream& err);
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err);
 int summary_command(const std::string& results_path, bool all_cells, std::ostream& out, std::ostream& err);
 int info_command(std::ostream& out);

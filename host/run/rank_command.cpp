@@ -1,0 +1,47 @@
+// `perfgen rank`: the model rank at the target and the sample sizes the theory predicts, for the
+// model and target of an experiment (host/theory/rank_report.h does the work).
+#include <ostream>
+#include <vector>
+
+#include "command_support.h"
+#include "commands.h"
+#include "rank_report.h"
+
+namespace perfgen {
+
+int rank_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
+                 std::ostream& err) {
+  return with_exit_codes(err, [&] {
+    const Experiment e = load_experiment_or_default(experiment_path, overrides);
+    print_experiment_warnings(e, err);
+    // One report per model of the sweep; every model is checked before any is analysed.
+    const std::vector<int> widths = e.sweep.width.empty() ? std::vector<int>{e.model.width} : e.sweep.width;
+    const std::vector<Activation> activations =
+        e.sweep.activation.empty() ? std::vector<Activation>{e.model.activation} : e.sweep.activation;
+    std::vector<NetShape> shapes;
+    for (int width : widths)
+      for (Activation activation : activations) {
+        NetShape s = e.model;
+        s.width = width;
+        s.activation = activation;
+        check_rank_input(s, e.target);
+        shapes.push_back(s);
+      }
+    out << "experiment " << e.name << '\n';
+    bool agree = true;
+    for (const NetShape& s : shapes) {
+      const RankReport report = analyse_rank(s, e.target, e.data);
+      out << '\n';
+      print_rank_report(report, out);
+      agree = agree && report.checks_agree();
+    }
+    if (!agree) {
+      err << "perfgen: error: a rank check disagrees with the floating-point rank (DISAGREES above); "
+             "the numbers are not to be trusted\n";
+      return int(kExitRuntimeError);
+    }
+    return int(kExitOk);
+  });
+}
+
+}  // namespace perfgen
