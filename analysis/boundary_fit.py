@@ -82,10 +82,10 @@ def main(argv):
                     for power, c in sorted((len(coefficients) - 1 - k, c) for k, c in enumerate(coefficients[:-1])))
     intercept_error = np.sqrt(covariance[-1, -1]) if covariance is not None else float("nan")
     print(f"fit over gradient descent: c~*(lr) = {coefficients[-1]:.4f}{terms}")
-    print(f"fit at lr = 0: {coefficients[-1]:.4f} ± {intercept_error:.4f} (1 sigma from the residuals)")
+    print(f"fit at lr = 0: {coefficients[-1]:.5f} ± {intercept_error:.5f} (1 sigma from the residuals)")
     flow = [(lo, hi) for lr, lo, hi, _ in rows if lr == 0]
     for lo, hi in flow:
-        print(f"gradient flow (lr = 0): {0.5 * (lo + hi):.4f} ± {0.5 * (hi - lo):.4f}")
+        print(f"gradient flow (lr = 0): {0.5 * (lo + hi):.5f} ± {0.5 * (hi - lo):.5f}")
     lr_max = max(lr for lr, *_ in rows)
     paper_lr = lr_reaching(coefficients, args.paper, lr_max)
     print(f"the fit reaches the paper's {args.paper} at lr = " + (f"{paper_lr:.3f}" if paper_lr else "none in range"))
