@@ -1,4 +1,4 @@
-"""Locates the Q1/Q2 boundary in c~ for Example 1 (n = 6 grid points, s = 1e-8, ½Σ loss) by bisection
+"""Locates the Q1/Q2 boundary in c~ for Example 1 (data/example1.toml: n = 6 grid points, s = 1e-8, ½Σ loss) by bisection
 on grids of c~, at one or more learning rates, and reports it as |c| = |C1/C2| (c~ and 1/c~).
 
     .venv/bin/python analysis/boundary.py --lr 0.05 --lr 0.1 [--tolerance 0.002] [--time 5e6]
@@ -26,51 +26,32 @@ import h5py
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXPERIMENT = """name = "boundary"
-[data]
-distribution = "grid"
-n = 6
-[init]
-scale = 1e-8
-[train]
-lr = {lr}
-loss = "half_sum"
-loss_tol = 1e-15
-[sweep]
-c_tilde = [{c_tilde}]
-max_iters = [{half}, {full}]
-"""
-# Gradient flow: no lr; each budget is a run of its own (max_time is not a sweep axis).
-FLOW_EXPERIMENT = """name = "boundary-flow"
-[data]
-distribution = "grid"
-n = 6
-[init]
-scale = 1e-8
-[train]
-method = "flow"
-loss = "half_sum"
-loss_tol = 1e-15
-max_time = {time}
-max_iters = 100000000
-[sweep]
-c_tilde = [{c_tilde}]
-"""
+# Example 1 on its 6 grid points, s = 1e-8, ½Σ: the fixture the tests and `perfgen bench` use too.
+FIXTURE = os.path.join(ROOT, "data", "example1.toml")
+
+
+def descent_settings(lr, c_values, half, full):
+    return ["name=boundary", f"train.lr={lr}", "train.loss_tol=1e-15", f"sweep.c_tilde=[{c_values}]",
+            f"sweep.max_iters=[{half}, {full}]"]
+
+
+def flow_settings(c_values, time):
+    """Gradient flow: no lr; each budget is a run of its own (max_time is not a sweep axis)."""
+    return ["name=boundary-flow", 'train.method="flow"', "train.loss_tol=1e-15", f"train.max_time={time:g}",
+            "train.max_iters=100000000", f"sweep.c_tilde=[{c_values}]"]
 
 
 class PerfgenFailed(Exception):
     """A perfgen run of a round ended in error; main() prints its message instead of a traceback."""
 
 
-def run_perfgen(perfgen, text, work):
-    """Runs one experiment text; returns the /trials columns the verdicts need."""
-    path = os.path.join(work, "round.toml")
-    with open(path, "w") as f:
-        f.write(text)
+def run_perfgen(perfgen, settings, work):
+    """Runs the fixture with these --set overrides; returns the /trials columns the verdicts need."""
     output = os.path.join(work, "round.h5")
     if os.path.exists(output):  # the last round's file must not pass for this round's
         os.remove(output)
-    run = subprocess.run([perfgen, "run", path, "-o", output, "--force", "--quiet", "--backend", "cpu"],
+    overrides = [arg for setting in settings for arg in ("--set", setting)]
+    run = subprocess.run([perfgen, "run", FIXTURE, *overrides, "-o", output, "--force", "--quiet", "--backend", "cpu"],
                          capture_output=True, text=True)
     if run.returncode != 0:
         raise PerfgenFailed(f"{perfgen} run failed (exit {run.returncode}) {run.stderr.strip()}".strip())
@@ -85,12 +66,12 @@ def classify(perfgen, lr, c_values, budget, work):
     """Verdicts for c_values: budget is the steps of gradient descent at lr, or the time of flow (lr 0)."""
     c_list = ", ".join(f"{c:.6f}" for c in c_values)
     if lr == 0:
-        half_run = run_perfgen(perfgen, FLOW_EXPERIMENT.format(c_tilde=c_list, time=budget / 2), work)
-        full_run = run_perfgen(perfgen, FLOW_EXPERIMENT.format(c_tilde=c_list, time=budget), work)
+        half_run = run_perfgen(perfgen, flow_settings(c_list, budget / 2), work)
+        full_run = run_perfgen(perfgen, flow_settings(c_list, budget), work)
         t = {name: np.stack([half_run[name], full_run[name]], axis=1).reshape((-1,) + half_run[name].shape[1:])
              for name in full_run}  # interleaved as the gradient-descent sweep: half, full per c~
     else:
-        t = run_perfgen(perfgen, EXPERIMENT.format(lr=lr, c_tilde=c_list, half=budget // 2, full=budget), work)
+        t = run_perfgen(perfgen, descent_settings(lr, c_list, budget // 2, budget), work)
     verdicts = []
     for i in range(len(c_values)):
         half, full = 2 * i, 2 * i + 1  # cells run c_tilde, then max_iters fastest

@@ -52,8 +52,8 @@ def main():
     for name, (folder, _) in parts.items():
         base = os.path.join(ROOT, folder)
         for file in os.listdir(base):
-            owner[("perfgen/" + file) if folder == "include/perfgen" else file] = name
-    owner["build_info.h"] = "base"  # generated from host/base/build_info.h.in
+            header = file[:-3] if file.endswith(".h.in") else file  # NAME.h.in: CMake generates NAME.h
+            owner[("perfgen/" + header) if folder == "include/perfgen" else header] = name
     for name, (folder, _) in parts.items():
         allowed = reachable(parts, name) | {name}
         base = os.path.join(ROOT, folder)

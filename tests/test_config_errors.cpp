@@ -34,7 +34,7 @@ TEST_P(ConfigErrorTest, ExitsTwoNamingTheKeyAndWritesNothing) {
   options.experiment_path = experiment;
   options.output_path = dir.file("out.h5");
   options.overrides = bad.overrides;
-  options.backend = "cpu";
+  options.backend = BackendChoice::cpu;
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBadInput) << err.str();
   const std::string message = err.str();
@@ -161,7 +161,7 @@ TEST(InputErrors, DirectoryAsExperimentFileIsRefused) {
   RunOptions options;
   options.experiment_path = dir.path().string();
   options.output_path = dir.file("out.h5");
-  options.backend = "cpu";
+  options.backend = BackendChoice::cpu;
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBadInput);
   EXPECT_EQ(err.str(),
@@ -179,7 +179,7 @@ TEST(OutputErrors, ExistingOutputNeedsForceAndIsLeftUntouched) {
   RunOptions options;
   options.output_path = output;
   options.overrides = {"train.max_iters=10", "sweep.n=[2]", "sweep.c_tilde=[0.0]", "sweep.data_seed=[0]"};
-  options.backend = "cpu";
+  options.backend = BackendChoice::cpu;
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBadInput);
   EXPECT_NE(err.str().find("--force"), std::string::npos) << err.str();
@@ -195,7 +195,7 @@ TEST(OutputErrors, ExistingOutputNeedsForceAndIsLeftUntouched) {
 TEST(OutputErrors, UnwritableOutputFolder) {
   RunOptions options;
   options.output_path = "/nonexistent-folder/out.h5";
-  options.backend = "cpu";
+  options.backend = BackendChoice::cpu;
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBadInput);
   EXPECT_NE(err.str().find("--output"), std::string::npos) << err.str();
@@ -207,7 +207,7 @@ TEST(OutputErrors, CudaBackendWithoutGpuExitsThree) {
   testing::TempDir dir;
   RunOptions options;
   options.output_path = dir.file("out.h5");
-  options.backend = "cuda";
+  options.backend = BackendChoice::cuda;
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBackendUnavailable);
   EXPECT_NE(err.str().find("--backend cuda"), std::string::npos) << err.str();

@@ -47,7 +47,7 @@ TEST(KernelChoice, WideAndHighDimensionalNetworksTakeABlock) {
             std::set<std::string>{"block per network"});
   EXPECT_EQ(kernels_for(testing::trials_of(testing::high_dimensional_experiment(50, 0.001, 1e-8, 1000)), 1),
             std::set<std::string>{"block per network"});
-  EXPECT_EQ(kernels_for(testing::trials_of(testing::kExample1Grid + "[model]\nwidth = 3\n"), 0),
+  EXPECT_EQ(kernels_for(testing::trials_of(testing::kExample1Grid, {"model.width=3"}), 0),
             std::set<std::string>{"thread per network"});  // small, but no register kernel for m = 3
 }
 

@@ -42,7 +42,7 @@ RunOptions options_for(const testing::TempDir& dir, const std::string& output) {
   RunOptions options;
   options.experiment_path = experiment;
   options.output_path = dir.file(output);
-  options.backend = "cpu";
+  options.backend = BackendChoice::cpu;
   options.quiet = true;
   return options;
 }
@@ -85,7 +85,7 @@ TEST(Run, WarnsOfSeedsThatChangeNothingAndRunsAnyway) {
 TEST(Run, ResumeRefusesShardsOfAnotherFileSchema) {
   testing::TempDir dir;
   RunOptions worker = options_for(dir, "schema.h5");
-  worker.shard = "0/2";
+  worker.shard = parse_shard("0/2");
   std::ostringstream out, err;
   ASSERT_EQ(run_command(worker, out, err), kExitOk) << err.str();
   const ShardStore store(worker.output_path);
@@ -147,7 +147,7 @@ TEST(Bench, EndToEndRowsAreWholeRuns) {
   options.end_to_end_trials = {0, 40, 80};
   options.end_to_end_steps = 10;
   std::ostringstream out;
-  bench_end_to_end("cpu", "[data]\ndistribution = \"grid\"\n[train]\nloss_tol = 0.0\n", options, out);
+  bench_end_to_end(BackendChoice::cpu, "[data]\ndistribution = \"grid\"\n[train]\nloss_tol = 0.0\n", options, out);
   const std::string text = out.str();
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + 2 + 2) << text;  // blank line, headings, two rows
   EXPECT_NE(text.find("\n40 "), std::string::npos) << text;

@@ -103,8 +103,8 @@ TEST(RunLock, TheSameShardTwiceIsRefusedAndAShardOfOneDoesNotMerge) {
 
   RunOptions one;  // --shard 0/1 is a worker too: it trains everything and leaves the merge
   one.output_path = dir.file("one.h5");
-  one.shard = "0/1";
-  one.backend = "cpu";
+  one.shard = parse_shard("0/1");
+  one.backend = BackendChoice::cpu;
   one.quiet = true;
   one.overrides = {"sweep.n=[3]", "sweep.c_tilde=[0.5]", "sweep.data_seed=[0, 1]", "train.max_iters=100"};
   std::ostringstream out, err;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cpu_backend.h"
+#include "example1_fixture.h"
 #include "experiment_file.h"
 #include "hdf5_io.h"
 #include "materialize.h"
@@ -44,16 +45,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Example 1 of the paper on its evenly spaced points (target tanh(x + 1), m = 2, bias, tanh), small
-// initialization, lr 0.05 under ½Σ: tests append their budget, sweep and other sections.
-inline const std::string kExample1Grid = R"(
-[data]
-distribution = "grid"
-[init]
-scale = 1e-8
-[train]
-lr = 0.05
-)";
+// Example 1 of the paper on its evenly spaced points (target tanh(x + 1), m = 2, bias, tanh, n = 6),
+// small initialization, lr 0.05 under ½Σ: data/example1.toml, the fixture `perfgen bench` and
+// analysis/boundary.py use too. It ends with [train]: tests append train keys, then their budget,
+// sweep and other sections (not [model], [target], [data] or [init], which it has: use overrides).
+inline const std::string kExample1Grid = kExample1Fixture;
 
 // Appendix B's shape (m = 2, d = 3, bias, tanh) on Gaussian data, lr 0.1 under ½Σ: tests append
 // their [sweep].
@@ -121,9 +117,9 @@ inline std::vector<MaterializedTrial> materialize_all(const Plan& plan, const Ma
   return materializer.materialize_range(0, plan.trial_count(), 0);
 }
 
-// Every trial of an experiment text, materialized.
-inline std::vector<MaterializedTrial> trials_of(const std::string& toml) {
-  const Experiment e = experiment_from(toml);
+// Every trial of an experiment text (with --set style overrides), materialized.
+inline std::vector<MaterializedTrial> trials_of(const std::string& toml, const std::vector<std::string>& overrides = {}) {
+  const Experiment e = experiment_from(toml, overrides);
   const Plan plan(e);  // keeps a reference to e
   Materializer materializer(plan);
   return materialize_all(plan, materializer);

@@ -12,8 +12,8 @@
 namespace perfgen {
 namespace {
 
-std::vector<MaterializedTrial> example1_trials(const std::string& extra) {
-  return testing::trials_of(testing::kExample1Grid + "max_iters = 20000\n" + extra);
+std::vector<MaterializedTrial> example1_trials(const std::string& extra, const std::vector<std::string>& overrides = {}) {
+  return testing::trials_of(testing::kExample1Grid + "max_iters = 20000\n" + extra, overrides);
 }
 
 // Launches until every network has stopped; returns the number of launches.
@@ -74,15 +74,15 @@ TEST(ThreadWorker, RegisterNetworkOfAppendixBMatchesTrainNetworkAcrossSuspension
 
 TEST(ThreadWorker, GlobalNetworkMatchesTrainNetworkAcrossSuspensions) {
   expect_worker_matches_train_network<cuda::GlobalNetwork>(
-      example1_trials("[model]\nwidth = 3\n[sweep]\nn = [3, 6]\ninit_seed = [0, 1, 2]\n"));
+      example1_trials("[sweep]\nn = [3, 6]\ninit_seed = [0, 1, 2]\n", {"model.width=3"}));
 }
 
 // The CUDA flow worker against the CPU backend's flow (integrate_flow in chunks of 4096 steps): the
 // worker takes one step per call and is suspended every 50 steps, and must take the same steps.
 TEST(ThreadWorker, FlowNetworkMatchesTheCpuFlowAcrossSuspensions) {
-  const Experiment e = testing::experiment_from(testing::kExample1Grid +
-                                                "method = \"flow\"\nmax_time = 1e5\n[model]\nwidth = 3\n[sweep]\n"
-                                                "n = [3, 6]\ninit_seed = [0, 1]\n");
+  const Experiment e = testing::experiment_from(
+      testing::kExample1Grid + "method = \"flow\"\nmax_time = 1e5\n[sweep]\nn = [3, 6]\ninit_seed = [0, 1]\n",
+      {"model.width=3"});
   const Plan plan(e);
   const Materializer materializer(plan);
   const auto trials = testing::materialize_all(plan, materializer);

@@ -72,7 +72,7 @@ TEST(Trajectories, StoredInTheFileThroughShards) {
   RunOptions options;
   options.experiment_path = path;
   options.output_path = output;
-  options.backend = "cpu";
+  options.backend = BackendChoice::cpu;
   options.quiet = true;
   std::ostringstream out, err;
   ASSERT_EQ(run_command(options, out, err), 0) << err.str();

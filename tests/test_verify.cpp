@@ -36,7 +36,7 @@ TEST(Verify, ACorruptedFileIsAnErrorNamingADatasetNeverAWrongNumber) {
   testing::TempDir dir;
   RunOptions options;
   options.output_path = dir.file("original.h5");
-  options.backend = "cpu";
+  options.backend = BackendChoice::cpu;
   options.quiet = true;
   options.overrides = {"sweep.n=[3, 6]", "sweep.c_tilde=[0.0, 1.0]", "sweep.data_seed={range=[0, 20]}",
                        "train.max_iters=200", "run.batch_size=16"};

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "perfgen/config.h"
+#include "experiment.h"
 
 namespace perfgen {
 

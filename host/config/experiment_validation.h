@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "perfgen/config.h"
+#include "experiment.h"
 
 namespace perfgen {
 

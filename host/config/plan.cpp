@@ -1,6 +1,6 @@
 // The sweep's product: axes in a fixed order (n, width, activation, init_scale, c_tilde, lr,
 // max_iters; the last varies fastest), then data seeds, then init seeds.
-#include "perfgen/plan.h"
+#include "plan.h"
 
 #include <algorithm>
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "columns.h"
-#include "perfgen/plan.h"
+#include "plan.h"
 
 namespace perfgen {
 

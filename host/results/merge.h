@@ -6,7 +6,7 @@
 
 #include "columns.h"
 #include "hdf5_io.h"
-#include "perfgen/plan.h"
+#include "plan.h"
 #include "shard_store.h"
 
 namespace perfgen {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "perfgen/plan.h"
+#include "plan.h"
 
 namespace perfgen {
 

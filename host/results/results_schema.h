@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "columns.h"
-#include "perfgen/plan.h"
+#include "plan.h"
 #include "perfgen/trial.h"
 
 namespace perfgen {

@@ -14,12 +14,12 @@ namespace fs = std::filesystem;
 
 namespace perfgen {
 
-void bench_end_to_end(const std::string& backend, const std::string& workload_toml, const BenchOptions& options,
+void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, const BenchOptions& options,
                       std::ostream& out) {
   const fs::path dir = fs::temp_directory_path() / ("perfgen-bench-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "workload.toml") << workload_toml;
-  out << "\nend to end (" << backend << "): perfgen run of the workload, " << options.end_to_end_steps
+  out << "\nend to end (" << (backend == BackendChoice::cuda ? "cuda" : "cpu") << "): perfgen run of the workload, " << options.end_to_end_steps
       << " steps per network, plan to merged file\n"
       << std::left << std::setw(12) << "trials" << std::setw(12) << "wall" << std::setw(14) << "trials/s"
       << std::setw(18) << "network-steps/s"

@@ -11,7 +11,7 @@ namespace perfgen {
 
 // One row per size in options.end_to_end_trials (0s skipped): trials/s and network-steps/s from the
 // run's wall time, and its stage line. Each row is flushed as it completes.
-void bench_end_to_end(const std::string& backend, const std::string& workload_toml, const BenchOptions& options,
+void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, const BenchOptions& options,
                       std::ostream& out);
 
 }  // namespace perfgen

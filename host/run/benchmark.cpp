@@ -13,6 +13,7 @@
 #include "cpu_backend.h"
 #include "cuda_backend.h"
 #include "device_probe.h"
+#include "example1_fixture.h"
 #include "experiment_file.h"
 #include "fp64_peak.h"
 #include "materialize.h"
@@ -21,17 +22,9 @@
 namespace perfgen {
 namespace {
 
-const char* kWorkload = R"(
-name = "bench-example1"
-[data]
-distribution = "grid"
-n = 6
-[init]
-scale = 1e-8
-[train]
-lr = 0.05
-loss_tol = 0.0
-)";
+// The Example-1 fixture (data/example1.toml) with the convergence test off, so that every network
+// runs its whole budget. The fixture ends with its [train] table, which this appends to.
+const std::string kWorkload = std::string(kExample1Fixture) + "loss_tol = 0.0\n";
 
 // FP64 peak measured, not looked up: independent FMA chains on every thread for about 0.3 s.
 double measured_fp64_peak(int threads) {
@@ -166,11 +159,11 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
     if (probe.devices.empty()) {
       out << std::left << std::setw(10) << "cuda"
           << "not measured: " << probe.problem << std::endl;
-      bench_end_to_end("cpu", kWorkload, options, out);
+      bench_end_to_end(BackendChoice::cpu, kWorkload, options, out);
       return int(kExitOk);
     }
     bench_cuda(probe.devices.front().index, options, out);
-    bench_end_to_end("cuda", kWorkload, options, out);
+    bench_end_to_end(BackendChoice::cuda, kWorkload, options, out);
     return int(kExitOk);
   });
 }

@@ -1,6 +1,7 @@
 // Command-line parsing with CLI11; every subcommand's work lives in host/run/commands.cpp.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <map>
 
 #include "commands.h"
 #include "errors.h"
@@ -26,13 +27,18 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option("experiment", run.experiment_path,
                       "experiment file (TOML; - reads standard input); default: the embedded example");
   run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)");
-  run_cmd->add_option("--backend", run.backend, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  const std::map<std::string, BackendChoice> backends{
+      {"auto", BackendChoice::automatic}, {"cpu", BackendChoice::cpu}, {"cuda", BackendChoice::cuda}};
+  run_cmd->add_option("--backend", run.backend, "auto, cpu or cuda")->transform(CLI::CheckedTransformer(backends));
   add_set_option(*run_cmd, run.overrides);
   run_cmd->add_option("--threads", run.threads, "CPU threads (default: all hardware threads)")
       ->check(CLI::NonNegativeNumber);
+  const std::map<std::string, CpuKernel> kernels{{"vector", CpuKernel::vector}, {"scalar", CpuKernel::scalar}};
   run_cmd->add_option("--cpu-kernel", run.cpu_kernel, "vector (SIMD lanes, default) or scalar (reference)")
-      ->check(CLI::IsMember({"vector", "scalar"}));
-  run_cmd->add_option("--shard", run.shard, "i/K: train every K-th batch from the i-th; then perfgen merge");
+      ->transform(CLI::CheckedTransformer(kernels));
+  run_cmd->add_option_function<std::string>(
+      "--shard", [&run](const std::string& text) { run.shard = parse_shard(text); },
+      "i/K: train every K-th batch from the i-th; then perfgen merge");
   run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
   run_cmd->add_flag("--force", run.force, "replace an existing results file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");
@@ -100,6 +106,9 @@ int cli_main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    return kExitBadInput;
+  } catch (const InputError& e) {  // an option value parsed here, e.g. --shard
+    std::cerr << "perfgen: error: " << e.what() << '\n';
     return kExitBadInput;
   }
   if (*run_cmd) return run_command(run, std::cout, std::cerr);

@@ -8,7 +8,7 @@
 
 #include "cell_summary.h"
 #include "errors.h"
-#include "perfgen/config.h"
+#include "experiment.h"
 
 namespace perfgen {
 

@@ -7,21 +7,29 @@
 #include <string>
 #include <vector>
 
+#include "cpu_backend.h"
+#include "shard_spec.h"
+
 namespace perfgen {
 
+// Which backend `perfgen run` uses: --backend auto (CUDA when a usable device exists, else the CPU),
+// cpu or cuda.
+enum class BackendChoice { automatic, cpu, cuda };
+
+// `perfgen run`'s options, typed: the CLI parses each once (cli.cpp); tests fill them directly.
 struct RunOptions {
   std::string experiment_path;  // empty: the embedded default
   std::string output_path;      // empty: NAME.h5 in the working directory
-  std::string backend = "auto";
+  BackendChoice backend = BackendChoice::automatic;
   std::vector<std::string> overrides;
   bool resume = false;
   bool force = false;
   bool quiet = false;
   int threads = 0;
-  std::string cpu_kernel = "vector";    // "vector" (SIMD lanes) or "scalar" (the reference)
-  std::string shard;                    // "i/K": train every K-th batch from the i-th (Slurm arrays)
-  bool serial = false;                  // no pipeline: materialize, train, write one after another
-  double save_interval_seconds = 10.0;  // seconds a finished batch waits at most before a shard holds it
+  CpuKernel cpu_kernel = CpuKernel::vector;  // SIMD lanes, or the scalar reference
+  ShardSpec shard;                            // --shard i/K: train every K-th batch from the i-th (Slurm arrays)
+  bool serial = false;                        // no pipeline: materialize, train, write one after another
+  double save_interval_seconds = 10.0;        // seconds a finished batch waits at most before a shard holds it
 };
 
 struct BenchOptions {
@@ -38,7 +46,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 int plan_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
                  std::ostream& err);
 // The model rank at the target and the sample sizes the theory predicts (host/theory/rank_report.h),
-// for the model and target of the experiment (one report per model when it sweeps width or activation).
+// for the model and target of the experiment (one report per width when it sweeps width).
 int rank_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
                  std::ostream& err);
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err);

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "matrix_rank.h"
-#include "perfgen/config.h"
+#include "experiment.h"
 #include "target_branches.h"
 
 namespace perfgen {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "perfgen/config.h"
+#include "experiment.h"
 #include "perfgen/network.h"
 
 namespace perfgen {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "perfgen/plan.h"
+#include "plan.h"
 #include "perfgen/trial.h"
 #include "random_streams.h"
 

@@ -4,14 +4,22 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "perfgen/evaluation.h"
 #include "perfgen/network.h"
-#include "perfgen/plan.h"
 #include "perfgen/training.h"
 
 namespace perfgen {
+
+// A trial's identity in the plan (host/config/plan.h): its row, its cell and its two seeds.
+struct TrialId {
+  std::int64_t index;
+  std::int64_t cell;
+  std::int64_t data_seed;
+  std::int64_t init_seed;
+};
 
 struct Theorem1Quantities {
   std::vector<double> gamma;  // γ = Σ_i y_i x̃_i (weight_dim entries)
@@ -20,8 +28,8 @@ struct Theorem1Quantities {
   double mu_gd = 0.0;
   std::vector<double> C;    // C_k, one per neuron
   double log_C_norm = 0.0;  // ln ‖C‖
-  double c = kUnset;        // C_1/C_2 (m ≥ 2)
-  double c_tilde = kUnset;  // min(|c|, |1/c|)
+  double c = std::numeric_limits<double>::quiet_NaN();        // C_1/C_2 (m ≥ 2)
+  double c_tilde = std::numeric_limits<double>::quiet_NaN();  // min(|c|, |1/c|)
 
   // Theorem 1: t_aligned = t + ln(‖C‖/‖γ‖)/rate, with the discrete-step rate μ_gd or the flow rate μ1.
   double aligned_time_offset(double rate) const { return (log_C_norm - std::log(gamma_norm)) / rate; }

@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "perfgen/config.h"
+#include "experiment.h"
+#include "perfgen/trial.h"
 
 namespace perfgen {
 
@@ -18,13 +19,6 @@ struct Cell {
   double c_tilde;  // NaN: no imbalance control
   double lr;
   std::int64_t max_iters;
-};
-
-struct TrialId {
-  std::int64_t index;
-  std::int64_t cell;
-  std::int64_t data_seed;
-  std::int64_t init_seed;
 };
 
 class Plan {

@@ -1,0 +1,62 @@
+#include "backend_choice.h"
+
+#include <algorithm>
+
+#include "cpu_backend.h"
+#include "cuda_backend.h"
+#include "device_probe.h"
+#include "errors.h"
+
+namespace perfgen {
+
+std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, std::ostream& err) {
+  std::string gpu;
+  const bool automatic = options.backend == BackendChoice::automatic;
+  if (options.backend != BackendChoice::cpu) {
+    const cuda::DeviceProbe probe = cuda::probe_devices();
+    const std::vector<cuda::DeviceInfo> usable = cuda::usable_devices(probe);
+    if (!usable.empty()) {
+      auto backend = std::make_unique<cuda::CudaBackend>(usable[local_rank % usable.size()].index);
+      if (automatic && !options.quiet)
+        err << "perfgen: backend auto: using CUDA on " << backend->device() << '\n';
+      return backend;
+    }
+    gpu = probe.devices.empty() ? "no usable CUDA device (" + probe.problem + ")"
+                                : "no usable CUDA device (" + cuda::unusable_reason(probe.devices.front()) + ")";
+    if (options.backend == BackendChoice::cuda) throw BackendUnavailable("--backend cuda: " + gpu);
+  }
+  auto backend = std::make_unique<CpuBackend>(options.threads, options.cpu_kernel);
+  if (automatic && !options.quiet)
+    err << "perfgen: backend auto: " << gpu << "; using the " << backend->device() << '\n';
+  return backend;
+}
+
+void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
+                 std::vector<TrialOutcome>& outcomes, TrainControl& control) {
+  auto needs_cpu = [&](const MaterializedTrial& t) {
+    return (t.records_trajectory() && !backend.records_trajectories()) ||
+           (t.train.method == TrainMethod::flow && !backend.trains_flow());
+  };
+  if (std::none_of(trials.begin(), trials.end(), needs_cpu)) return backend.train(trials, context, outcomes, control);
+  std::vector<MaterializedTrial> plain, recorded;
+  for (const MaterializedTrial& t : trials) (needs_cpu(t) ? recorded : plain).push_back(t);
+  std::vector<TrialOutcome> plain_out, recorded_out;
+  auto join_outcomes = [&] {  // also after a cancel, when some outcomes were never made
+    plain_out.resize(plain.size());
+    recorded_out.resize(recorded.size());
+    outcomes.assign(trials.size(), {});
+    std::size_t p = 0, r = 0;
+    for (std::size_t i = 0; i < trials.size(); ++i)
+      outcomes[i] = std::move(needs_cpu(trials[i]) ? recorded_out[r++] : plain_out[p++]);
+  };
+  try {
+    backend.train(plain, context, plain_out, control);
+    CpuBackend().train(recorded, context, recorded_out, control);
+  } catch (const TrainingCancelled&) {
+    join_outcomes();
+    throw;
+  }
+  join_outcomes();
+}
+
+}  // namespace perfgen

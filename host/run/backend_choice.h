@@ -1,0 +1,24 @@
+// The one place that knows the backends: which one a run gets (GPU usability decided by the device
+// probe), and which trials must go to the CPU because the chosen backend cannot train them.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <vector>
+
+#include "commands.h"
+#include "perfgen/backend.h"
+
+namespace perfgen {
+
+// --backend auto, cpu or cuda; the ranks of an MPI job on one node take the usable devices in turn,
+// by node-local rank. BackendUnavailable for --backend cuda without a usable device.
+std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, std::ostream& err);
+
+// backend.train(), except for the trials it cannot train (a trajectory it does not record, gradient
+// flow it does not integrate): those go to the CPU backend (Backend contract). outcomes[i] belongs to
+// trials[i], also after a cancel.
+void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
+                 std::vector<TrialOutcome>& outcomes, TrainControl& control);
+
+}  // namespace perfgen

@@ -1,0 +1,60 @@
+#include "final_file.h"
+
+#include <chrono>
+#include <iomanip>
+
+#include "batch_loop.h"
+#include "cell_summary.h"
+#include "hdf5_io.h"
+#include "merge.h"
+#include "run_attributes.h"
+
+namespace perfgen {
+namespace {
+
+// The final file: shuffle + deflate at level 1 (bench/NOTES.md: at 10^5 trials level 4 made the merge
+// ~25% slower for a file 2% smaller).
+constexpr int kFinalDeflateLevel = 1;
+
+}  // namespace
+
+void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
+                      std::int64_t trained_now, StageTimes& times, std::ostream& out) {
+  const auto merge_start = std::chrono::steady_clock::now();
+  const Experiment& e = plan.experiment();
+  const ShardIndex index(store, batch_count(plan));
+  if (index.shards().empty()) throw std::runtime_error("no shards in " + store.directory());
+  const FileAttributes first = read_hdf5_attributes(index.shards().front().path);
+  if (wall_seconds < 0) {
+    wall_seconds = 0;
+    for (const Shard& shard : index.shards())
+      for (const auto& [key, value] : read_hdf5_attributes(shard.path).numbers)
+        if (key == "wall_seconds") wall_seconds += value;
+  }
+  const std::string backend = first.find_text("backend") ? *first.find_text("backend") : "?";
+  const std::string device = first.find_text("device") ? *first.find_text("device") : "?";
+  MergeReport merged;
+  replace_atomically(output, [&](const std::string& temporary) {
+    Hdf5Writer file(temporary, StorageLayout{static_cast<std::size_t>(e.run.batch_size), kFinalDeflateLevel, 0});
+    merged = merge_shards(plan, store, index, file, merge_piece_rows(plan));
+    // The file records the merge up to here; the line printed at the end has the whole merge.
+    const double so_far = seconds_since(merge_start);
+    file.write_attributes(
+        final_attributes(e, backend, device, wall_seconds + so_far, merged.network_steps, times, so_far));
+    file.close();
+  });
+  store.remove();
+  times.add(Stage::merge, seconds_since(merge_start));
+  wall_seconds += seconds_since(merge_start);
+  print_cell_table(out, merged.cells);
+  out << "wrote " << output << ": " << plan.trial_count() << " trials";
+  if (trained_now >= 0 && trained_now < plan.trial_count()) out << " (" << trained_now << " trained by this run)";
+  out << " in " << std::fixed << std::setprecision(1)
+      << wall_seconds << " s, " << std::scientific << std::setprecision(2) << merged.network_steps / wall_seconds
+      << " network-steps/s on " << device << '\n'
+      << std::defaultfloat << "stages: " << times.report() << "; training busy " << std::fixed << std::setprecision(0)
+      << 100.0 * busy_fraction(times, wall_seconds) << "% of the wall time\n"
+      << std::defaultfloat;
+}
+
+}  // namespace perfgen

@@ -1,0 +1,76 @@
+#include "run_output.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "command_support.h"
+#include "errors.h"
+#include "file_check.h"
+#include "hdf5_io.h"
+#include "output_protocol.h"
+#include "results_schema.h"
+
+namespace fs = std::filesystem;
+
+namespace perfgen {
+
+bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,
+                    const ShardSpec& shard) {
+  if (fs::is_directory(output)) throw InputError("--output", output + " is a directory");
+  const fs::path parent = fs::absolute(output).parent_path();
+  if (!fs::is_directory(parent) || ::access(parent.c_str(), W_OK) != 0)
+    throw InputError("--output", "cannot write to " + parent.string() + " (missing or not writable)");
+  OutputFacts facts;
+  facts.output_exists = fs::exists(output);
+  facts.store_exists = store.exists();
+  facts.store_has_config = store.has_config();
+  facts.store_difference = [&] { return first_difference(store.stored_config(), e.resolved_toml); };
+  facts.output_difference = [&] {  // an existing file may be damaged: read in a child (file_check.h)
+    const std::string stored = read_in_child(
+        [&] {
+          try {
+            return stored_results_config(output);
+          } catch (const InputError&) {
+            return std::string();  // not a results file: refused below with exit 2
+          }
+        },
+        output);
+    if (stored.empty()) throw InputError("--output", output + " is not a perfgen results file");
+    return first_difference(stored, e.resolved_toml);
+  };
+  const OutputDecision decision =
+      decide_output(facts, {shard.worker, options.resume, options.force}, output, store.directory());
+  switch (decision.step) {
+    case OutputStep::refuse:
+      throw InputError(decision.key, decision.reason);
+    case OutputStep::finished_remove_store:
+      store.remove();
+      return true;
+    case OutputStep::finished:
+      return true;
+    case OutputStep::train_after_removing_store:
+      store.remove();
+      return false;
+    case OutputStep::train:
+      return false;
+  }
+  return false;
+}
+
+void warn_of_damaged_shards(const ShardStore& store, std::ostream& err) {
+  for (const FileVerdict& damaged : store.set_aside_damaged())
+    err << "perfgen: warning: " << damaged.path << " is damaged (" << damaged.problem << "); renamed to "
+        << fs::path(damaged.path).filename().string() << ".damaged, its trials will be trained again\n";
+}
+
+void refuse_other_schema(const ShardStore& store, const char* key) {
+  for (const std::string& file : store.result_files())
+    for (const auto& [name, version] : read_hdf5_attributes(file).integers)
+      if (name == "schema_version" && version != kSchemaVersion)
+        throw InputError(key, file + " has file schema " + std::to_string(version) + ", this perfgen writes " +
+                                  std::to_string(kSchemaVersion) +
+                                  ": finish the run with the perfgen that started it, or start over with --force");
+}
+
+}  // namespace perfgen
