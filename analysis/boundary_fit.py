@@ -44,11 +44,13 @@ def fit(rows, degree=2):
         raise ValueError(f"need at least {degree + 1} gradient-descent rows to fit, got {len(gd)}")
     lr, mid, half = (np.array(v) for v in zip(*gd))
     # np.polyfit's weights multiply the residuals (1/σ). A bracket's half-width is a bound, not a standard
-    # deviation, so the covariance is the one scaled by the residuals; numpy gives it from degree + 3 rows.
-    if len(gd) >= degree + 3:
-        coefficients, covariance = np.polyfit(lr, mid, degree, w=1.0 / half, cov=True)
-    else:
-        coefficients, covariance = np.polyfit(lr, mid, degree, w=1.0 / half), None
+    # deviation, so the covariance is the one scaled by the residuals, which needs more rows than
+    # coefficients (how many more depends on the numpy version: None where it refuses).
+    coefficients = np.polyfit(lr, mid, degree, w=1.0 / half)
+    try:
+        covariance = np.polyfit(lr, mid, degree, w=1.0 / half, cov=True)[1]
+    except (ValueError, np.linalg.LinAlgError):
+        covariance = None
     return coefficients, covariance
 
 

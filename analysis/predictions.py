@@ -2,7 +2,7 @@
 (`perfgen rank`: the optimistic size and the separation sizes of Q^2 and Q^1) beside the recovery a
 sweep over n around them measures (`perfgen run`, gradient flow from a small initialization).
 
-    .venv/bin/python analysis/predictions.py [-o TABLE.md] [--seeds 5] [--time 1e6] [--only NAME ...]
+    .venv/bin/python analysis/predictions.py [-o TABLE.md] [--seeds 5] [--time 1e9] [--only NAME ...]
 
 For m = 2 the inits are c~ on a grid of 11 values from 0 to 1: c~ = 0 and 1 are the zero-measure
 inits the paper singles out ("special"), the 9 inside ones are generic; for m = 3 they are random
@@ -12,7 +12,7 @@ table counts recovered runs (gen_error below the threshold on the test set at th
 1e-12: near the separation size flow also converges to global minima that are not on the target set
 but close to it, with gen_error 1e-9 .. 1e-8). Columns:
   first any      smallest n at which some run recovers (special or generic inits)
-  first generic  smallest n at which the generic rate's interval lies above 0
+  first generic  smallest n at which some generic run recovers (its Wilson interval then lies above 0)
   first all      smallest n from which on every run recovers (up to the largest n swept), with the
                  Wilson lower bound of that rate
 Bad input (an -o in a missing folder, a perfgen that is not one) gets one line and exit 2; a perfgen
@@ -125,7 +125,7 @@ def tally(n, special, recovered):
 def firsts(rows):
     ns = sorted(rows)
     first_any = next((n for n in ns if rows[n]["all"][0] > 0), None)
-    first_generic = next((n for n in ns if wilson(*rows[n]["generic"])[0] > 0), None)
+    first_generic = next((n for n in ns if rows[n]["generic"][0] > 0), None)
     first_all = None
     for n in reversed(ns):  # the smallest n from which on every run recovers
         if rows[n]["all"][0] != rows[n]["all"][1]:

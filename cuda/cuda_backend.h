@@ -34,7 +34,10 @@ class CudaBackend : public Backend {
   void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
              std::vector<TrialOutcome>& outcomes, TrainControl& control) override;
   std::int64_t trials_per_call() const override { return kTrialsPerCall; }
-  bool trains_flow() const override { return true; }  // one network per thread (FlowNetwork)
+  // The flow kernel (FlowNetwork) is built and tested on the host, but has not run on a GPU yet: until
+  // CudaBackend.IntegratesGradientFlowLikeTheCpu has passed on a device, runs hand flow trials to the
+  // CPU (train() itself trains them, for that test).
+  bool trains_flow() const override { return false; }
   // The kernels the last train() used, e.g. "per thread (registers)"; for the benchmark's table.
   const std::string& last_kernels() const { return last_kernels_; }
 

@@ -46,7 +46,8 @@ struct GlobalNetwork {
 // integrated in place; the trial's scratch slot holds the step size to try next (which a suspension
 // must keep), ∇ℓ and integrate_flow's scratch. Time and steps live in the result, so a network resumes
 // where it paused: integrate_flow takes the same steps however its calls are split (the CPU backend
-// makes them in chunks of 4096).
+// makes them in chunks of 4096). One step per call costs a seventh gradient (the pause re-evaluates ℓ
+// and ∇ℓ at the θ the last call ended on), the price of the queue's step budget.
 struct FlowNetwork {
   const DeviceTrial* trial;
   double* theta;
@@ -65,6 +66,7 @@ struct FlowNetwork {
     state.time = b.results[i].train.time;
     state.accepted = b.results[i].train.iterations;
     state.step = slot[0];
+    state.rejected = 0;  // not kept across launches: the host does not read it
   }
   PERFGEN_HD bool step(TrainResult& result) {
     const TrainSettings& settings = trial->train;

@@ -119,6 +119,8 @@ TEST(CudaBackend, AgreesWithTheCpuOnAHighDimensionalInput) {
 // an error estimate that moves by an ulp can flip one accept/reject decision of the step-size
 // controller, after which the two integrations take other steps: θ then agrees to the integrator's
 // accuracy (rtol 1e-10 per step, 1e-6 bound over the run), not to the last bit; branch and status agree.
+// The time a converged run stops at depends on where its steps fell (late steps are long), so time is
+// compared only for runs that reached the horizon.
 TEST(CudaBackend, IntegratesGradientFlowLikeTheCpu) {
   SKIP_WITHOUT_GPU();
   const Experiment e = testing::experiment_from(testing::kExample1Grid + R"(method = "flow"
@@ -141,7 +143,10 @@ init_seed = [0, 1]
     SCOPED_TRACE("trial " + std::to_string(i));
     EXPECT_EQ(gpu[i].train.status, cpu[i].train.status);
     EXPECT_EQ(gpu[i].branch.branch, cpu[i].branch.branch);
-    EXPECT_NEAR(gpu[i].train.time, cpu[i].train.time, 1e-6 * cpu[i].train.time);
+    if (cpu[i].train.status == TrainStatus::max_iters) EXPECT_EQ(gpu[i].train.time, cpu[i].train.time);
+    EXPECT_LT(testing::relative_difference(gpu[i].generalization.mean_squared, cpu[i].generalization.mean_squared,
+                                           1e-11),
+              1e-6);
     for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
       EXPECT_NEAR(gpu[i].theta[p], cpu[i].theta[p], 1e-6 * std::max(1.0, std::abs(cpu[i].theta[p])));
   }

@@ -124,9 +124,6 @@ max_iters = 5000
 loss_tol = 1e-12
 grad_tol = 1e-20
 divergence_loss = 1e40
-rtol = 1e-8
-atol = 1e-30
-max_time = 2500.0
 [eval]
 test_points = 200
 recovery_threshold = 1e-7
@@ -162,6 +159,9 @@ ratio_start = 1.25
 ratio_step = 0.5
 [train]
 method = "flow"
+rtol = 1e-8
+atol = 1e-30
+max_time = 2500.0
 )";
   const std::map<std::string, std::string> defaults = key_lines(load_experiment("", "<defaults>", {}).resolved_toml);
   std::map<std::string, bool> covered;  // key → written with a non-default value in some experiment
@@ -260,6 +260,18 @@ TEST(ExperimentWarnings, SeedAxesThatDrawNothing) {
   EXPECT_EQ(warnings({"data.distribution=uniform", "sweep.data_seed=[0, 1]"}), std::vector<std::string>{});
   EXPECT_EQ(warnings({"data.distribution=grid", "sweep.data_seed=[4]", "sweep.init_seed=[0, 1]"}),
             std::vector<std::string>{});
+}
+
+// Gradient flow's settings under gradient descent do nothing: said once; under flow, nothing to say.
+TEST(ExperimentWarnings, FlowSettingsUnderGradientDescent) {
+  auto warnings = [](const std::vector<std::string>& overrides) {
+    return experiment_warnings(testing::experiment_from("", overrides));
+  };
+  EXPECT_EQ(warnings({"train.max_time=50", "train.rtol=1e-8"}),
+            std::vector<std::string>{"train.rtol, train.atol and train.max_time apply to train.method = \"flow\"; "
+                                     "gradient descent ignores them (it stops at train.max_iters)"});
+  EXPECT_EQ(warnings({"train.method=\"flow\"", "train.max_time=50", "train.rtol=1e-8"}), std::vector<std::string>{});
+  EXPECT_EQ(warnings({}), std::vector<std::string>{});
 }
 
 }  // namespace

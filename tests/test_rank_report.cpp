@@ -164,6 +164,7 @@ TEST(RankCommand, BadInputIsRefusedWithExitTwoAndOneMessage) {
       {"", {"target.activation=rational"}, "target.activation: rank needs the model's activation (tanh)"},
       {"", {"target.a=0"}, "target.a: rank needs a nonzero target"},
       {"", {"target.w=[0]"}, "target.w: rank needs w0 != 0"},
+      {"", {"sweep.activation=[\"tanh\", \"rational\"]"}, "sweep.activation: rank compares the model with a target"},
       {"", {"model.input_dim=150", "target.w=" + ones(150)},
        "model.input_dim: rank computes dense ranks of at most 240 parameters"},
   };

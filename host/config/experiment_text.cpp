@@ -92,16 +92,21 @@ std::string experiment_to_toml(const Experiment& e) {
   if (!std::isnan(e.init.ratio_start)) line("ratio_start", number(e.init.ratio_start));
   if (!std::isnan(e.init.ratio_step)) line("ratio_step", number(e.init.ratio_step));
   t << "\n[train]\n";
-  line("method", quoted(train_method_name(e.train.method)));
+  // Gradient flow's keys only under flow: the resolved text of a gradient-descent run stays what it was
+  // before flow existed, so --resume and merge accept shards written by an earlier perfgen.
+  const bool flow = e.train.method == TrainMethod::flow;
+  if (flow) line("method", quoted(train_method_name(e.train.method)));
   line("lr", number(e.train.lr));
   line("loss", quoted(loss_name(e.train.loss)));
   line("max_iters", number(e.train.max_iters));
   line("loss_tol", number(e.train.loss_tol));
   line("grad_tol", number(e.train.grad_tol));
   line("divergence_loss", number(e.train.divergence_loss));
-  line("rtol", number(e.train.rtol));
-  line("atol", number(e.train.atol));
-  line("max_time", number(e.train.max_time));
+  if (flow) {
+    line("rtol", number(e.train.rtol));
+    line("atol", number(e.train.atol));
+    line("max_time", number(e.train.max_time));
+  }
   t << "\n[eval]\n";
   line("test_points", number(e.eval.test_points));
   line("recovery_threshold", number(e.eval.recovery_threshold));

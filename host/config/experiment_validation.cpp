@@ -234,6 +234,11 @@ std::vector<std::string> experiment_warnings(const Experiment& e) {
     warnings.push_back(idle_seed_warning("sweep.init_seed", init_seeds,
                                          "sweep.init_scale = 0 makes θ0 = 0 whatever the seed",
                                          "each cell with init_scale = 0", per_cell, distinct_data));
+  const TrainSettings defaults;
+  if (e.train.method == TrainMethod::gd &&
+      (e.train.rtol != defaults.rtol || e.train.atol != defaults.atol || e.train.max_time != defaults.max_time))
+    warnings.push_back("train.rtol, train.atol and train.max_time apply to train.method = \"flow\"; gradient "
+                       "descent ignores them (it stops at train.max_iters)");
   return warnings;
 }
 

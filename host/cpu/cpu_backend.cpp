@@ -87,8 +87,9 @@ TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, doubl
   }
 }
 
-// integrate_flow in pieces that end at every checkpoint time and at least every 4096 steps to check
-// for cancellation; the integrator's state carries over, so the result is that of one call.
+// integrate_flow in pieces that end at the first step at or after every checkpoint time (recorded with
+// the time it reached) and at least every 4096 steps to check for cancellation; the integrator's state
+// carries over, so the steps and the result are those of one call, recorded or not.
 TrainResult flow_in_chunks(const MaterializedTrial& trial, double* theta, double* grad, TrainControl* control,
                            Trajectory& trajectory) {
   constexpr std::int64_t kChunk = 1 << 12;
@@ -104,8 +105,11 @@ TrainResult flow_in_chunks(const MaterializedTrial& trial, double* theta, double
     if (control) control->steps += state.accepted - before;
     const bool stopped = result.status != TrainStatus::max_iters || state.time >= trial.train.max_time ||
                          state.accepted >= trial.train.max_iters;
-    const bool at_checkpoint = next_checkpoint < times.size() && state.time >= times[next_checkpoint];
-    if (at_checkpoint) ++next_checkpoint;
+    bool at_checkpoint = false;  // one step may pass several checkpoints: recorded once
+    while (next_checkpoint < times.size() && state.time >= times[next_checkpoint]) {
+      at_checkpoint = true;
+      ++next_checkpoint;
+    }
     if (!times.empty() && (at_checkpoint || stopped)) {
       trajectory.iterations.push_back(result.iterations);
       trajectory.times.push_back(result.time);

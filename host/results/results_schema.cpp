@@ -76,8 +76,10 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
              [&](auto i) { return out(i).generalization.max_abs; });
   add_column(g, "sharpness", T::f64, "trial", rows, "top eigenvalue of the loss Hessian at the final parameters", "",
              [&](auto i) { return out(i).sharpness; });
-  add_column(g, "lr_times_sharpness", T::f64, "trial", rows, "lr * sharpness: GD is stable near a minimum below 2", "",
-             [&](auto i) { return cell(i).lr * out(i).sharpness; });
+  add_column(g, "lr_times_sharpness", T::f64, "trial", rows,
+             "lr * sharpness: GD is stable near a minimum below 2 (NaN for gradient flow)", "", [&](auto i) {
+               return trials[i].train.method == TrainMethod::flow ? kNaN : cell(i).lr * out(i).sharpness;
+             });
   add_column(g, "recovered", T::i8, "trial", rows, "gen_error below the recovery threshold", "",
              [&](auto i) { return int(out(i).recovered); });
   mark_enum(g, "false true", {0, 1});
@@ -116,7 +118,7 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "",
              [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu1); });
   add_column(g, "final_aligned_time", T::f64, "trial", rows, "final_time + aligned_time_offset", "",
-             [&](auto i) { return cell(i).lr * out(i).train.iterations + t1(i).aligned_time_offset(t1(i).mu_gd); });
+             [&](auto i) { return training_time(trials[i].train, out(i).train) + t1(i).aligned_time_offset(t1(i).mu_gd); });
   const std::size_t neurons = static_cast<std::size_t>(plan.max_width());
   const std::size_t params = static_cast<std::size_t>(plan.max_params());
   add_matrix(

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "command_support.h"
+#include "errors.h"
 #include "commands.h"
 #include "rank_report.h"
 
@@ -14,19 +15,20 @@ int rank_command(const std::string& experiment_path, const std::vector<std::stri
   return with_exit_codes(err, [&] {
     const Experiment e = load_experiment_or_default(experiment_path, overrides);
     print_experiment_warnings(e, err);
-    // One report per model of the sweep; every model is checked before any is analysed.
+    // The target has one activation, and the rank needs the model's to be the same: no activation axis.
+    if (e.sweep.activation.size() > 1)
+      throw InputError("sweep.activation", "rank compares the model with a target of the same activation; run it "
+                                           "once per activation (--set model.activation=A --set target.activation=A)");
+    // One report per width of the sweep; every model is checked before any is analysed.
     const std::vector<int> widths = e.sweep.width.empty() ? std::vector<int>{e.model.width} : e.sweep.width;
-    const std::vector<Activation> activations =
-        e.sweep.activation.empty() ? std::vector<Activation>{e.model.activation} : e.sweep.activation;
     std::vector<NetShape> shapes;
-    for (int width : widths)
-      for (Activation activation : activations) {
-        NetShape s = e.model;
-        s.width = width;
-        s.activation = activation;
-        check_rank_input(s, e.target);
-        shapes.push_back(s);
-      }
+    for (int width : widths) {
+      NetShape s = e.model;
+      s.width = width;
+      if (!e.sweep.activation.empty()) s.activation = e.sweep.activation.front();
+      check_rank_input(s, e.target);
+      shapes.push_back(s);
+    }
     out << "experiment " << e.name << '\n';
     bool agree = true;
     for (const NetShape& s : shapes) {

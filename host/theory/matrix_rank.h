@@ -1,6 +1,7 @@
 // The numerical rank of a dense real matrix: singular values by Householder QR followed by one-sided
-// (Hestenes) Jacobi rotations on R, which find small singular values to high relative accuracy; the
-// rank counts those above a stated fraction of the largest. No LAPACK: the matrices are at most a
+// (Hestenes) Jacobi rotations on R, accurate to about ε·σ_1 (the QR has no column pivoting, so small
+// singular values are not found to high relative accuracy; the 1e-9 threshold below needs only
+// that); the rank counts those above a stated fraction of the largest. No LAPACK: the matrices are at most a
 // few hundred columns wide.
 #pragma once
 

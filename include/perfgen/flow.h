@@ -155,16 +155,18 @@ PERFGEN_HD double rodas_step(const NetShape& s, DataView data, const TrainSettin
 
 // Integrates the flow from state.time, with the stopping rule of gradient descent (training.h) checked
 // at every accepted step: converged, stationary and diverged as there; max_iters when state.accepted
-// reaches settings.max_iters or the time reaches settings.max_time. Pauses, returning status max_iters
-// with result.time < max_time, at pause_time (landed on exactly: a checkpoint) or after pause_after
-// more steps; a later call with the same state goes on as if never paused. scratch: flow_scratch_size.
+// reaches settings.max_iters or the time reaches settings.max_time (the last step is shortened to land
+// on it). Pauses, returning status max_iters with result.time < max_time, at the first accepted step
+// with t ≥ pause_time (a checkpoint; the step is not shortened, so where steps fall never depends on
+// the pauses) or after pause_after more steps; a later call with the same state goes on as if never
+// paused. scratch: flow_scratch_size.
 PERFGEN_HD TrainResult integrate_flow(const NetShape& s, DataView data, const TrainSettings& settings,
                                       double pause_time, std::int64_t pause_after, double* theta, double* grad,
                                       FlowState& state, double* scratch) {
   const int count = s.param_count();
   double* hessian = scratch;
   double* next = hessian + count * count;
-  double* step_scratch = next + count;  // rodas_step's part; its first P·P + P hold the Hessian's scratch first
+  double* step_scratch = next + count;  // rodas_step's; before each step also loss_and_gradient's and loss_hessian's
   const std::int64_t pause_step = state.accepted + pause_after;
   TrainResult result;
   for (;;) {
@@ -182,14 +184,14 @@ PERFGEN_HD TrainResult integrate_flow(const NetShape& s, DataView data, const Tr
     // Retry with smaller steps until one meets the tolerance; the controller's exponent is
     // 1/(order of the error estimate + 1) = 1/4, with the usual safety factor and limits.
     for (;;) {
-      const double limit = fmin(pause_time, settings.max_time) - state.time;
+      const double limit = settings.max_time - state.time;
       const double h = fmin(state.step, limit);
       const double error = rodas_step(s, data, settings, theta, grad, hessian, h, next, step_scratch);
       const double factor = error == 0.0 ? 5.0 : fmin(5.0, fmax(0.2, 0.9 * pow(error, -0.25)));
       if (error <= 1.0) {
         for (int p = 0; p < count; ++p) theta[p] = next[p];
-        // A step cut short to land on pause_time keeps the controller's step for the next one.
-        state.time = h == limit ? fmin(pause_time, settings.max_time) : state.time + h;
+        // The last step, cut short to land on max_time, keeps the controller's step.
+        state.time = h == limit ? settings.max_time : state.time + h;
         state.step = h < state.step ? state.step : h * factor;
         ++state.accepted;
         break;
