@@ -12,29 +12,38 @@
 
 namespace perfgen::cuda {
 
-// Any shape: θ trains in place in the batch's parameter buffer, ∇ℓ and the activations in the
-// trial's scratch slot.
-struct GlobalNetwork {
+// Where a network of the global-memory workers lives: θ in the batch's parameter buffer (trained in
+// place), its data, and the trial's scratch slot.
+struct GlobalSlot {
   const DeviceTrial* trial;
   double* theta;
-  double* grad;
+  double* scratch;
   const double* inputs;
   const double* targets;
+
+  PERFGEN_HD void locate(const DeviceBatch& b, int i) {
+    trial = &b.trials[i];
+    theta = b.theta + trial->theta;
+    scratch = b.scratch + trial->scratch;
+    inputs = b.inputs + trial->inputs;
+    targets = b.targets + trial->targets;
+  }
+  PERFGEN_HD DataView data() const { return DataView{inputs, targets, trial->n}; }
+};
+
+// Gradient descent, any shape: ∇ℓ and the activations in the scratch slot.
+struct GlobalNetwork : GlobalSlot {
   std::int64_t iteration;
 
   PERFGEN_HD void load(const DeviceBatch& b, int i) {
-    trial = &b.trials[i];
-    theta = b.theta + trial->theta;
-    grad = b.scratch + trial->scratch;
-    inputs = b.inputs + trial->inputs;
-    targets = b.targets + trial->targets;
+    locate(b, i);
     iteration = b.results[i].train.iterations;
   }
   PERFGEN_HD bool step(TrainResult& result) {
     const NetShape& s = trial->shape;
     const int count = s.param_count();
-    const double loss =
-        loss_and_gradient(s, theta, DataView{inputs, targets, trial->n}, trial->train.loss, grad, grad + count);
+    double* grad = scratch;
+    const double loss = loss_and_gradient(s, theta, data(), trial->train.loss, grad, grad + count);
     if (stop_or_descend(loss, count, grad, trial->train, iteration, theta, result)) return true;
     ++iteration;
     return false;
@@ -42,44 +51,35 @@ struct GlobalNetwork {
   PERFGEN_HD void store(const DeviceBatch& b, int i) const { b.results[i].train.iterations = iteration; }
 };
 
-// Gradient flow (TrainMethod::flow), any shape the flow accepts: one integrator step per step(). θ is
-// integrated in place; the trial's scratch slot holds the step size to try next (which a suspension
-// must keep), ∇ℓ and integrate_flow's scratch. Time and steps live in the result, so a network resumes
-// where it paused: integrate_flow takes the same steps however its calls are split (the CPU backend
-// makes them in chunks of 4096). One step per call costs a seventh gradient (the pause re-evaluates ℓ
-// and ∇ℓ at the θ the last call ended on), the price of the queue's step budget.
-struct FlowNetwork {
-  const DeviceTrial* trial;
-  double* theta;
-  double* slot;  // [0]: FlowState::step, then ∇ℓ (P), then integrate_flow's scratch
-  const double* inputs;
-  const double* targets;
+// Gradient flow (TrainMethod::flow), any shape the flow accepts: one integrator step per step(). The
+// scratch slot holds the step size to try next (which a suspension must keep), ∇ℓ and
+// integrate_flow's scratch. Time and steps live in the result, so a network resumes where it paused:
+// integrate_flow takes the same steps however its calls are split (the CPU backend makes them in
+// chunks of 4096). One step per call costs a seventh gradient (the pause re-evaluates ℓ and ∇ℓ at the
+// θ the last call ended on), the price of the queue's step budget.
+struct FlowNetwork : GlobalSlot {
   FlowState state;
 
   static std::int64_t scratch_doubles(const NetShape& s, int n) { return 1 + s.param_count() + flow_scratch_size(s, n); }
   PERFGEN_HD void load(const DeviceBatch& b, int i) {
-    trial = &b.trials[i];
-    theta = b.theta + trial->theta;
-    slot = b.scratch + trial->scratch;
-    inputs = b.inputs + trial->inputs;
-    targets = b.targets + trial->targets;
+    locate(b, i);
     state.time = b.results[i].train.time;
     state.accepted = b.results[i].train.iterations;
-    state.step = slot[0];
+    state.step = scratch[0];
     state.rejected = 0;  // not kept across launches: the host does not read it
   }
   PERFGEN_HD bool step(TrainResult& result) {
     const TrainSettings& settings = trial->train;
     const int count = trial->shape.param_count();
-    result = integrate_flow(trial->shape, DataView{inputs, targets, trial->n}, settings, settings.max_time, 1, theta,
-                            slot + 1, state, slot + 1 + count);
+    result = integrate_flow(trial->shape, data(), settings, settings.max_time, 1, theta, scratch + 1, state,
+                            scratch + 1 + count);
     return result.status != TrainStatus::max_iters || state.time >= settings.max_time ||
            state.accepted >= settings.max_iters;
   }
   PERFGEN_HD void store(const DeviceBatch& b, int i) const {
     b.results[i].train.iterations = state.accepted;
     b.results[i].train.time = state.time;
-    slot[0] = state.step;
+    scratch[0] = state.step;
   }
 };
 
