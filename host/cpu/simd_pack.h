@@ -82,7 +82,7 @@ inline bool any_lane_outside(Pack a, Pack b, Pack c) {
 
 // tanh through libmvec's expm1, about twice as fast as libmvec's own tanh: with e = expm1(−2|x|),
 // tanh|x| = −e/(2 + e), accurate near 0 where small-initialization runs live. Measured against
-// long-double tanhl: ≤ 3.5 ulp (libmvec tanh: ≤ 1.2 ulp; tests/test_cpu_lanes.cpp checks the bound).
+// long-double tanhl: ≤ 3.5 ulp (libmvec tanh: ≤ 1.2 ulp; tests/cpu/test_cpu_lanes.cpp checks the bound).
 #if defined(PERFGEN_LIBMVEC) && defined(__AVX512F__)
 extern "C" __m512d _ZGVeN8v_expm1(__m512d);
 inline Vector vector_expm1(Vector x) { return (Vector)_ZGVeN8v_expm1((__m512d)x); }

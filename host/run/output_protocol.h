@@ -1,6 +1,6 @@
 // What `perfgen run` does with its output before any work, from what exists on disk and what was
 // asked: a decision table (docs/CLI.md, "Output"), kept apart from the file system so that every
-// case is tested (tests/test_output_protocol.cpp).
+// case is tested (tests/run/test_output_protocol.cpp).
 #pragma once
 
 #include <functional>

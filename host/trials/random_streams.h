@@ -16,7 +16,7 @@ std::uint64_t philox_key(StreamPurpose purpose, std::int64_t seed);
 
 // Draw i of a stream is draw i of `curandGenerateNormalDouble` / `curandGenerateUniformDouble` on a
 // host generator (CURAND_RNG_PSEUDO_PHILOX4_32_10, default ordering, offset 0) seeded with the key:
-// bitwise, as tests/test_random_streams.cpp checks against cuRAND itself and recorded values.
+// bitwise, as tests/trials/test_random_streams.cpp checks against cuRAND itself and recorded values.
 class RandomStream {
  public:
   explicit RandomStream(std::uint64_t key) : key_(key) {}

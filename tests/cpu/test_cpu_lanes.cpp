@@ -7,8 +7,10 @@
 #include <iostream>
 
 #include "cpu_lanes.h"
+#include "experiments.h"
 #include "simd_pack.h"
-#include "test_support.h"
+#include "temp_dir.h"
+#include "training.h"
 
 namespace perfgen {
 namespace {

@@ -11,7 +11,8 @@
 
 #include "experiment_file.h"
 #include "experiment_validation.h"
-#include "test_support.h"
+#include "experiments.h"
+#include "temp_dir.h"
 
 namespace perfgen {
 namespace {

@@ -8,7 +8,9 @@
 
 #include "batch_layout.h"
 #include "block_network.h"
-#include "test_support.h"
+#include "experiments.h"
+#include "materialize.h"
+#include "temp_dir.h"
 
 namespace perfgen {
 namespace {

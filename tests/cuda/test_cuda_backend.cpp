@@ -5,9 +5,12 @@
 // GPU exists.
 #include <gtest/gtest.h>
 
+#include "cpu_backend.h"
 #include "cuda_backend.h"
 #include "device_probe.h"
-#include "test_support.h"
+#include "experiments.h"
+#include "temp_dir.h"
+#include "trials.h"
 
 namespace perfgen {
 namespace {

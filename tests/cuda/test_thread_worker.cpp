@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include "batch_layout.h"
-#include "test_support.h"
+#include "cpu_backend.h"
+#include "experiments.h"
+#include "temp_dir.h"
 #include "thread_worker.h"
+#include "trials.h"
 
 namespace perfgen {
 namespace {

@@ -7,14 +7,16 @@
 #include <string>
 
 #include "cell_summary.h"
-#include "cuda_backend.h"
+#include "experiments.h"
 #include "hdf5_io.h"
 #include "merge.h"
 #include "resource_check.h"
+#include "result_files.h"
 #include "results_schema.h"
 #include "shard_store.h"
 #include "shard_writer.h"
-#include "test_support.h"
+#include "temp_dir.h"
+#include "training.h"
 
 namespace perfgen {
 namespace {
@@ -176,14 +178,15 @@ TEST(Resources, AHundredMillionTrialSweepFitsA32GiBWorkstation) {
   const Plan small(million), large(hundred_million);
   ASSERT_EQ(large.trial_count(), 100'000'000);
   constexpr double k32GiB = 32.0 * 1024 * 1024 * 1024;
-  for (const std::int64_t per_call : {std::int64_t{0}, cuda::CudaBackend::kTrialsPerCall}) {
+  constexpr std::int64_t kGpuCall = std::int64_t{1} << 20;  // trials per call of the CUDA backend (2^20)
+  for (const std::int64_t per_call : {std::int64_t{0}, kGpuCall}) {
     SCOPED_TRACE(per_call);
     const ResourceEstimate at_1e6 = estimate_resources(small, per_call), at_1e8 = estimate_resources(large, per_call);
     EXPECT_LT(at_1e8.memory_bytes(), 0.5 * k32GiB) << human_bytes(at_1e8.memory_bytes());
     EXPECT_LT(at_1e8.merge_memory_bytes, 1.1 * at_1e6.merge_memory_bytes + 8e6) << "only the cells may add";
     EXPECT_GT(at_1e8.disk_bytes, 90 * at_1e6.disk_bytes) << "the disk does grow with the trials";
   }
-  EXPECT_GT(estimate_resources(large, cuda::CudaBackend::kTrialsPerCall).batch_memory_bytes,
+  EXPECT_GT(estimate_resources(large, kGpuCall).batch_memory_bytes,
             10 * estimate_resources(large).batch_memory_bytes);
 }
 

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "cpu_backend.h"
+#include "experiments.h"
 #include "materialize.h"
-#include "test_support.h"
 
 namespace perfgen {
 namespace {

@@ -6,9 +6,11 @@
 #include <cmath>
 #include <vector>
 
+#include "cpu_backend.h"
+#include "experiments.h"
 #include "perfgen/flow.h"
 #include "perfgen/training.h"
-#include "test_support.h"
+#include "trials.h"
 
 namespace perfgen {
 namespace {

@@ -8,9 +8,10 @@
 #include <random>
 
 #include "cpu_backend.h"
+#include "experiments.h"
 #include "materialize.h"
 #include "random_streams.h"
-#include "test_support.h"
+#include "temp_dir.h"
 
 namespace perfgen {
 namespace {

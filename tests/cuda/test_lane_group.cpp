@@ -5,9 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "batch_layout.h"
+#include "experiments.h"
 #include "kernels.h"
+#include "materialize.h"
 #include "register_network.h"
-#include "test_support.h"
 
 namespace perfgen {
 namespace {

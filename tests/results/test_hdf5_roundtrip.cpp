@@ -9,9 +9,11 @@
 #include <iterator>
 
 #include "cell_summary.h"
+#include "experiments.h"
 #include "hdf5_io.h"
 #include "results_schema.h"
-#include "test_support.h"
+#include "temp_dir.h"
+#include "training.h"
 
 namespace perfgen {
 namespace {

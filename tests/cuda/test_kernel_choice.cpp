@@ -5,8 +5,9 @@
 
 #include <set>
 
+#include "experiments.h"
 #include "kernel_choice.h"
-#include "test_support.h"
+#include "trials.h"
 
 namespace perfgen {
 namespace {

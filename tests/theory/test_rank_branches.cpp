@@ -6,8 +6,8 @@
 #include <set>
 
 #include "perfgen/network.h"
-#include "target_branches.h"
 #include "tangent_space.h"
+#include "target_branches.h"
 
 namespace perfgen {
 namespace {
