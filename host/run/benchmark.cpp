@@ -82,6 +82,22 @@ double seconds_to_train(Backend& backend, const Workload& w) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The CPU's latency rows: one network alone, its steps one after another on one thread, which is what
+// the tail of a sweep waits for (one network × 10^9 steps is the latency benchmark of the CUDA issue:
+// --cpu-latency-steps 1000000000).
+void bench_cpu_latency(const BenchOptions& options, std::ostream& out) {
+  if (options.cpu_latency_steps <= 0) return;
+  const Workload w = make_workload("latency", 1, options.cpu_latency_steps, {});
+  for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
+    CpuBackend backend(1, kernel);
+    const double seconds = seconds_to_train(backend, w);
+    out << std::left << std::setw(10) << "cpu" << std::setw(34) << backend.device() << "latency: 1 network x "
+        << options.cpu_latency_steps << " steps in " << std::fixed << std::setprecision(2) << seconds << " s, "
+        << std::setprecision(3) << 1e6 * seconds / w.network_steps << " us per step" << std::endl
+        << std::defaultfloat;
+  }
+}
+
 struct CudaRow {
   Workload workload;
   cuda::CudaOptions options;  // lanes per network: 0 lets the backend choose
@@ -155,6 +171,7 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
           << 100.0 * rate * flops / peak << "%" << std::endl
           << std::defaultfloat;
     }
+    bench_cpu_latency(options, out);
     const cuda::DeviceProbe probe = cuda::probe_devices();
     if (probe.devices.empty()) {
       out << std::left << std::setw(10) << "cuda"

@@ -89,6 +89,10 @@ int cli_main(int argc, char** argv) {
   bench_cmd->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks)")
       ->check(CLI::PositiveNumber);
   bench_cmd
+      ->add_option("--cpu-latency-steps", bench.cpu_latency_steps,
+                   "steps of the CPU latency case (1 network, one thread; default 10^7, 0: skip it)")
+      ->check(CLI::NonNegativeNumber);
+  bench_cmd
       ->add_option("--end-to-end", bench.end_to_end_trials,
                    "trials of each end-to-end row, a whole perfgen run (default 10000,100000,1000000; 0: none)")
       ->delimiter(',')

@@ -37,6 +37,7 @@ struct BenchOptions {
   std::int64_t steps = 20000;
   int threads = 0;
   std::int64_t latency_steps = 100'000'000;  // the GPU's latency case: 100 networks × this many steps
+  std::int64_t cpu_latency_steps = 10'000'000;  // the CPU's latency case: 1 network × this many steps (0: none)
   // End-to-end rows: whole `perfgen run`s (plan to merged file) of these many trials, fixed steps.
   std::vector<std::int64_t> end_to_end_trials = {10'000, 100'000, 1'000'000};
   std::int64_t end_to_end_steps = 1000;

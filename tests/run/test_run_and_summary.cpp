@@ -141,6 +141,25 @@ TEST(Run, PipelinedAndSerialRunsWriteTheSameTrialsAndReportStageTimes) {
   EXPECT_NE(out.str().find("training busy"), std::string::npos) << out.str();
 }
 
+// `perfgen bench` without end-to-end rows: a row per CPU kernel, then the CPU latency rows (one network
+// alone, each kernel), each with its time per step.
+TEST(Bench, CpuRowsAndLatencyRows) {
+  BenchOptions options;
+  options.networks = 8;
+  options.steps = 100;
+  options.cpu_latency_steps = 5000;
+  options.end_to_end_trials = {};
+  std::ostringstream out, err;
+  ASSERT_EQ(bench_command(options, out, err), kExitOk) << err.str();
+  const std::string text = out.str();
+  std::size_t rows = 0;
+  for (std::size_t at = text.find("latency: 1 network x 5000 steps in "); at != std::string::npos;
+       at = text.find("latency: 1 network x 5000 steps in ", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, 2u) << text;
+  EXPECT_NE(text.find(" us per step"), std::string::npos) << text;
+}
+
 // `perfgen bench`'s end-to-end rows run whole runs: a row per size with its rates and stage line.
 TEST(Bench, EndToEndRowsAreWholeRuns) {
   BenchOptions options;
