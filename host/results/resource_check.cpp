@@ -68,8 +68,14 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
   const double recorded_bytes = t.all ? 0.0 : recorded * kDouble * (t.checkpoints + 2) * (p + 6);
   r.batch_memory_bytes = 3 * per_call * (per_trial + 2 * r.row_bytes) + kShardBytes;
   const double piece_rows = std::min(trials, std::max<double>(e.run.batch_size, kMergePieceBytes / r.row_bytes));
-  constexpr double kCellBytes = 400;  // a cell's aggregates and its row in /cells
-  r.merge_memory_bytes = 3 * piece_rows * r.row_bytes + recorded_bytes + kCellBytes * plan.cells().size();
+  // A cell's aggregates and its row in /cells; and a trial of the cell being aggregated, which the merge
+  // holds whole for its exact quantiles (its table row and the copy aggregate_cells sorts). Measured
+  // from the resident size of max_iters = 1 runs: 10^6 cells of one trial, one cell of 10^6 and of
+  // 3·10^6 trials (bench/NOTES.md, 2026-12-01).
+  constexpr double kCellBytes = 600, kHeldTrialBytes = 130;
+  const double trials_per_cell = static_cast<double>(plan.data_seeds().size() * plan.init_seeds().size());
+  r.merge_memory_bytes = 3 * piece_rows * r.row_bytes + recorded_bytes + kCellBytes * plan.cells().size() +
+                         kHeldTrialBytes * trials_per_cell;
   r.test_set_bytes = kDouble * e.eval.test_points * (d + 1);
   const double shards = std::ceil(trials / e.run.batch_size);  // at most one per batch (--save-interval 0)
   r.disk_bytes = 2 * (trials * r.row_bytes + recorded_bytes) + shards * kShardOverheadBytes;
