@@ -86,10 +86,6 @@ __global__ void __launch_bounds__(kBlockThreads) train_per_block(DeviceBatch b, 
 
 }  // namespace
 
-bool wants_block_kernel(const NetShape& shape, int max_n) {
-  return static_cast<std::int64_t>(shape.param_count()) * max_n >= 2048;
-}
-
 void launch_per_block(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
   int resident = 0;
   CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, train_per_block, kBlockThreads, 0));

@@ -70,9 +70,7 @@ void launch(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limit
 }
 
 template <class Shape>
-bool launch_shape(const DeviceBatch& b, const NetShape& shape, int lanes, std::int64_t budget,
-                  const DeviceLimits& limits) {
-  if (!Shape::matches(shape)) return false;
+bool launch_shape(const DeviceBatch& b, int lanes, std::int64_t budget, const DeviceLimits& limits) {
   switch (lanes) {
     case 2:
       launch<Shape, 2>(b, budget, limits);
@@ -96,22 +94,10 @@ bool launch_shape(const DeviceBatch& b, const NetShape& shape, int lanes, std::i
 
 }  // namespace
 
-int smallest_group(const NetShape& shape, int max_n) {
-  if (!FixedShape<2, 1, true>::matches(shape) && !FixedShape<2, 3, true>::matches(shape)) return 0;
-  for (int lanes = 2; lanes <= 32; lanes *= 2)
-    if (lanes * kSamplesPerLane >= max_n) return lanes;
-  return 0;
-}
-
-bool group_fits(const NetShape& shape, int max_n, int lanes) {
-  return smallest_group(shape, max_n) != 0 && lanes >= smallest_group(shape, max_n) && lanes <= 32 &&
-         (lanes & (lanes - 1)) == 0;
-}
-
 void launch_per_group(const DeviceBatch& b, const NetShape& shape, int lanes, std::int64_t budget,
                       const DeviceLimits& limits) {
-  if (launch_shape<FixedShape<2, 1, true>>(b, shape, lanes, budget, limits)) return;
-  if (launch_shape<FixedShape<2, 3, true>>(b, shape, lanes, budget, limits)) return;
+  if (with_compiled_shape(shape, [&](auto compiled) { return launch_shape<decltype(compiled)>(b, lanes, budget, limits); }))
+    return;
   throw std::logic_error("launch_per_group: no lane-group kernel for this shape and group size");
 }
 

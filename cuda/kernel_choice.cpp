@@ -8,6 +8,26 @@
 
 namespace perfgen::cuda {
 
+bool has_register_kernel(const NetShape& shape, int max_n) {
+  return max_n <= kRegisterSamples && with_compiled_shape(shape, [](auto) { return true; });
+}
+
+int smallest_group(const NetShape& shape, int max_n) {
+  if (!with_compiled_shape(shape, [](auto) { return true; })) return 0;
+  for (int lanes = 2; lanes <= 32; lanes *= 2)
+    if (lanes * kSamplesPerLane >= max_n) return lanes;
+  return 0;
+}
+
+bool group_fits(const NetShape& shape, int max_n, int lanes) {
+  return smallest_group(shape, max_n) != 0 && lanes >= smallest_group(shape, max_n) && lanes <= 32 &&
+         (lanes & (lanes - 1)) == 0;
+}
+
+bool wants_block_kernel(const NetShape& shape, int max_n) {
+  return static_cast<std::int64_t>(shape.param_count()) * max_n >= 2048;
+}
+
 std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trials) {
   std::map<std::tuple<int, int, bool, bool, bool, bool>, TrialGroup> groups;
   for (std::size_t i = 0; i < trials.size(); ++i) {

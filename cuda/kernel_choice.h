@@ -1,5 +1,6 @@
-// Which kernel trains which trials (plain C++, no CUDA calls): the backend groups a batch's trials
-// by layer sizes and register/block class, and picks one kernel per group.
+// Which kernel trains which trials (plain C++, no CUDA calls): the kernel policy, in one place. The
+// backend groups a batch's trials by method, layer sizes and register/block class, and picks one
+// kernel per group.
 #pragma once
 
 #include <string>
@@ -25,6 +26,16 @@ struct TrialGroup {
   int max_n = 0;
   std::vector<std::size_t> members;
 };
+
+// The classes of trials, from what the kernels are built for (cuda/kernels.h):
+// networks of a compiled shape with n ≤ kRegisterSamples train in registers, one per thread;
+bool has_register_kernel(const NetShape& shape, int max_n);
+// the smallest lane group (2..32) whose lanes hold max_n samples, for a compiled shape (0: none);
+int smallest_group(const NetShape& shape, int max_n);
+// whether a requested group size holds them (a power of two from smallest_group to 32);
+bool group_fits(const NetShape& shape, int max_n, int lanes);
+// wide networks (n · param_count ≥ 2048) train one per block of threads.
+bool wants_block_kernel(const NetShape& shape, int max_n);
 
 std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trials);
 

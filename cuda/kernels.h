@@ -1,6 +1,8 @@
 // Host-side entry points of the training kernels (plain C++: the backend's orchestration calls them).
 // Each call is one launch over the batch in which every worker takes at most `budget` steps; it
 // returns once the launch has finished. The backend relaunches until every network has stopped.
+// Which kernel gets which trials is decided in one place, cuda/kernel_choice.cpp; the constants and the
+// compiled shapes below are what the kernels are built for, and the choice reads them.
 #pragma once
 
 #include <cstdint>
@@ -13,19 +15,27 @@ struct DeviceLimits {
   int multiprocessors;
 };
 
-// Networks of the paper's two-neuron shapes (d = 1 or 3, bias) with n ≤ 8 train in registers.
-bool has_register_kernel(const NetShape& shape, int max_n);
+// The shapes compiled into register kernels (per thread and per lane group): the paper's two-neuron
+// shapes, d = 1 (Example 1) and d = 3 (Appendix B), with bias. with_compiled_shape calls
+// visit(FixedShape<...>{}) for the one that matches and returns its result, or false for any other shape.
+template <class Visit>
+bool with_compiled_shape(const NetShape& shape, Visit visit) {
+  if (FixedShape<2, 1, true>::matches(shape)) return visit(FixedShape<2, 1, true>{});
+  if (FixedShape<2, 3, true>::matches(shape)) return visit(FixedShape<2, 3, true>{});
+  return false;
+}
+
+// Samples a register network holds per thread: up to 8 the two-neuron networks fit in registers
+// without spilling (ptxas -v, sm_90: 177 registers for d = 1, 224 for d = 3); 16 samples spill.
+constexpr int kRegisterSamples = 8;
 
 // One network per thread (every network of the batch has `shape` and at most max_n samples).
 void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int max_n, std::int64_t budget,
                        const DeviceLimits& limits);
 
-// One network per group of `lanes` lanes (2..32, a power of two), for the two-neuron shapes; each
-// lane holds at most kSamplesPerLane samples. smallest_group gives the smallest group that holds max_n samples
-// (0: no group kernel for this shape or sample size); group_fits checks a requested size.
+// One network per group of `lanes` lanes (2..32, a power of two), for the compiled shapes; each lane
+// holds at most kSamplesPerLane samples.
 constexpr int kSamplesPerLane = 2;
-int smallest_group(const NetShape& shape, int max_n);
-bool group_fits(const NetShape& shape, int max_n, int lanes);
 void launch_per_group(const DeviceBatch& b, const NetShape& shape, int lanes, std::int64_t budget,
                       const DeviceLimits& limits);
 
@@ -33,8 +43,7 @@ void launch_per_group(const DeviceBatch& b, const NetShape& shape, int lanes, st
 // integrator step.
 void launch_flow(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits);
 
-// One network per block of threads, for wide networks: chosen when n · param_count ≥ 2048.
-bool wants_block_kernel(const NetShape& shape, int max_n);
+// One network per block of threads, for wide networks.
 void launch_per_block(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits);
 
 }  // namespace perfgen::cuda

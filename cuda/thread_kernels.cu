@@ -12,10 +12,6 @@
 namespace perfgen::cuda {
 namespace {
 
-// Up to 8 samples the two-neuron networks fit in registers without spilling (ptxas -v, sm_90: 177
-// registers for d = 1, 224 for d = 3); 16 samples spill.
-constexpr int kRegisterSamples = 8;
-
 template <class Network>
 __global__ void train_per_thread(DeviceBatch b, std::int64_t budget) {
   drain_queue<Network>(b, budget);
@@ -32,20 +28,7 @@ void launch(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limit
   CUDA_CHECK_LAUNCH();
 }
 
-template <class Shape>
-bool launch_in_registers(const DeviceBatch& b, const NetShape& shape, int max_n, std::int64_t budget,
-                         const DeviceLimits& limits) {
-  if (!Shape::matches(shape) || max_n > kRegisterSamples) return false;
-  launch<RegisterNetwork<Shape, kRegisterSamples>>(b, budget, limits);
-  return true;
-}
-
 }  // namespace
-
-bool has_register_kernel(const NetShape& shape, int max_n) {
-  return max_n <= kRegisterSamples &&
-         (FixedShape<2, 1, true>::matches(shape) || FixedShape<2, 3, true>::matches(shape));
-}
 
 void launch_flow(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
   launch<FlowNetwork>(b, budget, limits);
@@ -53,9 +36,11 @@ void launch_flow(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& 
 
 void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int max_n, std::int64_t budget,
                        const DeviceLimits& limits) {
-  if (launch_in_registers<FixedShape<2, 1, true>>(b, shape, max_n, budget, limits)) return;
-  if (launch_in_registers<FixedShape<2, 3, true>>(b, shape, max_n, budget, limits)) return;
-  launch<GlobalNetwork>(b, budget, limits);
+  const bool in_registers = max_n <= kRegisterSamples && with_compiled_shape(shape, [&](auto compiled) {
+    launch<RegisterNetwork<decltype(compiled), kRegisterSamples>>(b, budget, limits);
+    return true;
+  });
+  if (!in_registers) launch<GlobalNetwork>(b, budget, limits);
 }
 
 }  // namespace perfgen::cuda

@@ -6,6 +6,7 @@
 
 #include "batch_layout.h"
 #include "experiments.h"
+#include "kernel_choice.h"
 #include "kernels.h"
 #include "materialize.h"
 #include "register_network.h"
