@@ -11,6 +11,7 @@
 #include "cuda_check.h"
 #include "device_batch.h"
 #include "kernels.h"
+#include "launch_geometry.cuh"
 
 namespace perfgen::cuda {
 namespace {
@@ -87,9 +88,7 @@ __global__ void __launch_bounds__(kBlockThreads) train_per_block(DeviceBatch b, 
 }  // namespace
 
 void launch_per_block(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
-  int resident = 0;
-  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, train_per_block, kBlockThreads, 0));
-  const int blocks = std::max(1, std::min(b.count, resident * limits.multiprocessors));
+  const int blocks = resident_blocks(train_per_block, kBlockThreads, b.count, 1, limits);
   train_per_block<<<blocks, kBlockThreads>>>(b, budget);
   CUDA_CHECK_LAUNCH();
 }

@@ -10,6 +10,7 @@
 #include "cuda_check.h"
 #include "device_batch.h"
 #include "kernels.h"
+#include "launch_geometry.cuh"
 #include "register_network.h"
 
 namespace perfgen::cuda {
@@ -59,12 +60,8 @@ __global__ void train_per_group(DeviceBatch b, std::int64_t budget) {
 
 template <class Shape, int Lanes>
 void launch(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
-  int resident = 0;
-  CUDA_CHECK(
-      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, train_per_group<Shape, Lanes>, kGroupBlockThreads, 0));
-  const int groups_per_block = kGroupBlockThreads / Lanes;
-  const int needed = (b.count + groups_per_block - 1) / groups_per_block;
-  const int blocks = std::max(1, std::min(needed, resident * limits.multiprocessors));
+  const int blocks =
+      resident_blocks(train_per_group<Shape, Lanes>, kGroupBlockThreads, b.count, kGroupBlockThreads / Lanes, limits);
   train_per_group<Shape, Lanes><<<blocks, kGroupBlockThreads>>>(b, budget);
   CUDA_CHECK_LAUNCH();
 }

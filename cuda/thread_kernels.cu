@@ -7,6 +7,7 @@
 #include "cuda_check.h"
 #include "device_batch.h"
 #include "kernels.h"
+#include "launch_geometry.cuh"
 #include "thread_worker.h"
 
 namespace perfgen::cuda {
@@ -20,10 +21,7 @@ __global__ void train_per_thread(DeviceBatch b, std::int64_t budget) {
 template <class Network>
 void launch(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
   constexpr int kThreads = 128;
-  int resident = 0;
-  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, train_per_thread<Network>, kThreads, 0));
-  const int needed = (b.count + kThreads - 1) / kThreads;
-  const int blocks = std::max(1, std::min(needed, resident * limits.multiprocessors));
+  const int blocks = resident_blocks(train_per_thread<Network>, kThreads, b.count, kThreads, limits);
   train_per_thread<Network><<<blocks, kThreads>>>(b, budget);
   CUDA_CHECK_LAUNCH();
 }
