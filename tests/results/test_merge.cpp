@@ -193,9 +193,11 @@ TEST(Resources, AHundredMillionTrialSweepFitsA32GiBWorkstation) {
 // The merge holds the trials of the cell it aggregates (exact quantiles), so the estimate grows with the
 // trials of one cell, not with the number of cells times their trials.
 TEST(ResourceEstimate, CountsTheTrialsOfTheLargestCell) {
-  const Plan many_cells(testing::experiment_from("[sweep]\nc_tilde = {linspace = [0, 1, 1000]}\n"));
-  const Plan one_cell(testing::experiment_from("[sweep]\ninit_seed = {range = [0, 1000000]}\n"));
-  const Plan one_cell_small(testing::experiment_from("[sweep]\ninit_seed = {range = [0, 1000]}\n"));
+  // A Plan keeps a reference to its Experiment: the experiments must outlive the plans.
+  const Experiment cells_1000 = testing::experiment_from("[sweep]\nc_tilde = {linspace = [0, 1, 1000]}\n");
+  const Experiment seeds_1e6 = testing::experiment_from("[sweep]\ninit_seed = {range = [0, 1000000]}\n");
+  const Experiment seeds_1000 = testing::experiment_from("[sweep]\ninit_seed = {range = [0, 1000]}\n");
+  const Plan many_cells(cells_1000), one_cell(seeds_1e6), one_cell_small(seeds_1000);
   EXPECT_GT(estimate_resources(one_cell).merge_memory_bytes - estimate_resources(one_cell_small).merge_memory_bytes,
             100e6);  // 10^6 trials held: about 130 MB
   EXPECT_LT(estimate_resources(many_cells).merge_memory_bytes - estimate_resources(one_cell_small).merge_memory_bytes,
