@@ -24,6 +24,7 @@ struct Cell {
 class Plan {
  public:
   explicit Plan(const Experiment& experiment);
+  Plan(Experiment&&) = delete;  // a Plan keeps a reference: a temporary experiment would dangle
 
   const Experiment& experiment() const { return *experiment_; }
   const std::vector<Cell>& cells() const { return cells_; }

@@ -29,6 +29,7 @@ ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials);
 class CellSummaryBuilder {
  public:
   CellSummaryBuilder(const Plan& plan, std::size_t max_rows);
+  CellSummaryBuilder(Plan&&, std::size_t) = delete;  // it keeps a reference: a temporary plan would dangle
   ~CellSummaryBuilder();
   void add(const ColumnGroup& trials);  // rows in nondecreasing cell order, after those added before
   ColumnGroup finish();                 // aggregates what waits; the builder is then spent

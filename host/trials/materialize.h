@@ -14,6 +14,7 @@ namespace perfgen {
 class Materializer {
  public:
   explicit Materializer(const Plan& plan);
+  Materializer(Plan&&) = delete;  // a Materializer keeps a reference: a temporary plan would dangle
 
   // O(n·d + P) per trial, whatever the number of seeds; safe to call from several threads at once.
   MaterializedTrial materialize(std::int64_t trial_index) const;
