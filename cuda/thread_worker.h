@@ -73,8 +73,7 @@ struct FlowNetwork : GlobalSlot {
     const int count = trial->shape.param_count();
     result = integrate_flow(trial->shape, data(), settings, settings.max_time, 1, theta, scratch + 1, state,
                             scratch + 1 + count);
-    return result.status != TrainStatus::max_iters || state.time >= settings.max_time ||
-           state.accepted >= settings.max_iters;
+    return flow_finished(result, state, settings);
   }
   PERFGEN_HD void store(const DeviceBatch& b, int i) const {
     b.results[i].train.iterations = state.accepted;

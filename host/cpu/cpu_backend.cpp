@@ -76,11 +76,8 @@ TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, doubl
     const bool at_checkpoint =
         next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint] == result.iterations;
     if (at_checkpoint) ++next_checkpoint;
-    if (!checkpoints.empty() && (at_checkpoint || stopped)) {
-      trajectory.iterations.push_back(result.iterations);
-      trajectory.losses.push_back(result.final_loss);
-      trajectory.thetas.insert(trajectory.thetas.end(), theta, theta + trial.shape.param_count());
-    }
+    if (!checkpoints.empty() && (at_checkpoint || stopped))
+      trajectory.record(result.iterations, result.final_loss, theta, trial.shape.param_count());
     if (stopped) return result;
     done = result.iterations;
     if (control && control->cancelled()) throw TrainingCancelled();
@@ -103,18 +100,15 @@ TrainResult flow_in_chunks(const MaterializedTrial& trial, double* theta, double
     const TrainResult result =
         integrate_flow(trial.shape, trial.data(), trial.train, pause_time, kChunk, theta, grad, state, scratch.data());
     if (control) control->steps += state.accepted - before;
-    const bool stopped = result.status != TrainStatus::max_iters || state.time >= trial.train.max_time ||
-                         state.accepted >= trial.train.max_iters;
+    const bool stopped = flow_finished(result, state, trial.train);
     bool at_checkpoint = false;  // one step may pass several checkpoints: recorded once
     while (next_checkpoint < times.size() && state.time >= times[next_checkpoint]) {
       at_checkpoint = true;
       ++next_checkpoint;
     }
     if (!times.empty() && (at_checkpoint || stopped)) {
-      trajectory.iterations.push_back(result.iterations);
+      trajectory.record(result.iterations, result.final_loss, theta, trial.shape.param_count());
       trajectory.times.push_back(result.time);
-      trajectory.losses.push_back(result.final_loss);
-      trajectory.thetas.insert(trajectory.thetas.end(), theta, theta + trial.shape.param_count());
     }
     if (stopped) return result;
     if (control && control->cancelled()) throw TrainingCancelled();

@@ -206,4 +206,11 @@ PERFGEN_HD TrainResult integrate_flow(const NetShape& s, DataView data, const Tr
   }
 }
 
+// Whether a result of integrate_flow ends the run (a stop rule, the step bound or the horizon) rather
+// than pausing it: both come back with status max_iters, so the state tells them apart.
+PERFGEN_HD bool flow_finished(const TrainResult& result, const FlowState& state, const TrainSettings& settings) {
+  return result.status != TrainStatus::max_iters || state.time >= settings.max_time ||
+         state.accepted >= settings.max_iters;
+}
+
 }  // namespace perfgen

@@ -68,6 +68,12 @@ struct Trajectory {
   std::vector<double> times;  // flow: t at each record (gradient descent: empty, t = iteration·lr)
   std::vector<double> losses;
   std::vector<double> thetas;  // iterations.size() × param_count
+
+  void record(std::int64_t iteration, double loss, const double* theta, int param_count) {
+    iterations.push_back(iteration);
+    losses.push_back(loss);
+    thetas.insert(thetas.end(), theta, theta + param_count);
+  }
 };
 
 struct TrialOutcome {
