@@ -2,47 +2,41 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace perfgen {
-namespace {
 
-// The values of the trials in `order` (sorted by cell), sorted within each cell with NaN after every
-// number, so the order is total.
-std::vector<double> sorted_within_cells(const std::vector<double>& values, const std::vector<std::size_t>& by_cell,
-                                        const std::vector<std::int64_t>& offset) {
-  std::vector<double> sorted(by_cell.size());
-  for (std::size_t k = 0; k < by_cell.size(); ++k) sorted[k] = values[by_cell[k]];
-  for (std::size_t c = 0; c + 1 < offset.size(); ++c)
-    std::sort(sorted.begin() + offset[c], sorted.begin() + offset[c + 1],
-              [](double x, double y) { return !std::isnan(x) && (std::isnan(y) || x < y); });
-  return sorted;
+double sorted_quantile(const double* sorted, std::size_t count, double q) {
+  if (count == 0) return CellStatistics::kNaN;
+  const double position = q * static_cast<double>(count - 1);
+  const auto lower = static_cast<std::size_t>(std::floor(position));
+  const std::size_t upper = std::min(lower + 1, count - 1);
+  return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
 }
 
-}  // namespace
-
-CellAggregates aggregate_cells(const TrialTable& t, int cells) {
-  CellAggregates out;
-  out.finished.assign(cells, 0);
-  out.recovered.assign(cells, 0);
-  out.status.assign(cells, {0, 0, 0, 0});
-  out.branch.assign(cells, {0, 0, 0});
-  for (std::size_t i = 0; i < t.cell.size(); ++i) {
-    const std::int64_t c = t.cell[i];
-    ++out.finished[c];
-    out.recovered[c] += t.recovered[i];
-    ++out.status[c][t.status[i]];
-    ++out.branch[c][t.branch[i]];
+CellStatistics cell_statistics(TrialTable& t, std::size_t first, std::size_t end) {
+  CellStatistics s;
+  for (std::size_t i = first; i < end; ++i) {
+    ++s.finished;
+    s.recovered += t.recovered[i];
+    ++s.status[t.status[i]];
+    ++s.branch[t.branch[i]];
   }
-  out.offset.assign(cells + 1, 0);
-  std::partial_sum(out.finished.begin(), out.finished.end(), out.offset.begin() + 1);
-  // Trials grouped by cell (a counting sort, stable), then each cell's values sorted.
-  std::vector<std::size_t> by_cell(t.cell.size());
-  std::vector<std::int64_t> next(out.offset.begin(), out.offset.end() - 1);
-  for (std::size_t i = 0; i < t.cell.size(); ++i) by_cell[next[t.cell[i]]++] = i;
-  out.log10_gen = sorted_within_cells(t.log10_gen, by_cell, out.offset);
-  out.iterations = sorted_within_cells(t.iterations, by_cell, out.offset);
-  return out;
+  if (s.finished == 0) return s;
+  const auto nan_last = [](double x, double y) { return !std::isnan(x) && (std::isnan(y) || x < y); };
+  double* gen = t.log10_gen.data() + first;
+  double* iterations = t.iterations.data() + first;
+  const std::size_t count = end - first;
+  std::sort(gen, gen + count, nan_last);
+  std::sort(iterations, iterations + count, nan_last);
+  constexpr double kQuantiles[] = {0.0, 0.25, 0.5, 0.75, 1.0};
+  for (std::size_t q = 0; q < s.log10_gen_quantiles.size(); ++q)
+    s.log10_gen_quantiles[q] = sorted_quantile(gen, count, kQuantiles[q]);
+  s.iterations_median = sorted_quantile(iterations, count, 0.5);
+  double sum = 0;
+  for (std::size_t i = 0; i < count; ++i) sum += iterations[i];
+  s.iterations_mean = sum / static_cast<double>(count);
+  s.iterations_max = iterations[count - 1];
+  return s;
 }
 
 }  // namespace perfgen

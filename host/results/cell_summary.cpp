@@ -2,51 +2,42 @@
 #include "cell_summary.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cmath>
 #include <iomanip>
-#include <limits>
 #include <ostream>
 #include <sstream>
-#include <type_traits>
+#include <stdexcept>
+#include <string>
 
-#include "cell_aggregation.h"
 #include "results_schema.h"
 
 namespace perfgen {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNaN = CellStatistics::kNaN;
 
 std::string lower_case(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
-// Appends the trials' columns as aggregate_cells takes them; log10 is taken here so both places sort
+// Appends the trials' columns as cell_statistics takes them; log10 is taken here so every path sorts
 // the same numbers.
 void append_trial_table(TrialTable& t, const ColumnGroup& trials) {
-  auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+  auto append = [](auto& to, const auto& from) {
+    for (const auto v : from) to.push_back(static_cast<typename std::decay_t<decltype(to)>::value_type>(v));
+  };
   append(t.cell, trials.at("cell").integer);
   append(t.recovered, trials.at("recovered").integer);
   append(t.status, trials.at("status").integer);
   append(t.branch, trials.at("branch").integer);
   for (const double gen : trials.at("gen_error").real) t.log10_gen.push_back(std::log10(std::max(gen, 1e-300)));
-  for (const std::int64_t it : trials.at("iterations").integer) t.iterations.push_back(static_cast<double>(it));
-}
-
-// The rows [first, end) of a trial table, with cell indices shifted down by cell_offset.
-TrialTable table_rows(const TrialTable& t, std::size_t first, std::size_t end, std::int64_t cell_offset) {
-  auto rows = [&](const auto& v) { return std::decay_t<decltype(v)>(v.begin() + first, v.begin() + end); };
-  TrialTable part{rows(t.cell),       rows(t.recovered), rows(t.log10_gen),
-                        rows(t.iterations), rows(t.status),    rows(t.branch)};
-  for (std::int64_t& c : part.cell) c -= cell_offset;
-  return part;
+  append(t.iterations, trials.at("iterations").integer);
 }
 
 void erase_rows(TrialTable& t, std::size_t end) {
-  auto erase = [&](auto& v) { v.erase(v.begin(), v.begin() + end); };
+  auto erase = [&](auto& v) { v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(end)); };
   erase(t.cell);
   erase(t.recovered);
   erase(t.log10_gen);
@@ -55,16 +46,36 @@ void erase_rows(TrialTable& t, std::size_t end) {
   erase(t.branch);
 }
 
-// What /cells holds of one cell's finished trials.
-struct CellStatistics {
-  std::int64_t finished = 0, recovered = 0;
-  std::array<std::int64_t, 4> status{};
-  std::array<std::int64_t, 3> branch{};
-  std::array<double, 5> log10_gen_quantiles{kNaN, kNaN, kNaN, kNaN, kNaN};  // min, q25, median, q75, max
-  double iterations_median = kNaN, iterations_mean = kNaN, iterations_max = kNaN;
-};
+void append_table(TrialTable& to, TrialTable&& from) {
+  if (to.rows() == 0) {
+    to = std::move(from);
+    return;
+  }
+  auto append = [](auto& a, const auto& b) { a.insert(a.end(), b.begin(), b.end()); };
+  append(to.cell, from.cell);
+  append(to.recovered, from.recovered);
+  append(to.log10_gen, from.log10_gen);
+  append(to.iterations, from.iterations);
+  append(to.status, from.status);
+  append(to.branch, from.branch);
+}
 
-constexpr double kQuantiles[] = {0.0, 0.25, 0.5, 0.75, 1.0};
+// The rows of t in nondecreasing cell order (a stable counting of positions).
+TrialTable sorted_by_cell(const TrialTable& t) {
+  std::vector<std::size_t> order(t.rows());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return t.cell[a] < t.cell[b]; });
+  TrialTable sorted;
+  for (const std::size_t i : order) {
+    sorted.cell.push_back(t.cell[i]);
+    sorted.recovered.push_back(t.recovered[i]);
+    sorted.log10_gen.push_back(t.log10_gen[i]);
+    sorted.iterations.push_back(t.iterations[i]);
+    sorted.status.push_back(t.status[i]);
+    sorted.branch.push_back(t.branch[i]);
+  }
+  return sorted;
+}
 
 std::string format_value(const Column& c, std::size_t row) {
   std::ostringstream out;
@@ -80,6 +91,8 @@ std::string format_value(const Column& c, std::size_t row) {
   return out.str();
 }
 
+constexpr const char* kCoordinates[] = {"n", "width", "activation", "init_scale", "c_tilde", "lr", "max_iters"};
+
 }  // namespace
 
 std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t total, double z) {
@@ -90,83 +103,11 @@ std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t t
   return {std::max(0.0, center - half), std::min(1.0, center + half)};
 }
 
-double sorted_quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return kNaN;
-  const double position = q * static_cast<double>(sorted.size() - 1);
-  const auto lower = static_cast<std::size_t>(std::floor(position));
-  const std::size_t upper = std::min(lower + 1, sorted.size() - 1);
-  return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
-}
-
-struct CellSummaryBuilder::State {
-  TrialTable waiting;  // trials of cells not yet aggregated, in nondecreasing cell order
-  std::vector<CellStatistics> cells;
-};
-
-CellSummaryBuilder::CellSummaryBuilder(const Plan& plan, std::size_t max_rows)
-    : plan_(plan), max_rows_(max_rows), state_(std::make_unique<State>()) {
-  state_->cells.resize(plan.cells().size());
-}
-
-CellSummaryBuilder::~CellSummaryBuilder() = default;
-
-std::size_t CellSummaryBuilder::rows_held() const { return state_->waiting.cell.size(); }
-
-void CellSummaryBuilder::add(const ColumnGroup& trials) {
-  append_trial_table(state_->waiting, trials);
-  const std::vector<std::int64_t>& cell = state_->waiting.cell;
-  if (rows_held() >= max_rows_ && cell.front() != cell.back()) aggregate(false);
-}
-
-// Aggregates the waiting trials of every cell (all_cells) or of every cell before the last one seen,
-// which may have trials still to come.
-void CellSummaryBuilder::aggregate(bool all_cells) {
-  TrialTable& waiting = state_->waiting;
-  if (waiting.cell.empty()) return;
-  // All at once the rows may come in any order (aggregate_cells sorts them); else they are in cell order.
-  std::int64_t first_cell = waiting.cell.front(), end_cell = waiting.cell.back();
-  if (all_cells) {
-    const auto [lowest, highest] = std::minmax_element(waiting.cell.begin(), waiting.cell.end());
-    first_cell = *lowest;
-    end_cell = *highest + 1;
-  }
-  const auto end = all_cells
-                       ? waiting.cell.size()
-                       : static_cast<std::size_t>(std::lower_bound(waiting.cell.begin(), waiting.cell.end(), end_cell) -
-                                                  waiting.cell.begin());
-  if (end == 0) return;
-  const TrialTable table = table_rows(waiting, 0, end, first_cell);
-  const CellAggregates a = aggregate_cells(table, static_cast<int>(end_cell - first_cell));
-  for (std::int64_t local = 0; local < end_cell - first_cell; ++local) {
-    const std::vector<double> log10_gen(a.log10_gen.begin() + a.offset[local],
-                                        a.log10_gen.begin() + a.offset[local + 1]);
-    const std::vector<double> iterations(a.iterations.begin() + a.offset[local],
-                                         a.iterations.begin() + a.offset[local + 1]);
-    CellStatistics& s = state_->cells[first_cell + local];
-    s.finished = a.finished[local];
-    s.recovered = a.recovered[local];
-    s.status = a.status[local];
-    s.branch = a.branch[local];
-    for (std::size_t q = 0; q < s.log10_gen_quantiles.size(); ++q)
-      s.log10_gen_quantiles[q] = sorted_quantile(log10_gen, kQuantiles[q]);
-    s.iterations_median = sorted_quantile(iterations, 0.5);
-    if (!iterations.empty()) {
-      double sum = 0;
-      for (double v : iterations) sum += v;
-      s.iterations_mean = sum / iterations.size();
-      s.iterations_max = iterations.back();
-    }
-  }
-  erase_rows(waiting, end);
-}
-
-ColumnGroup CellSummaryBuilder::finish() {
-  aggregate(true);
+ColumnGroup cell_rows(const Plan& plan, std::int64_t first_cell, const std::vector<CellStatistics>& stats) {
   using T = ColumnType;
-  const auto& cells = plan_.cells();
-  const std::vector<CellStatistics>& stats = state_->cells;
-  const std::size_t rows = cells.size();
-  const auto planned = static_cast<std::int64_t>(plan_.data_seeds().size() * plan_.init_seeds().size());
+  const Cell* cells = plan.cells().data() + first_cell;
+  const std::size_t rows = stats.size();
+  const auto planned = static_cast<std::int64_t>(plan.data_seeds().size() * plan.init_seeds().size());
   ColumnGroup g;
   g.name = "cells";
   auto add_real = [&](const char* name, const char* long_name, auto value_of) {
@@ -175,7 +116,7 @@ ColumnGroup CellSummaryBuilder::finish() {
   auto add_count = [&](const std::string& name, const char* long_name, auto value_of) {
     add_column(g, name.c_str(), T::i64, "cell", rows, long_name, "", value_of);
   };
-  add_count("cell", "cell index", [](auto i) { return i; });
+  add_count("cell", "cell index", [&](auto i) { return first_cell + static_cast<std::int64_t>(i); });
   add_column(g, "n", T::i32, "cell", rows, "sample size", "", [&](auto i) { return cells[i].n; });
   add_column(g, "width", T::i32, "cell", rows, "network width m", "", [&](auto i) { return cells[i].width; });
   add_column(g, "activation", T::i8, "cell", rows, "activation function", "",
@@ -211,39 +152,110 @@ ColumnGroup CellSummaryBuilder::finish() {
   return g;
 }
 
-ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
-  CellSummaryBuilder builder(plan, static_cast<std::size_t>(-1));
-  builder.add(trials);
-  return builder.finish();
+CellSummaryBuilder::CellSummaryBuilder(const Plan& plan, std::size_t max_rows, Sink sink)
+    : plan_(plan), max_rows_(std::max<std::size_t>(1, max_rows)), sink_(std::move(sink)) {}
+
+void CellSummaryBuilder::add(const ColumnGroup& trials) {
+  TrialTable table;
+  append_trial_table(table, trials);
+  add(std::move(table));
 }
 
-void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows) {
-  std::vector<const Column*> coordinates;
-  for (const char* name : {"n", "width", "activation", "init_scale", "c_tilde", "lr", "max_iters"}) {
-    const Column& c = cells.at(name);
-    bool varies = false;  // NaN (no imbalance control) equals NaN here
-    for (std::size_t i = 1; i < c.rows() && !varies; ++i)
-      varies = !(c.value(i) == c.value(0) || (std::isnan(c.value(i)) && std::isnan(c.value(0))));
-    if (varies || std::string(name) == "n") coordinates.push_back(&c);
+void CellSummaryBuilder::add(TrialTable&& trials) {
+  if (trials.rows() == 0) return;
+  const std::int64_t before = waiting_.rows() ? waiting_.cell.back() : next_cell_;
+  if (!std::is_sorted(trials.cell.begin(), trials.cell.end()) || trials.cell.front() < before)
+    throw std::logic_error("CellSummaryBuilder: trials out of cell order");
+  append_table(waiting_, std::move(trials));
+  // The last cell seen may have trials still to come.
+  if (rows_held() >= max_rows_ && waiting_.cell.front() != waiting_.cell.back()) aggregate(waiting_.cell.back());
+}
+
+void CellSummaryBuilder::aggregate(std::int64_t end_cell) {
+  std::vector<CellStatistics> stats;
+  std::int64_t first_cell = next_cell_;
+  std::size_t row = 0;
+  for (; next_cell_ < end_cell; ++next_cell_) {
+    const std::size_t first_row = row;
+    while (row < waiting_.rows() && waiting_.cell[row] == next_cell_) ++row;
+    stats.push_back(cell_statistics(waiting_, first_row, row));
+    if (stats.size() == max_rows_) {
+      sink_(cell_rows(plan_, first_cell, stats));
+      first_cell = next_cell_ + 1;
+      stats.clear();
+    }
   }
-  const Column& done = cells.at("finished_trials");
-  // The first and last max_rows / 2 cells when there are more than max_rows.
-  const std::size_t rows = done.rows(), half = max_rows / 2;
-  const bool cut = max_rows > 0 && rows > max_rows;
-  std::vector<std::size_t> shown;
-  for (std::size_t i = 0; i < rows; ++i)
-    if (!cut || i < half || i >= rows - half) shown.push_back(i);
+  if (!stats.empty()) sink_(cell_rows(plan_, first_cell, stats));
+  erase_rows(waiting_, row);
+}
+
+void CellSummaryBuilder::finish() {
+  aggregate(static_cast<std::int64_t>(plan_.cells().size()));
+  if (rows_held() != 0) throw std::logic_error("CellSummaryBuilder: trials of a cell outside the plan");
+}
+
+ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials) {
+  TrialTable table;
+  append_trial_table(table, trials);
+  ColumnGroup cells;
+  CellSummaryBuilder builder(plan, plan.cells().size(),
+                             [&](ColumnGroup&& rows) { append_rows(cells, std::move(rows), "cell"); });
+  builder.add(sorted_by_cell(table));
+  builder.finish();
+  return cells;
+}
+
+void CellTable::add(const ColumnGroup& cells) {
+  const std::size_t rows = cells.at("cell").rows();
+  if (rows == 0) return;
+  if (coordinate_varies_.empty())
+    for (const char* name : kCoordinates) {
+      coordinate_varies_.emplace_back(name, false);
+      first_coordinates_.push_back(cells.at(name).value(0));
+    }
+  for (std::size_t k = 0; k < coordinate_varies_.size(); ++k) {
+    const Column& c = cells.at(coordinate_varies_[k].first);
+    const double first = first_coordinates_[k];
+    for (std::size_t i = 0; i < rows && !coordinate_varies_[k].second; ++i)  // NaN (no imbalance control) equals NaN
+      coordinate_varies_[k].second = !(c.value(i) == first || (std::isnan(c.value(i)) && std::isnan(first)));
+  }
+  const std::size_t head_rows = max_rows_ == 0 ? static_cast<std::size_t>(-1) : max_rows_ / 2;
+  const std::size_t to_head = rows_ < head_rows ? std::min(rows, head_rows - rows_) : 0;
+  if (to_head > 0) append_rows(head_, to_head == rows ? ColumnGroup(cells) : row_range(cells, "cell", 0, to_head), "cell");
+  if (to_head < rows) {
+    append_rows(tail_, row_range(cells, "cell", to_head, rows), "cell");
+    const std::size_t keep = max_rows_ - max_rows_ / 2, held = tail_.at("cell").rows();  // the rows left to show
+    if (held > keep) tail_ = row_range(tail_, "cell", held - keep, held);
+  }
+  rows_ += rows;
+}
+
+void CellTable::print(std::ostream& out) const {
+  if (rows_ == 0) return;
+  std::vector<const char*> coordinates;
+  for (const auto& [name, varies] : coordinate_varies_)
+    if (varies || std::string(name) == "n") coordinates.push_back(name);
+  // The rows shown: the head, then as much of the tail as the limit leaves.
+  const std::size_t half = max_rows_ / 2;
+  const bool cut = max_rows_ > 0 && rows_ > max_rows_;
+  std::vector<std::pair<const ColumnGroup*, std::size_t>> shown;
+  if (!head_.columns.empty())
+    for (std::size_t i = 0; i < head_.at("cell").rows(); ++i) shown.emplace_back(&head_, i);
+  if (!tail_.columns.empty()) {
+    const std::size_t held = tail_.at("cell").rows();
+    for (std::size_t i = cut ? held - half : 0; i < held; ++i) shown.emplace_back(&tail_, i);
+  }
   std::vector<std::vector<std::string>> table;
-  std::vector<std::string> header;
-  for (const Column* c : coordinates) header.push_back(c->name);
+  std::vector<std::string> header(coordinates.begin(), coordinates.end());
   for (const char* h :
        {"done", "recovered", "rate [95% CI]", "log10 gen (median)", "iters (median)", "conv/max/stat/div", "Q1/Q2/off"})
     header.push_back(h);
   table.push_back(header);
-  for (const std::size_t i : shown) {
+  for (const auto& [cells, i] : shown) {
     std::vector<std::string> row;
-    for (const Column* c : coordinates) row.push_back(format_value(*c, i));
-    auto count = [&](const char* name) { return std::to_string(cells.at(name).integer[i]); };
+    for (const char* c : coordinates) row.push_back(format_value(cells->at(c), i));
+    auto count = [&, cells = cells, i = i](const char* name) { return std::to_string(cells->at(name).integer[i]); };
+    auto real = [&, cells = cells, i = i](const char* name) { return cells->at(name).real[i]; };
     auto fixed = [](double v, int digits) {
       if (std::isnan(v)) return std::string("-");
       std::ostringstream s;
@@ -252,10 +264,10 @@ void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t m
     };
     row.push_back(count("finished_trials") + "/" + count("planned_trials"));
     row.push_back(count("recovered"));
-    row.push_back(fixed(cells.at("recovery_rate").real[i], 2) + " [" + fixed(cells.at("recovery_ci_low").real[i], 2) +
-                  ", " + fixed(cells.at("recovery_ci_high").real[i], 2) + "]");
-    row.push_back(fixed(cells.at("log10_gen_error_median").real[i], 1));
-    row.push_back(fixed(cells.at("iterations_median").real[i], 0));
+    row.push_back(fixed(real("recovery_rate"), 2) + " [" + fixed(real("recovery_ci_low"), 2) + ", " +
+                  fixed(real("recovery_ci_high"), 2) + "]");
+    row.push_back(fixed(real("log10_gen_error_median"), 1));
+    row.push_back(fixed(real("iterations_median"), 0));
     row.push_back(count("status_converged") + "/" + count("status_max_iters") + "/" + count("status_stationary") + "/" +
                   count("status_diverged"));
     row.push_back(count("branch_q1") + "/" + count("branch_q2") + "/" + count("branch_off_target"));
@@ -266,7 +278,7 @@ void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t m
     for (std::size_t j = 0; j < row.size(); ++j) widths[j] = std::max(widths[j], row[j].size());
   for (std::size_t r = 0; r < table.size(); ++r) {
     if (cut && r == half + 1)
-      out << "... " << rows - 2 * half << " more cells (all " << rows
+      out << "... " << rows_ - 2 * half << " more cells (all " << rows_
           << " are in /cells of the file; perfgen summary FILE --all prints them)\n";
     for (std::size_t j = 0; j < table[r].size(); ++j)
       out << (j ? "  " : "") << std::setw(static_cast<int>(widths[j])) << table[r][j];
@@ -277,6 +289,12 @@ void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t m
       out << std::string(total - 2, '-') << '\n';
     }
   }
+}
+
+void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows) {
+  CellTable table(max_rows);
+  table.add(cells);
+  table.print(out);
 }
 
 }  // namespace perfgen

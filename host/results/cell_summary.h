@@ -1,14 +1,17 @@
 // Per-cell aggregates of the trials: recovery rate with a 95% Wilson interval, quantiles of
 // log10 gen error, iteration statistics, status and branch counts. Works on any subset of trials
-// (a partial run), counting only the rows present.
+// (a partial run), counting only the rows present. Streams: neither the aggregation nor the printed
+// table holds more than a piece of trials and a piece of cells, whatever the sweep's size.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include "cell_aggregation.h"
 #include "columns.h"
 #include "plan.h"
 
@@ -17,35 +20,55 @@ namespace perfgen {
 // Wilson score interval for `successes` out of `total` at the normal quantile z (95%: 1.96).
 std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t total, double z = 1.959963984540054);
 
-// Linear-interpolation quantile (type 7) of already sorted values.
-double sorted_quantile(const std::vector<double>& sorted, double q);
+// The /cells rows of cells first_cell, first_cell + 1, ... with these statistics.
+ColumnGroup cell_rows(const Plan& plan, std::int64_t first_cell, const std::vector<CellStatistics>& stats);
 
-// The /cells group of a set of trials, in any order.
-ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials);
-
-// The /cells group built from trials that arrive in trial order, a piece at a time. It aggregates the
-// cells it has seen whole once max_rows trials wait, so it holds at most max_rows trials plus those of
-// one cell, whatever the sweep's size.
+// The /cells group built from trials that arrive in trial order, a piece at a time. A cell is
+// aggregated once a trial of a later cell has been seen (or at finish()), and handed to the sink in
+// rows of consecutive cells, in cell order, every cell of the plan exactly once (those without a
+// finished trial too). It holds at most max_rows trials plus those of one cell, and hands on at most
+// max_rows cells at a time.
 class CellSummaryBuilder {
  public:
-  CellSummaryBuilder(const Plan& plan, std::size_t max_rows);
-  CellSummaryBuilder(Plan&&, std::size_t) = delete;  // it keeps a reference: a temporary plan would dangle
-  ~CellSummaryBuilder();
+  using Sink = std::function<void(ColumnGroup&& cells)>;
+  CellSummaryBuilder(const Plan& plan, std::size_t max_rows, Sink sink);
+  CellSummaryBuilder(Plan&&, std::size_t, Sink) = delete;  // it keeps a reference: a temporary plan would dangle
   void add(const ColumnGroup& trials);  // rows in nondecreasing cell order, after those added before
-  ColumnGroup finish();                 // aggregates what waits; the builder is then spent
-  std::size_t rows_held() const;        // trials waiting for their cell to be aggregated
+  void add(TrialTable&& trials);        // the same, already as a table
+  void finish();                        // aggregates what waits and hands on the cells left; then spent
+  std::size_t rows_held() const { return waiting_.rows(); }  // trials waiting for their cell to be aggregated
 
  private:
-  struct State;
-  void aggregate(bool all_cells);
+  void aggregate(std::int64_t end_cell);  // cells before end_cell, from the waiting rows
   const Plan& plan_;
   std::size_t max_rows_;
-  std::unique_ptr<State> state_;
+  Sink sink_;
+  TrialTable waiting_;          // trials of cells not yet aggregated, in nondecreasing cell order
+  std::int64_t next_cell_ = 0;  // the first cell not yet handed on
 };
 
+// The whole /cells group of a set of trials in any order.
+ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials);
+
 // The recovery table: one line per cell, the swept coordinates first; of more than max_rows cells
-// (0: no limit), the first and the last max_rows / 2.
+// (0: no limit), the first and the last max_rows / 2. Fed the /cells rows a piece at a time in cell
+// order, it keeps only the rows it will show and which coordinates vary.
 inline constexpr std::size_t kTableRows = 40;
+class CellTable {
+ public:
+  explicit CellTable(std::size_t max_rows = kTableRows) : max_rows_(max_rows) {}
+  void add(const ColumnGroup& cells);
+  void print(std::ostream& out) const;
+  std::size_t rows() const { return rows_; }
+
+ private:
+  std::size_t max_rows_, rows_ = 0;
+  ColumnGroup head_, tail_;  // the first max_rows / 2 rows (all when max_rows is 0), and the last of the rest
+  std::vector<std::pair<const char*, bool>> coordinate_varies_;
+  std::vector<double> first_coordinates_;
+};
+
+// The table of a whole /cells group.
 void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows = kTableRows);
 
 }  // namespace perfgen

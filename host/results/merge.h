@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "cell_summary.h"
 #include "columns.h"
 #include "hdf5_io.h"
 #include "plan.h"
@@ -12,17 +13,19 @@
 namespace perfgen {
 
 struct MergeReport {
-  ColumnGroup cells;
+  CellTable table;  // the recovery table of the /cells written
   double network_steps = 0;
-  std::size_t most_rows_held = 0;  // trials in memory at once: a piece read plus those waiting for their cell
+  std::size_t most_rows_held = 0;   // trials in memory at once: a piece read plus those waiting for their cell
+  std::size_t most_cells_held = 0;  // /cells rows in memory at once, besides a chunk waiting to be written
 };
 
 // How many trials the merge reads at once: pieces of about kMergePieceBytes, at least one batch.
 std::size_t merge_piece_rows(const Plan& plan);
 
 // Writes /trials in trial order, /cells and (when trials recorded them) /trajectories of a complete
-// store into `file`, reading at most max_rows trials at a time (but whole batches).
+// store into `file`, reading at most max_rows trials at a time (but whole batches); the report's table
+// shows table_rows cells (0: all).
 MergeReport merge_shards(const Plan& plan, const ShardStore& store, const ShardIndex& index, Hdf5Writer& file,
-                         std::size_t max_rows);
+                         std::size_t max_rows, std::size_t table_rows = kTableRows);
 
 }  // namespace perfgen

@@ -68,11 +68,12 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
   const double recorded_bytes = t.all ? 0.0 : recorded * kDouble * (t.checkpoints + 2) * (p + 6);
   r.batch_memory_bytes = 3 * per_call * (per_trial + 2 * r.row_bytes) + kShardBytes;
   const double piece_rows = std::min(trials, std::max<double>(e.run.batch_size, kMergePieceBytes / r.row_bytes));
-  // A cell's aggregates and its row in /cells; and a trial of the cell being aggregated, which the merge
-  // holds whole for its exact quantiles (its table row and the copy aggregate_cells sorts). Measured
-  // from the resident size of max_iters = 1 runs: 10^6 cells of one trial, one cell of 10^6 and of
-  // 3·10^6 trials (bench/NOTES.md, 2026-12-01).
-  constexpr double kCellBytes = 600, kHeldTrialBytes = 130;
+  // A cell (the plan holds its coordinates; /cells rows are written as they come), and a trial of the
+  // cell being aggregated, which the merge holds whole for its exact quantiles (27 bytes, and the
+  // vectors' spare capacity). From the resident size of max_iters = 1 runs: 10^6, 2·10^6, 3·10^6
+  // cells of one trial grow by ~55 B a cell; one cell of 3·10^6 trials holds ~35 B a trial
+  // (bench/NOTES.md, 2026-12-01, second entry).
+  constexpr double kCellBytes = 100, kHeldTrialBytes = 60;
   const double trials_per_cell = static_cast<double>(plan.data_seeds().size() * plan.init_seeds().size());
   r.merge_memory_bytes = 3 * piece_rows * r.row_bytes + recorded_bytes + kCellBytes * plan.cells().size() +
                          kHeldTrialBytes * trials_per_cell;

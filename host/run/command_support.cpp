@@ -1,5 +1,6 @@
 #include "command_support.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "cell_summary.h"
@@ -8,6 +9,11 @@
 #include "hdf5_io.h"
 
 namespace perfgen {
+namespace {
+
+constexpr std::size_t kCellPieceRows = 1 << 16;  // ~20 MiB of /cells read at a time by the summary
+
+}  // namespace
 
 Experiment load_experiment_or_default(const std::string& path, const std::vector<std::string>& overrides) {
   if (path.empty()) return load_experiment(default_experiment_text(), "<default experiment>", overrides);
@@ -52,11 +58,15 @@ std::string stored_results_config(const std::string& results_path) {
 
 void print_file_table(const std::string& path, std::ostream& out, std::size_t max_rows) {
   const FileAttributes attributes = read_hdf5_attributes(path);
-  const ColumnGroup cells = read_hdf5_group(path, "cells");
   const std::string* name = attributes.find_text("name");
   const std::string* backend = attributes.find_text("backend");
+  // /cells a piece at a time: the table keeps only the rows it shows.
+  const std::size_t cells = hdf5_rows(path, "cells/cell");
+  CellTable table(max_rows);
+  for (std::size_t first = 0; first < cells; first += kCellPieceRows)
+    table.add(read_hdf5_rows(path, "cells", "cell", first, std::min(kCellPieceRows, cells - first)));
   out << "results " << path << " (" << (name ? *name : "?") << ", backend " << (backend ? *backend : "?") << ")\n";
-  print_cell_table(out, cells, max_rows);
+  table.print(out);
 }
 
 }  // namespace perfgen

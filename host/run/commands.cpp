@@ -109,7 +109,8 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     const std::int64_t batch_size = e.run.batch_size;
     const ShardIndex index(store, batch_count(plan.trial_count(), batch_size));
     const std::size_t piece_rows = merge_piece_rows(plan);
-    CellSummaryBuilder cells(plan, piece_rows);
+    CellTable table(all_cells ? 0 : kTableRows);
+    CellSummaryBuilder cells(plan, piece_rows, [&](ColumnGroup&& rows) { table.add(rows); });
     std::size_t finished = 0;
     visit_finished_trials(index, batch_size, plan.trial_count(), piece_rows,
                           [&](const ColumnGroup& piece, std::int64_t) {
@@ -121,7 +122,8 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     if (const std::int64_t checkpointed = checkpointed_trials(store, index); checkpointed > 0)
       out << ", and " << checkpointed << " of interrupted batches in checkpoints (not in the table)";
     out << '\n';
-    if (finished > 0) print_cell_table(out, cells.finish(), all_cells ? 0 : kTableRows);
+    cells.finish();
+    if (finished > 0) table.print(out);
     return int(kExitOk);
   });
 }

@@ -46,7 +46,7 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   store.remove();
   times.add(Stage::merge, seconds_since(merge_start));
   wall_seconds += seconds_since(merge_start);
-  print_cell_table(out, merged.cells);
+  merged.table.print(out);
   out << "wrote " << output << ": " << plan.trial_count() << " trials";
   if (trained_now >= 0 && trained_now < plan.trial_count()) out << " (" << trained_now << " trained by this run)";
   out << " in " << std::fixed << std::setprecision(1)

@@ -25,4 +25,26 @@ void append_rows(ColumnGroup& into, ColumnGroup&& more, const std::string& row_d
   }
 }
 
+ColumnGroup row_range(const ColumnGroup& group, const std::string& row_dim, std::size_t first, std::size_t end) {
+  ColumnGroup part;
+  part.name = group.name;
+  for (const Column& c : group.columns) {
+    Column& rows = part.columns.emplace_back();
+    rows = Column{c.name, c.type, c.dims, c.shape, {}, {}, c.long_name, c.units, c.flag_values, c.flag_meanings,
+                  c.coordinates};
+    if (c.dims.front() != row_dim) {
+      rows.real = c.real;
+      rows.integer = c.integer;
+      continue;
+    }
+    const std::size_t width = c.row_width();
+    rows.shape[0] = end - first;
+    if (c.is_real())
+      rows.real.assign(c.real.begin() + first * width, c.real.begin() + end * width);
+    else
+      rows.integer.assign(c.integer.begin() + first * width, c.integer.begin() + end * width);
+  }
+  return part;
+}
+
 }  // namespace perfgen

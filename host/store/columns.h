@@ -51,6 +51,9 @@ struct ColumnGroup {
 // coordinates such as neuron or param) are the same in both and kept once. An empty `into` takes `more`.
 void append_rows(ColumnGroup& into, ColumnGroup&& more, const std::string& row_dim);
 
+// Rows [first, end) of the columns over row_dim; the other columns whole.
+ColumnGroup row_range(const ColumnGroup& group, const std::string& row_dim, std::size_t first, std::size_t end);
+
 // Root attributes of a results file or shard.
 struct FileAttributes {
   std::vector<std::pair<std::string, std::string>> text;

@@ -322,10 +322,15 @@ Handle open_file(const std::string& path) {
 }  // namespace
 
 struct Hdf5Writer::Open {
+  struct Group {
+    std::map<std::string, Handle> datasets;
+    std::string row_dim;
+    std::size_t rows = 0;
+    ColumnGroup held;          // write_next_rows: rows short of a whole chunk
+    std::size_t next_row = 0;  // write_next_rows: where the held rows go
+  };
   Handle file;
-  std::map<std::string, Handle> group;  // the datasets of the group begun last
-  std::string row_dim;
-  std::size_t rows = 0;  // of the group begun last
+  std::map<std::string, Group> begun;  // the groups begun and not yet closed, by name
 };
 
 namespace {
@@ -384,7 +389,7 @@ Hdf5Writer::Hdf5Writer(const std::string& path, const StorageLayout& layout) : p
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access list");
   check(H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "format bounds");
   open_.reset(
-      new Open{Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, "creating " + path), {}, {}});
+      new Open{Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, "creating " + path), {}});
 }
 
 Hdf5Writer::~Hdf5Writer() = default;
@@ -397,28 +402,28 @@ void Hdf5Writer::write_attributes(const FileAttributes& attributes) {
     write_numeric_attribute(open_->file, key, H5T_STD_I32LE, H5T_NATIVE_INT64, &value);
 }
 
-void Hdf5Writer::write_group(const ColumnGroup& group) {
-  open_->group.clear();
-  create_group(open_->file, group, layout_, "", 0);
-}
+void Hdf5Writer::write_group(const ColumnGroup& group) { create_group(open_->file, group, layout_, "", 0); }
 
 void Hdf5Writer::begin_group(const ColumnGroup& piece, const std::string& row_dim, std::size_t total_rows) {
-  open_->group.clear();
-  open_->group = create_group(open_->file, piece, layout_, row_dim, total_rows);
-  open_->row_dim = row_dim;
-  open_->rows = total_rows;
+  Open::Group& group = open_->begun[piece.name];
+  group.datasets = create_group(open_->file, piece, layout_, row_dim, total_rows);
+  group.row_dim = row_dim;
+  group.rows = total_rows;
 }
 
 void Hdf5Writer::write_rows(const ColumnGroup& piece, std::size_t first_row) {
+  const auto begun = open_->begun.find(piece.name);
+  if (begun == open_->begun.end()) throw std::logic_error("write_rows: group " + piece.name + " was not begun");
+  const Open::Group& group = begun->second;
   std::vector<const Column*> columns;
   for (const Column& c : piece.columns)
-    if (c.dims.front() == open_->row_dim && c.size() > 0) columns.push_back(&c);
+    if (c.dims.front() == group.row_dim && c.size() > 0) columns.push_back(&c);
   if (columns.empty()) return;
   const std::size_t rows = columns.front()->rows(), end_row = first_row + rows;
-  const std::size_t chunk_rows = std::min(open_->rows, layout_.chunk_rows);
-  const bool whole_chunks = first_row % chunk_rows == 0 && (end_row % chunk_rows == 0 || end_row == open_->rows);
+  const std::size_t chunk_rows = std::min(group.rows, layout_.chunk_rows);
+  const bool whole_chunks = first_row % chunk_rows == 0 && (end_row % chunk_rows == 0 || end_row == group.rows);
   if (layout_.deflate_level == 0 || !whole_chunks) {
-    for (const Column* c : columns) write_row_range(open_->group.at(c->name), *c, first_row);
+    for (const Column* c : columns) write_row_range(group.datasets.at(c->name), *c, first_row);
     return;
   }
   // Every chunk of every column encoded on the threads, then written raw in order on this one.
@@ -437,10 +442,27 @@ void Hdf5Writer::write_rows(const ColumnGroup& piece, std::size_t first_row) {
     const Column& c = *columns[task / chunks];
     std::vector<hsize_t> offset(c.shape.size(), 0);
     offset[0] = first_row + (task % chunks) * chunk_rows;
-    check(H5Dwrite_chunk(open_->group.at(c.name), H5P_DEFAULT, 0, offset.data(), encoded[task].size(),
+    check(H5Dwrite_chunk(group.datasets.at(c.name), H5P_DEFAULT, 0, offset.data(), encoded[task].size(),
                          encoded[task].data()),
           "writing a chunk of " + c.name);
   }
+}
+
+void Hdf5Writer::write_next_rows(const ColumnGroup& piece) {
+  const auto begun = open_->begun.find(piece.name);
+  if (begun == open_->begun.end()) throw std::logic_error("write_next_rows: group " + piece.name + " was not begun");
+  Open::Group& group = begun->second;
+  append_rows(group.held, ColumnGroup(piece), group.row_dim);
+  std::size_t held = 0;
+  for (const Column& c : group.held.columns)
+    if (c.dims.front() == group.row_dim) held = c.rows();
+  const std::size_t chunk_rows = std::min(group.rows, layout_.chunk_rows);
+  const std::size_t ready = group.next_row + held == group.rows ? held : held / chunk_rows * chunk_rows;
+  if (ready == 0) return;
+  ColumnGroup rest = row_range(group.held, group.row_dim, ready, held);
+  write_rows(ready == held ? group.held : row_range(group.held, group.row_dim, 0, ready), group.next_row);
+  group.next_row += ready;
+  group.held = std::move(rest);
 }
 
 void Hdf5Writer::close() {
@@ -460,6 +482,15 @@ void write_hdf5(const std::string& path, const FileAttributes& attributes, const
 bool hdf5_has_group(const std::string& path, const std::string& group) {
   Handle file = open_file(path);
   return H5Lexists(file, group.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::size_t hdf5_rows(const std::string& path, const std::string& dataset_path) {
+  Handle file = open_file(path);
+  Handle dataset(H5Dopen2(file, dataset_path.c_str(), H5P_DEFAULT), H5Dclose, "opening " + dataset_path + " in " + path);
+  Handle space(H5Dget_space(dataset), H5Sclose, "dataspace of " + dataset_path);
+  hsize_t dims[H5S_MAX_RANK] = {};
+  if (H5Sget_simple_extent_dims(space, dims, nullptr) < 1) throw std::runtime_error(dataset_path + " has no rows");
+  return static_cast<std::size_t>(dims[0]);
 }
 
 ColumnGroup read_hdf5_group(const std::string& path, const std::string& group_name) {

@@ -22,7 +22,8 @@ struct StorageLayout {
 };
 
 // A file written a piece at a time, so that a group larger than memory can be stored: a whole group
-// with write_group, or a group begun with its final row count and filled by row ranges. close()
+// with write_group, or a group begun with its final row count and filled by row ranges (several
+// groups may be filled at once, e.g. /trials and /cells by the merge). close()
 // flushes and fsyncs; a writer destroyed without close() leaves an incomplete file behind.
 class Hdf5Writer {
  public:
@@ -37,8 +38,12 @@ class Hdf5Writer {
   // columns (index coordinates such as neuron or param) are written whole from the piece.
   void begin_group(const ColumnGroup& piece, const std::string& row_dim, std::size_t total_rows);
   // Writes the row columns of `piece` at rows [first_row, first_row + piece rows) of the group begun
-  // last. With filters and whole chunks, the chunks are encoded in parallel and written raw.
+  // with piece's name. With filters and whole chunks, the chunks are encoded in parallel and written
+  // raw; a range that is not whole chunks goes through HDF5's chunk cache.
   void write_rows(const ColumnGroup& piece, std::size_t first_row);
+  // Writes the rows of `piece` after those given to write_next_rows before, in the group begun with
+  // piece's name: whole chunks as they fill, the rest held until the next piece or the group's last row.
+  void write_next_rows(const ColumnGroup& piece);
   void close();
 
  private:
@@ -53,6 +58,8 @@ void write_hdf5(const std::string& path, const FileAttributes& attributes, const
                 const StorageLayout& layout);
 
 bool hdf5_has_group(const std::string& path, const std::string& group);
+// The rows (first dimension) of a dataset, e.g. "cells/cell".
+std::size_t hdf5_rows(const std::string& path, const std::string& dataset_path);
 ColumnGroup read_hdf5_group(const std::string& path, const std::string& group);
 // Rows [first_row, first_row + rows) of the columns over row_dim, and the other columns whole.
 ColumnGroup read_hdf5_rows(const std::string& path, const std::string& group, const std::string& row_dim,

@@ -65,6 +65,7 @@ TEST(Merge, WritesWhatIsComputedInMemoryAndHoldsABoundedNumberOfTrials) {
     const MergeReport report = merge_shards(plan, store, index, file, kMaxRows);
     file.close();
     EXPECT_LE(report.most_rows_held, 2 * kMaxRows);
+    EXPECT_LE(report.most_cells_held, kMaxRows) << "/cells is written as it comes, not held whole";
     const ColumnGroup trials = trial_columns(plan, run.trials, run.outcomes);
     testing::expect_columns_of(trials, read_hdf5_group(dir.file("merged.h5"), "trials"));
     testing::expect_columns_of(cell_columns(plan, trials), read_hdf5_group(dir.file("merged.h5"), "cells"));
@@ -150,22 +151,55 @@ TEST(ShardStore, ACheckpointKeepsSomeTrialsOfABatchUntilTheBatchsShardReplacesIt
   EXPECT_EQ(ShardIndex(store, 8).finished_batches(), 1);
 }
 
-TEST(CellSummaryBuilder, PieceByPieceEqualsAllAtOnce) {
+TEST(CellSummaryBuilder, PieceByPieceEqualsAllAtOnceAndHandsOnCellsInOrder) {
   const Experiment e = sweep_of(10);
   const Plan plan(e);
   const testing::TrainedTrials run = testing::train_trials(plan);
   const ColumnGroup all = trial_columns(plan, run.trials, run.outcomes);
-  CellSummaryBuilder builder(plan, 5);
-  std::size_t most_held = 0;
-  for (std::size_t first = 0; first < run.trials.size(); first += 3) {  // pieces that split cells
-    const std::size_t end = std::min(first + 3, run.trials.size());
-    const std::vector<MaterializedTrial> trials(run.trials.begin() + first, run.trials.begin() + end);
-    const std::vector<TrialOutcome> outcomes(run.outcomes.begin() + first, run.outcomes.begin() + end);
-    builder.add(trial_columns(plan, trials, outcomes));
-    most_held = std::max(most_held, builder.rows_held());
+  for (const std::size_t max_rows : {1u, 2u, 5u, 1000u}) {
+    SCOPED_TRACE(max_rows);
+    ColumnGroup cells;
+    std::size_t most_cells = 0;
+    CellSummaryBuilder builder(plan, max_rows, [&](ColumnGroup&& rows) {
+      const std::int64_t next = cells.columns.empty() ? 0 : cells.at("cell").integer.back() + 1;
+      EXPECT_EQ(rows.at("cell").integer.front(), next) << "consecutive cells, each once";
+      most_cells = std::max(most_cells, rows.at("cell").rows());
+      append_rows(cells, std::move(rows), "cell");
+    });
+    std::size_t most_held = 0;
+    for (std::size_t first = 0; first < run.trials.size(); first += 3) {  // pieces that split cells
+      const std::size_t end = std::min(first + 3, run.trials.size());
+      const std::vector<MaterializedTrial> trials(run.trials.begin() + first, run.trials.begin() + end);
+      const std::vector<TrialOutcome> outcomes(run.outcomes.begin() + first, run.outcomes.begin() + end);
+      builder.add(trial_columns(plan, trials, outcomes));
+      most_held = std::max(most_held, builder.rows_held());
+    }
+    builder.finish();
+    EXPECT_LE(most_held, std::max<std::size_t>(max_rows, 3) + 2) << "cells seen whole are aggregated once max_rows wait";
+    EXPECT_LE(most_cells, max_rows);
+    testing::expect_columns_of(cell_columns(plan, all), cells);
   }
-  EXPECT_LT(most_held, 5u) << "cells seen whole are aggregated once 5 trials wait";
-  testing::expect_columns_of(cell_columns(plan, all), builder.finish());
+}
+
+TEST(CellSummaryBuilder, HandsOnCellsWithoutTrialsAndRefusesTrialsOutOfOrder) {
+  const Experiment e = sweep_of(10);
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  const ColumnGroup all = trial_columns(plan, run.trials, run.outcomes);
+  // Only the trials of cells 2 and 7 finished, as in an unfinished run.
+  const std::vector<MaterializedTrial> trials{run.trials[6], run.trials[7], run.trials[21]};
+  const std::vector<TrialOutcome> outcomes{run.outcomes[6], run.outcomes[7], run.outcomes[21]};
+  ColumnGroup cells;
+  CellSummaryBuilder builder(plan, 4, [&](ColumnGroup&& rows) { append_rows(cells, std::move(rows), "cell"); });
+  builder.add(trial_columns(plan, trials, outcomes));
+  builder.finish();
+  ASSERT_EQ(cells.at("cell").rows(), plan.cells().size());
+  const std::vector<std::int64_t>& finished = cells.at("finished_trials").integer;
+  EXPECT_EQ(finished, (std::vector<std::int64_t>{0, 0, 2, 0, 0, 0, 0, 1, 0, 0}));
+
+  CellSummaryBuilder backwards(plan, 4, [](ColumnGroup&&) {});
+  backwards.add(trial_columns(plan, {run.trials[21]}, {run.outcomes[21]}));
+  EXPECT_THROW(backwards.add(trial_columns(plan, {run.trials[6]}, {run.outcomes[6]})), std::logic_error);
 }
 
 // The run holds three train() calls and a shard's rows, the merge a piece: neither grows with the

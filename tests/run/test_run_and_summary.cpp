@@ -188,6 +188,19 @@ TEST(CellTable, ShowsTheFirstAndLastCellsOfALongTable) {
   EXPECT_NE(shown.find("... 90 more cells"), std::string::npos) << shown;
   EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 2 + 100);         // header, rule, 100 cells
   EXPECT_EQ(std::count(shown.begin(), shown.end(), '\n'), 2 + 10 + 1);  // and the line that says so
+  const auto last_line = [](const std::string& text) { return text.substr(text.rfind('\n', text.size() - 2)); };
+  EXPECT_EQ(last_line(shown), last_line(all)) << "the last cell is shown";
+  // Fed a piece at a time (as the merge and the summary do), the table is the same text.
+  for (const std::size_t max_rows : {0u, 10u, 11u, 99u, 100u, 200u}) {
+    SCOPED_TRACE(max_rows);
+    std::ostringstream whole, streamed;
+    print_cell_table(whole, cells, max_rows);
+    CellTable table(max_rows);
+    for (std::size_t first = 0; first < 100; first += 7) table.add(row_range(cells, "cell", first, std::min<std::size_t>(first + 7, 100)));
+    table.print(streamed);
+    EXPECT_EQ(streamed.str(), whole.str());
+    EXPECT_EQ(table.rows(), 100u);
+  }
 }
 
 TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
@@ -237,10 +250,12 @@ TEST(CellSummary, WilsonIntervalKnownValues) {
 }
 
 TEST(CellSummary, QuantilesInterpolate) {
-  EXPECT_DOUBLE_EQ(sorted_quantile({1.0, 2.0, 3.0, 4.0}, 0.5), 2.5);
-  EXPECT_DOUBLE_EQ(sorted_quantile({1.0, 2.0, 3.0, 4.0}, 0.0), 1.0);
-  EXPECT_DOUBLE_EQ(sorted_quantile({1.0, 2.0, 3.0, 4.0}, 1.0), 4.0);
-  EXPECT_DOUBLE_EQ(sorted_quantile({1.0, 2.0, 3.0, 4.0}, 0.25), 1.75);
+  const double sorted[] = {1.0, 2.0, 3.0, 4.0};
+  EXPECT_DOUBLE_EQ(sorted_quantile(sorted, 4, 0.5), 2.5);
+  EXPECT_DOUBLE_EQ(sorted_quantile(sorted, 4, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(sorted_quantile(sorted, 4, 1.0), 4.0);
+  EXPECT_DOUBLE_EQ(sorted_quantile(sorted, 4, 0.25), 1.75);
+  EXPECT_TRUE(std::isnan(sorted_quantile(sorted, 0, 0.5)));
 }
 
 TEST(Plan, ProductOfAxesInTheDocumentedOrder) {
