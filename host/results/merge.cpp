@@ -14,6 +14,37 @@ std::size_t merge_piece_rows(const Plan& plan) {
                                static_cast<std::size_t>(rows));
 }
 
+TrialMerger::TrialMerger(const Plan& plan, Hdf5Writer& file, std::size_t max_rows, std::size_t table_rows)
+    : plan_(plan),
+      file_(file),
+      report_{CellTable(table_rows)},
+      // /cells is written as its rows come, beside /trials: neither is held whole.
+      cells_(plan, max_rows, [this](ColumnGroup&& rows) {
+        if (!cells_begun_) file_.begin_group(rows, "cell", plan_.cells().size());
+        cells_begun_ = true;
+        report_.most_cells_held = std::max(report_.most_cells_held, rows.at("cell").rows());
+        report_.table.add(rows);
+        file_.write_next_rows(rows);
+      }) {}
+
+void TrialMerger::add(const ColumnGroup& trials, std::int64_t first_trial) {
+  if (first_trial != trials_added_) throw std::logic_error("TrialMerger: trials out of order");
+  if (trials_added_ == 0) file_.begin_group(trials, "trial", static_cast<std::size_t>(plan_.trial_count()));
+  file_.write_rows(trials, static_cast<std::size_t>(first_trial));
+  for (const std::int64_t it : trials.at("iterations").integer) report_.network_steps += static_cast<double>(it);
+  cells_.add(trials);
+  trials_added_ += static_cast<std::int64_t>(trials.at("trial").rows());
+  report_.most_rows_held = std::max(report_.most_rows_held, trials.at("trial").rows() + cells_.rows_held());
+}
+
+MergeReport TrialMerger::finish(const ShardStore& store) {
+  if (trials_added_ != plan_.trial_count()) throw std::logic_error("TrialMerger: trials missing");
+  cells_.finish();
+  const ColumnGroup trajectories = store.gather("trajectories", "traj");
+  if (!trajectories.columns.empty()) file_.write_group(trajectories);
+  return std::move(report_);
+}
+
 MergeReport merge_shards(const Plan& plan, const ShardStore& store, const ShardIndex& index, Hdf5Writer& file,
                          std::size_t max_rows, std::size_t table_rows) {
   const std::int64_t batch_size = plan.experiment().run.batch_size, trials = plan.trial_count();
@@ -21,29 +52,10 @@ MergeReport merge_shards(const Plan& plan, const ShardStore& store, const ShardI
   if (index.finished_batches() != batches)
     throw std::runtime_error("the shards in " + store.directory() + " hold " +
                              std::to_string(index.finished_batches()) + " of " + std::to_string(batches) + " batches");
-  MergeReport report{CellTable(table_rows)};
-  // /cells is written as its rows come, beside /trials: neither is held whole.
-  bool cells_begun = false;
-  CellSummaryBuilder cells(plan, max_rows, [&](ColumnGroup&& rows) {
-    if (!cells_begun) file.begin_group(rows, "cell", plan.cells().size());
-    cells_begun = true;
-    report.most_cells_held = std::max(report.most_cells_held, rows.at("cell").rows());
-    report.table.add(rows);
-    file.write_next_rows(rows);
-  });
-  bool begun = false;
-  visit_finished_trials(index, batch_size, trials, max_rows, [&](const ColumnGroup& piece, std::int64_t first_trial) {
-    if (!begun) file.begin_group(piece, "trial", static_cast<std::size_t>(trials));
-    begun = true;
-    file.write_rows(piece, static_cast<std::size_t>(first_trial));
-    for (const std::int64_t it : piece.at("iterations").integer) report.network_steps += static_cast<double>(it);
-    cells.add(piece);
-    report.most_rows_held = std::max(report.most_rows_held, piece.at("trial").rows() + cells.rows_held());
-  });
-  cells.finish();
-  const ColumnGroup trajectories = store.gather("trajectories", "traj");
-  if (!trajectories.columns.empty()) file.write_group(trajectories);
-  return report;
+  TrialMerger merger(plan, file, max_rows, table_rows);
+  visit_finished_trials(index, batch_size, trials, max_rows,
+                        [&](const ColumnGroup& piece, std::int64_t first_trial) { merger.add(piece, first_trial); });
+  return merger.finish(store);
 }
 
 }  // namespace perfgen

@@ -1,8 +1,10 @@
-// Joining the shards of a finished sweep into the results file, in memory bounded by a piece of
-// trials rather than by the sweep.
+// Joining the trials of a finished sweep into the results file, in memory bounded by a piece of
+// trials rather than by the sweep: from the shards after the run (merge_shards), or from the batches
+// as the run stores them (TrialMerger fed by the run loop).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "cell_summary.h"
 #include "columns.h"
@@ -21,6 +23,25 @@ struct MergeReport {
 
 // How many trials the merge reads at once: pieces of about kMergePieceBytes, at least one batch.
 std::size_t merge_piece_rows(const Plan& plan);
+
+// Writes /trials pieces that arrive in trial order into `file`, and /cells beside them as each cell's
+// trials have passed; finish() adds /trajectories (when trials recorded them) from the store.
+class TrialMerger {
+ public:
+  TrialMerger(const Plan& plan, Hdf5Writer& file, std::size_t max_rows, std::size_t table_rows);
+  TrialMerger(Plan&&, Hdf5Writer&, std::size_t, std::size_t) = delete;  // it keeps a reference
+  void add(const ColumnGroup& trials, std::int64_t first_trial);        // first_trial: the next trial expected
+  std::int64_t trials_added() const { return trials_added_; }
+  MergeReport finish(const ShardStore& store);  // every trial of the plan added; then spent
+
+ private:
+  const Plan& plan_;
+  Hdf5Writer& file_;
+  MergeReport report_;
+  bool cells_begun_ = false;
+  CellSummaryBuilder cells_;
+  std::int64_t trials_added_ = 0;
+};
 
 // Writes /trials in trial order, /cells and (when trials recorded them) /trajectories of a complete
 // store into `file`, reading at most max_rows trials at a time (but whole batches); the report's table

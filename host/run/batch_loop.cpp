@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "background_queue.h"
+#include "live_final_file.h"
 #include "backend_choice.h"
 #include "materialize.h"
 #include "merge.h"
@@ -187,6 +188,7 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
         std::vector<ColumnGroup> groups =
             loop.times.time(Stage::columns, [&] { return batch_groups(plan, *part, *outcomes, batch, finished); });
         const double steps = total_steps(groups[0]), wall = seconds_per_trial * static_cast<double>(done);
+        if (loop.live_final && done == batch.rows) loop.live_final->add(groups.front());
         loop.times.time(Stage::write, [&] {
           if (done == batch.rows)
             shards.add(batch.batch, std::move(groups), wall, steps);

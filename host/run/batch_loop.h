@@ -15,6 +15,8 @@
 
 namespace perfgen {
 
+class LiveFinalFile;
+
 std::int64_t batch_count(const Plan& plan);
 
 // What the run loop needs besides the plan, the backend and the store.
@@ -26,6 +28,7 @@ struct BatchLoop {
   int threads;
   double save_interval_seconds;
   StageTimes& times;
+  LiveFinalFile* live_final;  // given each whole batch as it is stored; null: none
 };
 
 // The trials this process owns, and of those the ones already in shards and checkpoints.

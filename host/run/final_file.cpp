@@ -2,24 +2,23 @@
 
 #include <chrono>
 #include <iomanip>
+#include <optional>
 
 #include "batch_loop.h"
 #include "cell_summary.h"
 #include "hdf5_io.h"
+#include "live_final_file.h"
 #include "merge.h"
 #include "run_attributes.h"
 
 namespace perfgen {
-namespace {
 
-// The final file: shuffle + deflate at level 1 (bench/NOTES.md: at 10^5 trials level 4 made the merge
-// ~25% slower for a file 2% smaller).
-constexpr int kFinalDeflateLevel = 1;
-
-}  // namespace
+StorageLayout final_file_layout(const Plan& plan) {
+  return StorageLayout{static_cast<std::size_t>(plan.experiment().run.batch_size), 1, 0};
+}
 
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
-                      std::int64_t trained_now, StageTimes& times, std::ostream& out) {
+                      std::int64_t trained_now, StageTimes& times, std::ostream& out, LiveFinalFile* live) {
   const auto merge_start = std::chrono::steady_clock::now();
   const Experiment& e = plan.experiment();
   const ShardIndex index(store, batch_count(plan));
@@ -33,16 +32,21 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   }
   const std::string backend = first.find_text("backend") ? *first.find_text("backend") : "?";
   const std::string device = first.find_text("device") ? *first.find_text("device") : "?";
-  MergeReport merged;
-  replace_atomically(output, [&](const std::string& temporary) {
-    Hdf5Writer file(temporary, StorageLayout{static_cast<std::size_t>(e.run.batch_size), kFinalDeflateLevel, 0});
-    merged = merge_shards(plan, store, index, file, merge_piece_rows(plan));
-    // The file records the merge up to here; the line printed at the end has the whole merge.
+  // The file records the merge up to its attributes; the line printed at the end has the whole merge.
+  auto close_file = [&](Hdf5Writer& file, const MergeReport& merged) {
     const double so_far = seconds_since(merge_start);
     file.write_attributes(
         final_attributes(e, backend, device, wall_seconds + so_far, merged.network_steps, times, so_far));
     file.close();
-  });
+  };
+  std::optional<MergeReport> live_merged = live ? live->finish(output, close_file) : std::nullopt;
+  MergeReport merged = live_merged ? std::move(*live_merged) : MergeReport{};
+  if (!live_merged)
+    replace_atomically(output, [&](const std::string& temporary) {
+      Hdf5Writer file(temporary, final_file_layout(plan));
+      merged = merge_shards(plan, store, index, file, merge_piece_rows(plan));
+      close_file(file, merged);
+    });
   store.remove();
   times.add(Stage::merge, seconds_since(merge_start));
   wall_seconds += seconds_since(merge_start);

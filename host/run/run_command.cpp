@@ -14,6 +14,7 @@
 #include "file_check.h"
 #include "final_file.h"
 #include "interrupt.h"
+#include "live_final_file.h"
 #include "process_group.h"
 #include "resource_check.h"
 #include "run_attributes.h"
@@ -64,9 +65,11 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   const InterruptHandling interrupts;
   TrainControl control;
   control.cancel = &interrupts.requested();
+  // The whole sweep in this process: the final file is written while it trains.
+  std::unique_ptr<LiveFinalFile> live_final = shard.worker ? nullptr : std::make_unique<LiveFinalFile>(plan, store, times);
   try {
     const BatchLoop loop{shard,           fingerprint(e.resolved_toml),  options.quiet, options.serial,
-                         options.threads, options.save_interval_seconds, times};
+                         options.threads, options.save_interval_seconds, times,          live_final.get()};
     train_missing_batches(plan, *backend, store, loop, control);
   } catch (const TrainingCancelled&) {
     const OwnTrials left = count_own_trials(plan, store, shard);
@@ -77,7 +80,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     return kExitInterrupted;
   }
   if (!shard.worker) {
-    merge_into_final(plan, store, output, seconds_since(start), control.finished.load(), times, out);
+    merge_into_final(plan, store, output, seconds_since(start), control.finished.load(), times, out, live_final.get());
   } else if (announce_shard) {
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
         << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';

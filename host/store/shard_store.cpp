@@ -237,8 +237,9 @@ void visit_finished_trials(const ShardIndex& index, std::int64_t batch_size, std
   }
 }
 
-void replace_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
-  const std::string temporary = temporary_name(path);
+void replace_atomically(const std::string& path, const std::function<void(const std::string&)>& write,
+                        const std::string& given_temporary) {
+  const std::string temporary = given_temporary.empty() ? temporary_name(path) : given_temporary;
   errno = 0;
   try {
     write(temporary);

@@ -99,8 +99,10 @@ void visit_finished_trials(const ShardIndex& index, std::int64_t batch_size, std
 // row_dim, which holds trial indices.
 void sort_rows(ColumnGroup& group, const std::string& row_dim);
 
-// Runs write(temporary) and renames the temporary file to `path`; removes it if write throws.
-void replace_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
+// Runs write(temporary) and renames the temporary file to `path`; removes it if write throws. The
+// temporary is PATH.tmp-PID unless given (a file begun earlier in the same file system).
+void replace_atomically(const std::string& path, const std::function<void(const std::string&)>& write,
+                        const std::string& temporary = "");
 
 // Writes the file through a temporary name in the same folder, then renames it into place.
 void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,
