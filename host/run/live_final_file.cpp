@@ -12,8 +12,12 @@ constexpr std::size_t kWaitingBatches = 2;  // batches queued for the file befor
 
 }  // namespace
 
-LiveFinalFile::LiveFinalFile(const Plan& plan, const ShardStore& store, StageTimes& times)
-    : plan_(plan), store_(store), times_(times), path_(store.directory() + "/final.h5.partial"), queue_(kWaitingBatches) {}
+LiveFinalFile::LiveFinalFile(const Plan& plan, const ShardStore& store, StageTimes& times, bool serial)
+    : plan_(plan),
+      store_(store),
+      times_(times),
+      path_(store.directory() + "/final.h5.partial"),
+      queue_(serial ? 0 : kWaitingBatches) {}
 
 LiveFinalFile::~LiveFinalFile() {
   try {

@@ -24,8 +24,9 @@ namespace perfgen {
 
 class LiveFinalFile {
  public:
-  LiveFinalFile(const Plan& plan, const ShardStore& store, StageTimes& times);
-  LiveFinalFile(Plan&&, const ShardStore&, StageTimes&) = delete;  // it keeps a reference
+  // serial: each batch written at once on the caller's thread (the serial pipeline).
+  LiveFinalFile(const Plan& plan, const ShardStore& store, StageTimes& times, bool serial = false);
+  LiveFinalFile(Plan&&, const ShardStore&, StageTimes&, bool = false) = delete;  // it keeps a reference
   ~LiveFinalFile();  // removes the file unless finish() renamed it into place
 
   // The /trials rows of a batch as it is stored (after those of every batch before it).

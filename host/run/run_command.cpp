@@ -66,7 +66,8 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   TrainControl control;
   control.cancel = &interrupts.requested();
   // The whole sweep in this process: the final file is written while it trains.
-  std::unique_ptr<LiveFinalFile> live_final = shard.worker ? nullptr : std::make_unique<LiveFinalFile>(plan, store, times);
+  std::unique_ptr<LiveFinalFile> live_final =
+      shard.worker ? nullptr : std::make_unique<LiveFinalFile>(plan, store, times, options.serial);
   try {
     const BatchLoop loop{shard,           fingerprint(e.resolved_toml),  options.quiet, options.serial,
                          options.threads, options.save_interval_seconds, times,          live_final.get()};

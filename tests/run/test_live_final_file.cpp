@@ -45,31 +45,33 @@ TEST(LiveFinalFile, FedInOrderWritesWhatTheMergeOfTheShardsWrites) {
   const testing::TrainedTrials run = testing::train_trials(plan);
   const ShardStore store(dir.file("live.h5"));
   store.create(e.resolved_toml);
-  StageTimes times;
-  std::optional<MergeReport> merged;
-  {
-    LiveFinalFile live(plan, store, times);
-    for (std::int64_t b = 0; b * kBatch < plan.trial_count(); ++b) {
-      store.write_shard({b, b, 1}, {}, {batch_trials(plan, run, b)}, kBatch);
-      live.add(batch_trials(plan, run, b));
-    }
-    merged = live.finish(dir.file("live.h5"), close_without_attributes);
-  }
-  ASSERT_TRUE(merged.has_value());
-  EXPECT_FALSE(std::filesystem::exists(store.directory() + "/final.h5.partial"));
-  EXPECT_GT(times.seconds(Stage::merge), 0.0) << "its writes count as the merge stage";
-
+  const std::int64_t batches = plan.trial_count() / kBatch;
+  for (std::int64_t b = 0; b < batches; ++b) store.write_shard({b, b, 1}, {}, {batch_trials(plan, run, b)}, kBatch);
   Hdf5Writer file(dir.file("merged.h5"), final_file_layout(plan));
-  const MergeReport from_shards =
-      merge_shards(plan, store, ShardIndex(store, plan.trial_count() / kBatch), file, merge_piece_rows(plan));
+  const MergeReport from_shards = merge_shards(plan, store, ShardIndex(store, batches), file, merge_piece_rows(plan));
   file.close();
-  for (const char* group : {"trials", "cells"})
-    testing::expect_columns_of(read_hdf5_group(dir.file("merged.h5"), group), read_hdf5_group(dir.file("live.h5"), group));
-  EXPECT_EQ(merged->network_steps, from_shards.network_steps);
-  std::ostringstream live_table, shards_table;
-  merged->table.print(live_table);
+  std::ostringstream shards_table;
   from_shards.table.print(shards_table);
-  EXPECT_EQ(live_table.str(), shards_table.str());
+  for (const bool serial : {true, false}) {
+    SCOPED_TRACE(serial ? "serial" : "on its own thread");
+    StageTimes times;
+    std::optional<MergeReport> merged;
+    {
+      LiveFinalFile live(plan, store, times, serial);
+      for (std::int64_t b = 0; b < batches; ++b) live.add(batch_trials(plan, run, b));
+      merged = live.finish(dir.file("live.h5"), close_without_attributes);
+    }
+    ASSERT_TRUE(merged.has_value());
+    EXPECT_FALSE(std::filesystem::exists(store.directory() + "/final.h5.partial"));
+    EXPECT_GT(times.seconds(Stage::merge), 0.0) << "its writes count as the merge stage";
+    for (const char* group : {"trials", "cells"})
+      testing::expect_columns_of(read_hdf5_group(dir.file("merged.h5"), group),
+                                 read_hdf5_group(dir.file("live.h5"), group));
+    EXPECT_EQ(merged->network_steps, from_shards.network_steps);
+    std::ostringstream live_table;
+    merged->table.print(live_table);
+    EXPECT_EQ(live_table.str(), shards_table.str());
+  }
 }
 
 TEST(LiveFinalFile, ABatchOutOfOrderOrMissingLeavesNoFileAndNoResult) {
