@@ -56,6 +56,7 @@ inline std::array<double, 32> butterfly(const double* values, int size) {
 // rest on, and counts the sums where it did not.
 template <int Lanes>
 struct HostLanes {
+  static_assert(Lanes <= 32 && (Lanes & (Lanes - 1)) == 0, "a power of two, at most a warp");
   static constexpr int kSize = Lanes;
   struct Shared {
     Exchange lanes{Lanes};
