@@ -1,7 +1,7 @@
-// One wide network in the block kernel (cuda/block_kernel.cu), as host-device code: the kernel
-// spreads each phase of a step over its threads with barriers in between, and a host test runs the
-// phases one after another. θ, ∇ℓ and the activations live in the trial's global-memory slots, laid
-// out as loss_and_gradient's workspace (σ at [sample·m + k], then σ', then the residuals).
+// One wide network of the block kernel, as host-device code: the block loop (cuda/block_loop.h)
+// spreads each phase of a step over a team's members with barriers in between, on the device and in
+// the host test. θ, ∇ℓ and the activations live in the trial's global-memory slots, laid out as
+// loss_and_gradient's workspace (σ at [sample·m + k], then σ', then the residuals).
 #pragma once
 
 #include "device_batch.h"

@@ -1,100 +1,99 @@
-// The lane-group latency shape (cuda/group_kernel.cu, a RegisterNetwork per lane) run on the host: a group's lanes in
-// lockstep, the kernel's butterfly sum emulated with the same pairing, so every lane must hold bitwise the same loss,
-// gradient and θ at every step, and the network must end where the CPU's train_network ends (same status, θ within
-// 1e-9: the group sums the samples in another order).
+// The lane-group kernel's own loop (cuda/group_loop.h) run on the host by teams of 2, 4 and 8
+// std::threads (tests/support/host_team.h: the kernel's butterfly, the same pairing). One team drains
+// a batch of several networks, claiming one after another. Every sum must leave the same bits in
+// every lane (the lanes' shared decisions rest on it); every network must end where the CPU's
+// train_network ends (same status, θ within 1e-9: the group sums the samples in another order); and
+// suspended by a step budget and resumed in later launches, at the bits of an uninterrupted run.
 #include <gtest/gtest.h>
 
-#include "batch_layout.h"
+#include <cmath>
+#include <limits>
+
 #include "experiments.h"
+#include "group_loop.h"
+#include "host_batch.h"
+#include "host_team.h"
 #include "kernel_choice.h"
-#include "kernels.h"
-#include "materialize.h"
-#include "register_network.h"
+#include "trials.h"
 
 namespace perfgen {
 namespace {
 
 using Example1 = FixedShape<2, 1, true>;
+constexpr std::int64_t kNoBudget = std::numeric_limits<std::int64_t>::max();
 
-// group_sum of cuda/group_kernel.cu: at each level every lane adds the value of lane ^ offset.
-void butterfly_sum(std::vector<double>& values) {
-  const int lanes = static_cast<int>(values.size());
-  for (int offset = lanes / 2; offset > 0; offset /= 2) {
-    const std::vector<double> before = values;
-    for (int l = 0; l < lanes; ++l) values[l] = before[l] + before[l ^ offset];
-  }
+// Launches of one team of Lanes threads, at most `budget` steps each, until the batch is done;
+// returns the launches. Adds the sums whose lanes disagreed to `disagreements`.
+template <int Lanes>
+int drain_with_lanes(testing::HostBatch& batch, std::int64_t budget, long& disagreements) {
+  using Team = testing::HostLanes<Lanes>;
+  return batch.drain([&](const cuda::DeviceBatch& b) {
+    typename Team::Shared shared;
+    testing::run_team<Team>(shared, [&](Team team) { cuda::drain_group_queue<Example1>(b, budget, team); });
+    disagreements += shared.disagreements;
+  });
 }
 
-// Trains trial 0 of the layout with `lanes` lanes; checks the lanes agree at every step.
-TrainResult train_as_group(const cuda::DeviceBatch& b, int lanes, std::vector<double>& theta_out) {
-  using Share = cuda::RegisterNetwork<Example1, cuda::kSamplesPerLane>;
-  std::vector<Share> group(lanes);
-  for (int l = 0; l < lanes; ++l) group[l].load(b, 0, l);
-  for (;;) {
-    std::vector<double> loss(lanes);
-    for (int l = 0; l < lanes; ++l) loss[l] = group[l].partial();
-    butterfly_sum(loss);
-    for (int p = 0; p < Share::kParams; ++p) {
-      std::vector<double> g(lanes);
-      for (int l = 0; l < lanes; ++l) g[l] = group[l].grad[p];
-      butterfly_sum(g);
-      for (int l = 0; l < lanes; ++l) group[l].grad[p] = g[l];
-    }
-    std::vector<TrainResult> result(lanes);
-    std::vector<bool> stopped(lanes);
-    for (int l = 0; l < lanes; ++l) stopped[l] = group[l].finish(loss[l], result[l]);
-    for (int l = 1; l < lanes; ++l) {
-      EXPECT_EQ(stopped[l], stopped[0]);
-      for (int p = 0; p < Share::kParams; ++p) EXPECT_EQ(group[l].theta[p], group[0].theta[p]);
-    }
-    if (stopped[0]) {
-      theta_out.assign(group[0].theta, group[0].theta + Share::kParams);
-      return result[0];
-    }
-  }
+std::vector<MaterializedTrial> example1_trials() {
+  // lr 0.2 under ½Σ: 700 to 2300 steps, and one trial stops at max_iters (a team's step costs ~7
+  // barriers).
+  return testing::trials_of(testing::kExample1Grid + "max_iters = 3000\n[sweep]\nn = [3, 6]\nc_tilde = [0.0, 0.5, 1.0]\n",
+                            {"train.lr=0.2"});
 }
 
-TEST(LaneGroup, LanesAgreeAndMatchTrainNetwork) {
-  const Experiment e = testing::experiment_from(testing::kExample1Grid + R"(max_iters = 30000
-loss = "half_mean"
-[sweep]
-n = [3, 6]
-c_tilde = [0.0, 0.5, 1.0]
-)");
-  const Plan plan(e);  // keeps a reference to e
-  Materializer materializer(plan);
-  int checked = 0;
-  for (std::int64_t index = 0; index < plan.trial_count(); ++index) {
-    const std::vector<MaterializedTrial> trials{materializer.materialize(index)};
-    const MaterializedTrial& t = trials[0];
+// The trials whose samples Lanes lanes hold, in one batch drained by one team, against train_network;
+// returns how many.
+template <int Lanes>
+int expect_team_matches_train_network(const std::vector<MaterializedTrial>& all) {
+  SCOPED_TRACE(std::to_string(Lanes) + " lanes");
+  std::vector<MaterializedTrial> trials;
+  for (const MaterializedTrial& t : all)
+    if (cuda::group_fits(t.shape, t.data().count, Lanes)) trials.push_back(t);
+  testing::HostBatch batch(trials);
+  long disagreements = 0;
+  EXPECT_EQ(drain_with_lanes<Lanes>(batch, kNoBudget, disagreements), 1);
+  EXPECT_EQ(disagreements, 0);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    const MaterializedTrial& t = trials[i];
     std::vector<double> theta = t.theta0, grad(t.shape.param_count()),
                         work(gradient_workspace_size(t.shape, t.data().count));
     const TrainResult want = train_network(t.shape, t.data(), t.train, theta.data(), grad.data(), work.data());
-    for (const int lanes : {2, 4, 8}) {
-      if (!cuda::group_fits(t.shape, t.data().count, lanes)) continue;  // too few lanes for the samples
-      SCOPED_TRACE("trial " + std::to_string(index) + ", " + std::to_string(lanes) + " lanes");
-      ++checked;
-      const cuda::BatchLayout layout = cuda::lay_out(trials, {0});
-      cuda::DeviceResult result{};
-      const cuda::DeviceBatch b{layout.records.data(),
-                                1,
-                                &result,
-                                const_cast<double*>(layout.theta.data()),
-                                layout.inputs.data(),
-                                layout.targets.data(),
-                                nullptr,
-                                nullptr,
-                                nullptr};
-      std::vector<double> got_theta;
-      const TrainResult got = train_as_group(b, lanes, got_theta);
-      EXPECT_EQ(got.status, want.status);
-      EXPECT_NEAR(static_cast<double>(got.iterations), static_cast<double>(want.iterations),
-                  1e-3 * want.iterations + 2);
-      for (std::size_t p = 0; p < theta.size(); ++p)
-        EXPECT_NEAR(got_theta[p], theta[p], 1e-9 * std::max(1.0, std::abs(theta[p])));
-    }
+    const TrainResult& got = batch.results[i].train;
+    EXPECT_EQ(batch.results[i].done, 1);
+    EXPECT_EQ(got.status, want.status);
+    EXPECT_NEAR(static_cast<double>(got.iterations), static_cast<double>(want.iterations),
+                1e-3 * want.iterations + 2);
+    for (std::size_t p = 0; p < theta.size(); ++p)
+      EXPECT_NEAR(batch.theta(i)[p], theta[p], 1e-9 * std::max(1.0, std::abs(theta[p])));
   }
+  return static_cast<int>(trials.size());
+}
+
+TEST(LaneGroup, TeamsOfLanesMatchTrainNetwork) {
+  const std::vector<MaterializedTrial> trials = example1_trials();
+  const int checked = expect_team_matches_train_network<2>(trials) + expect_team_matches_train_network<4>(trials) +
+                      expect_team_matches_train_network<8>(trials);
   EXPECT_EQ(checked, 3 * 3 + 3 * 2);  // n = 3: 2, 4 and 8 lanes; n = 6: 4 and 8
+}
+
+TEST(LaneGroup, SuspendedNetworksEndAtTheBitsOfAnUninterruptedRun) {
+  const std::vector<MaterializedTrial> trials = example1_trials();  // 4 lanes hold n = 3 and n = 6
+  testing::HostBatch whole(trials), split(trials);
+  long disagreements = 0;
+  EXPECT_EQ(drain_with_lanes<4>(whole, kNoBudget, disagreements), 1);
+  EXPECT_GT(drain_with_lanes<4>(split, 300, disagreements), 10);  // networks suspended and resumed
+  EXPECT_EQ(disagreements, 0);
+  for (int i = 0; i < whole.count(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    const TrainResult &want = whole.results[i].train, &got = split.results[i].train;
+    EXPECT_EQ(split.results[i].done, 1);
+    EXPECT_EQ(got.status, want.status);
+    EXPECT_EQ(got.iterations, want.iterations);
+    EXPECT_EQ(got.final_loss, want.final_loss);
+    EXPECT_EQ(got.grad_norm, want.grad_norm);
+    for (int p = 0; p < trials[i].shape.param_count(); ++p) EXPECT_EQ(split.theta(i)[p], whole.theta(i)[p]);
+  }
 }
 
 }  // namespace

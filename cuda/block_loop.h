@@ -1,0 +1,61 @@
+// The block kernel's loop (cuda/block_kernel.cu) as host-device code over a team of threads
+// (cuda/team.h): the kernel runs it on a block of Team::kSize threads, the host test on as many
+// std::threads. A step runs in phases separated by barriers, each spread over the team
+// (cuda/block_network.h): (1) σ and σ' at every (sample, neuron) pair, (2) the residual of every
+// sample (a warp sums over the neurons), (3) every gradient entry, summed over the samples in order
+// with the shared neuron_gradient_term, (4) the step. The loss and ‖∇ℓ‖ are team sums, the same in
+// every member, so the team stops as one.
+#pragma once
+
+#include "block_network.h"
+#include "team.h"
+
+namespace perfgen::cuda {
+
+// Trains network i until it stops or `budget` more steps are spent; returns the steps spent.
+template <class Team>
+PERFGEN_HD std::int64_t train_block_network(const DeviceBatch& b, int i, std::int64_t budget, Team team) {
+  constexpr int kThreads = Team::kSize, kWarps = kThreads / 32;
+  const unsigned rank = team.rank();  // unsigned as threadIdx.x: / 32 and % 32 are a shift and a mask
+  BlockNetwork net = BlockNetwork::of(b, i);
+  std::int64_t iteration = b.results[i].train.iterations;
+  for (std::int64_t step = 0; step < budget; ++step, ++iteration) {
+    for (int q = rank; q < net.n * net.m; q += kThreads) net.activation(q);
+    team.sync();
+    for (int sample = rank / 32; sample < net.n; sample += kWarps) {
+      const double f = team.warp_sum(net.output_part(sample, rank % 32, 32));
+      if (rank % 32 == 0) net.set_residual(sample, f);
+    }
+    team.sync();
+    double my_sq = 0.0;
+    for (int sample = rank; sample < net.n; sample += kThreads) my_sq += net.residual[sample] * net.residual[sample];
+    const double loss = net.scale * team.sum(my_sq);
+    double my_grad_sq = 0.0;
+    for (int p = rank; p < net.count; p += kThreads) {
+      const double g = net.gradient_entry(p);
+      my_grad_sq += g * g;
+    }
+    const double grad_norm = sqrt(team.sum(my_grad_sq));  // also the barrier after phase 3
+    TrainResult result;
+    if (net.stops(loss, grad_norm, iteration, result)) {  // the same decision in every member
+      if (rank == 0) record_stop(b, i, result);
+      return step;
+    }
+    for (int p = rank; p < net.count; p += kThreads) net.descend_entry(p);
+    team.sync();
+  }
+  if (rank == 0) b.results[i].train.iterations = iteration;
+  return budget;
+}
+
+// One launch's work of one team: networks one after another until the queue is empty or `budget`
+// steps are spent in all; a network still running then is suspended (its θ is in the batch, its
+// iteration count stored) and the next launch resumes it.
+template <class Team>
+PERFGEN_HD void drain_block_queue(const DeviceBatch& b, std::int64_t budget, Team team) {
+  std::int64_t spent = 0;
+  for (int i = claim_for_team(b, team); i < b.count && spent < budget; i = claim_for_team(b, team))
+    spent += train_block_network(b, i, budget - spent, team);
+}
+
+}  // namespace perfgen::cuda

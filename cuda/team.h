@@ -1,0 +1,25 @@
+// What the lane-group and block loops (cuda/group_loop.h, cuda/block_loop.h) ask of the threads that
+// train one network together, a team. A team type, passed by value, provides:
+//   rank()            this member's index from 0, unsigned as threadIdx.x
+//   sum(v)            Σ of every member's v, the same bits in every member, in the kernel's order
+//   broadcast(v)      member 0's int v, in every member
+// and for the block loop also
+//   kSize             the members, a compile-time constant
+//   sync()            a barrier
+//   warp_sum(v)       Σ of v over this member's warp (32 members), in the kernel's order
+// Every member calls them at the same points of the loop. The kernels' teams are warp lanes and
+// thread blocks (shuffles, shared memory, __syncthreads); the host tests' are std::threads
+// (tests/support/host_team.h), so the tests run the kernels' own loops.
+#pragma once
+
+#include "device_batch.h"
+
+namespace perfgen::cuda {
+
+// The team's next network: member 0 claims it from the queue, every member gets the index.
+template <class Team>
+PERFGEN_HD int claim_for_team(const DeviceBatch& b, Team team) {
+  return team.broadcast(team.rank() == 0 ? claim_network(b) : 0);
+}
+
+}  // namespace perfgen::cuda

@@ -1,0 +1,53 @@
+// A batch laid out as for the CUDA kernels (cuda/batch_layout.h) in host memory, with the work
+// queue's counters and the scratch slots: the host tests run the kernels' loops over it in
+// "launches", as the CUDA backend does on the device (parts cuda and trials).
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "batch_layout.h"
+#include "materialize.h"
+
+namespace perfgen::testing {
+
+struct HostBatch {
+  cuda::BatchLayout layout;
+  std::vector<cuda::DeviceResult> results;
+  std::vector<double> scratch;
+  int next = 0, finished = 0;
+
+  explicit HostBatch(const std::vector<MaterializedTrial>& trials)
+      : layout(cuda::lay_out(trials, every_index(trials.size()))),
+        results(trials.size(), cuda::DeviceResult{}),
+        scratch(static_cast<std::size_t>(layout.scratch)) {}
+  HostBatch(const HostBatch&) = delete;  // view() points into it
+  HostBatch& operator=(const HostBatch&) = delete;
+
+  int count() const { return static_cast<int>(results.size()); }
+  cuda::DeviceBatch view() {
+    return {layout.records.data(), count(),       results.data(), layout.theta.data(), layout.inputs.data(),
+            layout.targets.data(), scratch.data(), &next,          &finished};
+  }
+  // Calls launch(view()), the queue's position reset before each, until every network has stopped;
+  // returns the launches.
+  template <class Launch>
+  int drain(Launch launch) {
+    int launches = 0;
+    for (; finished < count(); ++launches) {
+      next = 0;
+      launch(view());
+    }
+    return launches;
+  }
+  const double* theta(int i) const { return layout.theta.data() + layout.records[i].theta; }
+
+ private:
+  static std::vector<std::size_t> every_index(std::size_t count) {
+    std::vector<std::size_t> members(count);
+    for (std::size_t i = 0; i < count; ++i) members[i] = i;
+    return members;
+  }
+};
+
+}  // namespace perfgen::testing
