@@ -84,16 +84,7 @@ TEST(LaneGroup, SuspendedNetworksEndAtTheBitsOfAnUninterruptedRun) {
   EXPECT_EQ(drain_with_lanes<4>(whole, kNoBudget, disagreements), 1);
   EXPECT_GT(drain_with_lanes<4>(split, 300, disagreements), 10);  // networks suspended and resumed
   EXPECT_EQ(disagreements, 0);
-  for (int i = 0; i < whole.count(); ++i) {
-    SCOPED_TRACE("trial " + std::to_string(i));
-    const TrainResult &want = whole.results[i].train, &got = split.results[i].train;
-    EXPECT_EQ(split.results[i].done, 1);
-    EXPECT_EQ(got.status, want.status);
-    EXPECT_EQ(got.iterations, want.iterations);
-    EXPECT_EQ(got.final_loss, want.final_loss);
-    EXPECT_EQ(got.grad_norm, want.grad_norm);
-    for (int p = 0; p < trials[i].shape.param_count(); ++p) EXPECT_EQ(split.theta(i)[p], whole.theta(i)[p]);
-  }
+  testing::expect_same_end(trials, whole, split);
 }
 
 }  // namespace

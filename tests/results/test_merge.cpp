@@ -23,12 +23,7 @@ namespace {
 
 constexpr std::int64_t kBatch = 4;
 
-Experiment sweep_of(int c_tilde_values) {
-  return testing::experiment_from("[train]\nmax_iters = 30\n[run]\nbatch_size = " + std::to_string(kBatch) +
-                                  "\n[sweep]\nn = [6]\ndata_seed = {range = [0, 3]}\nc_tilde = {linspace = [0.0, "
-                                  "1.0, " +
-                                  std::to_string(c_tilde_values) + "]}\n");
-}
+Experiment sweep_of(int c_tilde_values) { return testing::c_tilde_sweep(c_tilde_values, kBatch); }
 
 // Writes every batch of the plan into `store` through a ShardWriter that never writes on time alone:
 // shards hold runs of up to 5 batches (stride 1 for even runs, as two workers of stride 2 otherwise).

@@ -21,11 +21,7 @@ namespace {
 
 constexpr std::int64_t kBatch = 4;
 
-Experiment sweep_of(int c_tilde_values) {
-  return testing::experiment_from("[train]\nmax_iters = 30\n[run]\nbatch_size = " + std::to_string(kBatch) +
-                                  "\n[sweep]\nn = [6]\ndata_seed = {range = [0, 3]}\nc_tilde = {linspace = [0.0, 1.0, " +
-                                  std::to_string(c_tilde_values) + "]}\n");
-}
+Experiment sweep_of(int c_tilde_values) { return testing::c_tilde_sweep(c_tilde_values, kBatch); }
 
 // The /trials group of batch b, as the run stores it.
 ColumnGroup batch_trials(const Plan& plan, const testing::TrainedTrials& run, std::int64_t b) {

@@ -79,4 +79,12 @@ inline Experiment experiment_from(const std::string& toml, const std::vector<std
   return load_experiment(toml, "<test>", overrides);
 }
 
+// The default experiment at n = 6 and 30 steps, c_tilde_values cells × 3 data seeds, in batches of
+// batch_size: small sweeps of many batches for the shard, merge and final-file tests.
+inline Experiment c_tilde_sweep(int c_tilde_values, std::int64_t batch_size) {
+  return experiment_from("[train]\nmax_iters = 30\n[run]\nbatch_size = " + std::to_string(batch_size) +
+                         "\n[sweep]\nn = [6]\ndata_seed = {range = [0, 3]}\nc_tilde = {linspace = [0.0, 1.0, " +
+                         std::to_string(c_tilde_values) + "]}\n");
+}
+
 }  // namespace perfgen::testing

@@ -3,7 +3,10 @@
 // "launches", as the CUDA backend does on the device (parts cuda and trials).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "batch_layout.h"
@@ -49,5 +52,21 @@ struct HostBatch {
     return members;
   }
 };
+
+// A batch drained in several launches (networks suspended and resumed) ends at the bits of the same
+// batch drained in one: status, iterations, final loss, ‖∇ℓ‖ and θ of every network.
+inline void expect_same_end(const std::vector<MaterializedTrial>& trials, const HostBatch& whole,
+                            const HostBatch& split) {
+  for (int i = 0; i < whole.count(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    const TrainResult &want = whole.results[i].train, &got = split.results[i].train;
+    EXPECT_EQ(split.results[i].done, 1);
+    EXPECT_EQ(got.status, want.status);
+    EXPECT_EQ(got.iterations, want.iterations);
+    EXPECT_EQ(got.final_loss, want.final_loss);
+    EXPECT_EQ(got.grad_norm, want.grad_norm);
+    for (int p = 0; p < trials[i].shape.param_count(); ++p) EXPECT_EQ(split.theta(i)[p], whole.theta(i)[p]);
+  }
+}
 
 }  // namespace perfgen::testing
