@@ -60,7 +60,7 @@ void append_table(TrialTable& to, TrialTable&& from) {
   append(to.branch, from.branch);
 }
 
-// The rows of t in nondecreasing cell order (a stable counting of positions).
+// The rows of t in nondecreasing cell order (a stable sort of their positions).
 TrialTable sorted_by_cell(const TrialTable& t) {
   std::vector<std::size_t> order(t.rows());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;

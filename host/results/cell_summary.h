@@ -1,7 +1,7 @@
 // Per-cell aggregates of the trials: recovery rate with a 95% Wilson interval, quantiles of
 // log10 gen error, iteration statistics, status and branch counts. Works on any subset of trials
-// (a partial run), counting only the rows present. Streams: neither the aggregation nor the printed
-// table holds more than a piece of trials and a piece of cells, whatever the sweep's size.
+// (a partial run), counting only the rows present. Streams: the aggregation holds a piece of trials
+// plus those of the cell in progress, the printed table only the rows it shows (all with --all).
 #pragma once
 
 #include <cstdint>

@@ -30,6 +30,8 @@ class TrialMerger {
  public:
   TrialMerger(const Plan& plan, Hdf5Writer& file, std::size_t max_rows, std::size_t table_rows);
   TrialMerger(Plan&&, Hdf5Writer&, std::size_t, std::size_t) = delete;  // it keeps a reference
+  TrialMerger(const TrialMerger&) = delete;  // its cell sink points at this object
+  TrialMerger& operator=(const TrialMerger&) = delete;
   void add(const ColumnGroup& trials, std::int64_t first_trial);        // first_trial: the next trial expected
   std::int64_t trials_added() const { return trials_added_; }
   MergeReport finish(const ShardStore& store);  // every trial of the plan added; then spent

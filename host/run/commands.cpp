@@ -122,8 +122,10 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     if (const std::int64_t checkpointed = checkpointed_trials(store, index); checkpointed > 0)
       out << ", and " << checkpointed << " of interrupted batches in checkpoints (not in the table)";
     out << '\n';
-    cells.finish();
-    if (finished > 0) table.print(out);
+    if (finished > 0) {
+      cells.finish();
+      table.print(out);
+    }
     return int(kExitOk);
   });
 }

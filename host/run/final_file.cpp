@@ -39,7 +39,12 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
         final_attributes(e, backend, device, wall_seconds + so_far, merged.network_steps, times, so_far));
     file.close();
   };
-  std::optional<MergeReport> live_merged = live ? live->finish(output, close_file) : std::nullopt;
+  std::optional<MergeReport> live_merged;
+  try {
+    if (live) live_merged = live->finish(output, close_file);
+  } catch (...) {  // the shards hold every batch: merged from them below, and a real fault shows there
+    live_merged.reset();
+  }
   MergeReport merged = live_merged ? std::move(*live_merged) : MergeReport{};
   if (!live_merged)
     replace_atomically(output, [&](const std::string& temporary) {

@@ -1,3 +1,4 @@
+// The final file written beside training (live_final_file.h).
 #include "live_final_file.h"
 
 #include <filesystem>
@@ -9,6 +10,13 @@ namespace perfgen {
 namespace {
 
 constexpr std::size_t kWaitingBatches = 2;  // batches queued for the file before the shard writer waits
+// Its own thread writes HDF5 while the shard writer does: only a thread-safe HDF5 build allows that
+// (Debian's is); otherwise the batches are written on the shard writer's thread.
+#ifdef H5_HAVE_THREADSAFE
+constexpr bool kOwnThread = true;
+#else
+constexpr bool kOwnThread = false;
+#endif
 
 }  // namespace
 
@@ -17,7 +25,10 @@ LiveFinalFile::LiveFinalFile(const Plan& plan, const ShardStore& store, StageTim
       store_(store),
       times_(times),
       path_(store.directory() + "/final.h5.partial"),
-      queue_(serial ? 0 : kWaitingBatches) {}
+      queue_(serial || !kOwnThread ? 0 : kWaitingBatches) {
+  std::error_code ignored;  // one a killed run left behind
+  std::filesystem::remove(path_, ignored);
+}
 
 LiveFinalFile::~LiveFinalFile() {
   try {
@@ -41,8 +52,8 @@ void LiveFinalFile::abandon() {
 void LiveFinalFile::add(ColumnGroup trials) {
   queue_.submit([this, trials = std::move(trials)] {
     if (abandoned_) return;
-    const std::int64_t first = trials.at("trial").integer.front();
     try {
+      const std::int64_t first = trials.at("trial").integer.front();
       times_.time(Stage::merge, [&] {
         if (!file_) {
           if (first != 0) return abandon();
@@ -52,7 +63,7 @@ void LiveFinalFile::add(ColumnGroup trials) {
         if (first != merger_->trials_added()) return abandon();
         merger_->add(trials, first);
       });
-    } catch (const std::exception&) {  // the shards hold every batch: the merge after the run writes the file
+    } catch (...) {  // the shards hold every batch: the merge after the run writes the file
       abandon();
     }
   });

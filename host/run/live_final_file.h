@@ -3,8 +3,8 @@
 // its shard, on a thread of their own, and /cells follows as each cell's trials pass. At the end only
 // the last /cells rows, the attributes and a rename are left, instead of reading every shard back and
 // encoding the whole file after training (on a GPU machine the host's cores are idle while the device
-// trains). A batch out of order (a resumed run with shards or a gap) or a failed write abandons it;
-// the run then merges from the shards as before, which the shards always allow.
+// trains). A batch out of order (a resumed run with shards or a gap) or a failed write, in add() or in
+// finish(), abandons it; the run then merges from the shards as before, which the shards always allow.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +37,7 @@ class LiveFinalFile {
                                     const std::function<void(Hdf5Writer&, const MergeReport&)>& close_file);
 
  private:
-  void abandon();  // on the queue's thread
+  void abandon();  // on the queue's thread, or on the caller's after queue_.finish()
   const Plan& plan_;
   const ShardStore& store_;
   StageTimes& times_;

@@ -456,6 +456,8 @@ void Hdf5Writer::write_next_rows(const ColumnGroup& piece) {
   std::size_t held = 0;
   for (const Column& c : group.held.columns)
     if (c.dims.front() == group.row_dim) held = c.rows();
+  if (group.next_row + held > group.rows)
+    throw std::logic_error("write_next_rows: more rows than /" + piece.name + " has");
   const std::size_t chunk_rows = std::min(group.rows, layout_.chunk_rows);
   const std::size_t ready = group.next_row + held == group.rows ? held : held / chunk_rows * chunk_rows;
   if (ready == 0) return;
@@ -466,6 +468,10 @@ void Hdf5Writer::write_next_rows(const ColumnGroup& piece) {
 }
 
 void Hdf5Writer::close() {
+  for (const auto& [name, group] : open_->begun)
+    if (group.next_row != group.rows && (group.next_row > 0 || !group.held.columns.empty()))  // write_next_rows's, short
+      throw std::logic_error("closing " + path_ + ": /" + name + " holds " + std::to_string(group.next_row) + " of " +
+                             std::to_string(group.rows) + " rows");
   check(H5Fflush(open_->file, H5F_SCOPE_GLOBAL), "flushing " + path_);
   open_.reset();
   fsync_path(path_);

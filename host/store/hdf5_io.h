@@ -43,6 +43,7 @@ class Hdf5Writer {
   void write_rows(const ColumnGroup& piece, std::size_t first_row);
   // Writes the rows of `piece` after those given to write_next_rows before, in the group begun with
   // piece's name: whole chunks as they fill, the rest held until the next piece or the group's last row.
+  // close() refuses a group so filled that did not reach its last row.
   void write_next_rows(const ColumnGroup& piece);
   void close();
 

@@ -2,8 +2,8 @@
 // under a temporary name, fsynced, renamed), beside the resolved config. A shard holds a run of one
 // worker's batches (first, first + stride, ..., last), sized by the writer to keep its fixed cost
 // small. A batch interrupted by SIGINT/SIGTERM leaves the trials it finished in a checkpoint
-// (`batch-N-checkpoint.h5`), which the batch's shard supersedes. The final file is merged from the
-// shards and renamed into place.
+// (`batch-N-checkpoint.h5`), which the batch's shard supersedes. The final file is written beside
+// training or merged from the shards (host/run/final_file.h) and renamed into place.
 #pragma once
 
 #include <cstdint>

@@ -153,6 +153,25 @@ TEST(Hdf5RoundTrip, AGroupWrittenAndReadByRowRanges) {
   for (const Column& c : rows_of(whole, 1, 4).columns) expect_same_column(c, middle.at(c.name));
   EXPECT_EQ(middle.at("param").rows(), whole.at("param").rows()) << "index coordinates are read whole";
   EXPECT_THROW(read_hdf5_rows(dir.file("pieces.h5"), "trials", "trial", 5, 2), std::runtime_error);
+  {  // write_next_rows: pieces of 1, 2 and 3 rows into chunks of 4, beside a second group
+    Hdf5Writer file(dir.file("next.h5"), StorageLayout{4, 1, 2});
+    file.begin_group(rows_of(trials, 0, 1), "trial", 6);
+    ColumnGroup second = rows_of(trials, 0, 6);
+    second.name = "again";
+    file.begin_group(second, "trial", 6);
+    file.write_rows(second, 0);
+    for (const auto [first, end] : {std::pair{0, 1}, {1, 3}, {3, 6}}) file.write_next_rows(rows_of(trials, first, end));
+    file.close();
+  }
+  for (const char* group : {"trials", "again"}) {
+    const ColumnGroup next = read_hdf5_group(dir.file("next.h5"), group);
+    for (const Column& c : whole.columns) expect_same_column(c, next.at(c.name));
+  }
+  Hdf5Writer short_file(dir.file("short.h5"), StorageLayout{4, 1, 2});
+  short_file.begin_group(rows_of(trials, 0, 5), "trial", 6);
+  short_file.write_next_rows(rows_of(trials, 0, 5));  // one row never comes
+  EXPECT_THROW(short_file.close(), std::logic_error);
+  EXPECT_THROW(short_file.write_next_rows(rows_of(trials, 0, 2)), std::logic_error) << "more rows than the group has";
 }
 
 TEST(Hdf5RoundTrip, SameInputsGiveTheSameBytes) {

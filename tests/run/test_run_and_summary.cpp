@@ -200,6 +200,9 @@ TEST(CellTable, ShowsTheFirstAndLastCellsOfALongTable) {
     table.print(streamed);
     EXPECT_EQ(streamed.str(), whole.str());
     EXPECT_EQ(table.rows(), 100u);
+    const std::string text = streamed.str();
+    const std::size_t cells_shown = max_rows == 0 || max_rows >= 100 ? 100 : max_rows / 2 * 2;  // an odd limit shows one less
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), static_cast<long>(2 + cells_shown + (cells_shown < 100)));
   }
 }
 
