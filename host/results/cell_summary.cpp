@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "results_schema.h"
 
@@ -36,14 +37,19 @@ void append_trial_table(TrialTable& t, const ColumnGroup& trials) {
   append(t.iterations, trials.at("iterations").integer);
 }
 
+// Calls f(column of to, the same column of from) for each of the table's six columns.
+template <class F>
+void for_each_column(TrialTable& to, const TrialTable& from, F f) {
+  f(to.cell, from.cell);
+  f(to.recovered, from.recovered);
+  f(to.log10_gen, from.log10_gen);
+  f(to.iterations, from.iterations);
+  f(to.status, from.status);
+  f(to.branch, from.branch);
+}
+
 void erase_rows(TrialTable& t, std::size_t end) {
-  auto erase = [&](auto& v) { v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(end)); };
-  erase(t.cell);
-  erase(t.recovered);
-  erase(t.log10_gen);
-  erase(t.iterations);
-  erase(t.status);
-  erase(t.branch);
+  for_each_column(t, t, [&](auto& v, const auto&) { v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(end)); });
 }
 
 void append_table(TrialTable& to, TrialTable&& from) {
@@ -51,13 +57,7 @@ void append_table(TrialTable& to, TrialTable&& from) {
     to = std::move(from);
     return;
   }
-  auto append = [](auto& a, const auto& b) { a.insert(a.end(), b.begin(), b.end()); };
-  append(to.cell, from.cell);
-  append(to.recovered, from.recovered);
-  append(to.log10_gen, from.log10_gen);
-  append(to.iterations, from.iterations);
-  append(to.status, from.status);
-  append(to.branch, from.branch);
+  for_each_column(to, from, [](auto& a, const auto& b) { a.insert(a.end(), b.begin(), b.end()); });
 }
 
 // The rows of t in nondecreasing cell order (a stable sort of their positions).
@@ -66,14 +66,9 @@ TrialTable sorted_by_cell(const TrialTable& t) {
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return t.cell[a] < t.cell[b]; });
   TrialTable sorted;
-  for (const std::size_t i : order) {
-    sorted.cell.push_back(t.cell[i]);
-    sorted.recovered.push_back(t.recovered[i]);
-    sorted.log10_gen.push_back(t.log10_gen[i]);
-    sorted.iterations.push_back(t.iterations[i]);
-    sorted.status.push_back(t.status[i]);
-    sorted.branch.push_back(t.branch[i]);
-  }
+  for_each_column(sorted, t, [&](auto& to, const auto& from) {
+    for (const std::size_t i : order) to.push_back(from[i]);
+  });
   return sorted;
 }
 
