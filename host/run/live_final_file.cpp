@@ -10,13 +10,6 @@ namespace perfgen {
 namespace {
 
 constexpr std::size_t kWaitingBatches = 2;  // batches queued for the file before the shard writer waits
-// Its own thread writes HDF5 while the shard writer does: only a thread-safe HDF5 build allows that
-// (Debian's is); otherwise the batches are written on the shard writer's thread.
-#ifdef H5_HAVE_THREADSAFE
-constexpr bool kOwnThread = true;
-#else
-constexpr bool kOwnThread = false;
-#endif
 
 }  // namespace
 
@@ -25,7 +18,9 @@ LiveFinalFile::LiveFinalFile(const Plan& plan, const ShardStore& store, StageTim
       store_(store),
       times_(times),
       path_(store.directory() + "/final.h5.partial"),
-      queue_(serial || !kOwnThread ? 0 : kWaitingBatches) {
+      // Its own thread writes HDF5 while the shard writer does: only a thread-safe HDF5 allows that;
+      // otherwise the batches are written on the shard writer's thread.
+      queue_(serial || !hdf5_is_thread_safe() ? 0 : kWaitingBatches) {
   std::error_code ignored;  // one a killed run left behind
   std::filesystem::remove(path_, ignored);
 }

@@ -485,6 +485,14 @@ void write_hdf5(const std::string& path, const FileAttributes& attributes, const
   writer.close();
 }
 
+bool hdf5_is_thread_safe() {
+#ifdef H5_HAVE_THREADSAFE
+  return true;
+#else
+  return false;
+#endif
+}
+
 bool hdf5_has_group(const std::string& path, const std::string& group) {
   Handle file = open_file(path);
   return H5Lexists(file, group.c_str(), H5P_DEFAULT) > 0;

@@ -58,6 +58,9 @@ class Hdf5Writer {
 void write_hdf5(const std::string& path, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
                 const StorageLayout& layout);
 
+// Whether two threads may call HDF5 at once (a thread-safe build of the library, as Debian's).
+bool hdf5_is_thread_safe();
+
 bool hdf5_has_group(const std::string& path, const std::string& group);
 // The rows (first dimension) of a dataset, e.g. "cells/cell".
 std::size_t hdf5_rows(const std::string& path, const std::string& dataset_path);
