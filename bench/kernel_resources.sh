@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf '%-72s %9s %7s %7s\n' kernel registers stack spills
 for source in cuda/thread_kernels.cu cuda/group_kernel.cu cuda/block_kernel.cu; do
-  nvcc -std=c++17 -O3 -arch=sm_$arch -Xptxas -v -Iinclude -Icuda -c "$source" -o "$work/k.o" 2>"$work/ptxas.txt"
+  nvcc -std=c++17 -O3 -arch=sm_$arch --fmad=false -Xptxas -v -Iinclude -Icuda -c "$source" -o "$work/k.o" 2>"$work/ptxas.txt"
   # ptxas prints, per function: "Function properties for NAME", the stack/spill line, the register line.
   awk '/Function properties for/ {name = $NF}
        /stack frame/ {stack = $1; spills = $5 + $9}

@@ -28,12 +28,13 @@ PERFGEN_HD std::int64_t train_block_network(const DeviceBatch& b, int i, std::in
     }
     team.sync();
     double my_sq = 0.0;
-    for (int sample = rank; sample < net.n; sample += kThreads) my_sq += net.residual[sample] * net.residual[sample];
+    for (int sample = rank; sample < net.n; sample += kThreads)
+      my_sq = fused(net.residual[sample], net.residual[sample], my_sq);
     const double loss = net.scale * team.sum(my_sq);
     double my_grad_sq = 0.0;
     for (int p = rank; p < net.count; p += kThreads) {
       const double g = net.gradient_entry(p);
-      my_grad_sq += g * g;
+      my_grad_sq = fused(g, g, my_grad_sq);
     }
     const double grad_norm = sqrt(team.sum(my_grad_sq));  // also the barrier after phase 3
     TrainResult result;

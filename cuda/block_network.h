@@ -51,7 +51,7 @@ struct BlockNetwork {
   // Phase 2: the neurons k ≡ lane (mod lanes) of f(x_sample); the lanes' parts sum to f.
   PERFGEN_HD double output_part(int sample, int lane, int lanes) const {
     double f = 0.0;
-    for (int k = lane; k < m; k += lanes) f += theta[k * stride] * value[sample * m + k];
+    for (int k = lane; k < m; k += lanes) f = fused(theta[k * stride], value[sample * m + k], f);
     return f;
   }
   PERFGEN_HD void set_residual(int sample, double f) { residual[sample] = f - y[sample]; }
@@ -62,8 +62,8 @@ struct BlockNetwork {
     const double a = theta[k * stride];
     double g = 0.0;
     for (int sample = 0; sample < n; ++sample)
-      g += neuron_gradient_term(s, factor * residual[sample], a, value[sample * m + k], slope[sample * m + k],
-                                x + sample * d, j);
+      g = add_neuron_gradient_term(s, factor * residual[sample], a, value[sample * m + k], slope[sample * m + k],
+                                   x + sample * d, j, g);
     grad[p] = g;
     return g;
   }

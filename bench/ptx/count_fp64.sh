@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-nvcc -std=c++17 -O3 -arch=sm_90 -Iinclude --ptx bench/ptx/example1_step.cu -o "$work/step.ptx"
+nvcc -std=c++17 -O3 -arch=sm_90 --fmad=false -Iinclude --ptx bench/ptx/example1_step.cu -o "$work/step.ptx"
 awk '/^\.visible \.entry/ { name = $3; sub(/\(.*/, "", name) }
      /^\t(@%p[0-9]+ )?(add|sub|mul|fma|neg|abs|rcp|sqrt|div|setp|min|max)(\.[a-z]+)*\.f64[ \t]/ { count[name]++ }
      END { for (n in count) printf "%-28s %4d FP64 PTX instructions (both tanh paths counted)\n", n, count[n] }' \

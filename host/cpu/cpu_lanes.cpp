@@ -1,7 +1,6 @@
 // Lane bookkeeping around the shared math: the per-step work is loss_and_gradient<Pack> and
 // descend<Pack>; per lane, the stopping rule reached_stop and the evaluation are those of the
-// scalar path, so a lane computes what train_network computes for one network (up to libmvec's
-// tanh, which differs from the scalar tanh by ~1 ulp).
+// scalar path, so a lane computes the bits train_network computes for one network.
 #include "cpu_lanes.h"
 
 #include <algorithm>
@@ -15,8 +14,8 @@
 namespace perfgen {
 namespace {
 
+using simd::fused;
 using simd::kLanes;
-using simd::multiply_add;
 using simd::Pack;
 
 constexpr std::size_t kIdle = static_cast<std::size_t>(-1);
@@ -107,7 +106,7 @@ struct StoppedNetwork {
 
 // The generalization errors of up to kLanes stopped networks of one shape, a network per lane (the
 // last one repeated in unused lanes). Each lane runs the scalar kernel's sums over the test points in
-// order (multiply_add rounds as that loop does), with the lanes' forward pass, so a network gets the
+// order (fused rounds as that loop does), with the lanes' forward pass, so a network gets the
 // same bits whichever others share its pack, and the sums need no work across lanes.
 std::array<GeneralizationError, kLanes> lanes_generalization_error(const NetShape& shape,
                                                                    const std::vector<StoppedNetwork>& networks,
@@ -123,9 +122,9 @@ std::array<GeneralizationError, kLanes> lanes_generalization_error(const NetShap
   for (int i = 0; i < count; ++i) {
     for (int j = 0; j < d; ++j) x[j] = Pack(context.test_inputs[static_cast<std::size_t>(i) * d + j]);
     const Pack diff = forward(shape, theta.data(), x.data()) - Pack(context.test_targets[i]);
-    sum = multiply_add(diff, diff, sum);
-    const Pack magnitude = abs(diff);
-    max_abs = Pack(magnitude.v > max_abs.v ? magnitude.v : max_abs.v);  // as fmax: a NaN is passed over
+    sum = fused(diff, diff, sum);
+    const Pack size = simd::magnitude(diff);
+    max_abs = Pack(size.v > max_abs.v ? size.v : max_abs.v);  // as fmax: a NaN is passed over
   }
   std::array<GeneralizationError, kLanes> errors{};
   for (int lane = 0; lane < kLanes; ++lane) {

@@ -6,6 +6,10 @@
 #include <numeric>
 #include <stdexcept>
 
+// a·b + c over the rationals: the shared math's `fused` (perfgen/shared_tanh.h), which the tangent rows
+// call, found by argument-dependent lookup for GMP's types.
+inline mpq_class fused(const mpq_class& a, const mpq_class& b, const mpq_class& c) { return a * b + c; }
+
 namespace perfgen {
 namespace {
 

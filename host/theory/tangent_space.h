@@ -32,7 +32,8 @@ void tangent_row(const NetShape& s, const Real* theta, const Real* x, Real* row,
     const Real z = preactivation(s, neuron, x);
     Real value, slope;
     sigma(z, value, slope);
-    for (int p = 0; p < stride; ++p) row[k * stride + p] = neuron_gradient_term(s, Real(1), neuron[0], value, slope, x, p);
+    for (int p = 0; p < stride; ++p)
+      row[k * stride + p] = add_neuron_gradient_term(s, Real(1), neuron[0], value, slope, x, p, Real(0));
   }
 }
 

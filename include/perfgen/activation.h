@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "perfgen/hostdevice.h"
+#include "perfgen/shared_tanh.h"
 
 namespace perfgen {
 
@@ -13,22 +14,22 @@ enum class Activation : std::int8_t { tanh = 0, rational = 1 };
 inline constexpr const char* kActivationNames[] = {"tanh", "rational"};
 
 // σ(z_q) and σ'(z_q) for `count` pre-activations (value may alias z): training needs both at every
-// sample and neuron. Real is double or a SIMD pack whose tanh is found by argument-dependent lookup;
-// one sweep over all entries keeps the vector tanh calls close together with little live state.
+// sample and neuron. Real is double or a SIMD pack (shared_tanh.h); one sweep over all entries keeps
+// the tanh evaluations close together with little live state. Every a·b + c is written as `fused`, and
+// the build lets no compiler fuse anything else, so every backend rounds the same operations.
 template <class Real>
 PERFGEN_HD void activate_all(Activation act, const Real* z, Real* value, Real* slope, int count) {
-  using ::tanh;
   if (act == Activation::tanh) {
     for (int q = 0; q < count; ++q) {
-      value[q] = tanh(z[q]);
-      slope[q] = 1.0 - value[q] * value[q];
+      value[q] = shared_tanh(z[q]);
+      slope[q] = fused(-value[q], value[q], Real(1.0));
     }
   } else {  // rational: σ(z) = z / (1 + z²), σ'(z) = (1 − z²) / (1 + z²)²
     for (int q = 0; q < count; ++q) {
       const Real x = z[q];
-      const Real denom = 1.0 / (1.0 + x * x);
+      const Real denom = 1.0 / fused(x, x, Real(1.0));
       value[q] = x * denom;
-      slope[q] = (1.0 - x * x) * denom * denom;
+      slope[q] = fused(-x, x, Real(1.0)) * denom * denom;
     }
   }
 }
@@ -49,10 +50,10 @@ PERFGEN_HD Real activation_value(Activation act, Real z) {
 // rational σ = z/(1 + z²), σ'' = 2z(z² − 3)/(1 + z²)³.
 PERFGEN_HD double activation_curvature(Activation act, double z) {
   if (act == Activation::tanh) {
-    const double value = tanh(z);
-    return -2.0 * value * (1.0 - value * value);
+    const double value = shared_tanh(z);
+    return -2.0 * value * fused(-value, value, 1.0);
   }
-  const double denom = 1.0 / (1.0 + z * z);
+  const double denom = 1.0 / fused(z, z, 1.0);
   return 2.0 * z * (z * z - 3.0) * denom * denom * denom;
 }
 

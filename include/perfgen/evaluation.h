@@ -19,7 +19,7 @@ PERFGEN_HD GeneralizationError generalization_error(const NetShape& s, const dou
   GeneralizationError e;
   for (int i = 0; i < test.count; ++i) {
     const double diff = forward(s, theta, test.inputs + i * s.input_dim) - test.targets[i];
-    e.mean_squared += diff * diff;
+    e.mean_squared = fused(diff, diff, e.mean_squared);
     e.max_abs = fmax(e.max_abs, fabs(diff));
   }
   e.mean_squared /= test.count;
@@ -31,9 +31,9 @@ PERFGEN_HD double target_distance(const NetShape& s, const double* neuron, const
   double plus = 0.0, minus = 0.0, norm = 0.0;
   for (int j = 0; j < s.weight_dim(); ++j) {
     const double w = neuron[1 + j], w0 = target_weights[j];
-    minus += (w - w0) * (w - w0);
-    plus += (w + w0) * (w + w0);
-    norm += w0 * w0;
+    minus = fused(w - w0, w - w0, minus);
+    plus = fused(w + w0, w + w0, plus);
+    norm = fused(w0, w0, norm);
   }
   const double closest = activation_is_odd(s.activation) ? fmin(minus, plus) : minus;
   return sqrt(closest / norm);
@@ -43,8 +43,8 @@ PERFGEN_HD double target_distance(const NetShape& s, const double* neuron, const
 PERFGEN_HD double weight_norm_ratio(const NetShape& s, const double* neuron, const double* target_weights) {
   double norm = 0.0, target = 0.0;
   for (int j = 0; j < s.weight_dim(); ++j) {
-    norm += neuron[1 + j] * neuron[1 + j];
-    target += target_weights[j] * target_weights[j];
+    norm = fused(neuron[1 + j], neuron[1 + j], norm);
+    target = fused(target_weights[j], target_weights[j], target);
   }
   return sqrt(norm / target);
 }

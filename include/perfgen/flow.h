@@ -24,9 +24,9 @@ namespace perfgen {
 // into pieces (checkpoints, cancellation checks) takes the same steps as one uninterrupted call.
 struct FlowState {
   double time = 0.0;
-  double step = 0.0;           // the next step size to try; 0: the first step
-  std::int64_t accepted = 0;   // steps taken
-  std::int64_t rejected = 0;   // steps retried with a smaller h
+  double step = 0.0;          // the next step size to try; 0: the first step
+  std::int64_t accepted = 0;  // steps taken
+  std::int64_t rejected = 0;  // steps retried with a smaller h
 };
 
 // Scratch doubles integrate_flow needs: the Hessian and the next state, then rodas_step's W (P²), six
@@ -107,13 +107,13 @@ PERFGEN_HD double rodas_step(const NetShape& s, DataView data, const TrainSettin
                           {3.314825187068521, 2.896124015972201, 0.9986419139977817, 0, 0},
                           {1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950, 0},
                           {1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950, 1.0}};
-  const double c[6][5] = {{0, 0, 0, 0, 0},
-                          {-5.6688, 0, 0, 0, 0},
-                          {-2.430093356833875, -0.2063599157091915, 0, 0, 0},
-                          {-0.1073529058151375, -9.594562251023355, -20.47028614809616, 0, 0},
-                          {7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160, 0},
-                          {8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136,
-                           -6.058818238834054}};
+  const double c[6][5] = {
+      {0, 0, 0, 0, 0},
+      {-5.6688, 0, 0, 0, 0},
+      {-2.430093356833875, -0.2063599157091915, 0, 0, 0},
+      {-0.1073529058151375, -9.594562251023355, -20.47028614809616, 0, 0},
+      {7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160, 0},
+      {8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054}};
   const int count = s.param_count();
   double* w = scratch;            // W, then its LU factors
   double* g = w + count * count;  // the six stages, g[i * count + p]
@@ -187,7 +187,7 @@ PERFGEN_HD TrainResult integrate_flow(const NetShape& s, DataView data, const Tr
       const double limit = settings.max_time - state.time;
       const double h = fmin(state.step, limit);
       const double error = rodas_step(s, data, settings, theta, grad, hessian, h, next, step_scratch);
-      const double factor = error == 0.0 ? 5.0 : fmin(5.0, fmax(0.2, 0.9 * pow(error, -0.25)));
+      const double factor = error == 0.0 ? 5.0 : fmin(5.0, fmax(0.2, 0.9 / sqrt(sqrt(error))));
       if (error <= 1.0) {
         for (int p = 0; p < count; ++p) theta[p] = next[p];
         // The last step, cut short to land on max_time, keeps the controller's step.

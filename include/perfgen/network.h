@@ -68,7 +68,7 @@ PERFGEN_HD double loss_scale(LossKind kind, int n) {
 template <class Shape, class Real>
 PERFGEN_HD Real preactivation(const Shape& s, const Real* neuron, const Real* x) {
   Real z = s.bias ? neuron[1 + s.input_dim] : Real(0.0);
-  for (int j = 0; j < s.input_dim; ++j) z += neuron[1 + j] * x[j];
+  for (int j = 0; j < s.input_dim; ++j) z = fused(neuron[1 + j], x[j], z);
   return z;
 }
 
@@ -77,7 +77,7 @@ PERFGEN_HD Real forward(const Shape& s, const Real* theta, const Real* x) {
   Real f = 0.0;
   for (int k = 0; k < s.width; ++k) {
     const Real* neuron = theta + k * s.neuron_stride();
-    f += neuron[0] * activation_value(s.activation, preactivation(s, neuron, x));
+    f = fused(neuron[0], activation_value(s.activation, preactivation(s, neuron, x)), f);
   }
   return f;
 }
@@ -87,7 +87,7 @@ PERFGEN_HD Real loss_value(const Shape& s, const Real* theta, DataOf<Real> data,
   Real sum = 0.0;
   for (int i = 0; i < data.count; ++i) {
     const Real r = forward(s, theta, data.inputs + i * s.input_dim) - data.targets[i];
-    sum += r * r;
+    sum = fused(r, r, sum);
   }
   return loss_scale(kind, data.count) * sum;
 }
@@ -99,13 +99,15 @@ PERFGEN_HD int gradient_workspace_size(const Shape& s, int n) {
   return n * (2 * s.width + 1);
 }
 
-// One sample's contribution to ∂ℓ/∂θ of neuron k's parameter j (0: a_k, 1..d: w_k, d + 1: b_k), with
-// r = dℓ/df(x_i), value = σ(z_ik), slope = σ'(z_ik). Shared by every kernel's gradient.
+// sum plus one sample's contribution to ∂ℓ/∂θ of neuron k's parameter j (0: a_k, 1..d: w_k, d + 1:
+// b_k), with r = dℓ/df(x_i), value = σ(z_ik), slope = σ'(z_ik). Shared by every kernel's gradient; with
+// sum = 0 it is the contribution itself (fused(u, v, 0) rounds u·v once).
 template <class Shape, class Real>
-PERFGEN_HD Real neuron_gradient_term(const Shape& s, Real r, Real a, Real value, Real slope, const Real* x, int j) {
-  if (j == 0) return r * value;
+PERFGEN_HD Real add_neuron_gradient_term(const Shape& s, Real r, Real a, Real value, Real slope, const Real* x, int j,
+                                         Real sum) {
+  if (j == 0) return fused(r, value, sum);
   const Real ra_slope = r * a * slope;
-  return j <= s.input_dim ? ra_slope * x[j - 1] : ra_slope;
+  return j <= s.input_dim ? fused(ra_slope, x[j - 1], sum) : sum + ra_slope;
 }
 
 // Returns ℓ(θ) = scale · Σ_i r_i² and writes ∇ℓ(θ) (param_count numbers) into grad. The activations
@@ -137,9 +139,9 @@ PERFGEN_HD Real loss_and_gradient_scaled(const Shape& s, const Real* theta, Data
   for (int i = 0; i < data.loop_bound(); ++i) {
     if (i >= n) break;
     Real f = 0.0;
-    for (int k = 0; k < m; ++k) f += theta[k * stride] * value[i * m + k];
+    for (int k = 0; k < m; ++k) f = fused(theta[k * stride], value[i * m + k], f);
     residual[i] = f - data.targets[i];
-    sum_sq += residual[i] * residual[i];
+    sum_sq = fused(residual[i], residual[i], sum_sq);
   }
   const double factor = 2.0 * scale;  // dℓ/df(x_i) = factor · r_i
   for (int k = 0; k < m; ++k) {
@@ -151,7 +153,7 @@ PERFGEN_HD Real loss_and_gradient_scaled(const Shape& s, const Real* theta, Data
       if (i >= n) break;
       const Real r = factor * residual[i];
       for (int p = 0; p < stride; ++p)
-        g[p] += neuron_gradient_term(s, r, a, value[i * m + k], slope[i * m + k], data.inputs + i * d, p);
+        g[p] = add_neuron_gradient_term(s, r, a, value[i * m + k], slope[i * m + k], data.inputs + i * d, p, g[p]);
     }
   }
   return scale * sum_sq;
@@ -175,7 +177,7 @@ inline double network_step_flops(const NetShape& s, int n) {
 // One gradient-descent step θ ← θ − lr·∇ℓ.
 template <class Real, class Rate>
 PERFGEN_HD void descend(int count, Rate lr, const Real* grad, Real* theta) {
-  for (int p = 0; p < count; ++p) theta[p] -= lr * grad[p];
+  for (int p = 0; p < count; ++p) theta[p] = fused(Real(-lr), grad[p], theta[p]);
 }
 
 }  // namespace perfgen

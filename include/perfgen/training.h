@@ -49,7 +49,7 @@ inline double training_time(const TrainSettings& settings, const TrainResult& re
 
 PERFGEN_HD double euclidean_norm(const double* v, int count) {
   double sum = 0.0;
-  for (int i = 0; i < count; ++i) sum += v[i] * v[i];
+  for (int i = 0; i < count; ++i) sum = fused(v[i], v[i], sum);
   return sqrt(sum);
 }
 

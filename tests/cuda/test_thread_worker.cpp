@@ -1,8 +1,7 @@
 // The per-thread CUDA worker (cuda/thread_worker.h) run on the host: the batch laid out as for the
 // device, drained by "launches" of a few workers with a small step budget, so networks are suspended
-// and resumed many times. Every network must end where the CPU's train_network ends: the same
-// status and iterations, θ and final loss equal (the same code; bitwise where the compiler contracts
-// the same multiply-adds, hence a 1e-12 bound).
+// and resumed many times. Every network must end where the CPU's train_network ends, bit for bit:
+// the same code, and no compiler fuses a multiply-add the code does not write (CMakeLists.txt).
 #include <gtest/gtest.h>
 
 #include "batch_layout.h"
@@ -15,7 +14,8 @@
 namespace perfgen {
 namespace {
 
-std::vector<MaterializedTrial> example1_trials(const std::string& extra, const std::vector<std::string>& overrides = {}) {
+std::vector<MaterializedTrial> example1_trials(const std::string& extra,
+                                               const std::vector<std::string>& overrides = {}) {
   return testing::trials_of(testing::kExample1Grid + "max_iters = 20000\n" + extra, overrides);
 }
 
@@ -57,11 +57,9 @@ void expect_worker_matches_train_network(const std::vector<MaterializedTrial>& t
     EXPECT_EQ(results[i].done, 1);
     EXPECT_EQ(got.status, want.status);
     EXPECT_EQ(got.iterations, want.iterations);
-    // A converged loss (< 1e-15) is a sum of squares of residuals ~1e-8: a last-bit change in θ moves
-    // it by ~1e-23 to ~1e-21, so small losses are compared absolutely (1e-20, as in the CUDA tests).
-    EXPECT_LT(testing::relative_difference(got.final_loss, want.final_loss, 1e-11), 1e-9);
+    EXPECT_TRUE(testing::same_bits(got.final_loss, want.final_loss));
     for (std::size_t p = 0; p < theta.size(); ++p)
-      EXPECT_NEAR(layout.theta[layout.records[i].theta + p], theta[p], 1e-12 * std::max(1.0, std::abs(theta[p])));
+      EXPECT_TRUE(testing::same_bits(layout.theta[layout.records[i].theta + p], theta[p])) << "parameter " << p;
   }
 }
 
@@ -81,7 +79,7 @@ TEST(ThreadWorker, GlobalNetworkMatchesTrainNetworkAcrossSuspensions) {
 }
 
 // The CUDA flow worker against the CPU backend's flow (integrate_flow in chunks of 4096 steps): the
-// worker takes one step per call and is suspended every 50 steps, and must take the same steps.
+// worker takes one step per call and is suspended every 50 steps, and must take the same steps, bit for bit.
 TEST(ThreadWorker, FlowNetworkMatchesTheCpuFlowAcrossSuspensions) {
   const Experiment e = testing::experiment_from(
       testing::kExample1Grid + "method = \"flow\"\nmax_time = 1e5\n[sweep]\nn = [3, 6]\ninit_seed = [0, 1]\n",
@@ -101,10 +99,9 @@ TEST(ThreadWorker, FlowNetworkMatchesTheCpuFlowAcrossSuspensions) {
     EXPECT_EQ(results[i].done, 1);
     EXPECT_EQ(got.status, want.train.status);
     EXPECT_EQ(got.iterations, want.train.iterations);
-    EXPECT_NEAR(got.time, want.train.time, 1e-12 * want.train.time);
+    EXPECT_TRUE(testing::same_bits(got.time, want.train.time));
     for (std::size_t p = 0; p < want.theta.size(); ++p)
-      EXPECT_NEAR(layout.theta[layout.records[i].theta + p], want.theta[p],
-                  1e-12 * std::max(1.0, std::abs(want.theta[p])));
+      EXPECT_TRUE(testing::same_bits(layout.theta[layout.records[i].theta + p], want.theta[p])) << "parameter " << p;
   }
 }
 

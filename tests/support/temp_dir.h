@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -42,5 +43,8 @@ class TempDir {
 inline double relative_difference(double a, double b, double floor = 1e-300) {
   return std::abs(a - b) / std::max({std::abs(a), std::abs(b), floor});
 }
+
+// Whether two doubles are the same bits (also two NaNs of one payload, and not 0 against −0).
+inline bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
 
 }  // namespace perfgen::testing
