@@ -48,6 +48,24 @@ BatchLayout lay_out(const std::vector<MaterializedTrial>& trials, const std::vec
   return layout;
 }
 
+std::vector<MaterializedTrial> unfinished_networks(const std::vector<MaterializedTrial>& trials,
+                                                   const std::vector<std::size_t>& members, const BatchLayout& part,
+                                                   const std::vector<DeviceResult>& results,
+                                                   const std::vector<double>& theta, std::vector<std::size_t>& handed) {
+  std::vector<MaterializedTrial> rest;
+  handed.clear();
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    if (results[k].done) continue;
+    MaterializedTrial t = trials[members[k]];
+    const auto first = theta.begin() + part.records[k].theta;
+    t.theta0.assign(first, first + t.shape.param_count());
+    t.first_iteration = results[k].train.iterations;
+    rest.push_back(std::move(t));
+    handed.push_back(k);
+  }
+  return rest;
+}
+
 double trial_bytes(const MaterializedTrial& t) {
   const NetShape& s = t.shape;
   const int n = t.data().count;

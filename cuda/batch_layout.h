@@ -19,6 +19,14 @@ struct BatchLayout {
 
 BatchLayout lay_out(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members);
 
+// The networks of a part that have not stopped, as trials a TailHelper resumes: theta0 where the device
+// left θ (`theta`: the part's parameter buffer, downloaded) and first_iteration its step count.
+// `handed` receives their positions in the part. Gradient descent only (flow keeps state besides θ).
+std::vector<MaterializedTrial> unfinished_networks(const std::vector<MaterializedTrial>& trials,
+                                                   const std::vector<std::size_t>& members, const BatchLayout& part,
+                                                   const std::vector<DeviceResult>& results,
+                                                   const std::vector<double>& theta, std::vector<std::size_t>& handed);
+
 // Device bytes one trial needs at most (its data counted even when shared).
 double trial_bytes(const MaterializedTrial& t);
 

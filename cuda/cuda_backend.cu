@@ -2,7 +2,8 @@
 // split into parts that fit the device's free memory, each part is uploaded (trials that share a
 // dataset share one copy), trained by repeated launches until every network has stopped, evaluated
 // on the device with the shared functions, and downloaded. Launches are kept to a fraction of a
-// second (the step budget adapts) so progress is counted and a cancel is obeyed between them.
+// second (the step budget adapts) so progress is counted and a cancel is obeyed between them. With a
+// tail helper, the last networks of a part move to it when they would finish sooner there.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -58,6 +59,32 @@ __global__ void evaluate(DeviceBatch b, DataView test, const double* target_weig
                                b.scratch + t.scratch);
 }
 
+// The part's networks that have not stopped, resumed on the tail helper from where the device left
+// them (the helper trains and evaluates them; the part's evaluation kernel skips them). Returns false
+// when a cancel stopped the helper: its finished networks are kept, as the device's are.
+bool finish_on_helper(TailHelper& helper, const std::vector<MaterializedTrial>& trials,
+                      const std::vector<std::size_t>& members, const BatchLayout& part,
+                      const DeviceBuffer<DeviceResult>& results, const DeviceBuffer<double>& theta,
+                      const EvaluationContext& context, std::vector<TrialOutcome>& outcomes, TrainControl& control) {
+  std::vector<std::size_t> handed;
+  const std::vector<MaterializedTrial> rest =
+      unfinished_networks(trials, members, part, results.to_host(), theta.to_host(), handed);
+  std::vector<TrialOutcome> rest_outcomes;
+  bool completed = true;
+  try {
+    helper.backend->train(rest, context, rest_outcomes, control);
+  } catch (const TrainingCancelled&) {
+    completed = false;
+  }
+  rest_outcomes.resize(rest.size());
+  for (std::size_t j = 0; j < rest.size(); ++j) {
+    if (!rest_outcomes[j].finished) continue;
+    rest_outcomes[j].trained_on = TrainedOn::cuda_then_cpu;
+    outcomes[members[handed[j]]] = std::move(rest_outcomes[j]);
+  }
+  return completed;
+}
+
 }  // namespace
 
 CudaBackend::CudaBackend(int device, CudaOptions options) : device_(device), options_(options) {
@@ -106,7 +133,8 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       DeviceBuffer<DeviceResult> results(std::vector<DeviceResult>(members.size(), DeviceResult{}));
       DeviceBuffer<double> theta(part.theta), inputs(part.inputs), targets(part.targets);
       DeviceBuffer<double> scratch(static_cast<std::size_t>(part.scratch));
-      CUDA_CHECK(cudaMemset(scratch.get(), 0, static_cast<std::size_t>(part.scratch) * sizeof(double)));  // flow: step 0
+      CUDA_CHECK(
+          cudaMemset(scratch.get(), 0, static_cast<std::size_t>(part.scratch) * sizeof(double)));  // flow: step 0
       DeviceBuffer<double> final_a(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<double> distance(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<int> counters(std::vector<int>{0, 0});  // queue position, networks stopped
@@ -115,7 +143,8 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       const DeviceLimits limits{multiprocessors_};
 
       std::int64_t budget = 1 << 12, reported = 0;
-      bool cancelled = false;  // then the networks that stopped are evaluated and kept, the others not
+      bool cancelled = false;     // then the networks that stopped are evaluated and kept, the others not
+      double helper_rate = -1.0;  // one network's steps per second on the tail helper, measured when needed
       for (;;) {
         CUDA_CHECK(cudaMemset(batch.next, 0, sizeof(int)));
         const auto started = std::chrono::steady_clock::now();
@@ -137,6 +166,14 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
           cancelled = true;
           break;
         }
+        if (tail_.backend && choice.kind == KernelKind::per_thread && count - finished <= 64 * tail_.slots) {
+          if (helper_rate < 0.0) helper_rate = tail_.network_steps_per_second(trials[members.front()]);
+          if (hands_tail_over(choice, count - finished, static_cast<double>(budget) / seconds, helper_rate,
+                              tail_.slots)) {
+            cancelled = !finish_on_helper(tail_, trials, members, part, results, theta, context, outcomes, control);
+            break;
+          }
+        }
         if (seconds < 0.1 && budget < (std::int64_t{1} << 26)) budget *= 2;  // launches of 0.1 to 0.5 s
         if (seconds > 0.5 && budget > 1) budget /= 2;
       }
@@ -148,10 +185,11 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       const std::vector<DeviceResult> done = results.to_host();
       const std::vector<double> final_theta = theta.to_host(), a = final_a.to_host(), dist = distance.to_host();
       for (std::size_t k = 0; k < members.size(); ++k) {
-        if (!done[k].done) continue;  // cancelled while it was training
+        if (!done[k].done) continue;  // cancelled while it was training, or finished by the tail helper
         const DeviceTrial& t = part.records[k];
         TrialOutcome& out = outcomes[members[k]];
         out.finished = true;
+        out.trained_on = TrainedOn::cuda;
         out.train = done[k].train;
         out.generalization = done[k].generalization;
         out.recovered = out.generalization.mean_squared < context.recovery_threshold;

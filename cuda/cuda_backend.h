@@ -40,6 +40,9 @@ class CudaBackend : public Backend {
   bool trains_flow() const override { return false; }
   // The kernels the last train() used, e.g. "per thread (registers)"; for the benchmark's table.
   const std::string& last_kernels() const { return last_kernels_; }
+  // From now on, the last networks of a part go to the helper when they would finish sooner there
+  // (hands_tail_over); their outcomes say TrainedOn::cuda_then_cpu.
+  void set_tail_helper(TailHelper helper) { tail_ = std::move(helper); }
 
  private:
   int device_;
@@ -47,6 +50,7 @@ class CudaBackend : public Backend {
   int multiprocessors_ = 0;
   std::string description_;
   std::string last_kernels_;
+  TailHelper tail_;
 };
 
 }  // namespace perfgen::cuda

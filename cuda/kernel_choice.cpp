@@ -34,8 +34,7 @@ std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trial
     const NetShape& s = trials[i].shape;
     const int n = trials[i].data().count;
     const bool flow = trials[i].train.method == TrainMethod::flow;
-    TrialGroup& g =
-        groups[{flow, s.width, s.input_dim, s.bias, has_register_kernel(s, n), wants_block_kernel(s, n)}];
+    TrialGroup& g = groups[{flow, s.width, s.input_dim, s.bias, has_register_kernel(s, n), wants_block_kernel(s, n)}];
     g.shape = s;
     g.flow = flow;
     g.max_n = std::max(g.max_n, n);
@@ -69,6 +68,12 @@ std::string describe(const KernelChoice& choice, const TrialGroup& g) {
     default:
       return has_register_kernel(g.shape, g.max_n) ? "thread per network (registers)" : "thread per network";
   }
+}
+
+bool hands_tail_over(const KernelChoice& choice, int remaining, double gpu_rate, double helper_rate, int helper_slots) {
+  if (choice.kind != KernelKind::per_thread || remaining <= 0 || helper_slots <= 0) return false;
+  const double share = std::min(1.0, static_cast<double>(helper_slots) / remaining);
+  return helper_rate * share > gpu_rate;
 }
 
 }  // namespace perfgen::cuda

@@ -41,6 +41,14 @@ std::vector<TrialGroup> group_trials(const std::vector<MaterializedTrial>& trial
 
 KernelChoice choose_kernel(const TrialGroup& g, const CudaOptions& options, int multiprocessors);
 
+// Whether the `remaining` networks of a group would finish sooner on a tail helper (TailHelper). On
+// the GPU each gets gpu_rate steps per second: below a full device they run side by side, each at the
+// speed of one thread's dependent chain. On the helper each gets helper_rate while they fit its slots,
+// proportionally less beyond. Only the per-thread gradient-descent kernel hands over: it computes the
+// CPU's bits, so where the networks finish changes no result (the lane-group and block kernels sum
+// in another order, and a hand-over timed by the clock would make their results vary run to run).
+bool hands_tail_over(const KernelChoice& choice, int remaining, double gpu_rate, double helper_rate, int helper_slots);
+
 // The kernel's name as `perfgen bench` and CudaBackend::last_kernels print it.
 std::string describe(const KernelChoice& choice, const TrialGroup& g);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <tuple>
 
@@ -65,7 +66,7 @@ TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, doubl
   const std::vector<std::int64_t>& checkpoints = trial.checkpoints;
   std::size_t next_checkpoint = 0;
   TrainSettings chunk = trial.train;
-  for (std::int64_t done = 0;;) {
+  for (std::int64_t done = trial.first_iteration;;) {
     std::int64_t end = std::min(trial.train.max_iters, done + kChunk);
     if (next_checkpoint < checkpoints.size()) end = std::min(end, checkpoints[next_checkpoint]);
     chunk.max_iters = end - done;
@@ -133,9 +134,21 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
   return outcome;
 }
 
-CpuBackend::CpuBackend(int threads, CpuKernel kernel)
-    : threads_(thread_count(threads)),
-      kernel_(kernel) {}
+double network_steps_per_second(const MaterializedTrial& example) {
+  TrainSettings settings = example.train;
+  settings.max_iters = 1 << 14;
+  settings.loss_tol = -1.0;  // no convergence, no stationary stop: exactly max_iters steps unless it diverges
+  settings.grad_tol = 0.0;
+  std::vector<double> theta = example.theta0, grad(example.shape.param_count());
+  std::vector<double> workspace(gradient_workspace_size(example.shape, example.data().count));
+  const auto start = std::chrono::steady_clock::now();
+  const TrainResult result =
+      train_network(example.shape, example.data(), settings, theta.data(), grad.data(), workspace.data());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(std::max<std::int64_t>(result.iterations, 1)) / std::max(seconds, 1e-9);
+}
+
+CpuBackend::CpuBackend(int threads, CpuKernel kernel) : threads_(thread_count(threads)), kernel_(kernel) {}
 
 std::string CpuBackend::device() const {
   const std::string kernel = kernel_ == CpuKernel::scalar
@@ -143,6 +156,8 @@ std::string CpuBackend::device() const {
                                  : std::string(simd_instruction_set()) + ", " + std::to_string(simd_lanes()) + " lanes";
   return "CPU, " + std::to_string(threads_) + (threads_ == 1 ? " thread, " : " threads, ") + kernel;
 }
+
+int CpuBackend::slots() const { return kernel_ == CpuKernel::scalar ? threads_ : threads_ * simd_lanes(); }
 
 void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                        std::vector<TrialOutcome>& outcomes, TrainControl& control) {

@@ -22,6 +22,11 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
 TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context,
                                 TrainControl* control = nullptr);
 
+// Steps per second one network like `example` gets on one core: 2^14 steps of train_network from its θ0
+// with the stopping rule off, timed (a few milliseconds). A network in a SIMD lane runs at about this
+// rate too (a pack's step takes about as long as one network's).
+double network_steps_per_second(const MaterializedTrial& example);
+
 class CpuBackend : public Backend {
  public:
   explicit CpuBackend(int threads = 0, CpuKernel kernel = CpuKernel::vector);  // threads 0: all
@@ -30,6 +35,8 @@ class CpuBackend : public Backend {
   bool trains_flow() const override { return true; }
   std::string device() const override;
   int threads() const { return threads_; }
+  // Networks trained side by side at full speed: threads × SIMD lanes (the scalar kernel: threads).
+  int slots() const;
   void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
              std::vector<TrialOutcome>& outcomes, TrainControl& control) override;
 

@@ -51,10 +51,10 @@ class LaneSet {
   }
 
   // Puts a network into the lane (or, for kIdle, zeros that stay finite and still); its first loss is
-  // evaluated at step `first_step`.
+  // evaluated at step `first_step`, as the loss of its iteration first_iteration.
   void load(int lane, std::size_t index, const MaterializedTrial* t, std::int64_t first_step) {
     trial_[lane] = index;
-    start_[lane] = first_step;
+    start_[lane] = first_step - (t ? t->first_iteration : 0);
     deadline_[lane] = t ? start_[lane] + t->train.max_iters : kNever;
     loss_tol_.v[lane] = t ? t->train.loss_tol : 0.0;
     divergence_.v[lane] = t ? t->train.divergence_loss : 1.0;
@@ -165,6 +165,7 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
     counted[lane] = 0;
     if (k < members.size()) {
       lanes.load(lane, members[k], &trials[members[k]], first_step);
+      counted[lane] = trials[members[k]].first_iteration;  // steps another backend took are not counted here
       ++control.started;
       return true;
     }

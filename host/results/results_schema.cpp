@@ -64,6 +64,9 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   mark_enum(g, kTrainStatusNames);
   add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken", "",
              [&](auto i) { return out(i).train.iterations; });
+  add_column(g, "trained_on", T::i8, "trial", rows, "backend that trained the trial (cuda_then_cpu: handed over)", "",
+             [&](auto i) { return int(out(i).trained_on); });
+  mark_enum(g, kTrainedOnNames);
   add_column(g, "final_time", T::f64, "trial", rows, "time t at the end (lr * iterations for gradient descent)", "",
              [&](auto i) { return training_time(trials[i].train, out(i).train); });
   add_column(g, "final_loss", T::f64, "trial", rows, "training loss at the final parameters", "",
@@ -117,8 +120,9 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
              [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu_gd); });
   add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "",
              [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu1); });
-  add_column(g, "final_aligned_time", T::f64, "trial", rows, "final_time + aligned_time_offset", "",
-             [&](auto i) { return training_time(trials[i].train, out(i).train) + t1(i).aligned_time_offset(t1(i).mu_gd); });
+  add_column(g, "final_aligned_time", T::f64, "trial", rows, "final_time + aligned_time_offset", "", [&](auto i) {
+    return training_time(trials[i].train, out(i).train) + t1(i).aligned_time_offset(t1(i).mu_gd);
+  });
   const std::size_t neurons = static_cast<std::size_t>(plan.max_width());
   const std::size_t params = static_cast<std::size_t>(plan.max_params());
   add_matrix(
@@ -179,8 +183,8 @@ ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedT
     const Trajectory& t = outcomes[rows[r]].trajectory;
     return t.times.empty() ? trials[rows[r]].train.lr * iteration(r, k) : t.times[k];
   };
-  per_checkpoint("iteration", ColumnType::i64, "iteration (flow: integrator step) of the recorded point (-1: none)",
-                 "", iteration);
+  per_checkpoint("iteration", ColumnType::i64, "iteration (flow: integrator step) of the recorded point (-1: none)", "",
+                 iteration);
   per_checkpoint("time", ColumnType::f64, "t of the recorded point (lr * iteration for gradient descent)", "", time);
   per_checkpoint("aligned_time", ColumnType::f64, "t + ln(|C|/|gamma|)/mu_gd (Theorem 1)", "", [&](auto r, auto k) {
     return time(r, k) + trials[rows[r]].theorem1.aligned_time_offset(trials[rows[r]].theorem1.mu_gd);

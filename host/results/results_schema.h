@@ -1,4 +1,4 @@
-// Schema version 3 of the results file (docs/FILE_FORMAT.md): the /trials columns made from
+// Schema version 4 of the results file (docs/FILE_FORMAT.md): the /trials columns made from
 // trained trials, and the enum mappings both groups use.
 #pragma once
 
@@ -11,7 +11,7 @@
 
 namespace perfgen {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // One row per trial, in the order given; padded with NaN where a trial is narrower than the widest.
 ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,

@@ -17,8 +17,15 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
     const std::vector<cuda::DeviceInfo> usable = cuda::usable_devices(probe);
     if (!usable.empty()) {
       auto backend = std::make_unique<cuda::CudaBackend>(usable[local_rank % usable.size()].index);
-      if (automatic && !options.quiet)
-        err << "perfgen: backend auto: using CUDA on " << backend->device() << '\n';
+      if (!automatic) return backend;
+      // --backend auto uses both: the CPU finishes the last networks of a part when they would finish
+      // sooner there (docs/CUDA.md, "The last networks").
+      auto cpu = std::make_unique<CpuBackend>(options.threads, options.cpu_kernel);
+      const int slots = cpu->slots();
+      if (!options.quiet)
+        err << "perfgen: backend auto: using CUDA on " << backend->device() << "; the last networks finish on the "
+            << cpu->device() << '\n';
+      backend->set_tail_helper(TailHelper{std::move(cpu), slots, network_steps_per_second});
       return backend;
     }
     gpu = probe.devices.empty() ? "no usable CUDA device (" + probe.problem + ")"

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,6 +51,16 @@ class Backend {
   // Whether train() integrates gradient flow (TrainMethod::flow); the run hands flow trials to the CPU
   // backend when this one does not.
   virtual bool trains_flow() const { return false; }
+};
+
+// Where a GPU backend can send the last networks of a batch when they would finish sooner there (the
+// CPU beside the GPU, under --backend auto): a backend that resumes gradient descent from
+// MaterializedTrial::first_iteration, how many networks it trains side by side at full speed
+// (threads × SIMD lanes), and the steps per second one network like the given trial gets there.
+struct TailHelper {
+  std::unique_ptr<Backend> backend;
+  int slots = 0;
+  std::function<double(const MaterializedTrial&)> network_steps_per_second;
 };
 
 }  // namespace perfgen

@@ -26,8 +26,8 @@ struct Theorem1Quantities {
   double gamma_norm = 0.0;
   double mu1 = 0.0;
   double mu_gd = 0.0;
-  std::vector<double> C;    // C_k, one per neuron
-  double log_C_norm = 0.0;  // ln ‖C‖
+  std::vector<double> C;                                      // C_k, one per neuron
+  double log_C_norm = 0.0;                                    // ln ‖C‖
   double c = std::numeric_limits<double>::quiet_NaN();        // C_1/C_2 (m ≥ 2)
   double c_tilde = std::numeric_limits<double>::quiet_NaN();  // min(|c|, |1/c|)
 
@@ -42,6 +42,9 @@ struct MaterializedTrial {
   std::vector<double> inputs;   // n × input_dim, row-major
   std::vector<double> targets;  // n
   std::vector<double> theta0;   // param_count
+  // Gradient descent: the iteration θ0 stands at. 0, except for a network another backend began and
+  // hands over mid-run (CUDA's last networks, to the CPU): theta0 then holds its θ at that iteration.
+  std::int64_t first_iteration = 0;
   Theorem1Quantities theorem1;
   std::vector<std::int64_t> checkpoints;  // iterations at which to record the state; empty: none
   std::vector<double> checkpoint_times;   // flow: the times at which to record it instead
@@ -76,8 +79,14 @@ struct Trajectory {
   }
 };
 
+// Which backend trained a trial (/trials/trained_on); stored as int8.
+enum class TrainedOn : std::int8_t { cpu = 0, cuda = 1, cuda_then_cpu = 2 };
+// The one name table of TrainedOn, by value.
+inline constexpr const char* kTrainedOnNames[] = {"cpu", "cuda", "cuda_then_cpu"};
+
 struct TrialOutcome {
   bool finished = false;  // trained and evaluated (a cancelled train() leaves the others unset)
+  TrainedOn trained_on = TrainedOn::cpu;
   TrainResult train;
   GeneralizationError generalization;
   bool recovered = false;

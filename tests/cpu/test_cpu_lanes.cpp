@@ -117,6 +117,44 @@ data_seed = { range = [0, 11] }
                        testing::train_trials(plan, 0, -1, 1, CpuKernel::scalar).outcomes);
 }
 
+// A network handed over mid-run (CUDA's last networks, MaterializedTrial::first_iteration) ends where
+// the uninterrupted run ends, bit for bit, on either kernel; the handed-over part starts at 1500 steps.
+TEST(VectorKernel, HandedOverNetworksEndWithTheBitsOfAnUninterruptedRun) {
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + R"(max_iters = 200000
+[sweep]
+n = [3, 6]
+c_tilde = [0.0, 0.2, 0.5, 0.72, 1.0]
+init_seed = [0, 1]
+)");
+  const Plan plan(e);
+  Materializer materializer(plan);
+  const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
+  constexpr std::int64_t kHandedAt = 1500;
+  std::vector<MaterializedTrial> handed;
+  std::vector<std::size_t> source;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    MaterializedTrial t = trials[i];
+    TrainSettings first_part = t.train;
+    first_part.max_iters = kHandedAt;
+    std::vector<double> grad(t.shape.param_count()), work(gradient_workspace_size(t.shape, t.data().count));
+    const TrainResult r = train_network(t.shape, t.data(), first_part, t.theta0.data(), grad.data(), work.data());
+    if (r.status != TrainStatus::max_iters) continue;  // stopped before the hand-over
+    t.first_iteration = kHandedAt;
+    handed.push_back(std::move(t));
+    source.push_back(i);
+  }
+  ASSERT_GT(handed.size(), trials.size() / 2);
+  std::vector<TrialOutcome> whole;
+  TrainControl control;
+  CpuBackend(1, CpuKernel::scalar).train(trials, materializer.evaluation(), whole, control);
+  for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
+    std::vector<TrialOutcome> resumed, expected;
+    CpuBackend(2, kernel).train(handed, materializer.evaluation(), resumed, control);
+    for (const std::size_t i : source) expected.push_back(whole[i]);
+    expect_same_outcomes(resumed, expected);
+  }
+}
+
 // Stopped networks share packs for the test-set pass; a network's errors are the same bits whichever
 // networks (or none) share its pack.
 TEST(VectorKernel, GeneralizationErrorDoesNotDependOnItsPackNeighbours) {

@@ -165,6 +165,36 @@ init_seed = [0, 1]
   }
 }
 
+// --backend auto's hand-over: a helper that claims to be much faster takes every network still running
+// after the first launch; they end with the CPU's bits, and the outcomes say where each was trained.
+TEST(CudaBackend, HandsItsLastNetworksToTheCpuWithoutChangingABit) {
+  SKIP_WITHOUT_GPU();
+  const Experiment e = testing::experiment_from(kExample1AwayFromTheBoundary);
+  const Plan plan(e);
+  Materializer materializer(plan);
+  const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
+  cuda::CudaBackend backend(0, {1, 0});
+  backend.set_tail_helper(
+      TailHelper{std::make_unique<CpuBackend>(), 64, [](const MaterializedTrial&) { return 1e30; }});
+  std::vector<TrialOutcome> hybrid, cpu;
+  TrainControl control;
+  backend.train(trials, materializer.evaluation(), hybrid, control);
+  CpuBackend(0, CpuKernel::scalar).train(trials, materializer.evaluation(), cpu, control);
+  EXPECT_EQ(control.finished.load(), 2 * plan.trial_count());
+  int handed = 0;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    handed += hybrid[i].trained_on == TrainedOn::cuda_then_cpu;
+    EXPECT_NE(hybrid[i].trained_on, TrainedOn::cpu);
+    EXPECT_EQ(hybrid[i].train.status, cpu[i].train.status);
+    EXPECT_EQ(hybrid[i].train.iterations, cpu[i].train.iterations);
+    for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
+      EXPECT_TRUE(testing::same_bits(hybrid[i].theta[p], cpu[i].theta[p])) << "parameter " << p;
+    EXPECT_TRUE(testing::same_bits(hybrid[i].generalization.mean_squared, cpu[i].generalization.mean_squared));
+  }
+  EXPECT_GT(handed, 0);
+}
+
 TEST(CudaBackend, ObeysACancelBetweenLaunches) {
   SKIP_WITHOUT_GPU();
   const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 1000000000\n");

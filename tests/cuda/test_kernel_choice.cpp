@@ -52,5 +52,26 @@ TEST(KernelChoice, WideAndHighDimensionalNetworksTakeABlock) {
             std::set<std::string>{"thread per network"});  // small, but no register kernel for m = 3
 }
 
+// The hand-over of a part's last networks to the CPU (hands_tail_over), with H200-like rates: one
+// network alone runs ~7·10^5 steps/s on a GPU thread (1.4 µs per step, 2026-11-30) and ~5·10^6 on a
+// CPU lane; 128 CPU slots (16 cores × 8 lanes).
+TEST(KernelChoice, TheLastNetworksMoveToTheHelperWhenTheyWouldFinishSoonerThere) {
+  const cuda::KernelChoice per_thread{cuda::KernelKind::per_thread, 1};
+  constexpr double kGpu = 7e5, kCpu = 5e6;
+  constexpr int kSlots = 128;
+  EXPECT_TRUE(cuda::hands_tail_over(per_thread, 1, kGpu, kCpu, kSlots));
+  EXPECT_TRUE(cuda::hands_tail_over(per_thread, 128, kGpu, kCpu, kSlots));
+  EXPECT_TRUE(cuda::hands_tail_over(per_thread, 900, kGpu, kCpu, kSlots));    // 5e6 · 128/900 = 7.1e5
+  EXPECT_FALSE(cuda::hands_tail_over(per_thread, 1000, kGpu, kCpu, kSlots));  // 6.4e5: the GPU is faster
+  EXPECT_FALSE(cuda::hands_tail_over(per_thread, 1, kCpu, kGpu, kSlots));     // a helper slower per network
+  EXPECT_FALSE(cuda::hands_tail_over(per_thread, 0, kGpu, kCpu, kSlots));     // nothing left
+  EXPECT_FALSE(cuda::hands_tail_over(per_thread, 10, kGpu, kCpu, 0));         // no helper
+  // Kernels that sum in another order than the CPU keep their networks: a hand-over timed by the clock
+  // would make their results vary from run to run.
+  for (const cuda::KernelKind other :
+       {cuda::KernelKind::per_group, cuda::KernelKind::per_block, cuda::KernelKind::flow})
+    EXPECT_FALSE(cuda::hands_tail_over({other, 4}, 1, kGpu, kCpu, kSlots));
+}
+
 }  // namespace
 }  // namespace perfgen

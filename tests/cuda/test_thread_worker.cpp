@@ -4,6 +4,8 @@
 // the same code, and no compiler fuses a multiply-add the code does not write (CMakeLists.txt).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "batch_layout.h"
 #include "cpu_backend.h"
 #include "experiments.h"
@@ -103,6 +105,68 @@ TEST(ThreadWorker, FlowNetworkMatchesTheCpuFlowAcrossSuspensions) {
     for (std::size_t p = 0; p < want.theta.size(); ++p)
       EXPECT_TRUE(testing::same_bits(layout.theta[layout.records[i].theta + p], want.theta[p])) << "parameter " << p;
   }
+}
+
+// The tail hand-over without a GPU: the per-thread workers drain a batch for some launches, then the
+// networks still running go to the CPU backend as unfinished_networks makes them (θ where the worker
+// left it, first_iteration its step count). Every network ends with the bits of an uninterrupted CPU
+// run: status, steps, θ, loss, evaluation.
+template <class Network>
+void expect_hand_over_changes_nothing(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context) {
+  std::vector<std::size_t> members(trials.size());
+  for (std::size_t i = 0; i < members.size(); ++i) members[i] = i;
+  cuda::BatchLayout layout = cuda::lay_out(trials, members);
+  std::vector<cuda::DeviceResult> results(trials.size(), cuda::DeviceResult{});
+  std::vector<double> scratch(static_cast<std::size_t>(layout.scratch));
+  int counters[2] = {0, 0};
+  const cuda::DeviceBatch b{layout.records.data(), static_cast<int>(layout.records.size()),
+                            results.data(),        layout.theta.data(),
+                            layout.inputs.data(),  layout.targets.data(),
+                            scratch.data(),        &counters[0],
+                            &counters[1]};
+  while (counters[1] < b.count / 4) {  // launches of 4 workers × 3000 steps until a quarter has stopped
+    counters[0] = 0;
+    for (int w = 0; w < 4; ++w) cuda::drain_queue<Network>(b, 3000);
+  }
+  std::vector<std::size_t> handed;
+  const std::vector<MaterializedTrial> rest =
+      cuda::unfinished_networks(trials, members, layout, results, layout.theta, handed);
+  ASSERT_GT(rest.size(), 0u);
+  ASSERT_LT(rest.size(), trials.size());  // some stopped on the "device", some were handed over
+  EXPECT_TRUE(std::any_of(rest.begin(), rest.end(), [](const MaterializedTrial& t) { return t.first_iteration > 0; }))
+      << "no network was handed over mid-run";  // (networks the queue had not reached yet start at 0)
+  std::vector<TrialOutcome> resumed, whole;
+  TrainControl control;
+  CpuBackend(2).train(rest, context, resumed, control);
+  CpuBackend(2).train(trials, context, whole, control);
+  for (std::size_t j = 0; j < rest.size(); ++j) {
+    SCOPED_TRACE("trial " + std::to_string(handed[j]));
+    const TrialOutcome &got = resumed[j], &want = whole[handed[j]];
+    EXPECT_EQ(got.train.status, want.train.status);
+    EXPECT_EQ(got.train.iterations, want.train.iterations);
+    EXPECT_TRUE(testing::same_bits(got.train.final_loss, want.train.final_loss));
+    for (std::size_t p = 0; p < want.theta.size(); ++p)
+      EXPECT_TRUE(testing::same_bits(got.theta[p], want.theta[p])) << "parameter " << p;
+    EXPECT_TRUE(testing::same_bits(got.generalization.mean_squared, want.generalization.mean_squared));
+    EXPECT_TRUE(testing::same_bits(got.sharpness, want.sharpness));
+    EXPECT_EQ(got.branch.branch, want.branch.branch);
+  }
+}
+
+TEST(ThreadWorker, HandedOverNetworksEndAsOnTheCpuAlone) {
+  const std::string sweep = "[sweep]\nn = [3, 6]\nc_tilde = [0.0, 0.3, 0.72, 1.0]\ninit_seed = [0, 1]\n";
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 200000\n" + sweep);
+  const Plan plan(e);
+  const Materializer materializer(plan);
+  const auto trials = testing::materialize_all(plan, materializer);
+  expect_hand_over_changes_nothing<cuda::RegisterNetwork<FixedShape<2, 1, true>, 8>>(trials, materializer.evaluation());
+  const Experiment wide = testing::experiment_from(
+      testing::kExample1Grid + "max_iters = 200000\n[sweep]\nn = [3, 6]\ninit_seed = { range = [0, 8] }\n",
+      {"model.width=3"});
+  const Plan wide_plan(wide);
+  const Materializer wide_materializer(wide_plan);
+  expect_hand_over_changes_nothing<cuda::GlobalNetwork>(testing::materialize_all(wide_plan, wide_materializer),
+                                                        wide_materializer.evaluation());
 }
 
 TEST(ThreadWorker, SharesOneCopyOfEachDataset) {

@@ -56,6 +56,9 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
   const ColumnGroup trials = read_hdf5_group(options.output_path, "trials");
   ASSERT_EQ(trials.at("trial").rows(), 12u);
   for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(trials.at("trial").integer[i], static_cast<std::int64_t>(i));
+  // Which backend trained each trial: all on the CPU here.
+  EXPECT_EQ(trials.at("trained_on").integer, std::vector<std::int64_t>(12, std::int64_t(TrainedOn::cpu)));
+  EXPECT_EQ(trials.at("trained_on").flag_meanings, "cpu cuda cuda_then_cpu");
   const ColumnGroup cells = read_hdf5_group(options.output_path, "cells");
   EXPECT_EQ(cells.at("finished_trials").integer, (std::vector<std::int64_t>{3, 3, 3, 3}));
   EXPECT_NE(out.str().find("rate [95% CI]"), std::string::npos);
@@ -196,12 +199,14 @@ TEST(CellTable, ShowsTheFirstAndLastCellsOfALongTable) {
     std::ostringstream whole, streamed;
     print_cell_table(whole, cells, max_rows);
     CellTable table(max_rows);
-    for (std::size_t first = 0; first < 100; first += 7) table.add(row_range(cells, "cell", first, std::min<std::size_t>(first + 7, 100)));
+    for (std::size_t first = 0; first < 100; first += 7)
+      table.add(row_range(cells, "cell", first, std::min<std::size_t>(first + 7, 100)));
     table.print(streamed);
     EXPECT_EQ(streamed.str(), whole.str());
     EXPECT_EQ(table.rows(), 100u);
     const std::string text = streamed.str();
-    const std::size_t cells_shown = max_rows == 0 || max_rows >= 100 ? 100 : max_rows / 2 * 2;  // an odd limit shows one less
+    const std::size_t cells_shown =
+        max_rows == 0 || max_rows >= 100 ? 100 : max_rows / 2 * 2;  // an odd limit shows one less
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), static_cast<long>(2 + cells_shown + (cells_shown < 100)));
   }
 }
