@@ -41,8 +41,13 @@ class CudaBackend : public Backend {
   // The kernels the last train() used, e.g. "per thread (registers)"; for the benchmark's table.
   const std::string& last_kernels() const { return last_kernels_; }
   // From now on, the last networks of a part go to the helper when they would finish sooner there
-  // (hands_tail_over); their outcomes say TrainedOn::cuda_then_cpu.
-  void set_tail_helper(TailHelper helper) { tail_ = std::move(helper); }
+  // (hands_tail_over); their outcomes say TrainedOn::cuda_then_cpu. Unless a lane count was asked
+  // for, the two-neuron shapes then train one per thread even when few: only that kernel hands over
+  // (the helper serves the few-networks case the lane groups are for; docs/CUDA.md).
+  void set_tail_helper(TailHelper helper) {
+    tail_ = std::move(helper);
+    if (options_.lanes_per_network == 0) options_.lanes_per_network = 1;
+  }
 
  private:
   int device_;
