@@ -11,8 +11,9 @@
 #   bench         perfgen bench: CPU rows, CUDA rows (Example 1 at 10^4/10^5/10^6 networks, wide,
 #                 latency case with 1/4/8 lanes), short settings
 #   e2e_*         whole perfgen runs of the peers workload (1000 steps) at 10^4/10^5/10^6 trials on CUDA
-#   default_*     the default experiment's wall time on CUDA, then on the CPU (all cores), and
-#                 whether the two recovery tables are the same
+#   default_*     the default experiment's wall time on CUDA, on the CPU (all cores), and with
+#                 --backend auto (the GPU, the CPU finishing the last networks), and whether the
+#                 recovery tables are the same
 #   latency_*     one network x LATENCY_STEPS (10^7) steps, per backend: time per network-step
 #   bench_cpu     the CPU rows of perfgen bench from the CPU-tuned binary
 #   peers         plain CUDA kernel (CuPy RawKernel), JAX, CuPy, PyTorch on the same trials (GPU)
@@ -279,14 +280,22 @@ s_e2e() { # trials [batch size]: whole run of the peers workload on CUDA, 1000 s
   return "$rc"
 }
 
-s_default() { # backend
+s_default() { # backend: cuda (the GPU alone), cpu, or auto (the GPU with the CPU finishing the last
+  # networks; the CPU-tuned perfgen, whose CPU kernels are not the portable build's slow ones)
   local backend=$1 rc
   local pg=$PG
-  [ "$backend" = cpu ] && pg=$PGCPU
+  [ "$backend" != cuda ] && pg=$PGCPU
   PG=$pg timed_run "default experiment, --backend $backend" -o "$work/default-$backend.h5" --force --quiet --backend "$backend"
   rc=$?
   rm -f "$work/default-$backend.table"
   ((rc == 0)) && "$PG" summary "$work/default-$backend.h5" >"$work/default-$backend.table" 2>/dev/null
+  if [ "$backend" = auto ] && [ -s "$work/default-auto.table" ] && [ -s "$work/default-cpu.table" ]; then
+    if diff <(tail -n +2 "$work/default-auto.table") <(tail -n +2 "$work/default-cpu.table") >/dev/null; then
+      echo "RESULT default experiment: --backend auto (GPU + CPU tail) and CPU recovery tables are identical"
+    else
+      echo "RESULT default experiment: --backend auto and CPU recovery tables DIFFER"
+    fi
+  fi
   if [ -s "$work/default-cuda.table" ] && [ -s "$work/default-cpu.table" ] && [ "$backend" = cpu ]; then
     # The tables' lines without the file name (first line) must match: same status, recovery, branch.
     if diff <(tail -n +2 "$work/default-cuda.table") <(tail -n +2 "$work/default-cpu.table") >"$work/table.diff"; then
@@ -398,6 +407,7 @@ run_step e2e_1e5 60 s_e2e 100000
 run_step e2e_1e6 120 s_e2e 1000000
 run_step default_cuda 90 s_default cuda
 run_step default_cpu 90 s_default cpu
+run_step default_auto 90 s_default auto
 run_step latency_cuda 90 s_latency cuda
 run_step latency_cpu 45 s_latency cpu
 run_step bench_cpu 60 s_bench_cpu
