@@ -57,6 +57,7 @@ PERFGEN_HD void drain_block_queue(const DeviceBatch& b, std::int64_t budget, Tea
   std::int64_t spent = 0;
   for (int i = claim_for_team(b, team); i < b.count && spent < budget; i = claim_for_team(b, team))
     spent += train_block_network(b, i, budget - spent, team);
+  if (team.rank() == 0) add_to(&b.work->steps, spent);
 }
 
 }  // namespace perfgen::cuda

@@ -67,8 +67,10 @@ bool finish_on_helper(TailHelper& helper, const std::vector<MaterializedTrial>& 
                       const DeviceBuffer<DeviceResult>& results, const DeviceBuffer<double>& theta,
                       const EvaluationContext& context, std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   std::vector<std::size_t> handed;
+  const std::vector<DeviceResult> state = results.to_host();
   const std::vector<MaterializedTrial> rest =
-      unfinished_networks(trials, members, part, results.to_host(), theta.to_host(), handed);
+      unfinished_networks(trials, members, part, state, theta.to_host(), handed);
+  for (const std::size_t k : handed) control.started -= state[k].started;  // the helper counts them as started
   std::vector<TrialOutcome> rest_outcomes;
   bool completed = true;
   try {
@@ -138,13 +140,15 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       DeviceBuffer<double> final_a(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<double> distance(static_cast<std::size_t>(part.neurons));
       DeviceBuffer<int> counters(std::vector<int>{0, 0});  // queue position, networks stopped
-      const DeviceBatch batch{records.get(), count,         results.get(),  theta.get(),       inputs.get(),
-                              targets.get(), scratch.get(), counters.get(), counters.get() + 1};
+      DeviceBuffer<DeviceWork> work(std::vector<DeviceWork>{DeviceWork{}});
+      const DeviceBatch batch{records.get(), count,         results.get(),  theta.get(),        inputs.get(),
+                              targets.get(), scratch.get(), counters.get(), counters.get() + 1, work.get()};
       const DeviceLimits limits{multiprocessors_};
 
       std::int64_t budget = 1 << 12, reported = 0;
-      bool cancelled = false;     // then the networks that stopped are evaluated and kept, the others not
-      double helper_rate = -1.0;  // one network's steps per second on the tail helper, measured when needed
+      DeviceWork reported_work{};  // what control has been told of the workers' counts
+      bool cancelled = false;      // then the networks that stopped are evaluated and kept, the others not
+      double helper_rate = -1.0;   // one network's steps per second on the tail helper, measured when needed
       for (;;) {
         CUDA_CHECK(cudaMemset(batch.next, 0, sizeof(int)));
         const auto started = std::chrono::steady_clock::now();
@@ -161,6 +165,11 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
         CUDA_CHECK(cudaMemcpy(&finished, batch.finished, sizeof(int), cudaMemcpyDeviceToHost));
         control.finished += finished - reported;
         reported = finished;
+        const DeviceWork done_work = work.to_host().front();  // for the progress line's estimate
+        control.steps += done_work.steps - reported_work.steps;
+        control.finished_steps += done_work.finished_steps - reported_work.finished_steps;
+        control.started += done_work.started - reported_work.started;
+        reported_work = done_work;
         if (finished == count) break;
         if (control.cancelled()) {
           cancelled = true;

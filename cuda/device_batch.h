@@ -28,9 +28,18 @@ struct DeviceTrial {
 struct DeviceResult {
   TrainResult train;  // train.iterations: steps taken so far, also while suspended
   int done;           // 1 once the network has stopped
+  int started;        // 1 once a worker has claimed it (counted once in DeviceWork::started)
   GeneralizationError generalization;
   BranchCounts branch;
   double sharpness;
+};
+
+// What the workers have done, for the progress line's estimate (TrainControl's step counts): summed
+// by every worker as it leaves a launch, as a network stops, and as a network is first claimed.
+struct DeviceWork {
+  long long steps;           // network-steps taken, by every network, finished or not
+  long long finished_steps;  // the steps of the networks that have stopped
+  long long started;         // networks claimed at least once
 };
 
 // Device pointers, passed to kernels by value.
@@ -44,6 +53,7 @@ struct DeviceBatch {
   double* scratch;
   int* next;      // the work queue's position (reset to 0 before each launch)
   int* finished;  // networks stopped so far
+  DeviceWork* work;
 };
 
 // The queue's atomic increment: atomicAdd on the device; a plain increment on the host, where the
@@ -58,17 +68,33 @@ PERFGEN_HD int fetch_and_add(int* counter, int value) {
 #endif
 }
 
+PERFGEN_HD void add_to(long long* counter, long long value) {
+#if defined(__CUDA_ARCH__)
+  atomicAdd(reinterpret_cast<unsigned long long*>(counter), static_cast<unsigned long long>(value));
+#else
+  *counter += value;
+#endif
+}
+
 // The next network index that has not stopped, or count when none is left.
 PERFGEN_HD int claim_network(const DeviceBatch& b) {
   for (;;) {
     const int i = fetch_and_add(b.next, 1);
-    if (i >= b.count || !b.results[i].done) return i;
+    if (i >= b.count) return i;
+    DeviceResult& r = b.results[i];
+    if (r.done) continue;
+    if (!r.started) {  // one worker holds a network at a time: no race on the flag
+      r.started = 1;
+      add_to(&b.work->started, 1);
+    }
+    return i;
   }
 }
 
 PERFGEN_HD void record_stop(const DeviceBatch& b, int i, const TrainResult& result) {
   b.results[i].train = result;
   b.results[i].done = 1;
+  add_to(&b.work->finished_steps, result.iterations);
   fetch_and_add(b.finished, 1);
 }
 

@@ -19,10 +19,19 @@ PERFGEN_HD void drain_group_queue(const DeviceBatch& b, std::int64_t budget, Tea
   RegisterNetwork<Shape, kSamplesPerLane> net;
   const int lane = team.rank();
   int i = claim_for_team(b, team);
-  if (i < b.count) net.load(b, i, lane);
+  std::int64_t loaded_at = 0;  // the network's step count when this team took it up
+  auto load = [&] {
+    if (i >= b.count) return;
+    loaded_at = b.results[i].train.iterations;
+    net.load(b, i, lane);
+  };
+  load();
   for (std::int64_t step = 0; i < b.count; ++step) {
     if (step == budget) {
-      if (lane == 0) net.store(b, i);
+      if (lane == 0) {
+        net.store(b, i);
+        add_to(&b.work->steps, b.results[i].train.iterations - loaded_at);
+      }
       return;
     }
     const double loss = team.sum(net.partial());
@@ -33,9 +42,10 @@ PERFGEN_HD void drain_group_queue(const DeviceBatch& b, std::int64_t budget, Tea
       if (lane == 0) {
         net.store(b, i);
         record_stop(b, i, result);
+        add_to(&b.work->steps, b.results[i].train.iterations - loaded_at);
       }
       i = claim_for_team(b, team);
-      if (i < b.count) net.load(b, i, lane);
+      load();
     }
   }
 }

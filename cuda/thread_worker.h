@@ -60,7 +60,9 @@ struct GlobalNetwork : GlobalSlot {
 struct FlowNetwork : GlobalSlot {
   FlowState state;
 
-  static std::int64_t scratch_doubles(const NetShape& s, int n) { return 1 + s.param_count() + flow_scratch_size(s, n); }
+  static std::int64_t scratch_doubles(const NetShape& s, int n) {
+    return 1 + s.param_count() + flow_scratch_size(s, n);
+  }
   PERFGEN_HD void load(const DeviceBatch& b, int i) {
     locate(b, i);
     state.time = b.results[i].train.time;
@@ -88,18 +90,27 @@ template <class Network>
 PERFGEN_HD void drain_queue(const DeviceBatch& b, std::int64_t budget) {
   Network net;
   int i = claim_network(b);
-  if (i < b.count) net.load(b, i);
+  std::int64_t loaded_at = 0;  // the network's step count when this worker took it up
+  auto load = [&] {
+    if (i >= b.count) return;
+    loaded_at = b.results[i].train.iterations;
+    net.load(b, i);
+  };
+  auto count_steps = [&] { add_to(&b.work->steps, b.results[i].train.iterations - loaded_at); };
+  load();
   for (std::int64_t step = 0; i < b.count; ++step) {
     if (step == budget) {
       net.store(b, i);
+      count_steps();
       return;
     }
     TrainResult result;
     if (net.step(result)) {
       net.store(b, i);
       record_stop(b, i, result);
+      count_steps();
       i = claim_network(b);
-      if (i < b.count) net.load(b, i);
+      load();
     }
   }
 }

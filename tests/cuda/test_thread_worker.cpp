@@ -9,6 +9,7 @@
 #include "batch_layout.h"
 #include "cpu_backend.h"
 #include "experiments.h"
+#include "host_batch.h"
 #include "temp_dir.h"
 #include "thread_worker.h"
 #include "trials.h"
@@ -21,47 +22,33 @@ std::vector<MaterializedTrial> example1_trials(const std::string& extra,
   return testing::trials_of(testing::kExample1Grid + "max_iters = 20000\n" + extra, overrides);
 }
 
-// Launches until every network has stopped; returns the number of launches.
+// Launches of `workers` workers with `budget` steps each until every network has stopped; returns
+// the number of launches.
 template <class Network>
-int drain_on_host(cuda::BatchLayout& layout, std::vector<cuda::DeviceResult>& results, int workers,
-                  std::int64_t budget) {
-  std::vector<double> scratch(static_cast<std::size_t>(layout.scratch));
-  int counters[2] = {0, 0};
-  const cuda::DeviceBatch b{layout.records.data(), static_cast<int>(layout.records.size()),
-                            results.data(),        layout.theta.data(),
-                            layout.inputs.data(),  layout.targets.data(),
-                            scratch.data(),        &counters[0],
-                            &counters[1]};
-  int launches = 0;
-  while (counters[1] < b.count) {
-    counters[0] = 0;
+int drain_on_host(testing::HostBatch& batch, int workers, std::int64_t budget) {
+  return batch.drain([&](const cuda::DeviceBatch& b) {
     for (int w = 0; w < workers; ++w) cuda::drain_queue<Network>(b, budget);
-    ++launches;
-  }
-  return launches;
+  });
 }
 
 template <class Network>
 void expect_worker_matches_train_network(const std::vector<MaterializedTrial>& trials) {
-  std::vector<std::size_t> members(trials.size());
-  for (std::size_t i = 0; i < members.size(); ++i) members[i] = i;
-  cuda::BatchLayout layout = cuda::lay_out(trials, members);
-  std::vector<cuda::DeviceResult> results(trials.size(), cuda::DeviceResult{});
-  const int launches = drain_on_host<Network>(layout, results, 3, 700);
-  EXPECT_GT(launches, 10);  // networks were suspended and resumed
+  testing::HostBatch batch(trials);
+  EXPECT_GT(drain_on_host<Network>(batch, 3, 700), 10);  // networks were suspended and resumed
+  batch.expect_work_counted();
   for (std::size_t i = 0; i < trials.size(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
     const MaterializedTrial& t = trials[i];
     std::vector<double> theta = t.theta0, grad(t.shape.param_count()),
                         work(gradient_workspace_size(t.shape, t.data().count));
     const TrainResult want = train_network(t.shape, t.data(), t.train, theta.data(), grad.data(), work.data());
-    const TrainResult& got = results[i].train;
-    EXPECT_EQ(results[i].done, 1);
+    const TrainResult& got = batch.results[i].train;
+    EXPECT_EQ(batch.results[i].done, 1);
     EXPECT_EQ(got.status, want.status);
     EXPECT_EQ(got.iterations, want.iterations);
     EXPECT_TRUE(testing::same_bits(got.final_loss, want.final_loss));
     for (std::size_t p = 0; p < theta.size(); ++p)
-      EXPECT_TRUE(testing::same_bits(layout.theta[layout.records[i].theta + p], theta[p])) << "parameter " << p;
+      EXPECT_TRUE(testing::same_bits(batch.theta(i)[p], theta[p])) << "parameter " << p;
   }
 }
 
@@ -89,21 +76,19 @@ TEST(ThreadWorker, FlowNetworkMatchesTheCpuFlowAcrossSuspensions) {
   const Plan plan(e);
   const Materializer materializer(plan);
   const auto trials = testing::materialize_all(plan, materializer);
-  std::vector<std::size_t> members(trials.size());
-  for (std::size_t i = 0; i < members.size(); ++i) members[i] = i;
-  cuda::BatchLayout layout = cuda::lay_out(trials, members);
-  std::vector<cuda::DeviceResult> results(trials.size(), cuda::DeviceResult{});
-  EXPECT_GT(drain_on_host<cuda::FlowNetwork>(layout, results, 2, 50), 10);
+  testing::HostBatch batch(trials);
+  EXPECT_GT(drain_on_host<cuda::FlowNetwork>(batch, 2, 50), 10);
+  batch.expect_work_counted();
   for (std::size_t i = 0; i < trials.size(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
     const TrialOutcome want = train_and_evaluate(trials[i], materializer.evaluation());
-    const TrainResult& got = results[i].train;
-    EXPECT_EQ(results[i].done, 1);
+    const TrainResult& got = batch.results[i].train;
+    EXPECT_EQ(batch.results[i].done, 1);
     EXPECT_EQ(got.status, want.train.status);
     EXPECT_EQ(got.iterations, want.train.iterations);
     EXPECT_TRUE(testing::same_bits(got.time, want.train.time));
     for (std::size_t p = 0; p < want.theta.size(); ++p)
-      EXPECT_TRUE(testing::same_bits(layout.theta[layout.records[i].theta + p], want.theta[p])) << "parameter " << p;
+      EXPECT_TRUE(testing::same_bits(batch.theta(i)[p], want.theta[p])) << "parameter " << p;
   }
 }
 
@@ -113,24 +98,17 @@ TEST(ThreadWorker, FlowNetworkMatchesTheCpuFlowAcrossSuspensions) {
 // run: status, steps, θ, loss, evaluation.
 template <class Network>
 void expect_hand_over_changes_nothing(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context) {
+  testing::HostBatch batch(trials);
+  while (batch.finished < batch.count() / 4) {  // launches of 4 workers × 3000 steps until a quarter has stopped
+    batch.next = 0;
+    for (int w = 0; w < 4; ++w) cuda::drain_queue<Network>(batch.view(), 3000);
+  }
+  batch.expect_work_counted();
   std::vector<std::size_t> members(trials.size());
   for (std::size_t i = 0; i < members.size(); ++i) members[i] = i;
-  cuda::BatchLayout layout = cuda::lay_out(trials, members);
-  std::vector<cuda::DeviceResult> results(trials.size(), cuda::DeviceResult{});
-  std::vector<double> scratch(static_cast<std::size_t>(layout.scratch));
-  int counters[2] = {0, 0};
-  const cuda::DeviceBatch b{layout.records.data(), static_cast<int>(layout.records.size()),
-                            results.data(),        layout.theta.data(),
-                            layout.inputs.data(),  layout.targets.data(),
-                            scratch.data(),        &counters[0],
-                            &counters[1]};
-  while (counters[1] < b.count / 4) {  // launches of 4 workers × 3000 steps until a quarter has stopped
-    counters[0] = 0;
-    for (int w = 0; w < 4; ++w) cuda::drain_queue<Network>(b, 3000);
-  }
   std::vector<std::size_t> handed;
   const std::vector<MaterializedTrial> rest =
-      cuda::unfinished_networks(trials, members, layout, results, layout.theta, handed);
+      cuda::unfinished_networks(trials, members, batch.layout, batch.results, batch.layout.theta, handed);
   ASSERT_GT(rest.size(), 0u);
   ASSERT_LT(rest.size(), trials.size());  // some stopped on the "device", some were handed over
   EXPECT_TRUE(std::any_of(rest.begin(), rest.end(), [](const MaterializedTrial& t) { return t.first_iteration > 0; }))

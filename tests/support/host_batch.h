@@ -19,6 +19,7 @@ struct HostBatch {
   std::vector<cuda::DeviceResult> results;
   std::vector<double> scratch;
   int next = 0, finished = 0;
+  cuda::DeviceWork work{};
 
   explicit HostBatch(const std::vector<MaterializedTrial>& trials)
       : layout(cuda::lay_out(trials, every_index(trials.size()))),
@@ -29,8 +30,8 @@ struct HostBatch {
 
   int count() const { return static_cast<int>(results.size()); }
   cuda::DeviceBatch view() {
-    return {layout.records.data(), count(),       results.data(), layout.theta.data(), layout.inputs.data(),
-            layout.targets.data(), scratch.data(), &next,          &finished};
+    return {layout.records.data(), count(),        results.data(), layout.theta.data(), layout.inputs.data(),
+            layout.targets.data(), scratch.data(), &next,          &finished,           &work};
   }
   // Calls launch(view()), the queue's position reset before each, until every network has stopped;
   // returns the launches.
@@ -44,6 +45,19 @@ struct HostBatch {
     return launches;
   }
   const double* theta(int i) const { return layout.theta.data() + layout.records[i].theta; }
+  // The workers' own count of their work (DeviceWork) against the networks' step counts: every step
+  // counted once, every network started once.
+  void expect_work_counted() const {
+    long long steps = 0, finished_steps = 0, started = 0;
+    for (const cuda::DeviceResult& r : results) {
+      steps += r.train.iterations;
+      if (r.done) finished_steps += r.train.iterations;
+      started += r.started;
+    }
+    EXPECT_EQ(work.steps, steps);
+    EXPECT_EQ(work.finished_steps, finished_steps);
+    EXPECT_EQ(work.started, started);
+  }
 
  private:
   static std::vector<std::size_t> every_index(std::size_t count) {
@@ -54,9 +68,12 @@ struct HostBatch {
 };
 
 // A batch drained in several launches (networks suspended and resumed) ends at the bits of the same
-// batch drained in one: status, iterations, final loss, ‖∇ℓ‖ and θ of every network.
+// batch drained in one: status, iterations, final loss, ‖∇ℓ‖ and θ of every network; and both
+// counted their work exactly.
 inline void expect_same_end(const std::vector<MaterializedTrial>& trials, const HostBatch& whole,
                             const HostBatch& split) {
+  whole.expect_work_counted();
+  split.expect_work_counted();
   for (int i = 0; i < whole.count(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
     const TrainResult &want = whole.results[i].train, &got = split.results[i].train;
