@@ -2,7 +2,9 @@
 // (m = 2, d = 1, bias, tanh, n = 6 grid points), each network running exactly --steps steps, and the
 // fraction of the machine's FP64 peak that the arithmetic reaches. Only training is timed, except in
 // the end-to-end rows (host/run/bench_end_to_end.cpp), whole runs of the same workload.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <ostream>
 #include <thread>
@@ -17,6 +19,7 @@
 #include "experiment_file.h"
 #include "fp64_peak.h"
 #include "materialize.h"
+#include "plain_peer.h"
 #include "simd_pack.h"
 
 namespace perfgen {
@@ -35,7 +38,7 @@ double measured_fp64_peak(int threads) {
     for (int c = 0; c < kChains; ++c) acc[c] = simd::Pack(1.0 + c * 1e-3);
     const simd::Pack m(0.999999999), a(1e-9);
     for (std::int64_t r = 0; r < rounds; ++r)
-      for (auto& x : acc) x = x * m + a;  // contracted into one FMA per chain
+      for (auto& x : acc) x = simd::fused(x, m, a);  // one FMA per chain (the build fuses nothing by itself)
     simd::Pack sum(0.0);
     for (const auto& x : acc) sum += x;  // every chain is used, so none can be dropped
     volatile double sink = sum[0];
@@ -98,6 +101,34 @@ void bench_cpu_latency(const BenchOptions& options, std::ostream& out) {
   }
 }
 
+// The plain kernel peer (cuda/plain_peer_kernel.cuh, also bench/peers/peers.py's RawKernel) on the same
+// networks and steps as perfgen's 10^6-network row: its rate, perfgen's ratio to it, and how far its
+// final losses are from the CPU's scalar kernel on the first 256 networks (two tanh and two rounding
+// rules: agreement to ~1e-9 relative, as peers.py requires).
+void bench_plain_peer(int device, const Workload& w, double perfgen_rate, std::ostream& out) {
+  std::vector<double> theta0;
+  for (const MaterializedTrial& t : w.trials) theta0.insert(theta0.end(), t.theta0.begin(), t.theta0.end());
+  const MaterializedTrial& first = w.trials.front();
+  const int steps = static_cast<int>(first.train.max_iters);  // the descents perfgen takes (max_iters)
+  const cuda::PlainPeerRun run =
+      cuda::run_plain_peer(device, theta0, first.inputs, first.targets, steps, first.train.lr);
+  const std::vector<MaterializedTrial> checked(w.trials.begin(),
+                                               w.trials.begin() + std::min<std::size_t>(256, w.trials.size()));
+  std::vector<TrialOutcome> reference;
+  TrainControl control;
+  CpuBackend(0, CpuKernel::scalar).train(checked, w.context, reference, control);
+  double worst = 0.0;
+  for (std::size_t i = 0; i < checked.size(); ++i)
+    worst = std::max(worst, std::abs(run.final_loss[i] - reference[i].train.final_loss) /
+                                std::max(std::abs(reference[i].train.final_loss), 1e-300));
+  const double rate = w.network_steps / run.seconds;
+  out << std::left << std::setw(46) << "plain CUDA kernel (peer), same networks" << std::setw(34)
+      << "one thread per network, no stop" << std::scientific << std::setprecision(3) << std::setw(18) << rate
+      << std::defaultfloat << "perfgen is " << std::fixed << std::setprecision(2) << perfgen_rate / rate
+      << "x of it; final losses agree with the CPU to " << std::scientific << std::setprecision(1) << worst << std::endl
+      << std::defaultfloat;
+}
+
 struct CudaRow {
   Workload workload;
   cuda::CudaOptions options;  // lanes per network: 0 lets the backend choose
@@ -123,15 +154,18 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
   const std::string latency = "latency: Example 1, 100 networks x " + std::to_string(options.latency_steps);
   for (const int lanes : {1, 4, 8})
     rows.push_back({make_workload(latency, 100, options.latency_steps, {}), {lanes, 0}});
+  double largest_rate = 0.0;  // perfgen's rate on the 10^6-network row, for the plain kernel's ratio
   for (const CudaRow& row : rows) {
     cuda::CudaBackend backend(device, row.options);
     const double seconds = seconds_to_train(backend, row.workload), rate = row.workload.network_steps / seconds;
+    if (&row == &rows[2]) largest_rate = rate;
     out << std::left << std::setw(46) << row.workload.label << std::setw(34) << backend.last_kernels()
         << std::scientific << std::setprecision(3) << std::setw(18) << rate << std::fixed << std::setprecision(1)
         << std::setw(14) << (std::to_string(100.0 * rate * row.workload.flops_per_step / peak).substr(0, 5) + "%")
         << std::setprecision(2) << seconds << " s" << std::endl  // a row is kept even if a later one hangs
         << std::defaultfloat;
   }
+  bench_plain_peer(device, rows[2].workload, largest_rate, out);
 }
 
 }  // namespace

@@ -1,0 +1,43 @@
+// Compiled with nvcc's default contraction (the build leaves --fmad=false off for this file), as
+// CuPy's RawKernel compiles the same source: the peer is timed as its author would run it.
+#include <cuda_runtime.h>
+
+#include <chrono>
+
+#include "cuda_check.h"
+#include "plain_peer.h"
+#include "plain_peer_kernel.cuh"
+
+namespace perfgen::cuda {
+
+PlainPeerRun run_plain_peer(int device, const std::vector<double>& theta0, const std::vector<double>& xs,
+                            const std::vector<double>& ys, int steps, double lr) {
+  CUDA_CHECK(cudaSetDevice(device));
+  const long long networks = static_cast<long long>(theta0.size() / 6);
+  double *theta = nullptr, *loss = nullptr, *x = nullptr, *y = nullptr;
+  CUDA_CHECK(cudaMalloc(&theta, theta0.size() * sizeof(double)));
+  CUDA_CHECK(cudaMalloc(&loss, static_cast<std::size_t>(networks) * sizeof(double)));
+  CUDA_CHECK(cudaMalloc(&x, xs.size() * sizeof(double)));
+  CUDA_CHECK(cudaMalloc(&y, ys.size() * sizeof(double)));
+  CUDA_CHECK(cudaMemcpy(theta, theta0.data(), theta0.size() * sizeof(double), cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(x, xs.data(), xs.size() * sizeof(double), cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(y, ys.data(), ys.size() * sizeof(double), cudaMemcpyHostToDevice));
+  constexpr int kBlock = 128;
+  const auto blocks = static_cast<unsigned>((networks + kBlock - 1) / kBlock);
+  PlainPeerRun run;
+  run.final_loss.resize(static_cast<std::size_t>(networks));
+  for (const int count : {1, steps}) {  // the first launch warms up, the second is timed
+    const auto start = std::chrono::steady_clock::now();
+    train_plain<<<blocks, kBlock>>>(theta, loss, x, y, networks, count, lr);
+    CUDA_CHECK_LAUNCH();
+    CUDA_CHECK(cudaMemcpy(run.final_loss.data(), loss, run.final_loss.size() * sizeof(double), cudaMemcpyDeviceToHost));
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  cudaFree(theta);
+  cudaFree(loss);
+  cudaFree(x);
+  cudaFree(y);
+  return run;
+}
+
+}  // namespace perfgen::cuda
