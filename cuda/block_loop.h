@@ -3,7 +3,7 @@
 // std::threads. A step runs in phases separated by barriers, each spread over the team
 // (cuda/block_network.h): (1) σ and σ' at every (sample, neuron) pair, (2) the residual of every
 // sample (a warp sums over the neurons), (3) every gradient entry, summed over the samples in order
-// with the shared neuron_gradient_term, (4) the step. The loss and ‖∇ℓ‖ are team sums, the same in
+// with the shared add_neuron_gradient_term, (4) the step. The loss and ‖∇ℓ‖ are team sums, the same in
 // every member, so the team stops as one.
 #pragma once
 
@@ -55,8 +55,11 @@ PERFGEN_HD std::int64_t train_block_network(const DeviceBatch& b, int i, std::in
 template <class Team>
 PERFGEN_HD void drain_block_queue(const DeviceBatch& b, std::int64_t budget, Team team) {
   std::int64_t spent = 0;
-  for (int i = claim_for_team(b, team); i < b.count && spent < budget; i = claim_for_team(b, team))
+  while (spent < budget) {  // the budget first: a network claimed is one the team trains
+    const int i = claim_for_team(b, team);
+    if (i >= b.count) break;
     spent += train_block_network(b, i, budget - spent, team);
+  }
   if (team.rank() == 0) add_to(&b.work->steps, spent);
 }
 

@@ -52,6 +52,7 @@ __global__ void evaluate(DeviceBatch b, DataView test, const double* target_weig
   if (i >= b.count) return;
   const DeviceTrial& t = b.trials[i];
   DeviceResult& r = b.results[i];
+  if (!r.done) return;  // cancelled while training, or finished by the tail helper
   const double* theta = b.theta + t.theta;
   r.generalization = generalization_error(t.shape, theta, test);
   r.branch = classify_branch(t.shape, theta, target_weights, tolerances, final_a + t.neurons, distance + t.neurons);
@@ -60,7 +61,8 @@ __global__ void evaluate(DeviceBatch b, DataView test, const double* target_weig
 }
 
 // The part's networks that have not stopped, resumed on the tail helper from where the device left
-// them (the helper trains and evaluates them; the part's evaluation kernel skips them). Returns false
+// them (the helper trains and evaluates them; the part's evaluation kernel then skips them, as it
+// skips every network that has not stopped on the device). Returns false
 // when a cancel stopped the helper: its finished networks are kept, as the device's are.
 bool finish_on_helper(TailHelper& helper, const std::vector<MaterializedTrial>& trials,
                       const std::vector<std::size_t>& members, const BatchLayout& part,
@@ -85,6 +87,16 @@ bool finish_on_helper(TailHelper& helper, const std::vector<MaterializedTrial>& 
     outcomes[members[handed[j]]] = std::move(rest_outcomes[j]);
   }
   return completed;
+}
+
+// One network's steps per second on the helper: the median over the part's first, middle and last
+// networks (one that diverges within the timing would give a rate of a few steps alone).
+double helper_rate_for(const TailHelper& helper, const std::vector<MaterializedTrial>& trials,
+                       const std::vector<std::size_t>& members) {
+  double rates[3];
+  for (int k = 0; k < 3; ++k) rates[k] = helper.network_steps_per_second(trials[members[k * (members.size() - 1) / 2]]);
+  std::sort(rates, rates + 3);
+  return rates[1];
 }
 
 }  // namespace
@@ -176,7 +188,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
           break;
         }
         if (tail_.backend && choice.kind == KernelKind::per_thread && count - finished <= 64 * tail_.slots) {
-          if (helper_rate < 0.0) helper_rate = tail_.network_steps_per_second(trials[members.front()]);
+          if (helper_rate < 0.0) helper_rate = helper_rate_for(tail_, trials, members);
           if (hands_tail_over(choice, count - finished, static_cast<double>(budget) / seconds, helper_rate,
                               tail_.slots)) {
             cancelled = !finish_on_helper(tail_, trials, members, part, results, theta, context, outcomes, control);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <stdexcept>
 #include <tuple>
 
 #include "cpu_lanes.h"
@@ -118,6 +119,8 @@ TrainResult flow_in_chunks(const MaterializedTrial& trial, double* theta, double
 
 TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context,
                                 TrainControl* control) {
+  if (trial.train.method == TrainMethod::flow && trial.first_iteration != 0)
+    throw std::logic_error("gradient flow cannot resume from first_iteration: its integrator keeps more state than θ");
   if (control) ++control->started;
   const NetShape& shape = trial.shape;
   std::vector<double> theta = trial.theta0;

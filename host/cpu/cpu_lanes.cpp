@@ -70,11 +70,7 @@ class LaneSet {
     return perfgen::loss_and_gradient(shape_, theta_.data(), DataOf<Pack>{inputs_.data(), targets_.data(), n_}, loss,
                                       grad_.data(), workspace_.data());
   }
-  Pack squared_gradient_norm() const {
-    Pack sum(0.0);
-    for (const Pack& g : grad_) sum += g * g;
-    return sum;
-  }
+  Pack squared_gradient_norm() const { return squared_norm(grad_.data(), static_cast<int>(grad_.size())); }
   void descend() { perfgen::descend(shape_.param_count(), lr_, grad_.data(), theta_.data()); }
 
   std::vector<double> lane_values(const std::vector<Pack>& packs, int lane) const {

@@ -111,8 +111,8 @@ PERFGEN_HD Real add_neuron_gradient_term(const Shape& s, Real r, Real a, Real va
 }
 
 // Returns ℓ(θ) = scale · Σ_i r_i² and writes ∇ℓ(θ) (param_count numbers) into grad. The activations
-// of all samples are computed first, close together (on the CPU the vector tanh calls then carry
-// little live state); every sum runs over the samples in order i = 0, 1, … The sample loops have
+// of all samples are computed first, close together (the tanh evaluations then carry little live
+// state); every sum runs over the samples in order i = 0, 1, … The sample loops have
 // data.loop_bound() as their bound, so with a compile-time MaxCount and shape they unroll
 // completely (GPU registers). `scale` is loss_scale(kind, n) for the whole sample; a kernel that
 // splits the samples among threads passes the whole sample's scale with each part.

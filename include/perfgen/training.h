@@ -47,11 +47,16 @@ inline double training_time(const TrainSettings& settings, const TrainResult& re
   return settings.method == TrainMethod::flow ? result.time : static_cast<double>(result.iterations) * settings.lr;
 }
 
-PERFGEN_HD double euclidean_norm(const double* v, int count) {
-  double sum = 0.0;
+// Σ v_i², in order; Real is double or a SIMD pack (the vector kernel's stationary test), one code so
+// that every kernel takes the same stationary decision.
+template <class Real>
+PERFGEN_HD Real squared_norm(const Real* v, int count) {
+  Real sum = 0.0;
   for (int i = 0; i < count; ++i) sum = fused(v[i], v[i], sum);
-  return sqrt(sum);
+  return sum;
 }
+
+PERFGEN_HD double euclidean_norm(const double* v, int count) { return sqrt(squared_norm(v, count)); }
 
 // The stopping rule every training loop applies to ℓ(θ_t) before taking step t + 1. grad_norm is only
 // read when the stationary test is on (grad_tol > 0). Returns true, with the status, when training stops.

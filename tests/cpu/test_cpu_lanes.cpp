@@ -2,6 +2,7 @@
 // loss-and-gradient evaluation per lane, whole training runs, and the test-set pass of several networks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iostream>
@@ -85,16 +86,24 @@ void expect_same_outcomes(const std::vector<TrialOutcome>& vector_out, const std
 }
 
 // Example 1 on both sides of the Q1/Q2 boundary (0.5 and 1.0 on either side, 0.72 at it: a last-bit
-// difference would send some of those runs to the other branch), 200 000 steps each.
+// difference would send some of those runs to the other branch), 200 000 steps each; and again with
+// the stationary test on (‖∇ℓ‖ < 1e-7), which stops some runs near the target: the kernels must agree
+// on ‖∇ℓ‖ to the bit for the same runs to stop at the same step.
 TEST(VectorKernel, TrainingGivesTheScalarKernelsBits) {
-  const Experiment e = testing::experiment_from(testing::kExample1Grid + R"(max_iters = 200000
-[sweep]
+  for (const std::string stationary : {"", "grad_tol = 1e-7\n"}) {
+    SCOPED_TRACE(stationary);
+    const Experiment e =
+        testing::experiment_from(testing::kExample1Grid + "max_iters = 200000\n" + stationary + R"([sweep]
 n = [3, 6]
 c_tilde = [0.0, 0.2, 0.5, 0.72, 1.0]
 )");
-  const Plan plan(e);
-  expect_same_outcomes(testing::train_trials(plan, 0, -1, 2, CpuKernel::vector).outcomes,
-                       testing::train_trials(plan, 0, -1, 2, CpuKernel::scalar).outcomes);
+    const Plan plan(e);
+    const auto vector_out = testing::train_trials(plan, 0, -1, 2, CpuKernel::vector).outcomes;
+    expect_same_outcomes(vector_out, testing::train_trials(plan, 0, -1, 2, CpuKernel::scalar).outcomes);
+    if (!stationary.empty())
+      EXPECT_TRUE(std::any_of(vector_out.begin(), vector_out.end(),
+                              [](const TrialOutcome& o) { return o.train.status == TrainStatus::stationary; }));
+  }
 }
 
 TEST(VectorKernel, RuntimeShapeAndBudgetStops) {

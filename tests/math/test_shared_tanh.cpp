@@ -12,9 +12,12 @@
 namespace perfgen {
 namespace {
 
+// The error in units of the spacing of doubles where the exact value lies (the smaller spacing, just
+// below a power of two).
 double ulps_from(double value, long double exact) {
-  const double rounded = static_cast<double>(exact);
-  const double ulp = std::nextafter(std::fabs(rounded), INFINITY) - std::fabs(rounded);
+  const double size = std::fabs(static_cast<double>(exact));
+  const double above = std::nextafter(size, INFINITY) - size, below = size - std::nextafter(size, 0.0);
+  const double ulp = below > 0.0 ? std::min(above, below) : above;
   return static_cast<double>(std::fabs(static_cast<long double>(value) - exact) / ulp);
 }
 
