@@ -9,34 +9,43 @@
 #include "plain_peer_kernel.cuh"
 
 namespace perfgen::cuda {
+namespace {
+
+// Device memory for the peer's arrays, freed however the run ends.
+class PeerBuffer {
+ public:
+  explicit PeerBuffer(const std::vector<double>& host) : PeerBuffer(host.size()) {
+    CUDA_CHECK(cudaMemcpy(data_, host.data(), host.size() * sizeof(double), cudaMemcpyHostToDevice));
+  }
+  explicit PeerBuffer(std::size_t count) { CUDA_CHECK(cudaMalloc(&data_, count * sizeof(double))); }
+  ~PeerBuffer() { cudaFree(data_); }
+  PeerBuffer(const PeerBuffer&) = delete;
+  PeerBuffer& operator=(const PeerBuffer&) = delete;
+  double* get() const { return data_; }
+
+ private:
+  double* data_ = nullptr;
+};
+
+}  // namespace
 
 PlainPeerRun run_plain_peer(int device, const std::vector<double>& theta0, const std::vector<double>& xs,
                             const std::vector<double>& ys, int steps, double lr) {
   CUDA_CHECK(cudaSetDevice(device));
   const long long networks = static_cast<long long>(theta0.size() / 6);
-  double *theta = nullptr, *loss = nullptr, *x = nullptr, *y = nullptr;
-  CUDA_CHECK(cudaMalloc(&theta, theta0.size() * sizeof(double)));
-  CUDA_CHECK(cudaMalloc(&loss, static_cast<std::size_t>(networks) * sizeof(double)));
-  CUDA_CHECK(cudaMalloc(&x, xs.size() * sizeof(double)));
-  CUDA_CHECK(cudaMalloc(&y, ys.size() * sizeof(double)));
-  CUDA_CHECK(cudaMemcpy(theta, theta0.data(), theta0.size() * sizeof(double), cudaMemcpyHostToDevice));
-  CUDA_CHECK(cudaMemcpy(x, xs.data(), xs.size() * sizeof(double), cudaMemcpyHostToDevice));
-  CUDA_CHECK(cudaMemcpy(y, ys.data(), ys.size() * sizeof(double), cudaMemcpyHostToDevice));
+  const PeerBuffer theta(theta0), x(xs), y(ys), loss(static_cast<std::size_t>(networks));
   constexpr int kBlock = 128;
   const auto blocks = static_cast<unsigned>((networks + kBlock - 1) / kBlock);
   PlainPeerRun run;
   run.final_loss.resize(static_cast<std::size_t>(networks));
   for (const int count : {1, steps}) {  // the first launch warms up, the second is timed
     const auto start = std::chrono::steady_clock::now();
-    train_plain<<<blocks, kBlock>>>(theta, loss, x, y, networks, count, lr);
+    train_plain<<<blocks, kBlock>>>(theta.get(), loss.get(), x.get(), y.get(), networks, count, lr);
     CUDA_CHECK_LAUNCH();
-    CUDA_CHECK(cudaMemcpy(run.final_loss.data(), loss, run.final_loss.size() * sizeof(double), cudaMemcpyDeviceToHost));
+    CUDA_CHECK(
+        cudaMemcpy(run.final_loss.data(), loss.get(), run.final_loss.size() * sizeof(double), cudaMemcpyDeviceToHost));
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  cudaFree(theta);
-  cudaFree(loss);
-  cudaFree(x);
-  cudaFree(y);
   return run;
 }
 
