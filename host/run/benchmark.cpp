@@ -147,6 +147,7 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
       << "network-steps/s" << std::setw(14) << "of FP64 peak"
       << "wall" << std::endl;
   std::vector<CudaRow> rows;
+  constexpr std::size_t kMillionRow = 2;  // the row of 10^6 networks, which the plain kernel peer repeats
   for (const std::int64_t networks : {10'000, 100'000, 1'000'000})
     rows.push_back(
         {make_workload("Example 1, " + std::to_string(networks) + " networks", networks, options.steps, {}), {}});
@@ -156,18 +157,18 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
   const std::string latency = "latency: Example 1, 100 networks x " + std::to_string(options.latency_steps);
   for (const int lanes : {1, 4, 8})
     rows.push_back({make_workload(latency, 100, options.latency_steps, {}), {lanes, 0}});
-  double largest_rate = 0.0;  // perfgen's rate on the 10^6-network row, for the plain kernel's ratio
+  double largest_rate = 0.0;  // perfgen's rate on that row, for the plain kernel's ratio
   for (const CudaRow& row : rows) {
     cuda::CudaBackend backend(device, row.options);
     const double seconds = seconds_to_train(backend, row.workload), rate = row.workload.network_steps / seconds;
-    if (&row == &rows[2]) largest_rate = rate;
+    if (&row == &rows[kMillionRow]) largest_rate = rate;
     out << std::left << std::setw(46) << row.workload.label << std::setw(34) << backend.last_kernels()
         << std::scientific << std::setprecision(3) << std::setw(18) << rate << std::fixed << std::setprecision(1)
         << std::setw(14) << (std::to_string(100.0 * rate * row.workload.flops_per_step / peak).substr(0, 5) + "%")
         << std::setprecision(2) << seconds << " s" << std::endl  // a row is kept even if a later one hangs
         << std::defaultfloat;
   }
-  bench_plain_peer(device, rows[2].workload, largest_rate, out);
+  bench_plain_peer(device, rows[kMillionRow].workload, largest_rate, out);
 }
 
 }  // namespace

@@ -69,19 +69,7 @@ void expect_same_outcomes(const std::vector<TrialOutcome>& vector_out, const std
   ASSERT_EQ(vector_out.size(), scalar_out.size());
   for (std::size_t i = 0; i < scalar_out.size(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
-    const TrialOutcome &v = vector_out[i], &c = scalar_out[i];
-    EXPECT_EQ(v.train.status, c.train.status);
-    EXPECT_EQ(v.train.iterations, c.train.iterations);
-    EXPECT_TRUE(testing::same_bits(v.train.final_loss, c.train.final_loss));
-    EXPECT_TRUE(testing::same_bits(v.train.grad_norm, c.train.grad_norm));
-    EXPECT_EQ(v.theta.size(), c.theta.size());
-    for (std::size_t p = 0; p < std::min(v.theta.size(), c.theta.size()); ++p)
-      EXPECT_TRUE(testing::same_bits(v.theta[p], c.theta[p])) << "parameter " << p;
-    EXPECT_TRUE(testing::same_bits(v.generalization.mean_squared, c.generalization.mean_squared));
-    EXPECT_TRUE(testing::same_bits(v.generalization.max_abs, c.generalization.max_abs));
-    EXPECT_TRUE(testing::same_bits(v.sharpness, c.sharpness));
-    EXPECT_EQ(v.branch.branch, c.branch.branch);
-    EXPECT_EQ(v.recovered, c.recovered);
+    testing::expect_same_outcome_bits(vector_out[i], scalar_out[i]);
   }
 }
 

@@ -12,6 +12,7 @@
 #include "device_probe.h"
 #include "experiments.h"
 #include "temp_dir.h"
+#include "training.h"
 #include "trials.h"
 
 namespace perfgen {
@@ -46,18 +47,13 @@ std::string expect_backends_agree(const std::string& experiment, Agreement agree
   EXPECT_EQ(control.finished.load(), 2 * plan.trial_count());
   for (std::size_t i = 0; i < trials.size(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
+    if (agreement == Agreement::same_bits) {
+      testing::expect_same_outcome_bits(gpu[i], cpu[i]);
+      continue;
+    }
     EXPECT_EQ(gpu[i].train.status, cpu[i].train.status);
     EXPECT_EQ(gpu[i].branch.branch, cpu[i].branch.branch);
     EXPECT_EQ(gpu[i].recovered, cpu[i].recovered);
-    if (agreement == Agreement::same_bits) {
-      EXPECT_EQ(gpu[i].train.iterations, cpu[i].train.iterations);
-      EXPECT_TRUE(testing::same_bits(gpu[i].train.final_loss, cpu[i].train.final_loss));
-      for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
-        EXPECT_TRUE(testing::same_bits(gpu[i].theta[p], cpu[i].theta[p])) << "parameter " << p;
-      EXPECT_TRUE(testing::same_bits(gpu[i].generalization.mean_squared, cpu[i].generalization.mean_squared));
-      EXPECT_TRUE(testing::same_bits(gpu[i].sharpness, cpu[i].sharpness));
-      continue;
-    }
     // Another summation order, whose roundoff the run carries along: relative 1e-9, but absolute 1e-20
     // for converged losses (< 1e-15): those are sums of squared residuals ~1e-8, which a last-bit
     // change of θ moves by ~1e-23.
@@ -155,13 +151,7 @@ init_seed = [0, 1]
   CpuBackend().train(trials, materializer.evaluation(), cpu, control);
   for (std::size_t i = 0; i < trials.size(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
-    EXPECT_EQ(gpu[i].train.status, cpu[i].train.status);
-    EXPECT_EQ(gpu[i].branch.branch, cpu[i].branch.branch);
-    EXPECT_EQ(gpu[i].train.iterations, cpu[i].train.iterations);
-    EXPECT_TRUE(testing::same_bits(gpu[i].train.time, cpu[i].train.time));
-    EXPECT_TRUE(testing::same_bits(gpu[i].generalization.mean_squared, cpu[i].generalization.mean_squared));
-    for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
-      EXPECT_TRUE(testing::same_bits(gpu[i].theta[p], cpu[i].theta[p])) << "parameter " << p;
+    testing::expect_same_outcome_bits(gpu[i], cpu[i]);
   }
 }
 
@@ -186,11 +176,7 @@ TEST(CudaBackend, HandsItsLastNetworksToTheCpuWithoutChangingABit) {
     SCOPED_TRACE("trial " + std::to_string(i));
     handed += hybrid[i].trained_on == TrainedOn::cuda_then_cpu;
     EXPECT_NE(hybrid[i].trained_on, TrainedOn::cpu);
-    EXPECT_EQ(hybrid[i].train.status, cpu[i].train.status);
-    EXPECT_EQ(hybrid[i].train.iterations, cpu[i].train.iterations);
-    for (std::size_t p = 0; p < cpu[i].theta.size(); ++p)
-      EXPECT_TRUE(testing::same_bits(hybrid[i].theta[p], cpu[i].theta[p])) << "parameter " << p;
-    EXPECT_TRUE(testing::same_bits(hybrid[i].generalization.mean_squared, cpu[i].generalization.mean_squared));
+    testing::expect_same_outcome_bits(hybrid[i], cpu[i]);
   }
   EXPECT_GT(handed, 0);
 }

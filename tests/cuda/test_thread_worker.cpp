@@ -12,6 +12,7 @@
 #include "host_batch.h"
 #include "temp_dir.h"
 #include "thread_worker.h"
+#include "training.h"
 #include "trials.h"
 
 namespace perfgen {
@@ -119,15 +120,7 @@ void expect_hand_over_changes_nothing(const std::vector<MaterializedTrial>& tria
   CpuBackend(2).train(trials, context, whole, control);
   for (std::size_t j = 0; j < rest.size(); ++j) {
     SCOPED_TRACE("trial " + std::to_string(handed[j]));
-    const TrialOutcome &got = resumed[j], &want = whole[handed[j]];
-    EXPECT_EQ(got.train.status, want.train.status);
-    EXPECT_EQ(got.train.iterations, want.train.iterations);
-    EXPECT_TRUE(testing::same_bits(got.train.final_loss, want.train.final_loss));
-    for (std::size_t p = 0; p < want.theta.size(); ++p)
-      EXPECT_TRUE(testing::same_bits(got.theta[p], want.theta[p])) << "parameter " << p;
-    EXPECT_TRUE(testing::same_bits(got.generalization.mean_squared, want.generalization.mean_squared));
-    EXPECT_TRUE(testing::same_bits(got.sharpness, want.sharpness));
-    EXPECT_EQ(got.branch.branch, want.branch.branch);
+    testing::expect_same_outcome_bits(resumed[j], whole[handed[j]]);
   }
 }
 

@@ -1,10 +1,14 @@
 // Trained trials for tests (part cpu): a plan's trials trained on the CPU backend.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "cpu_backend.h"
+#include "temp_dir.h"
 #include "trials.h"
 
 namespace perfgen::testing {
@@ -23,6 +27,24 @@ inline TrainedTrials train_trials(const Plan& plan, std::int64_t begin = 0, std:
   TrainControl control;
   CpuBackend(threads, kernel).train(result.trials, materializer.evaluation(), result.outcomes, control);
   return result;
+}
+
+// The same outcome, bit for bit: status, steps, t, loss, ‖∇ℓ‖, θ, generalization error, sharpness,
+// branch and recovery (what every kernel that trains in the CPU's order must reproduce).
+inline void expect_same_outcome_bits(const TrialOutcome& got, const TrialOutcome& want) {
+  EXPECT_EQ(got.train.status, want.train.status);
+  EXPECT_EQ(got.train.iterations, want.train.iterations);
+  EXPECT_TRUE(same_bits(got.train.time, want.train.time));
+  EXPECT_TRUE(same_bits(got.train.final_loss, want.train.final_loss));
+  EXPECT_TRUE(same_bits(got.train.grad_norm, want.train.grad_norm));
+  EXPECT_EQ(got.theta.size(), want.theta.size());
+  for (std::size_t p = 0; p < std::min(got.theta.size(), want.theta.size()); ++p)
+    EXPECT_TRUE(same_bits(got.theta[p], want.theta[p])) << "parameter " << p;
+  EXPECT_TRUE(same_bits(got.generalization.mean_squared, want.generalization.mean_squared));
+  EXPECT_TRUE(same_bits(got.generalization.max_abs, want.generalization.max_abs));
+  EXPECT_TRUE(same_bits(got.sharpness, want.sharpness));
+  EXPECT_EQ(got.branch.branch, want.branch.branch);
+  EXPECT_EQ(got.recovered, want.recovered);
 }
 
 }  // namespace perfgen::testing
