@@ -9,12 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "cpu_share.h"
+
 namespace perfgen {
 
-// Threads to use when the caller asks for `requested` (≤ 0: one per hardware thread).
-inline int thread_count(int requested) {
-  return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
+// Threads to use when the caller asks for `requested` (≤ 0: one per CPU this process may run on).
+inline int thread_count(int requested) { return requested > 0 ? requested : usable_cpus(); }
 
 // Runs `work` on `count` threads (the caller being one of them) and rethrows the first failure.
 template <class Work>

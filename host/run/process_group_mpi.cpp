@@ -4,10 +4,14 @@
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
+#include <sched.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <initializer_list>
+#include <vector>
 
+#include "cpu_share.h"
 #include "process_group.h"
 
 namespace perfgen {
@@ -17,6 +21,16 @@ bool launched_by_mpirun() {
   for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
     if (std::getenv(variable)) return true;
   return false;
+}
+
+// The CPU masks of every rank of `node` (an empty mask where it cannot be read).
+std::vector<cpu_set_t> node_cpu_masks(MPI_Comm node, int node_size) {
+  cpu_set_t mine;
+  CPU_ZERO(&mine);
+  sched_getaffinity(0, sizeof mine, &mine);
+  std::vector<cpu_set_t> all(node_size);
+  MPI_Allgather(&mine, sizeof mine, MPI_BYTE, all.data(), sizeof mine, MPI_BYTE, node);
+  return all;
 }
 
 }  // namespace
@@ -30,11 +44,25 @@ ProcessGroup::ProcessGroup() {
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &local_rank_);
+  int node_size = 1;
+  MPI_Comm_size(node, &node_size);
+  // Ranks bound to CPUs of their own keep them; ranks given the same CPUs split them.
+  const std::vector<cpu_set_t> masks = node_cpu_masks(node, node_size);
+  cpu_sharers_ = 0;
+  for (int r = 0; r < node_size; ++r) {
+    if (!CPU_EQUAL(&masks[r], &masks[local_rank_])) continue;
+    if (r < local_rank_) ++cpu_sharer_index_;
+    ++cpu_sharers_;
+  }
   MPI_Comm_free(&node);
 }
 
 ProcessGroup::~ProcessGroup() {
   if (joined_) MPI_Finalize();
+}
+
+int ProcessGroup::default_threads() const {
+  return share_of_cpus(usable_cpus(), cpu_sharer_index_, cpu_sharers_);
 }
 
 int ProcessGroup::max_over_ranks(int value) const {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "cpu_share.h"
 #include "errors.h"
 #include "process_group.h"
 
@@ -18,6 +19,8 @@ ProcessGroup::ProcessGroup() {
 }
 
 ProcessGroup::~ProcessGroup() = default;
+
+int ProcessGroup::default_threads() const { return usable_cpus(); }
 
 int ProcessGroup::max_over_ranks(int value) const { return value; }
 

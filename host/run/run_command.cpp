@@ -114,6 +114,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
           output + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".lock",
           RunLock::Mode::exclusive);
     RunOptions mine = options;
+    if (mine.threads <= 0) mine.threads = group.default_threads();
     mine.quiet = options.quiet || group.rank() != 0;  // one progress line per job
     StageTimes times;
     const Plan plan = times.time(Stage::plan, [&] { return Plan(e); });

@@ -2,7 +2,11 @@
 // merge`) and MPI (mpirun -n 2 and 3); the merged file's trial data equal a single-process run's, bitwise.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "child_process.h"
+#include "cpu_share.h"
+#include "hdf5_io.h"
 #include "test_support.h"
 
 namespace perfgen {
@@ -57,28 +61,57 @@ TEST(ShardedRuns, MergeRefusesWhileShardsAreMissing) {
   EXPECT_NE(read_file(dir.file("bad.log")).find("--shard"), std::string::npos);
 }
 
-TEST(MpiRuns, TwoAndThreeRanksEqualOneProcess) {
-#ifndef PERFGEN_MPIEXEC
-  GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
-#else
+#ifdef PERFGEN_MPIEXEC
+// `mpirun [LAUNCHER...] -n RANKS perfgen RUN...`, its output in `log`; 0 on success.
+int run_under_mpirun(int ranks, const std::vector<std::string>& run, const std::string& log,
+                     std::vector<std::string> launcher = {}) {
   if (geteuid() == 0) {  // Open MPI refuses root unless told that it is on purpose
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   }
+  std::vector<std::string>& args = launcher;
+  args.insert(args.end(), {"--oversubscribe", "-n", std::to_string(ranks), PERFGEN_BINARY});
+  args.insert(args.end(), run.begin(), run.end());
+  return Process(PERFGEN_MPIEXEC, args, log).wait(180);
+}
+#endif
+
+TEST(MpiRuns, TwoAndThreeRanksEqualOneProcess) {
+#ifndef PERFGEN_MPIEXEC
+  GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
+#else
   testing::TempDir dir;
   const std::string single = dir.file("single.h5");
   ASSERT_EQ(Process(sweep_to(single), dir.file("single.log")).wait(120), 0) << read_file(dir.file("single.log"));
   for (const int ranks : {2, 3}) {
     SCOPED_TRACE(std::to_string(ranks) + " ranks");
     const std::string output = dir.file("mpi" + std::to_string(ranks) + ".h5");
-    std::vector<std::string> args{"--oversubscribe", "-n", std::to_string(ranks), PERFGEN_BINARY};
-    const std::vector<std::string> run = sweep_to(output);
-    args.insert(args.end(), run.begin(), run.end());
     const std::string log = dir.file("mpi" + std::to_string(ranks) + ".log");
-    ASSERT_EQ(Process(PERFGEN_MPIEXEC, args, log).wait(180), 0) << read_file(log);
+    ASSERT_EQ(run_under_mpirun(ranks, sweep_to(output), log), 0) << read_file(log);
     EXPECT_FALSE(std::filesystem::exists(output + ".shards"));
     testing::expect_same_trials(single, output);
   }
+#endif
+}
+
+// Without --threads, ranks that mpirun left on the same CPUs split them instead of each starting one
+// thread per CPU (ranks bound to CPUs of their own keep those: usable_cpus()).
+TEST(MpiRuns, RanksOfOneNodeShareItsCpus) {
+#ifndef PERFGEN_MPIEXEC
+  GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
+#else
+  testing::TempDir dir;
+  std::vector<std::string> run = sweep_to(dir.file("shared.h5"));
+  run.erase(std::find(run.begin(), run.end(), "--threads"), std::find(run.begin(), run.end(), "--quiet"));
+  const int ranks = 2;
+  ASSERT_EQ(run_under_mpirun(ranks, run, dir.file("mpi.log"), {"--bind-to", "none"}), 0)
+      << read_file(dir.file("mpi.log"));
+  const FileAttributes attributes = read_hdf5_attributes(dir.file("shared.h5"));
+  const std::string* device = attributes.find_text("device");
+  ASSERT_NE(device, nullptr);
+  // "CPU, N threads, ..." of the rank that wrote the first shard (rank 0: the larger share).
+  const int threads = std::stoi(device->substr(device->find(", ") + 2));
+  EXPECT_EQ(threads, share_of_cpus(usable_cpus(), 0, ranks)) << *device;
 #endif
 }
 
