@@ -14,6 +14,7 @@
 #include "host_batch.h"
 #include "host_team.h"
 #include "temp_dir.h"
+#include "training.h"
 #include "trials.h"
 
 namespace perfgen {
@@ -37,9 +38,7 @@ void expect_block_matches_train_network(const std::string& toml) {
   for (std::size_t i = 0; i < trials.size(); ++i) {
     SCOPED_TRACE("trial " + std::to_string(i));
     const MaterializedTrial& t = trials[i];
-    std::vector<double> theta = t.theta0, grad(t.shape.param_count()),
-                        work(gradient_workspace_size(t.shape, t.data().count));
-    const TrainResult want = train_network(t.shape, t.data(), t.train, theta.data(), grad.data(), work.data());
+    const auto [want, theta] = testing::train_alone(t);
     const TrainResult& got = batch.results[i].train;
     EXPECT_EQ(batch.results[i].done, 1);
     EXPECT_EQ(got.status, want.status);

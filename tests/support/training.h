@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cpu_backend.h"
+#include "perfgen/training.h"
 #include "temp_dir.h"
 #include "trials.h"
 
@@ -27,6 +28,19 @@ inline TrainedTrials train_trials(const Plan& plan, std::int64_t begin = 0, std:
   TrainControl control;
   CpuBackend(threads, kernel).train(result.trials, materializer.evaluation(), result.outcomes, control);
   return result;
+}
+
+// One trial trained alone by the shared loop, as the CPU's scalar kernel trains it: the reference that
+// the device loops (per thread, lane group, block) are held to.
+struct TrainedAlone {
+  TrainResult result;
+  std::vector<double> theta;
+};
+inline TrainedAlone train_alone(const MaterializedTrial& t) {
+  TrainedAlone trained{{}, t.theta0};
+  std::vector<double> grad(t.shape.param_count()), work(gradient_workspace_size(t.shape, t.data().count));
+  trained.result = train_network(t.shape, t.data(), t.train, trained.theta.data(), grad.data(), work.data());
+  return trained;
 }
 
 // The same outcome, bit for bit: status, steps, t, loss, ‖∇ℓ‖, θ, generalization error, sharpness,
