@@ -5,7 +5,7 @@ figure experiments (data/figures/*.toml).
 
 KIND: scale (Fig. 1: gen error against init scale), alignment (Fig. 2, 5, 7: gap between aligned loss
 curves), branches (Fig. 3, 8: branch against c~), recovery (Fig. 4, 9: recovery by n and c~, with
-GD stability), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
+GD stability and the runs from inside (0, 1) near Q1), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
 refused with one line on stderr and exit code 2, as in figures.py.
 """
 import argparse
@@ -62,10 +62,19 @@ def branches(path):
     print(f"status: converged {statuses[0]}, max_iters {statuses[1]}, stationary {statuses[2]}, diverged {statuses[3]}")
 
 
+# A run from inside (0, 1) "near Q1": every neuron within this relative distance of ±w~0 and with
+# |a_k| above this, i.e. on its way to the branch with all neurons aligned, recovered yet or not.
+NEAR_Q1_DISTANCE = 0.05
+NEAR_Q1_A = 0.05
+
+
 def recovery(path):
-    t = load(path, needs=("n", "recovered", "c_tilde", "status", "lr_times_sharpness", "branch"))
+    t = load(path, needs=("n", "recovered", "c_tilde", "status", "lr_times_sharpness", "branch", "data_seed",
+                          "target_distance", "final_a"))
     print(f"{'n':>3} {'recovered':>10} {'c~=0':>6} {'0<c~<1':>8} {'c~=1':>6} {'max_iters':>9} {'max lr*sharp':>13} "
-          f"{'lr*sharp>=2':>12} {'diverged':>9}  recovered on Q1/Q2/other")
+          f"{'lr*sharp>=2':>12} {'diverged':>9}  recovered on Q1/Q2/other  inside near Q1 (seeds; c~)")
+    near_q1 = (np.all(t["target_distance"] < NEAR_Q1_DISTANCE, axis=1)
+               & np.all(np.abs(t["final_a"]) > NEAR_Q1_A, axis=1))
     for n in sorted(set(t["n"])):
         rows = t["n"] == n
         r = t["recovered"].astype(bool)
@@ -74,12 +83,15 @@ def recovery(path):
         inner = rows & ~np.isclose(c, 0.0) & ~np.isclose(c, 1.0)
         conv = rows & (t["status"] == 0)
         lrs = t["lr_times_sharpness"][conv]
+        near = inner & near_q1
+        where = (f" ({', '.join(str(int(s)) for s in sorted(set(t['data_seed'][near])))}; "
+                 f"{c[near].min():.2f}-{c[near].max():.2f})" if near.any() else "")
         print(f"{n:3d} {int(r[rows].sum()):4d}/{rows.sum():<5d} {int(r[ends[0.0]].sum()):2d}/{ends[0.0].sum():<3d} "
               f"{int(r[inner].sum()):3d}/{inner.sum():<4d} {int(r[ends[1.0]].sum()):2d}/{ends[1.0].sum():<3d} "
               f"{int((rows & (t['status'] == 1)).sum()):9d} {lrs.max() if lrs.size else float('nan'):13.3f} "
               f"{int((lrs >= 2).sum()):12d} {int((rows & (t['status'] == 3)).sum()):9d}  "
               f"{int((r & rows & (t['branch'] == 1)).sum())}/{int((r & rows & (t['branch'] == 2)).sum())}/"
-              f"{int((r & rows & (t['branch'] == 0)).sum())}")
+              f"{int((r & rows & (t['branch'] == 0)).sum())}  {int(near.sum())}{where}")
 
 
 def widths(path):

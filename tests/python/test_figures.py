@@ -282,6 +282,20 @@ def test_trajectories_of_an_unfinished_run_are_labelled_by_their_trial(tmp_path,
     assert labels == ["trial 0, s = 1e+00", "trial 4, s = 1e-04"]
 
 
+def test_recovery_counts_the_inside_runs_near_q1(tmp_path, capsys):
+    """Near Q1: every neuron within 5% of ±w~0 and |a| > 0.05; only runs from inside (0, 1) count."""
+    columns = six_trials([0, 1, 0, 0, 1, 0], [1e-9, 1e-6, 1e-9, 1e-9, 1e-6, 1e-9])
+    columns.update(recovered=np.array([1, 0, 1, 1, 0, 1], np.int8), branch=np.array([2, 0, 1, 2, 0, 1], np.int8),
+                   lr_times_sharpness=np.full(6, 0.5),
+                   # rows 1 and 4 are inside (c~ 0.5); row 4's second neuron is nearly silent
+                   target_distance=np.array([[0.01, 0.02]] * 6), final_a=np.array([[0.3, 0.4]] * 4 + [[0.3, 0.01],
+                                                                                                      [0.3, 0.4]]))
+    claims.recovery(write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns))
+    rows = {int(line.split()[0]): line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows[3].endswith("  1 (0; 0.50-0.50)"), rows[3]
+    assert rows[6].endswith("  0"), rows[6]
+
+
 def test_alignment_of_an_unfinished_run_groups_by_the_trials_c_tilde(tmp_path, capsys):
     claims.alignment(unfinished_run(tmp_path))
     groups = sorted({line.split(",")[0] for line in capsys.readouterr().out.splitlines()})
