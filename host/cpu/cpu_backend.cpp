@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "compile_time_shapes.h"
 #include "cpu_lanes.h"
 #include "parallel.h"
 #include "perfgen/flow.h"
@@ -57,21 +58,23 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
   return out;
 }
 
-// train_network in chunks that end at every checkpoint to record and at least every 65 536 steps to
-// check for cancellation. A chunk ends with the status max_iters at its last θ; the next chunk
-// re-evaluates the same loss there and goes on, so the sequence of steps and checks, and the result,
-// are those of one uninterrupted call.
-TrainResult train_in_chunks(const MaterializedTrial& trial, double* theta, double* grad, double* workspace,
-                            TrainControl* control, Trajectory& trajectory) {
+// train_network from θ at iteration first_iteration, in chunks that end at every checkpoint to record
+// and at least every 65 536 steps to check for cancellation. A chunk ends with the status max_iters at
+// its last θ; the next chunk re-evaluates the same loss there and goes on, so the sequence of steps and
+// checks, and the result, are those of one uninterrupted call.
+template <class Shape>
+TrainResult train_in_chunks(const Shape& shape, const MaterializedTrial& trial, std::int64_t first_iteration,
+                            double* theta, TrainControl* control, Trajectory& trajectory) {
   constexpr std::int64_t kChunk = 1 << 16;
+  std::vector<double> grad(shape.param_count()), workspace(gradient_workspace_size(shape, trial.data().count));
   const std::vector<std::int64_t>& checkpoints = trial.checkpoints;
   std::size_t next_checkpoint = 0;
   TrainSettings chunk = trial.train;
-  for (std::int64_t done = trial.first_iteration;;) {
+  for (std::int64_t done = first_iteration;;) {
     std::int64_t end = std::min(trial.train.max_iters, done + kChunk);
     if (next_checkpoint < checkpoints.size()) end = std::min(end, checkpoints[next_checkpoint]);
     chunk.max_iters = end - done;
-    TrainResult result = train_network(trial.shape, trial.data(), chunk, theta, grad, workspace);
+    TrainResult result = train_network(shape, trial.data(), chunk, theta, grad.data(), workspace.data());
     if (control) control->steps += result.iterations;
     result.iterations += done;
     const bool stopped = result.status != TrainStatus::max_iters || result.iterations >= trial.train.max_iters;
@@ -124,17 +127,28 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
   if (control) ++control->started;
   const NetShape& shape = trial.shape;
   std::vector<double> theta = trial.theta0;
-  std::vector<double> grad(shape.param_count());
-  std::vector<double> workspace(gradient_workspace_size(shape, trial.data().count));
   Trajectory trajectory;
-  const TrainResult result =
-      trial.train.method == TrainMethod::flow
-          ? flow_in_chunks(trial, theta.data(), grad.data(), control, trajectory)
-          : train_in_chunks(trial, theta.data(), grad.data(), workspace.data(), control, trajectory);
+  TrainResult result;
+  if (trial.train.method == TrainMethod::flow) {
+    std::vector<double> grad(shape.param_count());
+    result = flow_in_chunks(trial, theta.data(), grad.data(), control, trajectory);
+  } else {
+    result = with_compile_time_shape(shape, [&](const auto& fixed) {
+      return train_in_chunks(fixed, trial, trial.first_iteration, theta.data(), control, trajectory);
+    });
+  }
   const GeneralizationError generalization = generalization_error(shape, theta.data(), context.test_set());
   TrialOutcome outcome = evaluate_trained(trial, std::move(theta), result, generalization, context);
   outcome.trajectory = std::move(trajectory);
   return outcome;
+}
+
+TrainResult descend_alone(const MaterializedTrial& trial, std::int64_t first_iteration, double* theta,
+                          TrainControl* control) {
+  Trajectory none;
+  return with_compile_time_shape(trial.shape, [&](const auto& shape) {
+    return train_in_chunks(shape, trial, first_iteration, theta, control, none);
+  });
 }
 
 double network_steps_per_second(const MaterializedTrial& example) {
@@ -145,8 +159,9 @@ double network_steps_per_second(const MaterializedTrial& example) {
   std::vector<double> theta = example.theta0, grad(example.shape.param_count());
   std::vector<double> workspace(gradient_workspace_size(example.shape, example.data().count));
   const auto start = std::chrono::steady_clock::now();
-  const TrainResult result =
-      train_network(example.shape, example.data(), settings, theta.data(), grad.data(), workspace.data());
+  const TrainResult result = with_compile_time_shape(example.shape, [&](const auto& shape) {
+    return train_network(shape, example.data(), settings, theta.data(), grad.data(), workspace.data());
+  });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return static_cast<double>(std::max<std::int64_t>(result.iterations, 1)) / std::max(seconds, 1e-9);
 }

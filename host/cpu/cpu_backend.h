@@ -3,6 +3,7 @@
 // one network per thread with train_network and serves as the reference.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,15 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
 TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const EvaluationContext& context,
                                 TrainControl* control = nullptr);
 
-// Steps per second one network like `example` gets on one core: 2^14 steps of train_network from its θ0
-// with the stopping rule off, timed (a few milliseconds). A network in a SIMD lane runs at about this
-// rate too (a pack's step takes about as long as one network's).
+// Gradient descent of one network from θ = theta (param_count numbers, updated in place) at iteration
+// first_iteration to its stop, on the calling thread: the scalar kernel's loop, which checks for
+// cancellation (TrainingCancelled) and counts its steps in control.
+TrainResult descend_alone(const MaterializedTrial& trial, std::int64_t first_iteration, double* theta,
+                          TrainControl* control);
+
+// Steps per second one network like `example` gets alone on one core: 2^14 steps of train_network from
+// its θ0 with the stopping rule off, timed (a few milliseconds). The vector kernel trains a network
+// that is left alone at this rate too (it leaves its SIMD pack: cpu_lanes.cpp).
 double network_steps_per_second(const MaterializedTrial& example);
 
 class CpuBackend : public Backend {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "compile_time_shapes.h"
 #include "cpu_backend.h"
 #include "simd_pack.h"
 
@@ -156,6 +157,7 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
     counted[lane] = lanes.iteration(lane);
   };
   int active = 0;
+  bool drained = false;  // no member is left to claim
   auto refill = [&](int lane, std::int64_t first_step) {
     const std::size_t k = next_member++;
     counted[lane] = 0;
@@ -166,12 +168,33 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       return true;
     }
     lanes.load(lane, kIdle, nullptr, first_step);
+    drained = true;
     return false;
+  };
+  // The last network of a pack goes on alone, from where it stands: a pack's step costs about two steps
+  // of one network (bench/NOTES.md), so it finishes sooner outside the pack, with the same bits.
+  auto finish_alone = [&] {
+    int lane = 0;
+    while (lanes.idle(lane)) ++lane;
+    count_steps(lane);
+    std::vector<double> theta = lanes.theta(lane);
+    try {
+      const TrainResult result =
+          descend_alone(trials[lanes.trial(lane)], lanes.iteration(lane), theta.data(), &control);
+      stopped.push_back({lanes.trial(lane), std::move(theta), result});
+    } catch (const TrainingCancelled&) {
+      evaluate_stopped();  // kept in the run's checkpoint
+      throw;
+    }
   };
   for (int lane = 0; lane < kLanes; ++lane) active += refill(lane, 0);
 
   constexpr std::int64_t kCancelCheckSteps = 1 << 12;  // a few milliseconds of work
   while (active > 0) {
+    if (drained && active == 1) {
+      finish_alone();
+      break;
+    }
     if (lanes.step() % kCancelCheckSteps == 0) {
       for (int lane = 0; lane < kLanes; ++lane)
         if (!lanes.idle(lane)) count_steps(lane);
@@ -213,21 +236,13 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
 int simd_lanes() { return kLanes; }
 const char* simd_instruction_set() { return simd::kInstructionSet; }
 
-// The paper's two-neuron shapes get compile-time sizes; every other shape runs the same math with
-// sizes known at run time.
 void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
                     std::atomic<std::size_t>& next_member, const EvaluationContext& context,
                     std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   if (members.empty()) return;
-  const NetShape& shape = trials[members.front()].shape;
-  using Example1 = FixedShape<2, 1, true>;
-  using AppendixB = FixedShape<2, 3, true>;
-  if (Example1::matches(shape))
-    run_lanes(Example1{shape.activation}, trials, members, next_member, context, outcomes, control);
-  else if (AppendixB::matches(shape))
-    run_lanes(AppendixB{shape.activation}, trials, members, next_member, context, outcomes, control);
-  else
+  with_compile_time_shape(trials[members.front()].shape, [&](const auto& shape) {
     run_lanes(shape, trials, members, next_member, context, outcomes, control);
+  });
 }
 
 }  // namespace perfgen

@@ -152,6 +152,32 @@ init_seed = [0, 1]
   }
 }
 
+// The last network of a pack leaves it and finishes alone (cpu_lanes.cpp): a lone trial from its first
+// step, and of a quick and a slow run in one pack (n = 6: c~ 0 converges within a few thousand steps,
+// c~ 0.72 runs to max_iters) the slow one from where the quick one stopped. Same bits as the scalar
+// kernel, and every step counted once.
+TEST(VectorKernel, TheLastNetworkOfAPackFinishesAloneWithTheSameBits) {
+  for (const std::string sweep : {"n = [6]\nc_tilde = [0.72]\n", "n = [6]\nc_tilde = [0.0, 0.72]\n"}) {
+    SCOPED_TRACE(sweep);
+    const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 60000\n[sweep]\n" + sweep);
+    const Plan plan(e);
+    Materializer materializer(plan);
+    const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
+    std::vector<TrialOutcome> vector_out, scalar_out;
+    TrainControl control, scalar_control;
+    CpuBackend(1, CpuKernel::vector).train(trials, materializer.evaluation(), vector_out, control);
+    CpuBackend(1, CpuKernel::scalar).train(trials, materializer.evaluation(), scalar_out, scalar_control);
+    expect_same_outcomes(vector_out, scalar_out);
+    EXPECT_EQ(vector_out.back().train.status, TrainStatus::max_iters);
+    if (trials.size() == 2) EXPECT_LT(vector_out.front().train.iterations, 20000);  // the quick one
+    std::int64_t steps = 0;
+    for (const TrialOutcome& o : vector_out) steps += o.train.iterations;
+    EXPECT_EQ(control.steps.load(), steps);
+    EXPECT_EQ(control.finished_steps.load(), steps);
+    EXPECT_EQ(control.finished.load(), static_cast<std::int64_t>(trials.size()));
+  }
+}
+
 // Stopped networks share packs for the test-set pass; a network's errors are the same bits whichever
 // networks (or none) share its pack.
 TEST(VectorKernel, GeneralizationErrorDoesNotDependOnItsPackNeighbours) {
