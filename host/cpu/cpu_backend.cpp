@@ -151,7 +151,8 @@ TrainResult descend_alone(const MaterializedTrial& trial, std::int64_t first_ite
   });
 }
 
-double network_steps_per_second(const MaterializedTrial& example) {
+double network_steps_per_second(const MaterializedTrial& example, CpuKernel kernel) {
+  if (kernel == CpuKernel::vector) return lane_steps_per_second(example);
   TrainSettings settings = example.train;
   settings.max_iters = 1 << 14;
   settings.loss_tol = -1.0;  // no convergence, no stationary stop: exactly max_iters steps unless it diverges

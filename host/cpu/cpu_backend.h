@@ -29,10 +29,11 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
 TrainResult descend_alone(const MaterializedTrial& trial, std::int64_t first_iteration, double* theta,
                           TrainControl* control);
 
-// Steps per second one network like `example` gets alone on one core: 2^14 steps of train_network from
-// its θ0 with the stopping rule off, timed (a few milliseconds). The vector kernel trains a network
-// that is left alone at this rate too (it leaves its SIMD pack: cpu_lanes.cpp).
-double network_steps_per_second(const MaterializedTrial& example);
+// Steps per second each network like `example` gets from one core of `kernel` when the core is full:
+// in a SIMD pack (vector), or alone (scalar: 2^14 steps of train_network from its θ0 with the stopping
+// rule off, timed; a few milliseconds). The last network of a pack goes on alone, about twice as fast,
+// so for few networks this is a lower bound.
+double network_steps_per_second(const MaterializedTrial& example, CpuKernel kernel);
 
 class CpuBackend : public Backend {
  public:

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -231,9 +232,30 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
   evaluate_stopped();
 }
 
+template <class Shape>
+double pack_steps_per_second(const Shape& shape, const MaterializedTrial& example) {
+  constexpr std::int64_t kSteps = 1 << 14;
+  LaneSet<Shape> lanes(shape, example);
+  for (int lane = 0; lane < kLanes; ++lane) lanes.load(lane, 0, &example, 0);
+  const auto start = std::chrono::steady_clock::now();
+  Pack loss(0.0);
+  for (std::int64_t step = 0; step < kSteps; ++step) {
+    loss += lanes.loss_and_gradient(example.train.loss);
+    lanes.descend();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  volatile double keep = loss[0];  // the steps are not optimized away
+  (void)keep;
+  return static_cast<double>(kSteps) / std::max(seconds, 1e-9);
+}
+
 }  // namespace
 
 int simd_lanes() { return kLanes; }
+
+double lane_steps_per_second(const MaterializedTrial& example) {
+  return with_compile_time_shape(example.shape, [&](const auto& shape) { return pack_steps_per_second(shape, example); });
+}
 const char* simd_instruction_set() { return simd::kInstructionSet; }
 
 void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,

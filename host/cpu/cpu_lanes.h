@@ -18,6 +18,10 @@ void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vec
                     std::atomic<std::size_t>& next_member, const EvaluationContext& context,
                     std::vector<TrialOutcome>& outcomes, TrainControl& control);
 
+// Steps per second of each network in a full pack of networks like `example`: 2^14 steps from its θ0,
+// timed (a few milliseconds). A network left alone in its pack goes about twice as fast (cpu_lanes.cpp).
+double lane_steps_per_second(const MaterializedTrial& example);
+
 int simd_lanes();
 const char* simd_instruction_set();
 

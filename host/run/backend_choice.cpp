@@ -25,7 +25,10 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
       if (!options.quiet)
         err << "perfgen: backend auto: using CUDA on " << backend->device() << "; the last networks finish on the "
             << cpu->device() << '\n';
-      backend->set_tail_helper(TailHelper{std::move(cpu), slots, network_steps_per_second});
+      const CpuKernel kernel = options.cpu_kernel;
+      backend->set_tail_helper(TailHelper{std::move(cpu), slots, [kernel](const MaterializedTrial& example) {
+                                            return network_steps_per_second(example, kernel);
+                                          }});
       return backend;
     }
     gpu = probe.devices.empty() ? "no usable CUDA device (" + probe.problem + ")"

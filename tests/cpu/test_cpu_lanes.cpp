@@ -178,6 +178,21 @@ TEST(VectorKernel, TheLastNetworkOfAPackFinishesAloneWithTheSameBits) {
   }
 }
 
+// The rate the GPU's tail helper is told (network_steps_per_second): timed from real steps, for a shape
+// with compile-time sizes and one without, on either kernel.
+TEST(VectorKernel, TellsTheStepsPerSecondOfANetwork) {
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + "[sweep]\nwidth = [2, 3]\n");
+  const Plan plan(e);
+  Materializer materializer(plan);
+  for (const MaterializedTrial& trial : testing::materialize_all(plan, materializer)) {
+    SCOPED_TRACE("width " + std::to_string(trial.shape.width));
+    for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
+      const double rate = network_steps_per_second(trial, kernel);
+      EXPECT_TRUE(std::isfinite(rate) && rate > 1e3) << rate;  // 2^14 steps take far less than 16 s
+    }
+  }
+}
+
 // Stopped networks share packs for the test-set pass; a network's errors are the same bits whichever
 // networks (or none) share its pack.
 TEST(VectorKernel, GeneralizationErrorDoesNotDependOnItsPackNeighbours) {
