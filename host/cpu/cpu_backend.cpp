@@ -59,19 +59,22 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
 }
 
 // train_network from θ at iteration first_iteration, in chunks that end at every checkpoint to record
-// and at least every 65 536 steps to check for cancellation. A chunk ends with the status max_iters at
-// its last θ; the next chunk re-evaluates the same loss there and goes on, so the sequence of steps and
-// checks, and the result, are those of one uninterrupted call.
+// and, to check for cancellation, at least every 65 536 steps and every ~2^26 parameter-samples (a wide
+// network's chunk stays well under a second). A chunk ends with the status max_iters at its last θ;
+// the next chunk re-evaluates the same loss there and goes on, so the sequence of steps and checks,
+// and the result, are those of one uninterrupted call.
 template <class Shape>
 TrainResult train_in_chunks(const Shape& shape, const MaterializedTrial& trial, std::int64_t first_iteration,
                             double* theta, TrainControl* control, Trajectory& trajectory) {
-  constexpr std::int64_t kChunk = 1 << 16;
+  const std::int64_t work_per_step = std::int64_t{shape.param_count()} * trial.data().count;
+  const std::int64_t chunk_steps =
+      std::clamp<std::int64_t>((std::int64_t{1} << 26) / std::max<std::int64_t>(work_per_step, 1), 1, 1 << 16);
   std::vector<double> grad(shape.param_count()), workspace(gradient_workspace_size(shape, trial.data().count));
   const std::vector<std::int64_t>& checkpoints = trial.checkpoints;
   std::size_t next_checkpoint = 0;
   TrainSettings chunk = trial.train;
   for (std::int64_t done = first_iteration;;) {
-    std::int64_t end = std::min(trial.train.max_iters, done + kChunk);
+    std::int64_t end = std::min(trial.train.max_iters, done + chunk_steps);
     if (next_checkpoint < checkpoints.size()) end = std::min(end, checkpoints[next_checkpoint]);
     chunk.max_iters = end - done;
     TrainResult result = train_network(shape, trial.data(), chunk, theta, grad.data(), workspace.data());
@@ -197,7 +200,7 @@ void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const Evalu
       ++control.finished;
     }
     for (std::size_t g = 0; g < groups.size(); ++g)
-      train_in_lanes(trials, groups[g], next[g], context, outcomes, control);
+      train_in_lanes(trials, groups[g], next[g], count, context, outcomes, control);
   });
 }
 

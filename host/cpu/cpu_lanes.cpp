@@ -134,7 +134,7 @@ std::array<GeneralizationError, kLanes> lanes_generalization_error(const NetShap
 
 template <class Shape>
 void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
-               const std::vector<std::size_t>& members, std::atomic<std::size_t>& next_member,
+               const std::vector<std::size_t>& members, std::atomic<std::size_t>& next_member, int sharing_threads,
                const EvaluationContext& context, std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   const MaterializedTrial& first = trials[members.front()];
   const LossKind loss = first.train.loss;
@@ -158,7 +158,6 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
     counted[lane] = lanes.iteration(lane);
   };
   int active = 0;
-  bool drained = false;  // no member is left to claim
   auto refill = [&](int lane, std::int64_t first_step) {
     const std::size_t k = next_member++;
     counted[lane] = 0;
@@ -169,11 +168,10 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       return true;
     }
     lanes.load(lane, kIdle, nullptr, first_step);
-    drained = true;
     return false;
   };
-  // The last network of a pack goes on alone, from where it stands: a pack's step costs about two steps
-  // of one network (bench/NOTES.md), so it finishes sooner outside the pack, with the same bits.
+  // The last network of a pack goes on alone, from where it stands, with the same bits: with AVX-512 a
+  // pack's step of the paper's shapes costs about two steps of one network (bench/NOTES.md).
   auto finish_alone = [&] {
     int lane = 0;
     while (lanes.idle(lane)) ++lane;
@@ -188,11 +186,19 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       throw;
     }
   };
-  for (int lane = 0; lane < kLanes; ++lane) active += refill(lane, 0);
+  // A thread starts with its share of the members, so that few networks spread over the threads (each
+  // then alone) rather than fill one thread's pack; lanes left idle here stay idle.
+  const std::size_t share = (members.size() + sharing_threads - 1) / sharing_threads;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    if (static_cast<std::size_t>(lane) < share)
+      active += refill(lane, 0);
+    else
+      lanes.load(lane, kIdle, nullptr, 0);
+  }
 
   constexpr std::int64_t kCancelCheckSteps = 1 << 12;  // a few milliseconds of work
   while (active > 0) {
-    if (drained && active == 1) {
+    if (active == 1 && next_member.load() >= members.size()) {
       finish_alone();
       break;
     }
@@ -259,11 +265,11 @@ double lane_steps_per_second(const MaterializedTrial& example) {
 const char* simd_instruction_set() { return simd::kInstructionSet; }
 
 void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
-                    std::atomic<std::size_t>& next_member, const EvaluationContext& context,
+                    std::atomic<std::size_t>& next_member, int sharing_threads, const EvaluationContext& context,
                     std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   if (members.empty()) return;
   with_compile_time_shape(trials[members.front()].shape, [&](const auto& shape) {
-    run_lanes(shape, trials, members, next_member, context, outcomes, control);
+    run_lanes(shape, trials, members, next_member, std::max(sharing_threads, 1), context, outcomes, control);
   });
 }
 

@@ -31,7 +31,9 @@ int cli_main(int argc, char** argv) {
       {"auto", BackendChoice::automatic}, {"cpu", BackendChoice::cpu}, {"cuda", BackendChoice::cuda}};
   run_cmd->add_option("--backend", run.backend, "auto, cpu or cuda")->transform(CLI::CheckedTransformer(backends));
   add_set_option(*run_cmd, run.overrides);
-  run_cmd->add_option("--threads", run.threads, "CPU threads (default: all hardware threads)")
+  run_cmd
+      ->add_option("--threads", run.threads,
+                   "CPU threads (default: the CPUs this process may run on, split among MPI ranks given the same ones)")
       ->check(CLI::NonNegativeNumber);
   const std::map<std::string, CpuKernel> kernels{{"vector", CpuKernel::vector}, {"scalar", CpuKernel::scalar}};
   run_cmd->add_option("--cpu-kernel", run.cpu_kernel, "vector (SIMD lanes, default) or scalar (reference)")
@@ -85,7 +87,8 @@ int cli_main(int argc, char** argv) {
   auto* bench_cmd = app.add_subcommand("bench", "throughput of the installed backends on Example 1");
   bench_cmd->add_option("--networks", bench.networks, "networks trained at once")->check(CLI::PositiveNumber);
   bench_cmd->add_option("--steps", bench.steps, "gradient steps per network")->check(CLI::PositiveNumber);
-  bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: all)")->check(CLI::NonNegativeNumber);
+  bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: the CPUs this process may run on)")
+      ->check(CLI::NonNegativeNumber);
   bench_cmd->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks)")
       ->check(CLI::PositiveNumber);
   bench_cmd

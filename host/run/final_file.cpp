@@ -45,7 +45,7 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   } catch (...) {  // the shards hold every batch: merged from them below, and a real fault shows there
     live_merged.reset();
   }
-  MergeReport merged = live_merged ? std::move(*live_merged) : MergeReport{};
+  MergeReport merged = live_merged ? std::move(*live_merged) : MergeReport();
   if (!live_merged)
     replace_atomically(output, [&](const std::string& temporary) {
       Hdf5Writer file(temporary, final_file_layout(plan));

@@ -56,7 +56,8 @@ class Backend {
 // Where a GPU backend can send the last networks of a batch when they would finish sooner there (the
 // CPU beside the GPU, under --backend auto): a backend that resumes gradient descent from
 // MaterializedTrial::first_iteration, how many networks it trains side by side at full speed
-// (threads × SIMD lanes), and the steps per second one network like the given trial gets there.
+// (threads × SIMD lanes), and the steps per second each network like the given trial gets there when
+// those slots are full.
 struct TailHelper {
   std::unique_ptr<Backend> backend;
   int slots = 0;

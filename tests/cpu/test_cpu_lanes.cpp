@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <iostream>
+#include <thread>
 
 #include "cpu_lanes.h"
 #include "experiments.h"
@@ -154,12 +155,12 @@ init_seed = [0, 1]
 
 // The last network of a pack leaves it and finishes alone (cpu_lanes.cpp): a lone trial from its first
 // step, and of a quick and a slow run in one pack (n = 6: c~ 0 converges within a few thousand steps,
-// c~ 0.72 runs to max_iters) the slow one from where the quick one stopped. Same bits as the scalar
-// kernel, and every step counted once.
+// c~ 0.72 runs to max_iters, past the scalar loop's chunk of 65 536 steps) the slow one from where the
+// quick one stopped. Same bits as the scalar kernel, and every step counted once.
 TEST(VectorKernel, TheLastNetworkOfAPackFinishesAloneWithTheSameBits) {
   for (const std::string sweep : {"n = [6]\nc_tilde = [0.72]\n", "n = [6]\nc_tilde = [0.0, 0.72]\n"}) {
     SCOPED_TRACE(sweep);
-    const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 60000\n[sweep]\n" + sweep);
+    const Experiment e = testing::experiment_from(testing::kExample1Grid + "max_iters = 150000\n[sweep]\n" + sweep);
     const Plan plan(e);
     Materializer materializer(plan);
     const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
@@ -175,7 +176,37 @@ TEST(VectorKernel, TheLastNetworkOfAPackFinishesAloneWithTheSameBits) {
     EXPECT_EQ(control.steps.load(), steps);
     EXPECT_EQ(control.finished_steps.load(), steps);
     EXPECT_EQ(control.finished.load(), static_cast<std::int64_t>(trials.size()));
+    EXPECT_EQ(control.started.load(), static_cast<std::int64_t>(trials.size()));
   }
+}
+
+// A cancel while the last network runs alone: TrainingCancelled, and the network that had stopped in
+// the pack before is kept (evaluated), as a cancel inside the pack keeps it.
+TEST(VectorKernel, ACancelWhileTheLastNetworkRunsAloneKeepsTheFinishedOnes) {
+  const Experiment e = testing::experiment_from(testing::kExample1Grid + R"(max_iters = 1000000000
+[sweep]
+n = [6]
+c_tilde = [0.0, 0.72]
+)");
+  const Plan plan(e);
+  Materializer materializer(plan);
+  const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
+  std::atomic<bool> cancel{false};
+  TrainControl control;
+  control.cancel = &cancel;
+  std::thread canceller([&] {
+    while (control.finished.load() == 0 && control.steps.load() < 2000000) std::this_thread::yield();
+    cancel = true;
+  });
+  std::vector<TrialOutcome> outcomes;
+  EXPECT_THROW(CpuBackend(1, CpuKernel::vector).train(trials, materializer.evaluation(), outcomes, control),
+               TrainingCancelled);
+  canceller.join();
+  ASSERT_EQ(outcomes.size(), trials.size());
+  EXPECT_TRUE(outcomes[0].finished) << "the quick run (c~ 0), stopped in the pack before the cancel";
+  EXPECT_EQ(outcomes[0].train.status, TrainStatus::converged);
+  EXPECT_FALSE(outcomes[1].finished) << "the slow run (c~ 0.72), cancelled while alone";
+  EXPECT_EQ(control.finished.load(), 1);
 }
 
 // The rate the GPU's tail helper is told (network_steps_per_second): timed from real steps, for a shape

@@ -100,6 +100,7 @@ TEST(MpiRuns, RanksOfOneNodeShareItsCpus) {
 #ifndef PERFGEN_MPIEXEC
   GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
 #else
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: every rank gets one thread whether shared or not";
   testing::TempDir dir;
   std::vector<std::string> run = sweep_to(dir.file("shared.h5"));
   run.erase(std::find(run.begin(), run.end(), "--threads"), std::find(run.begin(), run.end(), "--quiet"));

@@ -30,8 +30,9 @@ inline TrainedTrials train_trials(const Plan& plan, std::int64_t begin = 0, std:
   return result;
 }
 
-// One trial trained alone by the shared loop, as the CPU's scalar kernel trains it: the reference that
-// the device loops (per thread, lane group, block) are held to.
+// One trial trained alone by the shared loop (train_network with the sizes known at run time; the CPU
+// kernels compute the same bits): the reference that the device loops (per thread, lane group, block)
+// are held to.
 struct TrainedAlone {
   TrainResult result;
   std::vector<double> theta;
