@@ -1,61 +1,29 @@
-// HDF5 C API behind RAII handles. Integer columns travel as int64 in memory and HDF5 converts
-// them to their on-disk width (int32, int8) on write and back on read.
-#include "hdf5_io.h"
-
+// Writing results files: datasets with their attributes and dimension scales, filled whole or by row
+// ranges whose chunks are encoded on several threads. Integer columns travel as int64 in memory and
+// HDF5 converts them to their on-disk width (int32, int8).
 #include <fcntl.h>
-#include <hdf5.h>
 #include <hdf5_hl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
-#include <memory>
 #include <stdexcept>
 
 #include "chunk_codec.h"
+#include "hdf5_handle.h"
+#include "hdf5_io.h"
 #include "parallel.h"
 
 namespace perfgen {
+
+using hdf5::check;
+using hdf5::Handle;
+using hdf5::select_rows;
+using hdf5::silence_hdf5_errors;
+
 namespace {
-
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
-    if (id < 0) throw std::runtime_error("HDF5: " + what + " failed");
-  }
-  ~Handle() { close_(id_); }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) {
-    other.id_ = -1;
-    other.close_ = noop;
-  }
-  operator hid_t() const { return id_; }
-
- private:
-  static herr_t noop(hid_t) { return 0; }
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) throw std::runtime_error("HDF5: " + what + " failed");
-}
-
-// Before the first HDF5 call: no automatic error printing (errors become exceptions here), and no
-// library shutdown at exit. HDF5 1.10's shutdown retries closing a file whose flush failed (disk full)
-// and crashes there; every file perfgen opens is closed explicitly, so the shutdown has nothing to do.
-// Debian's library is thread-safe, which gives every thread its own error stack: each thread that
-// calls HDF5 (the writer thread, the main thread) silences its own.
-void silence_hdf5_errors() {
-  static const bool no_shutdown = [] { return H5dont_atexit() >= 0; }();
-  thread_local const bool silenced = H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
-  (void)no_shutdown;
-  (void)silenced;
-}
 
 constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
 
@@ -144,16 +112,6 @@ Handle create_dataset(hid_t group, const Column& c, const StorageLayout& layout,
   return dataset;
 }
 
-// The hyperslab of rows [first_row, first_row + rows) of a dataset of the given space.
-void select_rows(hid_t space, std::size_t first_row, std::size_t rows) {
-  const int rank = H5Sget_simple_extent_ndims(space);
-  std::vector<hsize_t> extent(rank), start(rank, 0);
-  H5Sget_simple_extent_dims(space, extent.data(), nullptr);
-  start[0] = first_row;
-  extent[0] = rows;
-  check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr), "selecting rows");
-}
-
 void write_row_range(hid_t dataset, const Column& c, std::size_t first_row) {
   if (c.size() == 0) return;
   Handle file_space(H5Dget_space(dataset), H5Sclose, "dataspace of " + c.name);
@@ -217,106 +175,6 @@ void fsync_path(const std::string& path) {
     throw std::runtime_error("cannot fsync " + path);
   }
   ::close(fd);
-}
-
-std::string read_text_attribute(hid_t object, const std::string& name) {
-  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
-  Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
-  const std::size_t size = H5Tget_size(type);
-  std::string value(size, '\0');
-  check(H5Aread(attr, type, value.data()), "reading attribute " + name);
-  value.resize(std::strlen(value.c_str()));
-  return value;
-}
-
-std::vector<std::int64_t> read_integer_attribute(hid_t object, const std::string& name) {
-  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
-  Handle space(H5Aget_space(attr), H5Sclose, "attribute space");
-  std::vector<std::int64_t> values(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
-  check(H5Aread(attr, H5T_NATIVE_INT64, values.data()), "reading attribute " + name);
-  return values;
-}
-
-herr_t collect_scale_name(hid_t, unsigned, hid_t scale, void* out) {
-  char name[256] = {0};
-  H5DSget_scale_name(scale, name, sizeof name);
-  *static_cast<std::string*>(out) = name;
-  return 1;  // stop after the first scale
-}
-
-herr_t collect_attribute_name(hid_t, const char* name, const H5A_info_t*, void* out) {
-  static_cast<std::vector<std::string>*>(out)->push_back(name);
-  return 0;
-}
-
-herr_t collect_link_name(hid_t, const char* name, const H5L_info_t*, void* out) {
-  static_cast<std::vector<std::string>*>(out)->push_back(name);
-  return 0;
-}
-
-constexpr std::size_t kAllRows = static_cast<std::size_t>(-1);
-
-// Reads a column; of a column over row_dim only rows [first_row, first_row + rows) unless rows is kAllRows.
-Column read_column(hid_t group, const std::string& name, const std::string& row_dim = "", std::size_t first_row = 0,
-                   std::size_t rows = kAllRows) {
-  Handle dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
-  Handle space(H5Dget_space(dataset), H5Sclose, "dataspace");
-  Handle type(H5Dget_type(dataset), H5Tclose, "datatype");
-  Column c;
-  c.name = name;
-  const int rank = H5Sget_simple_extent_ndims(space);
-  std::vector<hsize_t> dims(rank);
-  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  c.shape.assign(dims.begin(), dims.end());
-  for (int axis = 0; axis < rank; ++axis) {
-    std::string dim = name;
-    if (H5DSis_scale(dataset) <= 0) {
-      int index = 0;
-      H5DSiterate_scales(dataset, static_cast<unsigned>(axis), &index, collect_scale_name, &dim);
-    }
-    c.dims.push_back(dim);
-  }
-  if (H5Tget_class(type) == H5T_FLOAT) {
-    c.type = ColumnType::f64;
-  } else {
-    const std::size_t size = H5Tget_size(type);
-    c.type = size == 8 ? ColumnType::i64 : size == 4 ? ColumnType::i32 : ColumnType::i8;
-  }
-  hid_t file_space = H5S_ALL, memory_space = H5S_ALL;
-  std::unique_ptr<Handle> selected_memory;
-  if (rows != kAllRows && rank > 0 && c.dims.front() == row_dim) {
-    if (first_row + rows > c.shape[0])
-      throw std::runtime_error("HDF5: rows " + std::to_string(first_row) + "+" + std::to_string(rows) + " of " + name +
-                               " (it has " + std::to_string(c.shape[0]) + ")");
-    c.shape[0] = rows;
-    select_rows(space, first_row, rows);
-    const std::vector<hsize_t> shape(c.shape.begin(), c.shape.end());
-    selected_memory = std::make_unique<Handle>(H5Screate_simple(rank, shape.data(), nullptr), H5Sclose, "memory space");
-    file_space = space;
-    memory_space = *selected_memory;
-  }
-  if (c.is_real()) {
-    c.real.resize(c.size());
-    if (!c.real.empty())
-      check(H5Dread(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, c.real.data()),
-            "reading " + name + " (a damaged chunk: checksum or decompression)");
-  } else {
-    c.integer.resize(c.size());
-    if (!c.integer.empty())
-      check(H5Dread(dataset, H5T_NATIVE_INT64, memory_space, file_space, H5P_DEFAULT, c.integer.data()),
-            "reading " + name + " (a damaged chunk: checksum or decompression)");
-  }
-  if (H5Aexists(dataset, "long_name") > 0) c.long_name = read_text_attribute(dataset, "long_name");
-  if (H5Aexists(dataset, "units") > 0) c.units = read_text_attribute(dataset, "units");
-  if (H5Aexists(dataset, "coordinates") > 0) c.coordinates = read_text_attribute(dataset, "coordinates");
-  if (H5Aexists(dataset, "flag_meanings") > 0) c.flag_meanings = read_text_attribute(dataset, "flag_meanings");
-  if (H5Aexists(dataset, "flag_values") > 0) c.flag_values = read_integer_attribute(dataset, "flag_values");
-  return c;
-}
-
-Handle open_file(const std::string& path) {
-  silence_hdf5_errors();
-  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
 }
 
 }  // namespace
@@ -486,134 +344,8 @@ void write_hdf5(const std::string& path, const FileAttributes& attributes, const
 }
 
 bool hdf5_is_thread_safe() {
-#ifdef H5_HAVE_THREADSAFE
-  return true;
-#else
-  return false;
-#endif
-}
-
-bool hdf5_has_group(const std::string& path, const std::string& group) {
-  Handle file = open_file(path);
-  return H5Lexists(file, group.c_str(), H5P_DEFAULT) > 0;
-}
-
-std::size_t hdf5_rows(const std::string& path, const std::string& dataset_path) {
-  Handle file = open_file(path);
-  Handle dataset(H5Dopen2(file, dataset_path.c_str(), H5P_DEFAULT), H5Dclose, "opening " + dataset_path + " in " + path);
-  Handle space(H5Dget_space(dataset), H5Sclose, "dataspace of " + dataset_path);
-  hsize_t dims[H5S_MAX_RANK] = {};
-  if (H5Sget_simple_extent_dims(space, dims, nullptr) < 1) throw std::runtime_error(dataset_path + " has no rows");
-  return static_cast<std::size_t>(dims[0]);
-}
-
-ColumnGroup read_hdf5_group(const std::string& path, const std::string& group_name) {
-  return read_hdf5_rows(path, group_name, "", 0, kAllRows);
-}
-
-ColumnGroup read_hdf5_rows(const std::string& path, const std::string& group_name, const std::string& row_dim,
-                           std::size_t first_row, std::size_t rows) {
-  Handle file = open_file(path);
-  Handle group(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose,
-               "opening group /" + group_name + " in " + path);
-  std::vector<std::string> names;
-  hsize_t index = 0;
-  check(H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &index, collect_link_name, &names), "listing " + group_name);
-  ColumnGroup g;
-  g.name = group_name;
-  for (const std::string& name : names) g.columns.push_back(read_column(group, name, row_dim, first_row, rows));
-  return g;
-}
-
-std::size_t verify_hdf5(const std::string& path) {
-  read_hdf5_attributes(path);
-  Handle file = open_file(path);
-  std::vector<std::string> groups;
-  hsize_t index = 0;
-  check(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &index, collect_link_name, &groups), "listing " + path);
-  std::size_t datasets = 0;
-  for (const std::string& group_name : groups) {
-    Handle group(H5Gopen2(file, group_name.c_str(), H5P_DEFAULT), H5Gclose, "opening group /" + group_name);
-    std::vector<std::string> names;
-    index = 0;
-    check(H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_link_name, &names), "listing " + group_name);
-    for (const std::string& name : names) {
-      const std::string where = "/" + group_name + "/" + name;
-      Handle dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + where);
-      Handle space(H5Dget_space(dataset), H5Sclose, "dataspace of " + where);
-      const int rank = H5Sget_simple_extent_ndims(space);
-      std::vector<hsize_t> dims(rank);
-      H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-      std::size_t width = 1;
-      for (int axis = 1; axis < rank; ++axis) width *= dims[axis];
-      const std::size_t rows = rank > 0 ? dims[0] : 1;
-      // A damaged chunk index makes a chunk look unwritten, and HDF5 then returns the fill value
-      // without any checksum: every chunk must be there.
-      Handle dcpl(H5Dget_create_plist(dataset), H5Pclose, "creation list of " + where);
-      if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
-        std::vector<hsize_t> chunk(rank);
-        H5Pget_chunk(dcpl, rank, chunk.data());
-        // perfgen chunks along the first axis only; H5Dget_num_chunks fails on the version-1 B-tree
-        // index that the 1.8 format bounds give, so each chunk's storage is asked for instead.
-        std::vector<hsize_t> offset(rank, 0);
-        for (hsize_t first = 0; rank > 0 && first < dims[0]; first += chunk[0]) {
-          offset[0] = first;
-          hsize_t bytes = 0;
-          if (H5Dget_chunk_storage_size(dataset, offset.data(), &bytes) < 0 || bytes == 0)
-            throw std::runtime_error("HDF5: " + where + " has no chunk at row " + std::to_string(first) +
-                                     " (a damaged chunk index)");
-        }
-      }
-      const std::size_t slab =
-          std::max<std::size_t>(1, (std::size_t{64} << 20) / (8 * std::max<std::size_t>(width, 1)));
-      std::vector<double> buffer;
-      for (std::size_t first = 0; first < rows && width > 0; first += slab) {
-        const std::size_t count = std::min(slab, rows - first);
-        buffer.resize(count * width);
-        hid_t file_space = H5S_ALL, memory_space = H5S_ALL;
-        std::unique_ptr<Handle> selected;
-        if (rank > 0) {
-          select_rows(space, first, count);
-          std::vector<hsize_t> shape = dims;
-          shape[0] = count;
-          selected = std::make_unique<Handle>(H5Screate_simple(rank, shape.data(), nullptr), H5Sclose, "memory space");
-          file_space = space;
-          memory_space = *selected;
-        }
-        check(H5Dread(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, buffer.data()),
-              "reading " + where + " rows " + std::to_string(first) + "-" + std::to_string(first + count - 1) +
-                  " (a damaged chunk: checksum or decompression)");
-      }
-      ++datasets;
-    }
-  }
-  return datasets;
-}
-
-FileAttributes read_hdf5_attributes(const std::string& path) {
-  Handle file = open_file(path);
-  Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, "opening / in " + path);
-  std::vector<std::string> names;
-  hsize_t index = 0;
-  check(H5Aiterate2(root, H5_INDEX_CRT_ORDER, H5_ITER_INC, &index, collect_attribute_name, &names),
-        "listing attributes of " + path);
-  FileAttributes attributes;
-  for (const std::string& name : names) {
-    Handle attr(H5Aopen(root, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
-    Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
-    if (H5Tget_class(type) == H5T_STRING) {
-      attributes.text.emplace_back(name, read_text_attribute(root, name));
-    } else if (H5Tget_class(type) == H5T_INTEGER) {
-      std::int64_t value = 0;
-      check(H5Aread(attr, H5T_NATIVE_INT64, &value), "reading attribute " + name);
-      attributes.integers.emplace_back(name, value);
-    } else {
-      double value = 0.0;
-      check(H5Aread(attr, H5T_NATIVE_DOUBLE, &value), "reading attribute " + name);
-      attributes.numbers.emplace_back(name, value);
-    }
-  }
-  return attributes;
+  hbool_t safe = false;  // asked of the library that runs, not of the headers it was built against
+  return H5is_library_threadsafe(&safe) >= 0 && safe;
 }
 
 }  // namespace perfgen
