@@ -1,0 +1,22 @@
+// Naming what the user may have meant: a list of names in prose, and the known names close to an
+// unknown one (the experiment file's keys, sections, values and axis forms).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace perfgen {
+
+// "a, b or c"
+std::string listed(const std::vector<std::string>& names);
+
+// "; did you mean X?" (or "X or Y", up to three) naming the known names close to `unknown`, each as
+// show(name) writes it; empty when none is. Close: a few edits for its length (at most a third of the
+// longer name, so "x" suggests nothing for "n"), or the same name with words added or dropped
+// (lr_rate: lr). The closest come first.
+std::string did_you_mean(
+    const std::string& unknown, const std::vector<std::string>& known,
+    const std::function<std::string(const std::string&)>& show = [](const std::string& name) { return name; });
+
+}  // namespace perfgen
