@@ -11,6 +11,7 @@
 
 #include "compile_time_shapes.h"
 #include "cpu_lanes.h"
+#include "hot_code.h"
 #include "parallel.h"
 #include "perfgen/flow.h"
 #include "perfgen/sharpness.h"
@@ -38,6 +39,25 @@ std::vector<std::vector<std::size_t>> lane_groups(const std::vector<Materialized
   return result;
 }
 
+// The scalar kernel's hot code (hot_code.h): the shared math it calls, one copy per instruction set.
+template <class Shape>
+PERFGEN_CPU_HOT TrainResult descend_network(const Shape& shape, DataView data, const TrainSettings& settings,
+                                            double* theta, double* grad, double* workspace) {
+  return train_network(shape, data, settings, theta, grad, workspace);
+}
+PERFGEN_CPU_HOT TrainResult flow_network(const NetShape& shape, DataView data, const TrainSettings& settings,
+                                         double pause_time, std::int64_t max_steps, double* theta, double* grad,
+                                         FlowState& state, double* scratch) {
+  return integrate_flow(shape, data, settings, pause_time, max_steps, theta, grad, state, scratch);
+}
+PERFGEN_CPU_HOT GeneralizationError test_set_error(const NetShape& shape, const double* theta, DataView test) {
+  return generalization_error(shape, theta, test);
+}
+PERFGEN_CPU_HOT double sharpness_at(const NetShape& shape, const double* theta, DataView data, LossKind loss,
+                                    double* scratch) {
+  return loss_sharpness(shape, theta, data, loss, scratch);
+}
+
 }  // namespace
 
 TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
@@ -49,7 +69,7 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
   out.train = result;
   out.generalization = generalization;
   std::vector<double> scratch(sharpness_scratch_size(shape, trial.data().count));
-  out.sharpness = loss_sharpness(shape, out.theta.data(), trial.data(), trial.train.loss, scratch.data());
+  out.sharpness = sharpness_at(shape, out.theta.data(), trial.data(), trial.train.loss, scratch.data());
   out.recovered = out.generalization.mean_squared < context.recovery_threshold;
   out.final_a.resize(shape.width);
   out.distance.resize(shape.width);
@@ -77,7 +97,7 @@ TrainResult train_in_chunks(const Shape& shape, const MaterializedTrial& trial, 
     std::int64_t end = std::min(trial.train.max_iters, done + chunk_steps);
     if (next_checkpoint < checkpoints.size()) end = std::min(end, checkpoints[next_checkpoint]);
     chunk.max_iters = end - done;
-    TrainResult result = train_network(shape, trial.data(), chunk, theta, grad.data(), workspace.data());
+    TrainResult result = descend_network(shape, trial.data(), chunk, theta, grad.data(), workspace.data());
     if (control) control->steps += result.iterations;
     result.iterations += done;
     const bool stopped = result.status != TrainStatus::max_iters || result.iterations >= trial.train.max_iters;
@@ -106,7 +126,7 @@ TrainResult flow_in_chunks(const MaterializedTrial& trial, double* theta, double
     const double pause_time = next_checkpoint < times.size() ? times[next_checkpoint] : trial.train.max_time;
     const std::int64_t before = state.accepted;
     const TrainResult result =
-        integrate_flow(trial.shape, trial.data(), trial.train, pause_time, kChunk, theta, grad, state, scratch.data());
+        flow_network(trial.shape, trial.data(), trial.train, pause_time, kChunk, theta, grad, state, scratch.data());
     if (control) control->steps += state.accepted - before;
     const bool stopped = flow_finished(result, state, trial.train);
     bool at_checkpoint = false;  // one step may pass several checkpoints: recorded once
@@ -140,7 +160,7 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
       return train_in_chunks(fixed, trial, trial.first_iteration, theta.data(), control, trajectory);
     });
   }
-  const GeneralizationError generalization = generalization_error(shape, theta.data(), context.test_set());
+  const GeneralizationError generalization = test_set_error(shape, theta.data(), context.test_set());
   TrialOutcome outcome = evaluate_trained(trial, std::move(theta), result, generalization, context);
   outcome.trajectory = std::move(trajectory);
   return outcome;
@@ -164,7 +184,7 @@ double network_steps_per_second(const MaterializedTrial& example, CpuKernel kern
   std::vector<double> workspace(gradient_workspace_size(example.shape, example.data().count));
   const auto start = std::chrono::steady_clock::now();
   const TrainResult result = with_compile_time_shape(example.shape, [&](const auto& shape) {
-    return train_network(shape, example.data(), settings, theta.data(), grad.data(), workspace.data());
+    return descend_network(shape, example.data(), settings, theta.data(), grad.data(), workspace.data());
   });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return static_cast<double>(std::max<std::int64_t>(result.iterations, 1)) / std::max(seconds, 1e-9);
@@ -176,7 +196,8 @@ std::string CpuBackend::device() const {
   const std::string kernel = kernel_ == CpuKernel::scalar
                                  ? "scalar"
                                  : std::string(simd_instruction_set()) + ", " + std::to_string(simd_lanes()) + " lanes";
-  return "CPU, " + std::to_string(threads_) + (threads_ == 1 ? " thread, " : " threads, ") + kernel;
+  return "CPU, " + std::to_string(threads_) + (threads_ == 1 ? " thread, " : " threads, ") + kernel +
+         hot_code_description();
 }
 
 int CpuBackend::slots() const { return kernel_ == CpuKernel::scalar ? threads_ : threads_ * simd_lanes(); }

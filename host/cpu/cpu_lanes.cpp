@@ -11,6 +11,7 @@
 
 #include "compile_time_shapes.h"
 #include "cpu_backend.h"
+#include "hot_code.h"
 #include "simd_pack.h"
 
 namespace perfgen {
@@ -21,6 +22,16 @@ using simd::kLanes;
 using simd::Pack;
 
 constexpr std::size_t kIdle = static_cast<std::size_t>(-1);
+
+// The per-step work of a pack, the kernel's hot code (hot_code.h).
+template <class Shape>
+PERFGEN_CPU_HOT Pack pack_loss_and_gradient(const Shape& shape, const Pack* theta, DataOf<Pack> data, LossKind loss,
+                                            Pack* grad, Pack* workspace) {
+  return loss_and_gradient(shape, theta, data, loss, grad, workspace);
+}
+PERFGEN_CPU_HOT void pack_descend(int count, Pack lr, const Pack* grad, Pack* theta) {
+  descend(count, lr, grad, theta);
+}
 
 template <class Shape>
 class LaneSet {
@@ -69,11 +80,11 @@ class LaneSet {
   }
 
   Pack loss_and_gradient(LossKind loss) {
-    return perfgen::loss_and_gradient(shape_, theta_.data(), DataOf<Pack>{inputs_.data(), targets_.data(), n_}, loss,
-                                      grad_.data(), workspace_.data());
+    return pack_loss_and_gradient(shape_, theta_.data(), DataOf<Pack>{inputs_.data(), targets_.data(), n_}, loss,
+                                  grad_.data(), workspace_.data());
   }
   Pack squared_gradient_norm() const { return squared_norm(grad_.data(), static_cast<int>(grad_.size())); }
-  void descend() { perfgen::descend(shape_.param_count(), lr_, grad_.data(), theta_.data()); }
+  void descend() { pack_descend(shape_.param_count(), lr_, grad_.data(), theta_.data()); }
 
   std::vector<double> lane_values(const std::vector<Pack>& packs, int lane) const {
     std::vector<double> values(packs.size());
@@ -106,7 +117,7 @@ struct StoppedNetwork {
 // last one repeated in unused lanes). Each lane runs the scalar kernel's sums over the test points in
 // order (fused rounds as that loop does), with the lanes' forward pass, so a network gets the
 // same bits whichever others share its pack, and the sums need no work across lanes.
-std::array<GeneralizationError, kLanes> lanes_generalization_error(const NetShape& shape,
+PERFGEN_CPU_HOT std::array<GeneralizationError, kLanes> lanes_generalization_error(const NetShape& shape,
                                                                    const std::vector<StoppedNetwork>& networks,
                                                                    const EvaluationContext& context) {
   const int params = shape.param_count(), d = shape.input_dim;

@@ -95,7 +95,8 @@ std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& p
         "check " + paths[verdicts.size()]);
     std::istringstream lines(out.text);
     for (std::string line; std::getline(lines, line) && verdicts.size() < paths.size();) {
-      FileVerdict v{paths[verdicts.size()]};
+      FileVerdict v;
+      v.path = paths[verdicts.size()];
       v.whole = line.rfind("whole ", 0) == 0;
       if (v.whole)
         v.datasets = std::stoul(line.substr(6));
@@ -105,7 +106,8 @@ std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& p
     }
     if (verdicts.size() == paths.size()) break;
     // The child ended before its report on the next file: reading that file killed it.
-    FileVerdict crashed{paths[verdicts.size()]};
+    FileVerdict crashed;
+    crashed.path = paths[verdicts.size()];
     crashed.problem = WIFSIGNALED(out.status) ? crash_text(out.status)
                                               : "the check ended without a verdict (exit status " +
                                                     std::to_string(WEXITSTATUS(out.status)) + ")";
