@@ -32,6 +32,7 @@ PERFGEN_CPU_HOT Pack pack_loss_and_gradient(const Shape& shape, const Pack* thet
 PERFGEN_CPU_HOT void pack_descend(int count, Pack lr, const Pack* grad, Pack* theta) {
   descend(count, lr, grad, theta);
 }
+PERFGEN_CPU_HOT Pack pack_squared_norm(const Pack* values, int count) { return squared_norm(values, count); }
 
 template <class Shape>
 class LaneSet {
@@ -83,7 +84,7 @@ class LaneSet {
     return pack_loss_and_gradient(shape_, theta_.data(), DataOf<Pack>{inputs_.data(), targets_.data(), n_}, loss,
                                   grad_.data(), workspace_.data());
   }
-  Pack squared_gradient_norm() const { return squared_norm(grad_.data(), static_cast<int>(grad_.size())); }
+  Pack squared_gradient_norm() const { return pack_squared_norm(grad_.data(), static_cast<int>(grad_.size())); }
   void descend() { pack_descend(shape_.param_count(), lr_, grad_.data(), theta_.data()); }
 
   std::vector<double> lane_values(const std::vector<Pack>& packs, int lane) const {
