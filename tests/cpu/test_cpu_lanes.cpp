@@ -77,7 +77,8 @@ void expect_same_outcomes(const std::vector<TrialOutcome>& vector_out, const std
 // Example 1 on both sides of the Q1/Q2 boundary (0.5 and 1.0 on either side, 0.72 at it: a last-bit
 // difference would send some of those runs to the other branch), 200 000 steps each; and again with
 // the stationary test on (‖∇ℓ‖ < 1e-7), which stops some runs near the target: the kernels must agree
-// on ‖∇ℓ‖ to the bit for the same runs to stop at the same step.
+// on ‖∇ℓ‖ to the bit for the same runs to stop at the same step. Also against train_network with the
+// sizes known at run time (the reference the device loops are held to).
 TEST(VectorKernel, TrainingGivesTheScalarKernelsBits) {
   for (const std::string stationary : {"", "grad_tol = 1e-7\n"}) {
     SCOPED_TRACE(stationary);
@@ -87,8 +88,17 @@ n = [3, 6]
 c_tilde = [0.0, 0.2, 0.5, 0.72, 1.0]
 )");
     const Plan plan(e);
-    const auto vector_out = testing::train_trials(plan, 0, -1, 2, CpuKernel::vector).outcomes;
+    const testing::TrainedTrials trained = testing::train_trials(plan, 0, -1, 2, CpuKernel::vector);
+    const std::vector<TrialOutcome>& vector_out = trained.outcomes;
     expect_same_outcomes(vector_out, testing::train_trials(plan, 0, -1, 2, CpuKernel::scalar).outcomes);
+    // Both kernels run the paper's shapes at compile-time sizes; the loop at run-time sizes agrees.
+    for (std::size_t i = 0; i < trained.trials.size(); ++i) {
+      const auto [want, theta] = testing::train_alone(trained.trials[i]);
+      EXPECT_EQ(vector_out[i].train.iterations, want.iterations) << "trial " << i;
+      EXPECT_TRUE(testing::same_bits(vector_out[i].train.final_loss, want.final_loss)) << "trial " << i;
+      for (std::size_t p = 0; p < theta.size(); ++p)
+        EXPECT_TRUE(testing::same_bits(vector_out[i].theta[p], theta[p])) << "trial " << i << ", parameter " << p;
+    }
     if (!stationary.empty())
       EXPECT_TRUE(std::any_of(vector_out.begin(), vector_out.end(),
                               [](const TrialOutcome& o) { return o.train.status == TrainStatus::stationary; }));
