@@ -16,13 +16,11 @@ struct DeviceLimits {
 };
 
 // The shapes compiled into register kernels (per thread and per lane group): the paper's two-neuron
-// shapes, d = 1 (Example 1) and d = 3 (Appendix B), with bias. with_compiled_shape calls
-// visit(FixedShape<...>{}) for the one that matches and returns its result, or false for any other shape.
+// shapes (with_paper_shape, perfgen/network.h). with_compiled_shape calls visit(FixedShape<...>{...})
+// for the one that matches and returns its result, or false for any other shape.
 template <class Visit>
 bool with_compiled_shape(const NetShape& shape, Visit visit) {
-  if (FixedShape<2, 1, true>::matches(shape)) return visit(FixedShape<2, 1, true>{});
-  if (FixedShape<2, 3, true>::matches(shape)) return visit(FixedShape<2, 3, true>{});
-  return false;
+  return with_paper_shape(shape, visit, [] { return false; });
 }
 
 // Samples a register network holds per thread: up to 8 the two-neuron networks fit in registers

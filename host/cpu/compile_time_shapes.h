@@ -6,14 +6,11 @@
 
 namespace perfgen {
 
-// work(shape) with Example 1's or Appendix B's FixedShape when `shape` is one of them, else with shape.
+// work(shape) with Example 1's or Appendix B's FixedShape when `shape` is one of them (with_paper_shape),
+// else with shape.
 template <class Work>
 decltype(auto) with_compile_time_shape(const NetShape& shape, Work work) {
-  using Example1 = FixedShape<2, 1, true>;
-  using AppendixB = FixedShape<2, 3, true>;
-  if (Example1::matches(shape)) return work(Example1{shape.activation});
-  if (AppendixB::matches(shape)) return work(AppendixB{shape.activation});
-  return work(shape);
+  return with_paper_shape(shape, work, [&] { return work(shape); });
 }
 
 }  // namespace perfgen

@@ -118,9 +118,8 @@ struct StoppedNetwork {
 // last one repeated in unused lanes). Each lane runs the scalar kernel's sums over the test points in
 // order (fused rounds as that loop does), with the lanes' forward pass, so a network gets the
 // same bits whichever others share its pack, and the sums need no work across lanes.
-PERFGEN_CPU_HOT std::array<GeneralizationError, kLanes> lanes_generalization_error(const NetShape& shape,
-                                                                   const std::vector<StoppedNetwork>& networks,
-                                                                   const EvaluationContext& context) {
+PERFGEN_CPU_HOT std::array<GeneralizationError, kLanes> lanes_generalization_error(
+    const NetShape& shape, const std::vector<StoppedNetwork>& networks, const EvaluationContext& context) {
   const int params = shape.param_count(), d = shape.input_dim;
   std::vector<Pack> theta(params);
   for (int p = 0; p < params; ++p)
@@ -270,11 +269,12 @@ double pack_steps_per_second(const Shape& shape, const MaterializedTrial& exampl
 }  // namespace
 
 int simd_lanes() { return kLanes; }
+const char* simd_instruction_set() { return simd::kInstructionSet; }
 
 double lane_steps_per_second(const MaterializedTrial& example) {
-  return with_compile_time_shape(example.shape, [&](const auto& shape) { return pack_steps_per_second(shape, example); });
+  return with_compile_time_shape(example.shape,
+                                 [&](const auto& shape) { return pack_steps_per_second(shape, example); });
 }
-const char* simd_instruction_set() { return simd::kInstructionSet; }
 
 void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
                     std::atomic<std::size_t>& next_member, int sharing_threads, const EvaluationContext& context,

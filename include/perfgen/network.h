@@ -39,6 +39,16 @@ struct FixedShape {
   static bool matches(const NetShape& s) { return s.width == width && s.input_dim == input_dim && s.bias == bias; }
 };
 
+// The paper's two-neuron shapes, which the CPU and CUDA kernels compile with fixed sizes: Example 1
+// (d = 1) and Appendix B (d = 3), with bias. Returns visit(FixedShape<...>{shape.activation}) for the
+// one `shape` is, else otherwise().
+template <class Visit, class Otherwise>
+decltype(auto) with_paper_shape(const NetShape& shape, Visit visit, Otherwise otherwise) {
+  if (FixedShape<2, 1, true>::matches(shape)) return visit(FixedShape<2, 1, true>{shape.activation});
+  if (FixedShape<2, 3, true>::matches(shape)) return visit(FixedShape<2, 3, true>{shape.activation});
+  return otherwise();
+}
+
 // A dataset in row-major layout: x_i = inputs[i*d .. i*d+d-1], y_i = targets[i]. MaxCount > 0
 // promises count ≤ MaxCount: loops over the samples then have a compile-time bound and unroll, which
 // lets a GPU thread keep the samples in registers (the CUDA tiny kernel); 0 means "any count".
