@@ -50,10 +50,12 @@ PERFGEN_CPU_HOT TrainResult flow_network(const NetShape& shape, DataView data, c
                                          FlowState& state, double* scratch) {
   return integrate_flow(shape, data, settings, pause_time, max_steps, theta, grad, state, scratch);
 }
-PERFGEN_CPU_HOT GeneralizationError test_set_error(const NetShape& shape, const double* theta, DataView test) {
+template <class Shape>
+PERFGEN_CPU_HOT GeneralizationError test_set_error(const Shape& shape, const double* theta, DataView test) {
   return generalization_error(shape, theta, test);
 }
-PERFGEN_CPU_HOT double sharpness_at(const NetShape& shape, const double* theta, DataView data, LossKind loss,
+template <class Shape>
+PERFGEN_CPU_HOT double sharpness_at(const Shape& shape, const double* theta, DataView data, LossKind loss,
                                     double* scratch) {
   return loss_sharpness(shape, theta, data, loss, scratch);
 }
@@ -69,7 +71,9 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
   out.train = result;
   out.generalization = generalization;
   std::vector<double> scratch(sharpness_scratch_size(shape, trial.data().count));
-  out.sharpness = sharpness_at(shape, out.theta.data(), trial.data(), trial.train.loss, scratch.data());
+  out.sharpness = with_compile_time_shape(shape, [&](const auto& s) {
+    return sharpness_at(s, out.theta.data(), trial.data(), trial.train.loss, scratch.data());
+  });
   out.recovered = out.generalization.mean_squared < context.recovery_threshold;
   out.final_a.resize(shape.width);
   out.distance.resize(shape.width);
@@ -160,7 +164,8 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
       return train_in_chunks(fixed, trial, trial.first_iteration, theta.data(), control, trajectory);
     });
   }
-  const GeneralizationError generalization = test_set_error(shape, theta.data(), context.test_set());
+  const GeneralizationError generalization = with_compile_time_shape(
+      shape, [&](const auto& fixed) { return test_set_error(fixed, theta.data(), context.test_set()); });
   TrialOutcome outcome = evaluate_trained(trial, std::move(theta), result, generalization, context);
   outcome.trajectory = std::move(trajectory);
   return outcome;

@@ -118,8 +118,9 @@ struct StoppedNetwork {
 // last one repeated in unused lanes). Each lane runs the scalar kernel's sums over the test points in
 // order (fused rounds as that loop does), with the lanes' forward pass, so a network gets the
 // same bits whichever others share its pack, and the sums need no work across lanes.
+template <class Shape>
 PERFGEN_CPU_HOT std::array<GeneralizationError, kLanes> lanes_generalization_error(
-    const NetShape& shape, const std::vector<StoppedNetwork>& networks, const EvaluationContext& context) {
+    const Shape& shape, const std::vector<StoppedNetwork>& networks, const EvaluationContext& context) {
   const int params = shape.param_count(), d = shape.input_dim;
   std::vector<Pack> theta(params);
   for (int p = 0; p < params; ++p)
@@ -154,7 +155,7 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
   std::vector<StoppedNetwork> stopped;  // evaluated kLanes at a time
   auto evaluate_stopped = [&] {
     if (stopped.empty()) return;
-    const auto generalization = lanes_generalization_error(first.shape, stopped, context);
+    const auto generalization = lanes_generalization_error(shape, stopped, context);
     for (std::size_t k = 0; k < stopped.size(); ++k) {
       StoppedNetwork& s = stopped[k];
       outcomes[s.trial] = evaluate_trained(trials[s.trial], std::move(s.theta), s.result, generalization[k], context);

@@ -15,7 +15,8 @@ struct GeneralizationError {
 };
 
 // test.targets holds f*(x) at the test inputs.
-PERFGEN_HD GeneralizationError generalization_error(const NetShape& s, const double* theta, DataView test) {
+template <class Shape>
+PERFGEN_HD GeneralizationError generalization_error(const Shape& s, const double* theta, DataView test) {
   GeneralizationError e;
   for (int i = 0; i < test.count; ++i) {
     const double diff = forward(s, theta, test.inputs + i * s.input_dim) - test.targets[i];

@@ -16,9 +16,21 @@ namespace perfgen {
 
 inline constexpr int kExactHessianMaxParams = 32;
 
+// A shape's parameter count when the type fixes it (FixedShape), else 0: the eigenvalue loops then get
+// compile-time bounds and unroll.
+template <class Shape>
+struct ParamCountAtCompileTime {
+  static constexpr int value = 0;
+};
+template <int Width, int InputDim, bool Bias>
+struct ParamCountAtCompileTime<FixedShape<Width, InputDim, Bias>> {
+  static constexpr int value = FixedShape<Width, InputDim, Bias>::param_count();
+};
+
 // ∇²ℓ = 2·loss_scale·Σ_i (∇f_i ∇f_iᵀ + r_i ∇²f_i), P × P row-major, exactly. ∇²f_i couples only
 // parameters of one neuron: ∂²f/∂a∂w̃_j = σ'x̃_j, ∂²f/∂w̃_j∂w̃_l = aσ''x̃_j x̃_l. scratch: P doubles.
-PERFGEN_HD void loss_hessian(const NetShape& s, const double* theta, DataView data, LossKind kind, double* hessian,
+template <class Shape>
+PERFGEN_HD void loss_hessian(const Shape& s, const double* theta, DataView data, LossKind kind, double* hessian,
                              double* scratch) {
   const int count = s.param_count(), stride = s.neuron_stride(), d = s.input_dim;
   const double twice_scale = 2.0 * loss_scale(kind, data.count);
@@ -51,8 +63,10 @@ PERFGEN_HD void loss_hessian(const NetShape& s, const double* theta, DataView da
 }
 
 // The eigenvalue of largest magnitude of the symmetric n × n matrix a (row-major, overwritten), by
-// cyclic Jacobi rotations until the off-diagonal part is negligible.
-PERFGEN_HD double dominant_symmetric_eigenvalue(double* a, int n) {
+// cyclic Jacobi rotations until the off-diagonal part is negligible. Size > 0 promises n == Size.
+template <int Size = 0>
+PERFGEN_HD double dominant_symmetric_eigenvalue(double* a, int runtime_n) {
+  const int n = Size > 0 ? Size : runtime_n;
   for (int sweep = 0; sweep < 64; ++sweep) {
     double off = 0.0, diagonal = 0.0;
     for (int p = 0; p < n; ++p) {
@@ -87,7 +101,8 @@ PERFGEN_HD double dominant_symmetric_eigenvalue(double* a, int n) {
 
 // The Rayleigh quotient vᵀHv of the dominant direction found by power iteration on finite-difference
 // Hessian-vector products. scratch: 5·param_count doubles plus gradient_workspace_size.
-PERFGEN_HD double power_iteration_sharpness(const NetShape& s, const double* theta, DataView data, LossKind kind,
+template <class Shape>
+PERFGEN_HD double power_iteration_sharpness(const Shape& s, const double* theta, DataView data, LossKind kind,
                                             double* scratch, int iterations = 60) {
   const int count = s.param_count();
   double* v = scratch;
@@ -119,14 +134,16 @@ PERFGEN_HD double power_iteration_sharpness(const NetShape& s, const double* the
 
 // The dominant eigenvalue of ∇²ℓ at theta (signed: negative at a saddle whose steepest curvature points
 // down). scratch: sharpness_scratch_size doubles.
-PERFGEN_HD double loss_sharpness(const NetShape& s, const double* theta, DataView data, LossKind kind, double* scratch) {
+template <class Shape>
+PERFGEN_HD double loss_sharpness(const Shape& s, const double* theta, DataView data, LossKind kind, double* scratch) {
   const int count = s.param_count();
   if (count > kExactHessianMaxParams) return power_iteration_sharpness(s, theta, data, kind, scratch);
   loss_hessian(s, theta, data, kind, scratch, scratch + count * count);
-  return dominant_symmetric_eigenvalue(scratch, count);
+  return dominant_symmetric_eigenvalue<ParamCountAtCompileTime<Shape>::value>(scratch, count);
 }
 
-PERFGEN_HD int sharpness_scratch_size(const NetShape& s, int n) {
+template <class Shape>
+PERFGEN_HD int sharpness_scratch_size(const Shape& s, int n) {
   const int count = s.param_count();
   return count <= kExactHessianMaxParams ? count * count + count : 5 * count + gradient_workspace_size(s, n);
 }
