@@ -62,6 +62,10 @@ PERFGEN_CPU_HOT double sharpness_at(const Shape& shape, const double* theta, Dat
 
 }  // namespace
 
+std::int64_t steps_between_cancel_checks(std::int64_t work_per_step, std::int64_t max_steps) {
+  return std::clamp<std::int64_t>((std::int64_t{1} << 26) / std::max<std::int64_t>(work_per_step, 1), 1, max_steps);
+}
+
 TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
                               const GeneralizationError& generalization, const EvaluationContext& context) {
   const NetShape& shape = trial.shape;
@@ -90,9 +94,8 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
 template <class Shape>
 TrainResult train_in_chunks(const Shape& shape, const MaterializedTrial& trial, std::int64_t first_iteration,
                             double* theta, TrainControl* control, Trajectory& trajectory) {
-  const std::int64_t work_per_step = std::int64_t{shape.param_count()} * trial.data().count;
   const std::int64_t chunk_steps =
-      std::clamp<std::int64_t>((std::int64_t{1} << 26) / std::max<std::int64_t>(work_per_step, 1), 1, 1 << 16);
+      steps_between_cancel_checks(std::int64_t{shape.param_count()} * trial.data().count, 1 << 16);
   std::vector<double> grad(shape.param_count()), workspace(gradient_workspace_size(shape, trial.data().count));
   const std::vector<std::int64_t>& checkpoints = trial.checkpoints;
   std::size_t next_checkpoint = 0;

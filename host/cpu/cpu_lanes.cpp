@@ -208,13 +208,14 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       lanes.load(lane, kIdle, nullptr, 0);
   }
 
-  constexpr std::int64_t kCancelCheckSteps = 1 << 12;  // a few milliseconds of work
+  const std::int64_t cancel_check_steps = steps_between_cancel_checks(
+      std::int64_t{shape.param_count()} * first.data().count * kLanes, 1 << 12);
   while (active > 0) {
     if (active == 1 && next_member.load() >= members.size()) {
       finish_alone();
       break;
     }
-    if (lanes.step() % kCancelCheckSteps == 0) {
+    if (lanes.step() > 0 && lanes.step() % cancel_check_steps == 0) {
       for (int lane = 0; lane < kLanes; ++lane)
         if (!lanes.idle(lane)) count_steps(lane);
       if (control.cancelled()) {

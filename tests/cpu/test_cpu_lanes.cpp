@@ -219,6 +219,31 @@ c_tilde = [0.0, 0.72]
   EXPECT_EQ(control.finished.load(), 1);
 }
 
+// With many samples a step is costly, so both kernels check for a cancel after a number of steps set by
+// the work, not a fixed count: with the flag set before the start, one thread stops after at most 2^26
+// parameter-samples (steps_between_cancel_checks), well under a second, having taken some steps.
+TEST(CpuKernels, CheckForACancelAfterABoundedAmountOfWork) {
+  constexpr std::int64_t kSamples = 1 << 17;
+  const Experiment e =
+      testing::experiment_from(testing::kExample1Grid + "max_iters = 1000000000\nloss = \"half_mean\"\n[sweep]\nn = [" +
+                               std::to_string(kSamples) + "]\nc_tilde = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]\n");
+  const Plan plan(e);
+  Materializer materializer(plan);
+  const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
+  const std::int64_t work_per_network_step = std::int64_t{trials[0].shape.param_count()} * kSamples;
+  for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
+    SCOPED_TRACE(kernel == CpuKernel::vector ? "vector" : "scalar");
+    const std::atomic<bool> cancel{true};
+    TrainControl control;
+    control.cancel = &cancel;
+    std::vector<TrialOutcome> outcomes;
+    EXPECT_THROW(CpuBackend(1, kernel).train(trials, materializer.evaluation(), outcomes, control), TrainingCancelled);
+    EXPECT_GT(control.steps.load(), 0);
+    EXPECT_LE(control.steps.load() * work_per_network_step, std::int64_t{1} << 26);
+    EXPECT_EQ(control.finished.load(), 0);
+  }
+}
+
 // The rate the GPU's tail helper is told (network_steps_per_second): timed from real steps, for a shape
 // with compile-time sizes and one without, on either kernel.
 TEST(VectorKernel, TellsTheStepsPerSecondOfANetwork) {
