@@ -1,7 +1,7 @@
 // One background thread that runs jobs in the order given, at most `capacity` waiting: the writer
 // stage of a run, so that storing batch k overlaps training batch k + 1. With capacity 0 every job
 // runs at once on the caller's thread (the serial pipeline). The first failure is rethrown by the
-// next submit() or by finish(); jobs after a failure are dropped.
+// next submit() or by finish(); the jobs waiting when it happens are dropped.
 #pragma once
 
 #include <condition_variable>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <future>
 #include <iterator>
@@ -9,9 +10,9 @@
 #include <map>
 #include <memory>
 
+#include "backend_choice.h"
 #include "background_queue.h"
 #include "live_final_file.h"
-#include "backend_choice.h"
 #include "materialize.h"
 #include "merge.h"
 #include "parallel.h"
@@ -27,7 +28,6 @@ std::int64_t batch_count(const Plan& plan) {
 }
 
 namespace {
-
 
 // One batch of a train() call: where its trials are in the call, and the trials of it that an
 // interrupted run kept in a checkpoint (those are not trained again).
@@ -45,10 +45,10 @@ struct Part {
 
 // What a process has to train: its batches without a shard, split into train() calls.
 struct Workload {
-  std::vector<Part> parts;         // trials not materialized yet
-  std::int64_t mine = 0;           // trials of the batches this process owns
-  std::int64_t already_done = 0;   // of those, the trials in shards and checkpoints
-  double bound_steps = 0;          // Σ (max_iters + 1) over the trials to train: the work bound
+  std::vector<Part> parts;        // trials not materialized yet
+  std::int64_t mine = 0;          // trials of the batches this process owns
+  std::int64_t already_done = 0;  // of those, the trials in shards and checkpoints
+  double bound_steps = 0;         // Σ (max_iters + 1) over the trials to train: the work bound
 };
 
 double work_bound(const Plan& plan, const std::vector<std::int64_t>& trials) {
@@ -117,7 +117,8 @@ void materialize_part(const Plan& plan, const Materializer& materializer, int th
     const std::vector<std::int64_t> missing = trials_to_train(first, end, batch.kept);
     const std::size_t offset = part.trials.size();
     part.trials.resize(offset + missing.size());
-    parallel_for(missing.size(), threads, [&](std::size_t k) { part.trials[offset + k] = materializer.materialize(missing[k]); });
+    parallel_for(missing.size(), threads,
+                 [&](std::size_t k) { part.trials[offset + k] = materializer.materialize(missing[k]); });
   }
 }
 
@@ -143,6 +144,33 @@ std::vector<ColumnGroup> batch_groups(const Plan& plan, const Part& part, const 
   return groups;
 }
 
+// Whatever ended the loop (`ending`: a cancel, a failure), the batches trained before it are written:
+// the writer's queued jobs, then the shard writer's collected batches, here on the caller's thread.
+// Rethrows `ending`, unless it is a cancel and a write failed: then the write's failure, which the
+// user must see (a cancel would only say "stopped").
+[[noreturn]] void write_what_was_trained(BackgroundQueue& writer, ShardWriter& shards, std::exception_ptr ending) {
+  std::exception_ptr write_failure;
+  try {
+    writer.finish();
+  } catch (...) {
+    write_failure = std::current_exception();
+  }
+  try {
+    shards.flush();  // no job runs now: finish() returned
+  } catch (...) {
+    if (!write_failure) write_failure = std::current_exception();
+  }
+  if (write_failure) {
+    try {
+      std::rethrow_exception(ending);
+    } catch (const TrainingCancelled&) {
+      std::rethrow_exception(write_failure);
+    } catch (...) {
+    }
+  }
+  std::rethrow_exception(ending);
+}
+
 }  // namespace
 
 void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore& store, const BatchLoop& loop,
@@ -162,18 +190,6 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
   ShardWriter shards(store, loop.shard.count, static_cast<std::size_t>(e.run.batch_size), loop.save_interval_seconds,
                      attributes);
   BackgroundQueue writer(loop.serial ? 0 : 2);
-  // Whatever ends the loop (a cancel, a failure), the batches trained before are written.
-  struct FlushAtExit {
-    BackgroundQueue& writer;
-    ShardWriter& shards;
-    ~FlushAtExit() {
-      try {
-        writer.submit([this] { shards.flush(); });
-        writer.finish();
-      } catch (...) {  // the loop's own exception is the one that reaches the caller
-      }
-    }
-  } flush_at_exit{writer, shards};
   // Stores a trained part: whole batches into shards, on a cancel the finished trials of the others
   // into checkpoints.
   auto store_part = [&](std::shared_ptr<Part> part, std::shared_ptr<std::vector<TrialOutcome>> outcomes,
@@ -181,9 +197,9 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
     writer.submit([&, part, outcomes, seconds_per_trial, cancelled] {
       auto finished = [&](std::size_t i) { return (*outcomes)[i].finished; };
       for (const BatchWork& batch : part->batches) {
-        const auto done = static_cast<std::size_t>(std::count_if(
-            outcomes->begin() + batch.offset, outcomes->begin() + batch.offset + batch.rows,
-            [](const TrialOutcome& o) { return o.finished; }));
+        const auto done = static_cast<std::size_t>(std::count_if(outcomes->begin() + batch.offset,
+                                                                 outcomes->begin() + batch.offset + batch.rows,
+                                                                 [](const TrialOutcome& o) { return o.finished; }));
         if (done == 0 && batch.kept.empty()) continue;
         std::vector<ColumnGroup> groups =
             loop.times.time(Stage::columns, [&] { return batch_groups(plan, *part, *outcomes, batch, finished); });
@@ -200,32 +216,39 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
       }
     });
   };
+  // The next part's materialization, which cannot be cancelled: declared before the loop so that
+  // whatever ends the loop is handled (and the trained batches written) before it is waited for.
   std::future<void> next;
-  if (!loop.serial) next = std::async(std::launch::async, materialize, &work.parts[0]);
-  for (std::size_t k = 0; k < work.parts.size(); ++k) {
-    if (control.cancelled()) throw TrainingCancelled();
-    if (loop.serial)
-      materialize(&work.parts[k]);
-    else
-      next.get();
-    auto part = std::make_shared<Part>(std::move(work.parts[k]));
-    if (!loop.serial && k + 1 < work.parts.size())
-      next = std::async(std::launch::async, materialize, &work.parts[k + 1]);
-    auto outcomes = std::make_shared<std::vector<TrialOutcome>>();
-    const auto start = std::chrono::steady_clock::now();
-    bool cancelled = false;
-    try {
-      loop.times.time(Stage::train,
-                      [&] { train_batch(backend, part->trials, materializer.evaluation(), *outcomes, control); });
-    } catch (const TrainingCancelled&) {
-      cancelled = true;
+  try {
+    if (!loop.serial) next = std::async(std::launch::async, materialize, &work.parts[0]);
+    for (std::size_t k = 0; k < work.parts.size(); ++k) {
+      if (control.cancelled()) throw TrainingCancelled();
+      if (loop.serial)
+        materialize(&work.parts[k]);
+      else
+        next.get();
+      auto part = std::make_shared<Part>(std::move(work.parts[k]));
+      if (!loop.serial && k + 1 < work.parts.size())
+        next = std::async(std::launch::async, materialize, &work.parts[k + 1]);
+      auto outcomes = std::make_shared<std::vector<TrialOutcome>>();
+      const auto start = std::chrono::steady_clock::now();
+      bool cancelled = false;
+      try {
+        loop.times.time(Stage::train,
+                        [&] { train_batch(backend, part->trials, materializer.evaluation(), *outcomes, control); });
+      } catch (const TrainingCancelled&) {
+        cancelled = true;
+      }
+      const double seconds_per_trial =
+          seconds_since(start) / static_cast<double>(std::max<std::size_t>(part->trials.size(), 1));
+      store_part(part, outcomes, seconds_per_trial, cancelled);
+      if (cancelled) throw TrainingCancelled();
     }
-    const double seconds_per_trial = seconds_since(start) / static_cast<double>(std::max<std::size_t>(part->trials.size(), 1));
-    store_part(part, outcomes, seconds_per_trial, cancelled);
-    if (cancelled) throw TrainingCancelled();
+    writer.finish();
+  } catch (...) {
+    write_what_was_trained(writer, shards, std::current_exception());
   }
-  writer.submit([&] { loop.times.time(Stage::write, [&] { shards.flush(); }); });
-  writer.finish();
+  loop.times.time(Stage::write, [&] { shards.flush(); });
 }
 
 OwnTrials count_own_trials(const Plan& plan, const ShardStore& store, const ShardSpec& shard) {

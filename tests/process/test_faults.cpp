@@ -90,6 +90,32 @@ TEST(Faults, FileSizeLimitFailsTheFirstShardCleanly) {
     EXPECT_EQ(entry.path().filename(), "config.toml") << "no partial shard is left behind";
 }
 
+// A cancel whose checkpoint cannot be written: the write's error is reported (exit 1, not a silent
+// "stopped"), and the batch that had finished before, still waiting for its shard, is written anyway.
+TEST(Faults, ACheckpointThatCannotBeWrittenAtACancelIsReportedAndEarlierBatchesAreKept) {
+  testing::TempDir dir;
+  const std::string experiment = dir.file("cancel.toml"), output = dir.file("cancel.h5"), log = dir.file("cancel.log");
+  // Batch 0 (trials 0 and 1) and trial 2 finish at once; trial 3 runs until the cancel.
+  std::ofstream(experiment) << "[data]\ndistribution = \"gaussian\"\nn = 10000\n[train]\nlr = 1e-7\nloss_tol = 1e-30\n"
+                               "[sweep]\nmax_iters = [10, 11, 12, 100000000]\n";
+  testing::Process run({"run", experiment, "-o", output, "--backend", "cpu", "--threads", "1", "--cpu-kernel", "scalar",
+                        "--quiet", "--set", "run.batch_size=2"},
+                       log);
+  // The checkpoint's temporary name (shard_store.cpp) is taken by a folder, so writing it fails.
+  const std::string shards = output + ".shards";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(shards + "/config.toml") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::filesystem::create_directory(shards + "/batch-00000001-checkpoint.h5.tmp-" + std::to_string(run.pid()));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  run.signal(SIGINT);
+  const int code = run.wait(60);
+  const std::string message = testing::read_file(log);
+  EXPECT_EQ(code, 1) << message;
+  EXPECT_NE(message.find("cannot write"), std::string::npos) << message;
+  EXPECT_TRUE(std::filesystem::exists(shards + "/batches-00000000-to-00000000-every-1.h5")) << message;
+}
+
 TEST(Faults, ADivergingNetworkLeavesItsNeighboursUntouched) {
   const char* experiment =
       "[data]\ndistribution = \"grid\"\n[train]\nmax_iters = 3000\n[sweep]\nn = [6]\n"
