@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -16,7 +17,9 @@ namespace perfgen {
 // Threads to use when the caller asks for `requested` (≤ 0: one per CPU this process may run on).
 inline int thread_count(int requested) { return requested > 0 ? requested : usable_cpus(); }
 
-// Runs `work` on `count` threads (the caller being one of them) and rethrows the first failure.
+// Runs `work` on `count` threads (the caller being one of them) and rethrows the first failure. Each
+// `work` takes its share from a common counter, so when the system gives fewer threads (ulimit -u,
+// many ranks on a node) the ones it gave do all of it.
 template <class Work>
 void run_threads(int count, Work work) {
   std::exception_ptr failure;
@@ -30,7 +33,13 @@ void run_threads(int count, Work work) {
     }
   };
   std::vector<std::thread> pool;
-  for (int t = 1; t < count; ++t) pool.emplace_back(guarded);
+  for (int t = 1; t < count; ++t) {
+    try {
+      pool.emplace_back(guarded);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
   guarded();
   for (auto& thread : pool) thread.join();
   if (failure) std::rethrow_exception(failure);

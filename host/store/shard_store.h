@@ -25,7 +25,6 @@ inline std::int64_t batch_count(std::int64_t trials, std::int64_t batch_size) {
 // The batches of one shard: first, first + stride, ..., last. A worker of K owns every K-th batch.
 struct BatchRange {
   std::int64_t first = 0, last = 0, stride = 1;
-  std::int64_t count() const { return (last - first) / stride + 1; }
 };
 
 struct Shard {
