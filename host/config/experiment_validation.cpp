@@ -154,7 +154,8 @@ void validate_train_and_eval(const Experiment& e) {
   require(t.grad_tol >= 0.0, "train.grad_tol", "must be >= 0");
   require(t.divergence_loss > 0.0, "train.divergence_loss", "must be > 0");
   require(t.rtol >= 1e-14 && t.rtol < 1.0, "train.rtol", "must be in [1e-14, 1), got " + number_text(t.rtol));
-  require(std::isfinite(t.atol) && t.atol >= 0.0, "train.atol", "must be a finite number >= 0, got " + number_text(t.atol));
+  require(std::isfinite(t.atol) && t.atol >= 0.0, "train.atol",
+          "must be a finite number >= 0, got " + number_text(t.atol));
   require(std::isfinite(t.max_time) && t.max_time > 0.0, "train.max_time",
           "must be a finite number > 0, got " + number_text(t.max_time));
   if (t.method == TrainMethod::flow) validate_flow(e);
@@ -237,13 +238,19 @@ std::vector<std::string> experiment_warnings(const Experiment& e) {
   const TrainSettings defaults;
   if (e.train.method == TrainMethod::gd &&
       (e.train.rtol != defaults.rtol || e.train.atol != defaults.atol || e.train.max_time != defaults.max_time))
-    warnings.push_back("train.rtol, train.atol and train.max_time apply to train.method = \"flow\"; gradient "
-                       "descent ignores them (it stops at train.max_iters)");
+    warnings.push_back(
+        "train.rtol, train.atol and train.max_time apply to train.method = \"flow\"; gradient "
+        "descent ignores them (it stops at train.max_iters)");
   return warnings;
 }
 
 void validate_experiment(const Experiment& e) {
   require(!e.name.empty(), "name", "must not be empty");
+  // The default output is NAME.h5 in the working directory: a file name, not a path.
+  require(e.name != "." && e.name != ".." && e.name.find('/') == std::string::npos, "name",
+          "must be a file name without '/' (the default output is NAME.h5 in the working directory; -o FILE "
+          "writes elsewhere), got \"" +
+              e.name + "\"");
   validate_model_and_target(e);
   validate_data(e);
   validate_init(e);

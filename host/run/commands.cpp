@@ -1,17 +1,16 @@
 // `perfgen plan`, `summary`, `verify` and `info`: the commands that train nothing.
 #include "commands.h"
 
-
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
 
+#include "architectures.h"
 #include "cell_summary.h"
 #include "command_support.h"
 #include "cpu_backend.h"
-#include "architectures.h"
 #include "cuda_backend.h"
 #include "device_probe.h"
 #include "experiment_file.h"
@@ -75,15 +74,24 @@ std::int64_t checkpointed_trials(const ShardStore& store, const ShardIndex& inde
   return trials;
 }
 
+// The output a `summary` or `verify` argument names: FILE.h5 itself, or FILE.h5 for its shard folder
+// FILE.h5.shards; names_shards says which.
+struct NamedOutput {
+  std::string output;
+  bool names_shards = false;
+};
+NamedOutput named_output(const std::string& path) {
+  const std::string suffix = ".shards";
+  const bool names_shards =
+      path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return {names_shards ? path.substr(0, path.size() - suffix.size()) : path, names_shards};
+}
+
 }  // namespace
 
 int summary_command(const std::string& results_path, bool all_cells, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
-    const std::string suffix = ".shards";
-    const bool names_shards = results_path.size() > suffix.size() &&
-                              results_path.compare(results_path.size() - suffix.size(), suffix.size(), suffix) == 0;
-    const std::string output =
-        names_shards ? results_path.substr(0, results_path.size() - suffix.size()) : results_path;
+    const auto [output, names_shards] = named_output(results_path);
     if (!names_shards && fs::is_regular_file(output)) {
       std::string table;  // nothing printed unless all of it could be read
       try {
@@ -133,20 +141,26 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
 int verify_command(const std::string& path, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
     std::vector<std::string> files;
-    if (fs::is_regular_file(path)) {
-      files.push_back(path);
-    } else if (fs::is_directory(path)) {  // the shards of an unfinished run
-      for (const auto& entry : fs::directory_iterator(path))
-        if (entry.path().extension() == ".h5") files.push_back(entry.path().string());
-      std::sort(files.begin(), files.end());
+    std::string checked = path;
+    const auto [output, names_shards] = named_output(path);
+    if (!names_shards && fs::is_regular_file(output)) {
+      files.push_back(output);
+    } else {  // the shards and checkpoints of an unfinished run
+      const ShardStore store(output);
+      if (!store.has_config()) throw InputError("file", "no results file or unfinished run at " + path);
+      files = store.result_files();
+      checked = store.directory();
+      if (files.empty()) {
+        out << checked << ": no shard written yet\n";
+        return int(kExitOk);
+      }
     }
-    if (files.empty()) throw InputError("file", "no results file or shard folder at " + path);
     std::size_t datasets = 0;
     for (const FileVerdict& verdict : verify_files_in_child(files)) {
       if (!verdict.whole) throw std::runtime_error(verdict.path + " is damaged: " + verdict.problem);
       datasets += verdict.datasets;
     }
-    out << path << ": whole (" << files.size() << (files.size() == 1 ? " file, " : " files, ") << datasets
+    out << checked << ": whole (" << files.size() << (files.size() == 1 ? " file, " : " files, ") << datasets
         << " datasets read in full, every chunk's checksum checked)\n";
     return int(kExitOk);
   });

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "errors.h"
 #include "hdf5_io.h"
+#include "shard_spec.h"
 #include "test_support.h"
 
 namespace perfgen {
@@ -28,6 +29,30 @@ TEST(Fletcher32, KnownAnswers) {
 
 std::vector<ColumnGroup> all_groups(const std::string& path) {
   return {read_hdf5_group(path, "trials"), read_hdf5_group(path, "cells")};
+}
+
+// An unfinished run (one worker of four has written its shards): verify takes FILE.h5 as summary does,
+// or its FILE.h5.shards, and reads every shard; a folder that is not a run's shards is refused.
+TEST(Verify, ChecksTheShardsOfAnUnfinishedRunByEitherName) {
+  testing::TempDir dir;
+  RunOptions options;
+  options.output_path = dir.file("unfinished.h5");
+  options.backend = BackendChoice::cpu;
+  options.quiet = true;
+  options.shard = parse_shard("0/4");
+  options.overrides = {"sweep.n=[3, 6]", "train.max_iters=200", "run.batch_size=16"};
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  ASSERT_FALSE(std::filesystem::exists(options.output_path));
+  for (const std::string& named : {options.output_path, options.output_path + ".shards"}) {
+    std::ostringstream report;
+    EXPECT_EQ(verify_command(named, report, err), kExitOk) << err.str();
+    EXPECT_NE(report.str().find(options.output_path + ".shards: whole (1 file,"), std::string::npos) << report.str();
+  }
+  std::ofstream(dir.file("stranger.h5")) << "not a results file";
+  std::ostringstream report, refusal;
+  EXPECT_EQ(verify_command(dir.path().string(), report, refusal), kExitBadInput);
+  EXPECT_NE(refusal.str().find("no results file or unfinished run"), std::string::npos) << refusal.str();
 }
 
 // 40 copies of a results file, each with 8 random bytes overwritten. verify must refuse a copy or
@@ -68,8 +93,8 @@ TEST(Verify, ACorruptedFileIsAnErrorNamingADatasetNeverAWrongNumber) {
     for (std::size_t g = 0; g < read.size(); ++g) testing::expect_columns_of(original[g], read[g]);
   }
   EXPECT_GT(refused, 20) << "most random damage lands in chunks or metadata (" << intact << " intact)";
-  testing::report_reliability("verify of 40 damaged result files: " + std::to_string(refused) +
-                              " named as damaged, " + std::to_string(intact) + " read back the original numbers");
+  testing::report_reliability("verify of 40 damaged result files: " + std::to_string(refused) + " named as damaged, " +
+                              std::to_string(intact) + " read back the original numbers");
   std::ostringstream none;
   EXPECT_EQ(verify_command(dir.file("missing.h5"), none, none), kExitBadInput);
 }
