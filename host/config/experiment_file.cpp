@@ -54,7 +54,9 @@ std::int64_t as_integer(const toml::node& node, const std::string& key) {
   if (auto v = node.as_floating_point()) {
     const double x = v->get();
     if (std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 9.2e18) return static_cast<std::int64_t>(x);
-    throw InputError(key, "must be an integer, got " + number_text(x));
+    throw InputError(key, std::fabs(x) < 9.2e18 || !std::isfinite(x)
+                              ? "must be an integer, got " + number_text(x)
+                              : "must be an integer below 9.2e18 (2^63), got " + number_text(x));
   }
   throw InputError(key, "must be an integer, got " + type_name(node));
 }
@@ -366,18 +368,35 @@ bool overflows_double(const std::string& text) {
   return !text.empty() && *end == '\0' && errno == ERANGE && std::isinf(value);
 }
 
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// Text that TOML would read as an array, table, string or number if it were written right.
+bool looks_like_a_toml_value(const std::string& text) {
+  return !text.empty() && std::string("[{\"'+-.0123456789").find(text.front()) != std::string::npos;
+}
+
 void apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos) throw InputError("--set " + assignment, "expected section.key=value");
-  const std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  // Spaces around '=' are allowed, as in a TOML file.
+  const std::string path = trimmed(assignment.substr(0, eq)), text = trimmed(assignment.substr(eq + 1));
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + text);
-  } catch (const toml::parse_error&) {
+  } catch (const toml::parse_error& err) {
     if (overflows_double(text)) throw InputError(path, text + " is out of range for a double (at most about 1.8e+308)");
+    if (looks_like_a_toml_value(text))
+      throw InputError(path, text + " is not a valid TOML value (" + std::string(err.description()) +
+                                 "; a string is written in quotes)");
     parsed.insert("v", text);  // a bare word, e.g. model.activation=rational
   }
   const auto dot = path.find('.');
+  if (path.empty() || dot == 0 || dot + 1 == path.size())
+    throw InputError("--set " + assignment, "expected section.key=value");
   toml::table* target = &root;
   std::string key = path;
   if (dot != std::string::npos) {

@@ -38,9 +38,10 @@ max_iters = [1e3, 2000]
   EXPECT_EQ(e.sweep.max_iters, (std::vector<std::int64_t>{1000, 2000}));
 }
 
+// Spaces around '=' are allowed, as in a TOML file.
 TEST(ExperimentFile, OverridesReplaceSettingsAndBareWordsAreStrings) {
   const Experiment e = testing::experiment_from(
-      "[train]\nlr = 0.1\n", {"train.lr=0.25", "model.activation=rational", "name=renamed", "sweep.n=[3, 4]"});
+      "[train]\nlr = 0.1\n", {"train.lr = 0.25", "model.activation=rational", "name=renamed", "sweep.n=[3, 4]"});
   EXPECT_EQ(e.train.lr, 0.25);
   EXPECT_EQ(e.model.activation, Activation::rational);
   EXPECT_EQ(e.target.activation, Activation::rational);  // follows the model's fixed activation
