@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "errors.h"
+#include "name_suggestions.h"
 #include "version_line.h"
 
 namespace perfgen {
@@ -13,6 +14,46 @@ namespace {
 // One value per --set, so that a positional experiment file may follow it.
 void add_set_option(CLI::App& command, std::vector<std::string>& overrides) {
   command.add_option("--set", overrides, "override a setting: section.key=value (repeatable)")->allow_extra_args(false);
+}
+
+// A number option's check, with a message in perfgen's words ("must be a number >= 0, got -1").
+CLI::Validator number_at_least(double low, bool low_allowed) {
+  const std::string bound = std::string(low_allowed ? ">= " : "> ") + CLI::detail::to_string(low);
+  return CLI::Validator(
+      [=](const std::string& text) -> std::string {
+        double value = 0.0;
+        const bool number = CLI::detail::lexical_cast(text, value);
+        if (number && (low_allowed ? value >= low : value > low)) return "";
+        return "must be a number " + bound + ", got " + text;
+      },
+      "number " + bound);
+}
+const CLI::Validator kNonNegative = number_at_least(0, true), kPositive = number_at_least(0, false);
+
+// An option naming one of `names`: sets `value`, or InputError naming the option and the choices.
+template <class Enum>
+CLI::Option* add_choice(CLI::App& command, const std::string& option, Enum& value,
+                        const std::map<std::string, Enum>& names, const std::string& description) {
+  return command.add_option_function<std::string>(
+      option,
+      [option, &value, names](const std::string& text) {
+        const auto found = names.find(text);
+        if (found == names.end()) {
+          std::vector<std::string> known;
+          for (const auto& [name, unused] : names) known.push_back(name);
+          throw InputError(option, "must be " + listed(known) + ", got " + text);
+        }
+        value = found->second;
+      },
+      description);
+}
+
+// The word in the command's place when it names no command, e.g. "summery", else empty.
+std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return "";
+  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (command->get_name() == argv[1]) return "";
+  return argv[1];
 }
 
 }  // namespace
@@ -29,15 +70,14 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)");
   const std::map<std::string, BackendChoice> backends{
       {"auto", BackendChoice::automatic}, {"cpu", BackendChoice::cpu}, {"cuda", BackendChoice::cuda}};
-  run_cmd->add_option("--backend", run.backend, "auto, cpu or cuda")->transform(CLI::CheckedTransformer(backends));
+  add_choice(*run_cmd, "--backend", run.backend, backends, "auto, cpu or cuda");
   add_set_option(*run_cmd, run.overrides);
   run_cmd
       ->add_option("--threads", run.threads,
                    "CPU threads (default: the CPUs this process may run on, split among MPI ranks given the same ones)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   const std::map<std::string, CpuKernel> kernels{{"vector", CpuKernel::vector}, {"scalar", CpuKernel::scalar}};
-  run_cmd->add_option("--cpu-kernel", run.cpu_kernel, "vector (SIMD lanes, default) or scalar (reference)")
-      ->transform(CLI::CheckedTransformer(kernels));
+  add_choice(*run_cmd, "--cpu-kernel", run.cpu_kernel, kernels, "vector (SIMD lanes, default) or scalar (reference)");
   run_cmd->add_option_function<std::string>(
       "--shard", [&run](const std::string& text) { run.shard = parse_shard(text); },
       "i/K: train every K-th batch from the i-th; then perfgen merge");
@@ -48,7 +88,7 @@ int cli_main(int argc, char** argv) {
   run_cmd
       ->add_option("--save-interval", run.save_interval_seconds,
                    "seconds between shard writes: what a killed run can lose (default 10; 0: every batch)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
 
   std::string plan_path;
   std::vector<std::string> plan_overrides;
@@ -85,26 +125,34 @@ int cli_main(int argc, char** argv) {
 
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "throughput of the installed backends on Example 1");
-  bench_cmd->add_option("--networks", bench.networks, "networks trained at once")->check(CLI::PositiveNumber);
-  bench_cmd->add_option("--steps", bench.steps, "gradient steps per network")->check(CLI::PositiveNumber);
+  bench_cmd->add_option("--networks", bench.networks, "networks trained at once")->check(kPositive);
+  bench_cmd->add_option("--steps", bench.steps, "gradient steps per network")->check(kPositive);
   bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: the CPUs this process may run on)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   bench_cmd->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   bench_cmd
       ->add_option("--cpu-latency-steps", bench.cpu_latency_steps,
                    "steps of the CPU latency case (1 network, one thread; default 10^7, 0: skip it)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   bench_cmd
       ->add_option("--end-to-end", bench.end_to_end_trials,
                    "trials of each end-to-end row, a whole perfgen run (default 10000,100000,1000000; 0: none)")
       ->delimiter(',')
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   bench_cmd->add_option("--end-to-end-steps", bench.end_to_end_steps, "steps per network in the end-to-end rows")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
 
   if (argc < 2) {  // bare perfgen: the usage, as a mistake
     std::cerr << app.help();
+    return kExitBadInput;
+  }
+  if (const std::string word = unknown_command(app, argc, argv); !word.empty()) {
+    std::vector<std::string> commands;
+    for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+      commands.push_back(command->get_name());
+    std::cerr << "perfgen: error: " << word << ": unknown command" << did_you_mean(word, commands)
+              << " (perfgen --help lists them)\n";
     return kExitBadInput;
   }
   try {
@@ -112,7 +160,7 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help or --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    std::cerr << "perfgen: error: " << e.what() << " (--help lists the options)\n";
     return kExitBadInput;
   } catch (const InputError& e) {  // an option value parsed here, e.g. --shard
     std::cerr << "perfgen: error: " << e.what() << '\n';

@@ -177,6 +177,22 @@ TEST(CommandLine, BarePerfgenPrintsUsageAndExitsTwo) {
     EXPECT_NE(r.err.find(part), std::string::npos) << part << " in " << r.err;
 }
 
+// A mistyped command or option value gets one line in perfgen's words: what is wrong, with what it got.
+TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"summery", "run.h5"}, "perfgen: error: summery: unknown command; did you mean summary?"},
+      {{"run", "--threads", "-1"}, "perfgen: error: --threads: must be a number >= 0, got -1"},
+      {{"bench", "--networks", "0"}, "perfgen: error: --networks: must be a number > 0, got 0"},
+      {{"run", "--backend", "gpu"}, "perfgen: error: --backend: must be auto, cpu or cuda, got gpu"},
+      {{"run", "--cpu-kernel", "simd"}, "perfgen: error: --cpu-kernel: must be scalar or vector, got simd"}};
+  for (const auto& [args, message] : cases) {
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.code, kExitBadInput) << r.err;
+    EXPECT_EQ(r.err.rfind(message, 0), 0u) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+  }
+}
+
 TEST(Info, ThreadCountIsSingularForOneThread) {
   EXPECT_EQ(CpuBackend(1, CpuKernel::scalar).device(), "CPU, 1 thread, scalar");
   EXPECT_EQ(CpuBackend(2, CpuKernel::scalar).device(), "CPU, 2 threads, scalar");
