@@ -458,8 +458,11 @@ Experiment load_experiment_file(const std::string& path, const std::vector<std::
   // A directory opens as a stream that reads nothing, which would pass as an all-defaults experiment.
   if (std::filesystem::is_directory(path))
     throw InputError("", "cannot read experiment file " + path + ": it is a directory");
+  errno = 0;
   std::ifstream in(path);
-  if (!in) throw InputError("", "cannot read experiment file " + path);
+  if (!in)
+    throw InputError("",
+                     "cannot read experiment file " + path + (errno ? ": " + std::string(std::strerror(errno)) : ""));
   text << in.rdbuf();
   return load_experiment(text.str(), path, overrides, std::filesystem::path(path).stem().string());
 }

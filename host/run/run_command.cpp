@@ -70,13 +70,12 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
       shard.worker ? nullptr : std::make_unique<LiveFinalFile>(plan, store, times, options.serial);
   try {
     const BatchLoop loop{shard,           fingerprint(e.resolved_toml),  options.quiet, options.serial,
-                         options.threads, options.save_interval_seconds, times,          live_final.get()};
+                         options.threads, options.save_interval_seconds, times,         live_final.get()};
     train_missing_batches(plan, *backend, store, loop, control);
   } catch (const TrainingCancelled&) {
     const OwnTrials left = count_own_trials(plan, store, shard);
     err << "perfgen: " << interrupts.signal_name() << ": stopped; " << left.already_done << " of " << left.mine
-        << " trials are kept in " << store.directory() << " (" << control.finished.load()
-        << " trained by this run)\n"
+        << " trials are kept in " << store.directory() << " (" << control.finished.load() << " trained by this run)\n"
         << "perfgen: continue with: " << resume_command(options, output) << '\n';
     return kExitInterrupted;
   }
@@ -128,13 +127,14 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const int worst = group.max_over_ranks(trained);
     if (worst != kExitOk || group.rank() != 0) return worst;
     merge_into_final(plan, store, output, seconds_since(start), -1, times, out);
+    run_lock.remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);
   });
 }
 
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
-    const RunLock lock(output + ".lock", RunLock::Mode::exclusive);  // no worker may still be writing
+    const RunLock lock(output + ".lock", RunLock::Mode::exclusive, "file");  // no worker may still be writing
     const ShardStore store(output);
     if (!store.exists()) throw InputError("file", "no unfinished run at " + store.directory());
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
@@ -149,7 +149,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
       throw InputError("merge", std::to_string(missing) + " of " + std::to_string(batches) +
                                     " batches have no shard yet (first: batch " + std::to_string(first_missing) +
                                     "); run the missing --shard workers first");
-    if (fs::exists(output) && !force) throw InputError("--output", output + " exists; pass --force to replace it");
+    if (fs::exists(output) && !force) throw InputError("file", output + " exists; pass --force to replace it");
     StageTimes times;
     merge_into_final(plan, store, output, -1.0, -1, times, out);
     return int(kExitOk);

@@ -33,19 +33,19 @@ std::string holder_of(const std::string& path) {
 
 }  // namespace
 
-RunLock::RunLock(const std::string& path, Mode mode) : path_(path), mode_(mode) {
+RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by) : path_(path), mode_(mode) {
   // The file may be removed by its last exclusive holder between our open and our flock: then the
   // lock we got is on a file nobody else will see, and we try again.
   for (;;) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw InputError("--output", "cannot create the lock file " + path + ": " + std::strerror(errno));
+    if (fd_ < 0) throw InputError(named_by, "cannot create the lock file " + path + ": " + std::strerror(errno));
     if (::flock(fd_, (mode == Mode::exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
       const int cause = errno;
       ::close(fd_);
       fd_ = -1;
-      if (cause != EWOULDBLOCK) throw InputError("--output", "cannot lock " + path + ": " + std::strerror(cause));
-      throw InputError("--output", "another perfgen is writing this run (" + holder_of(path) + ", lock " + path +
-                                       "); wait for it to end or stop it");
+      if (cause != EWOULDBLOCK) throw InputError(named_by, "cannot lock " + path + ": " + std::strerror(cause));
+      throw InputError(named_by, "another perfgen is writing this run (" + holder_of(path) + ", lock " + path +
+                                     "); wait for it to end or stop it");
     }
     struct stat held {
     }, named{};
@@ -60,6 +60,8 @@ RunLock::RunLock(const std::string& path, Mode mode) : path_(path), mode_(mode) 
         ::ftruncate(fd_, 0) == 0 && ::write(fd_, owner.data(), owner.size()) == static_cast<ssize_t>(owner.size());
   }
 }
+
+void RunLock::remove_file() const { ::unlink(path_.c_str()); }
 
 RunLock::~RunLock() {
   if (fd_ < 0) return;

@@ -13,9 +13,14 @@ namespace perfgen {
 class RunLock {
  public:
   enum class Mode { exclusive, shared };
-  // Throws InputError("--output", …) naming the holder when another process holds the lock.
-  RunLock(const std::string& path, Mode mode);
+  // Throws InputError(named_by, …) naming the holder when another process holds the lock; named_by is
+  // what names the output on the command line.
+  RunLock(const std::string& path, Mode mode, const std::string& named_by = "--output");
   ~RunLock();  // an exclusive holder removes the file
+  // Removes the file while shared holders may still hold it: for the last step of a run whose other
+  // holders have all finished (mpirun's rank 0 after the merge). A process that opens the path later
+  // locks a new file.
+  void remove_file() const;
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 

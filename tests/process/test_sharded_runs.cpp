@@ -89,6 +89,7 @@ TEST(MpiRuns, TwoAndThreeRanksEqualOneProcess) {
     const std::string log = dir.file("mpi" + std::to_string(ranks) + ".log");
     ASSERT_EQ(run_under_mpirun(ranks, sweep_to(output), log), 0) << read_file(log);
     EXPECT_FALSE(std::filesystem::exists(output + ".shards"));
+    EXPECT_FALSE(std::filesystem::exists(output + ".lock")) << "a finished run leaves no lock file";
     testing::expect_same_trials(single, output);
   }
 #endif
