@@ -42,7 +42,7 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
 }
 
 void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
-                 std::vector<TrialOutcome>& outcomes, TrainControl& control) {
+                 std::vector<TrialOutcome>& outcomes, TrainControl& control, int cpu_threads) {
   auto needs_cpu = [&](const MaterializedTrial& t) {
     return (t.records_trajectory() && !backend.records_trajectories()) ||
            (t.train.method == TrainMethod::flow && !backend.trains_flow());
@@ -61,7 +61,7 @@ void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials,
   };
   try {
     backend.train(plain, context, plain_out, control);
-    CpuBackend().train(recorded, context, recorded_out, control);
+    CpuBackend(cpu_threads).train(recorded, context, recorded_out, control);
   } catch (const TrainingCancelled&) {
     join_outcomes();
     throw;

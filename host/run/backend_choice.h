@@ -16,9 +16,9 @@ namespace perfgen {
 std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, std::ostream& err);
 
 // backend.train(), except for the trials it cannot train (a trajectory it does not record, gradient
-// flow it does not integrate): those go to the CPU backend (Backend contract). outcomes[i] belongs to
-// trials[i], also after a cancel.
+// flow it does not integrate): those go to the CPU backend on cpu_threads threads (Backend contract).
+// outcomes[i] belongs to trials[i], also after a cancel.
 void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
-                 std::vector<TrialOutcome>& outcomes, TrainControl& control);
+                 std::vector<TrialOutcome>& outcomes, TrainControl& control, int cpu_threads);
 
 }  // namespace perfgen

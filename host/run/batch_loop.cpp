@@ -234,8 +234,9 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
       const auto start = std::chrono::steady_clock::now();
       bool cancelled = false;
       try {
-        loop.times.time(Stage::train,
-                        [&] { train_batch(backend, part->trials, materializer.evaluation(), *outcomes, control); });
+        loop.times.time(Stage::train, [&] {
+          train_batch(backend, part->trials, materializer.evaluation(), *outcomes, control, loop.threads);
+        });
       } catch (const TrainingCancelled&) {
         cancelled = true;
       }

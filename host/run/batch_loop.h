@@ -25,7 +25,7 @@ struct BatchLoop {
   std::string config_hash;
   bool quiet;
   bool serial;  // every stage in turn on this thread (tests compare it with the pipeline)
-  int threads;
+  int threads;  // CPU threads: materialization, and the trials a GPU backend leaves to the CPU
   double save_interval_seconds;
   StageTimes& times;
   LiveFinalFile* live_final;  // given each whole batch as it is stored; null: none
