@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "perfgen/backend.h"
 #include "resource_check.h"
 
 namespace perfgen {
@@ -46,15 +47,17 @@ MergeReport TrialMerger::finish(const ShardStore& store) {
 }
 
 MergeReport merge_shards(const Plan& plan, const ShardStore& store, const ShardIndex& index, Hdf5Writer& file,
-                         std::size_t max_rows, std::size_t table_rows) {
+                         std::size_t max_rows, std::size_t table_rows, const std::atomic<bool>* cancel) {
   const std::int64_t batch_size = plan.experiment().run.batch_size, trials = plan.trial_count();
   const std::int64_t batches = batch_count(trials, batch_size);
   if (index.finished_batches() != batches)
     throw std::runtime_error("the shards in " + store.directory() + " hold " +
                              std::to_string(index.finished_batches()) + " of " + std::to_string(batches) + " batches");
   TrialMerger merger(plan, file, max_rows, table_rows);
-  visit_finished_trials(index, batch_size, trials, max_rows,
-                        [&](const ColumnGroup& piece, std::int64_t first_trial) { merger.add(piece, first_trial); });
+  visit_finished_trials(index, batch_size, trials, max_rows, [&](const ColumnGroup& piece, std::int64_t first_trial) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) throw TrainingCancelled();
+    merger.add(piece, first_trial);
+  });
   return merger.finish(store);
 }
 

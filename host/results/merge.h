@@ -3,6 +3,7 @@
 // as the run stores them (TrialMerger fed by the run loop).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -30,9 +31,9 @@ class TrialMerger {
  public:
   TrialMerger(const Plan& plan, Hdf5Writer& file, std::size_t max_rows, std::size_t table_rows);
   TrialMerger(Plan&&, Hdf5Writer&, std::size_t, std::size_t) = delete;  // it keeps a reference
-  TrialMerger(const TrialMerger&) = delete;  // its cell sink points at this object
+  TrialMerger(const TrialMerger&) = delete;                             // its cell sink points at this object
   TrialMerger& operator=(const TrialMerger&) = delete;
-  void add(const ColumnGroup& trials, std::int64_t first_trial);        // first_trial: the next trial expected
+  void add(const ColumnGroup& trials, std::int64_t first_trial);  // first_trial: the next trial expected
   std::int64_t trials_added() const { return trials_added_; }
   MergeReport finish(const ShardStore& store);  // every trial of the plan added; then spent
 
@@ -47,8 +48,9 @@ class TrialMerger {
 
 // Writes /trials in trial order, /cells and (when trials recorded them) /trajectories of a complete
 // store into `file`, reading at most max_rows trials at a time (but whole batches); the report's table
-// shows table_rows cells (0: all).
+// shows table_rows cells (0: all). Throws TrainingCancelled between pieces once *cancel is set.
 MergeReport merge_shards(const Plan& plan, const ShardStore& store, const ShardIndex& index, Hdf5Writer& file,
-                         std::size_t max_rows, std::size_t table_rows = kTableRows);
+                         std::size_t max_rows, std::size_t table_rows = kTableRows,
+                         const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace perfgen

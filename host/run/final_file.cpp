@@ -9,6 +9,7 @@
 #include "hdf5_io.h"
 #include "live_final_file.h"
 #include "merge.h"
+#include "perfgen/backend.h"
 #include "run_attributes.h"
 
 namespace perfgen {
@@ -18,7 +19,8 @@ StorageLayout final_file_layout(const Plan& plan) {
 }
 
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
-                      std::int64_t trained_now, StageTimes& times, std::ostream& out, LiveFinalFile* live) {
+                      std::int64_t trained_now, StageTimes& times, std::ostream& out, LiveFinalFile* live,
+                      const std::atomic<bool>* cancel) {
   const auto merge_start = std::chrono::steady_clock::now();
   const Experiment& e = plan.experiment();
   const ShardIndex index(store, batch_count(plan));
@@ -46,21 +48,32 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
     live_merged.reset();
   }
   MergeReport merged = live_merged ? std::move(*live_merged) : MergeReport();
-  if (!live_merged)
-    replace_atomically(output, [&](const std::string& temporary) {
-      Hdf5Writer file(temporary, final_file_layout(plan));
-      merged = merge_shards(plan, store, index, file, merge_piece_rows(plan));
-      close_file(file, merged);
-    });
+  if (!live_merged) {
+    bool cancelled = false;  // replace_atomically removes the temporary and calls any exception a failed write
+    try {
+      replace_atomically(output, [&](const std::string& temporary) {
+        Hdf5Writer file(temporary, final_file_layout(plan));
+        try {
+          merged = merge_shards(plan, store, index, file, merge_piece_rows(plan), kTableRows, cancel);
+        } catch (const TrainingCancelled&) {
+          cancelled = true;
+          throw;
+        }
+        close_file(file, merged);
+      });
+    } catch (const std::exception&) {
+      if (cancelled) throw TrainingCancelled();
+      throw;
+    }
+  }
   store.remove();
   times.add(Stage::merge, seconds_since(merge_start));
   wall_seconds += seconds_since(merge_start);
   merged.table.print(out);
   out << "wrote " << output << ": " << plan.trial_count() << " trials";
   if (trained_now >= 0 && trained_now < plan.trial_count()) out << " (" << trained_now << " trained by this run)";
-  out << " in " << std::fixed << std::setprecision(1)
-      << wall_seconds << " s, " << std::scientific << std::setprecision(2) << merged.network_steps / wall_seconds
-      << " network-steps/s on " << device << '\n'
+  out << " in " << std::fixed << std::setprecision(1) << wall_seconds << " s, " << std::scientific
+      << std::setprecision(2) << merged.network_steps / wall_seconds << " network-steps/s on " << device << '\n'
       << std::defaultfloat << "stages: " << times.report() << "; training busy " << std::fixed << std::setprecision(0)
       << 100.0 * busy_fraction(times, wall_seconds) << "% of the wall time\n"
       << std::defaultfloat;

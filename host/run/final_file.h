@@ -2,6 +2,7 @@
 // and the run's figures printed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -21,8 +22,10 @@ StorageLayout final_file_layout(const Plan& plan);
 
 // wall_seconds < 0: the sum of the shards' own times (a merge of separate workers); trained_now < 0:
 // not known (the same). With a live file that got every trial, it is finished instead of merging the
-// shards again.
+// shards again. Once *cancel is set, a merge from the shards stops with TrainingCancelled, leaving the
+// shards and no output.
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
-                      std::int64_t trained_now, StageTimes& times, std::ostream& out, LiveFinalFile* live = nullptr);
+                      std::int64_t trained_now, StageTimes& times, std::ostream& out, LiveFinalFile* live = nullptr,
+                      const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace perfgen

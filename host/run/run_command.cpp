@@ -80,7 +80,15 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     return kExitInterrupted;
   }
   if (!shard.worker) {
-    merge_into_final(plan, store, output, seconds_since(start), control.finished.load(), times, out, live_final.get());
+    try {
+      merge_into_final(plan, store, output, seconds_since(start), control.finished.load(), times, out, live_final.get(),
+                       &interrupts.requested());
+    } catch (const TrainingCancelled&) {
+      err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
+          << " trials are kept in " << store.directory()
+          << "\nperfgen: continue with: " << resume_command(options, output) << '\n';
+      return kExitInterrupted;
+    }
   } else if (announce_shard) {
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
         << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';
@@ -151,7 +159,14 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
                                     "); run the missing --shard workers first");
     if (fs::exists(output) && !force) throw InputError("file", output + " exists; pass --force to replace it");
     StageTimes times;
-    merge_into_final(plan, store, output, -1.0, -1, times, out);
+    const InterruptHandling interrupts;
+    try {
+      merge_into_final(plan, store, output, -1.0, -1, times, out, nullptr, &interrupts.requested());
+    } catch (const TrainingCancelled&) {
+      err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; the shards stay in "
+          << store.directory() << "\nperfgen: continue with: perfgen merge " << shell_word(output) << '\n';
+      return int(kExitInterrupted);
+    }
     return int(kExitOk);
   });
 }

@@ -11,8 +11,11 @@
 #include "cell_summary.h"
 #include "commands.h"
 #include "errors.h"
+#include "experiment_file.h"
+#include "final_file.h"
 #include "hdf5_io.h"
 #include "results_schema.h"
+#include "shard_spec.h"
 #include "shard_store.h"
 #include "test_support.h"
 
@@ -69,6 +72,32 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
 
 // The small sweep draws gaussian data, so its data seeds matter: no warning. On grid data they would
 // not, and the run says so before it starts (and runs anyway).
+// A cancel while the shards are merged (SIGINT during a long merge) leaves the shards as they were and
+// neither the output nor its temporary; the merge then runs again from them.
+TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "merged.h5");
+  std::ostringstream out, err;
+  for (const char* worker : {"0/2", "1/2"}) {
+    options.shard = parse_shard(worker);
+    ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  }
+  const ShardStore store(options.output_path);
+  const Experiment e = load_experiment(store.stored_config(), "config.toml", {});
+  const Plan plan(e);
+  const std::atomic<bool> cancel{true};
+  StageTimes times;
+  EXPECT_THROW(merge_into_final(plan, store, options.output_path, -1.0, -1, times, out, nullptr, &cancel),
+               TrainingCancelled);
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().filename().string().find("merged.h5.tmp"), std::string::npos) << entry.path();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
+  EXPECT_TRUE(store.exists());
+  EXPECT_EQ(merge_command(options.output_path, false, out, err), kExitOk) << err.str();
+  EXPECT_TRUE(std::filesystem::exists(options.output_path));
+  EXPECT_FALSE(store.exists());
+}
+
 TEST(Run, WarnsOfSeedsThatChangeNothingAndRunsAnyway) {
   testing::TempDir dir;
   RunOptions options = options_for(dir, "seeds.h5");
