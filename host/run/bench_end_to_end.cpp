@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,9 @@ namespace perfgen {
 
 void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, const BenchOptions& options,
                       std::ostream& out) {
+  if (std::none_of(options.end_to_end_trials.begin(), options.end_to_end_trials.end(),
+                   [](std::int64_t trials) { return trials > 0; }))
+    return;  // --end-to-end 0: no rows, no heading
   const fs::path dir = fs::temp_directory_path() / ("perfgen-bench-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "workload.toml") << workload_toml;

@@ -173,17 +173,18 @@ TEST(Run, PipelinedAndSerialRunsWriteTheSameTrialsAndReportStageTimes) {
   EXPECT_NE(out.str().find("training busy"), std::string::npos) << out.str();
 }
 
-// `perfgen bench` without end-to-end rows: a row per CPU kernel, then the CPU latency rows (one network
-// alone, each kernel), each with its time per step.
+// `perfgen bench` without end-to-end rows (and without their heading): a row per CPU kernel, then the
+// CPU latency rows (one network alone, each kernel), each with its time per step.
 TEST(Bench, CpuRowsAndLatencyRows) {
   BenchOptions options;
   options.networks = 8;
   options.steps = 100;
   options.cpu_latency_steps = 5000;
-  options.end_to_end_trials = {};
+  options.end_to_end_trials = {0};  // --end-to-end 0
   std::ostringstream out, err;
   ASSERT_EQ(bench_command(options, out, err), kExitOk) << err.str();
   const std::string text = out.str();
+  EXPECT_EQ(text.find("end to end"), std::string::npos) << "no end-to-end heading without its rows:\n" << text;
   std::size_t rows = 0;
   for (std::size_t at = text.find("latency: 1 network x 5000 steps in "); at != std::string::npos;
        at = text.find("latency: 1 network x 5000 steps in ", at + 1))
