@@ -34,22 +34,24 @@ void mark_enum(ColumnGroup& g, const char* meanings, std::vector<std::int64_t> v
 }
 
 ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,
-                          const std::vector<TrialOutcome>& outcomes) {
+                          const std::vector<TrialOutcome>& outcomes, const std::vector<std::size_t>* selected) {
   using T = ColumnType;
-  const std::size_t rows = trials.size();
+  const std::size_t rows = selected ? selected->size() : trials.size();
   ColumnGroup g;
   g.name = "trials";
-  auto cell = [&](std::size_t i) -> const Cell& { return plan.cells()[trials[i].id.cell]; };
-  auto t1 = [&](std::size_t i) -> const Theorem1Quantities& { return trials[i].theorem1; };
-  auto out = [&](std::size_t i) -> const TrialOutcome& { return outcomes[i]; };
+  auto at = [&](std::size_t i) { return selected ? (*selected)[i] : i; };
+  auto trial = [&](std::size_t i) -> const MaterializedTrial& { return trials[at(i)]; };
+  auto cell = [&](std::size_t i) -> const Cell& { return plan.cells()[trial(i).id.cell]; };
+  auto t1 = [&](std::size_t i) -> const Theorem1Quantities& { return trial(i).theorem1; };
+  auto out = [&](std::size_t i) -> const TrialOutcome& { return outcomes[at(i)]; };
   add_column(g, "trial", T::i64, "trial", rows, "trial index in the plan", "",
-             [&](auto i) { return trials[i].id.index; });
+             [&](auto i) { return trial(i).id.index; });
   add_column(g, "cell", T::i64, "trial", rows, "cell index (row of /cells)", "",
-             [&](auto i) { return trials[i].id.cell; });
+             [&](auto i) { return trial(i).id.cell; });
   add_column(g, "data_seed", T::i64, "trial", rows, "seed of the data stream", "",
-             [&](auto i) { return trials[i].id.data_seed; });
+             [&](auto i) { return trial(i).id.data_seed; });
   add_column(g, "init_seed", T::i64, "trial", rows, "seed of the initialization stream", "",
-             [&](auto i) { return trials[i].id.init_seed; });
+             [&](auto i) { return trial(i).id.init_seed; });
   add_column(g, "n", T::i32, "trial", rows, "sample size", "", [&](auto i) { return cell(i).n; });
   add_column(g, "width", T::i32, "trial", rows, "network width m", "", [&](auto i) { return cell(i).width; });
   add_column(g, "activation", T::i8, "trial", rows, "activation function", "",
@@ -68,7 +70,7 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
              [&](auto i) { return int(out(i).trained_on); });
   mark_enum(g, kTrainedOnNames);
   add_column(g, "final_time", T::f64, "trial", rows, "time t at the end (lr * iterations for gradient descent)", "",
-             [&](auto i) { return training_time(trials[i].train, out(i).train); });
+             [&](auto i) { return training_time(trial(i).train, out(i).train); });
   add_column(g, "final_loss", T::f64, "trial", rows, "training loss at the final parameters", "",
              [&](auto i) { return out(i).train.final_loss; });
   add_column(g, "grad_norm", T::f64, "trial", rows, "norm of the loss gradient at the final parameters", "",
@@ -80,9 +82,8 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   add_column(g, "sharpness", T::f64, "trial", rows, "top eigenvalue of the loss Hessian at the final parameters", "",
              [&](auto i) { return out(i).sharpness; });
   add_column(g, "lr_times_sharpness", T::f64, "trial", rows,
-             "lr * sharpness: GD is stable near a minimum below 2 (NaN for gradient flow)", "", [&](auto i) {
-               return trials[i].train.method == TrainMethod::flow ? kNaN : cell(i).lr * out(i).sharpness;
-             });
+             "lr * sharpness: GD is stable near a minimum below 2 (NaN for gradient flow)", "",
+             [&](auto i) { return trial(i).train.method == TrainMethod::flow ? kNaN : cell(i).lr * out(i).sharpness; });
   add_column(g, "recovered", T::i8, "trial", rows, "gen_error below the recovery threshold", "",
              [&](auto i) { return int(out(i).recovered); });
   mark_enum(g, "false true", {0, 1});
@@ -121,7 +122,7 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "",
              [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu1); });
   add_column(g, "final_aligned_time", T::f64, "trial", rows, "final_time + aligned_time_offset", "", [&](auto i) {
-    return training_time(trials[i].train, out(i).train) + t1(i).aligned_time_offset(t1(i).mu_gd);
+    return training_time(trial(i).train, out(i).train) + t1(i).aligned_time_offset(t1(i).mu_gd);
   });
   const std::size_t neurons = static_cast<std::size_t>(plan.max_width());
   const std::size_t params = static_cast<std::size_t>(plan.max_params());
@@ -136,7 +137,7 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
       "min |w~_k -+ w~0| / |w~0| at the end", [&](auto i) -> const auto& { return out(i).distance; });
   add_matrix(
       g, "theta0", "param", rows, params,
-      "initial parameters (a_k, w_k, b_k) neuron-major", [&](auto i) -> const auto& { return trials[i].theta0; });
+      "initial parameters (a_k, w_k, b_k) neuron-major", [&](auto i) -> const auto& { return trial(i).theta0; });
   add_matrix(
       g, "theta", "param", rows, params,
       "final parameters (a_k, w_k, b_k) neuron-major", [&](auto i) -> const auto& { return out(i).theta; });
@@ -144,12 +145,14 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
 }
 
 ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,
-                               const std::vector<TrialOutcome>& outcomes) {
+                               const std::vector<TrialOutcome>& outcomes, const std::vector<std::size_t>* selected) {
   ColumnGroup g;
   g.name = "trajectories";
-  std::vector<std::size_t> rows;
-  for (std::size_t i = 0; i < outcomes.size(); ++i)
+  std::vector<std::size_t> rows;  // indices into trials and outcomes
+  for (std::size_t k = 0; k < (selected ? selected->size() : outcomes.size()); ++k) {
+    const std::size_t i = selected ? (*selected)[k] : k;
     if (!outcomes[i].trajectory.iterations.empty()) rows.push_back(i);
+  }
   if (rows.empty()) return g;
   // Room for every checkpoint plus an early stop: the same width in every shard.
   const std::size_t width = static_cast<std::size_t>(plan.experiment().trajectories.checkpoints) + 2;
@@ -211,9 +214,10 @@ ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedT
 }
 
 std::vector<ColumnGroup> result_groups(const Plan& plan, const std::vector<MaterializedTrial>& trials,
-                                       const std::vector<TrialOutcome>& outcomes) {
-  std::vector<ColumnGroup> groups{trial_columns(plan, trials, outcomes)};
-  ColumnGroup trajectories = trajectory_columns(plan, trials, outcomes);
+                                       const std::vector<TrialOutcome>& outcomes,
+                                       const std::vector<std::size_t>* selected) {
+  std::vector<ColumnGroup> groups{trial_columns(plan, trials, outcomes, selected)};
+  ColumnGroup trajectories = trajectory_columns(plan, trials, outcomes, selected);
   if (!trajectories.columns.empty()) groups.push_back(std::move(trajectories));
   return groups;
 }

@@ -2,28 +2,35 @@
 // trained trials, and the enum mappings both groups use.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "columns.h"
-#include "plan.h"
 #include "perfgen/trial.h"
+#include "plan.h"
 
 namespace perfgen {
 
 inline constexpr int kSchemaVersion = 4;
 
-// One row per trial, in the order given; padded with NaN where a trial is narrower than the widest.
+// Each function below takes trials[i] with outcomes[i] for every i in order, or, given `selected`, for
+// the indices it lists, in its order (a batch's rows of a larger part, without copying them).
+
+// One row per trial; padded with NaN where a trial is narrower than the widest.
 ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,
-                          const std::vector<TrialOutcome>& outcomes);
+                          const std::vector<TrialOutcome>& outcomes,
+                          const std::vector<std::size_t>* selected = nullptr);
 
 // One row per trial that recorded a trajectory (dims traj, checkpoint, param); no columns when none did.
 ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedTrial>& trials,
-                               const std::vector<TrialOutcome>& outcomes);
+                               const std::vector<TrialOutcome>& outcomes,
+                               const std::vector<std::size_t>* selected = nullptr);
 
 // The groups a shard or results file holds for these trials: /trials, and /trajectories if any.
 std::vector<ColumnGroup> result_groups(const Plan& plan, const std::vector<MaterializedTrial>& trials,
-                                       const std::vector<TrialOutcome>& outcomes);
+                                       const std::vector<TrialOutcome>& outcomes,
+                                       const std::vector<std::size_t>* selected = nullptr);
 
 // Appends a column over `dim` built from a value per row.
 template <class ValueOf>

@@ -126,14 +126,10 @@ void materialize_part(const Plan& plan, const Materializer& materializer, int th
 // rows of `kept` (a checkpoint) added, in trial order.
 std::vector<ColumnGroup> batch_groups(const Plan& plan, const Part& part, const std::vector<TrialOutcome>& outcomes,
                                       const BatchWork& batch, const std::function<bool(std::size_t)>& keep) {
-  std::vector<MaterializedTrial> trials;
-  std::vector<TrialOutcome> trial_outcomes;
-  for (std::size_t i = batch.offset; i < batch.offset + batch.rows; ++i) {
-    if (!keep(i)) continue;
-    trials.push_back(part.trials[i]);
-    trial_outcomes.push_back(outcomes[i]);
-  }
-  std::vector<ColumnGroup> groups = result_groups(plan, trials, trial_outcomes);
+  std::vector<std::size_t> selected;
+  for (std::size_t i = batch.offset; i < batch.offset + batch.rows; ++i)
+    if (keep(i)) selected.push_back(i);
+  std::vector<ColumnGroup> groups = result_groups(plan, part.trials, outcomes, &selected);
   for (const ColumnGroup& kept : batch.kept) {
     auto same = std::find_if(groups.begin(), groups.end(), [&](const ColumnGroup& g) { return g.name == kept.name; });
     if (same == groups.end()) same = groups.insert(groups.end(), ColumnGroup{kept.name, {}});
