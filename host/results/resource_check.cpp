@@ -66,7 +66,7 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
   const double recorded = t.all ? trials : static_cast<double>(t.trials.size());
   r.row_bytes += t.all ? kDouble * (t.checkpoints + 2) * (p + 6) : 0.0;  // recording every trial: a row more
   const double recorded_bytes = t.all ? 0.0 : recorded * kDouble * (t.checkpoints + 2) * (p + 6);
-  r.batch_memory_bytes = 3 * per_call * (per_trial + 2 * r.row_bytes) + kShardBytes;
+  r.batch_memory_bytes = kPartsInFlight * per_call * (per_trial + 2 * r.row_bytes) + kShardBytes;
   const double piece_rows = std::min(trials, std::max<double>(e.run.batch_size, kMergePieceBytes / r.row_bytes));
   // A cell (the plan holds its coordinates; /cells rows are written as they come), and a trial of the
   // cell being aggregated, which the merge holds whole for its exact quantiles (27 bytes, and the
@@ -91,7 +91,7 @@ void check_resources(const Plan& plan, const std::string& output_path, std::int6
     throw InputError(
         "sweep",
         "needs about " + human_bytes(r.memory_bytes()) + " of memory (" + trials + " trials of " +
-            human_bytes(r.row_bytes) + " per row, 3 x " +
+            human_bytes(r.row_bytes) + " per row, " + std::to_string(kPartsInFlight) + " x " +
             std::to_string(static_cast<std::int64_t>(std::min<double>(
                 std::max<std::int64_t>(trials_per_call, plan.experiment().run.batch_size), plan.trial_count()))) +
             " trials in flight, test set " + human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory) +

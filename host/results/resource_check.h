@@ -11,6 +11,9 @@ namespace perfgen {
 
 // The merge reads the shards a piece of about this many bytes of rows at a time (whole batches).
 inline constexpr double kMergePieceBytes = 64.0 * 1024 * 1024;
+// Parts of a run (one train() call's trials each) alive at once at most: one materializing, one
+// training, one being written and the rest waiting for the writer (host/run/batch_loop.cpp).
+inline constexpr int kPartsInFlight = 5;
 
 struct ResourceEstimate {
   double row_bytes = 0;           // one trial's row in /trials

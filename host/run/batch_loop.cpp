@@ -17,6 +17,7 @@
 #include "merge.h"
 #include "parallel.h"
 #include "progress.h"
+#include "resource_check.h"
 #include "results_schema.h"
 #include "run_attributes.h"
 #include "shard_writer.h"
@@ -185,7 +186,7 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
   };
   ShardWriter shards(store, loop.shard.count, static_cast<std::size_t>(e.run.batch_size), loop.save_interval_seconds,
                      attributes);
-  BackgroundQueue writer(loop.serial ? 0 : 2);
+  BackgroundQueue writer(loop.serial ? 0 : kPartsInFlight - 3);  // parts waiting while one is written
   // Stores a trained part: whole batches into shards, on a cancel the finished trials of the others
   // into checkpoints.
   auto store_part = [&](std::shared_ptr<Part> part, std::shared_ptr<std::vector<TrialOutcome>> outcomes,
