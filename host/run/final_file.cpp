@@ -18,14 +18,14 @@ StorageLayout final_file_layout(const Plan& plan) {
   return StorageLayout{static_cast<std::size_t>(plan.experiment().run.batch_size), 1, 0};
 }
 
-void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
-                      std::int64_t trained_now, StageTimes& times, std::ostream& out, LiveFinalFile* live,
-                      const std::atomic<bool>* cancel) {
+void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, RunFigures figures,
+                      StageTimes& times, std::ostream& out, LiveFinalFile* live, const std::atomic<bool>* cancel) {
   const auto merge_start = std::chrono::steady_clock::now();
   const Experiment& e = plan.experiment();
   const ShardIndex index(store, batch_count(plan));
   if (index.shards().empty()) throw std::runtime_error("no shards in " + store.directory());
   const FileAttributes first = read_hdf5_attributes(index.shards().front().path);
+  double wall_seconds = figures.wall_seconds;
   if (wall_seconds < 0) {
     wall_seconds = 0;
     for (const Shard& shard : index.shards())
@@ -37,8 +37,8 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   // The file records the merge up to its attributes; the line printed at the end has the whole merge.
   auto close_file = [&](Hdf5Writer& file, const MergeReport& merged) {
     const double so_far = seconds_since(merge_start);
-    file.write_attributes(
-        final_attributes(e, backend, device, wall_seconds + so_far, merged.network_steps, times, so_far));
+    const double steps = figures.steps >= 0 ? figures.steps : merged.network_steps;
+    file.write_attributes(final_attributes(e, backend, device, wall_seconds + so_far, steps, times, so_far));
     file.close();
   };
   std::optional<MergeReport> live_merged;
@@ -71,9 +71,11 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   wall_seconds += seconds_since(merge_start);
   merged.table.print(out);
   out << "wrote " << output << ": " << plan.trial_count() << " trials";
-  if (trained_now >= 0 && trained_now < plan.trial_count()) out << " (" << trained_now << " trained by this run)";
+  if (figures.trained >= 0 && figures.trained < plan.trial_count())
+    out << " (" << figures.trained << " trained by this run)";
+  const double steps = figures.steps >= 0 ? figures.steps : merged.network_steps;
   out << " in " << std::fixed << std::setprecision(1) << wall_seconds << " s, " << std::scientific
-      << std::setprecision(2) << merged.network_steps / wall_seconds << " network-steps/s on " << device << '\n'
+      << std::setprecision(2) << steps / wall_seconds << " network-steps/s on " << device << '\n'
       << std::defaultfloat << "stages: " << times.report() << "; training busy " << std::fixed << std::setprecision(0)
       << 100.0 * busy_fraction(times, wall_seconds) << "% of the wall time\n"
       << std::defaultfloat;

@@ -20,12 +20,19 @@ class LiveFinalFile;
 // 10^5 trials level 4 made the merge ~25% slower for a file 2% smaller), encoded on every thread.
 StorageLayout final_file_layout(const Plan& plan);
 
-// wall_seconds < 0: the sum of the shards' own times (a merge of separate workers); trained_now < 0:
-// not known (the same). With a live file that got every trial, it is finished instead of merging the
-// shards again. Once *cancel is set, a merge from the shards stops with TrainingCancelled, leaving the
-// shards and no output.
-void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, double wall_seconds,
-                      std::int64_t trained_now, StageTimes& times, std::ostream& out, LiveFinalFile* live = nullptr,
+// What the process that merges did, for the file's figures and the line it prints: its wall seconds so
+// far, and the trials and network-steps it trained (a resumed run trains only some). -1: not known (a
+// merge of separate workers): the shards' own seconds are summed, and every row's steps counted.
+struct RunFigures {
+  double wall_seconds = -1;
+  std::int64_t trained = -1;
+  double steps = -1;
+};
+
+// With a live file that got every trial, it is finished instead of merging the shards again. Once
+// *cancel is set, a merge from the shards stops with TrainingCancelled, leaving the shards and no output.
+void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, RunFigures figures,
+                      StageTimes& times, std::ostream& out, LiveFinalFile* live = nullptr,
                       const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace perfgen

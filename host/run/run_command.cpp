@@ -81,8 +81,9 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   }
   if (!shard.worker) {
     try {
-      merge_into_final(plan, store, output, seconds_since(start), control.finished.load(), times, out, live_final.get(),
-                       &interrupts.requested());
+      const RunFigures figures{seconds_since(start), control.finished.load(),
+                               static_cast<double>(control.steps.load())};
+      merge_into_final(plan, store, output, figures, times, out, live_final.get(), &interrupts.requested());
     } catch (const TrainingCancelled&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
           << " trials are kept in " << store.directory()
@@ -134,7 +135,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.
     const int worst = group.max_over_ranks(trained);
     if (worst != kExitOk || group.rank() != 0) return worst;
-    merge_into_final(plan, store, output, seconds_since(start), -1, times, out);
+    merge_into_final(plan, store, output, RunFigures{seconds_since(start), -1, -1}, times, out);
     run_lock.remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);
   });
@@ -161,7 +162,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     StageTimes times;
     const InterruptHandling interrupts;
     try {
-      merge_into_final(plan, store, output, -1.0, -1, times, out, nullptr, &interrupts.requested());
+      merge_into_final(plan, store, output, RunFigures{}, times, out, nullptr, &interrupts.requested());
     } catch (const TrainingCancelled&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; the shards stay in "
           << store.directory() << "\nperfgen: continue with: perfgen merge " << shell_word(output) << '\n';

@@ -87,7 +87,7 @@ TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
   const Plan plan(e);
   const std::atomic<bool> cancel{true};
   StageTimes times;
-  EXPECT_THROW(merge_into_final(plan, store, options.output_path, -1.0, -1, times, out, nullptr, &cancel),
+  EXPECT_THROW(merge_into_final(plan, store, options.output_path, RunFigures{}, times, out, nullptr, &cancel),
                TrainingCancelled);
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(entry.path().filename().string().find("merged.h5.tmp"), std::string::npos) << entry.path();
@@ -274,6 +274,22 @@ TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
   resumed.resume = true;
   ASSERT_EQ(run_command(resumed, out, err), kExitOk) << err.str();
   testing::expect_same_trials(reference.output_path, resumed.output_path);
+  // The rate the file records is of the steps this run took: the 8 trials it trained, not all 12.
+  const ColumnGroup rows = read_hdf5_group(resumed.output_path, "trials");
+  double all_steps = 0, resumed_steps = 0;
+  for (std::size_t i = 0; i < rows.at("trial").rows(); ++i) {
+    const double steps = static_cast<double>(rows.at("iterations").integer[i]);
+    all_steps += steps;
+    if (rows.at("trial").integer[i] >= 4) resumed_steps += steps;
+  }
+  double wall = 0, rate = 0;
+  for (const auto& [key, value] : read_hdf5_attributes(resumed.output_path).numbers) {
+    if (key == "wall_seconds") wall = value;
+    if (key == "network_steps_per_second") rate = value;
+  }
+  ASSERT_GT(resumed_steps, 0);
+  ASSERT_LT(resumed_steps, all_steps);
+  EXPECT_NEAR(rate * wall, resumed_steps, 1e-6 * resumed_steps);
 }
 
 TEST(CellSummary, WilsonIntervalKnownValues) {
