@@ -31,16 +31,23 @@ std::vector<ColumnGroup> all_groups(const std::string& path) {
   return {read_hdf5_group(path, "trials"), read_hdf5_group(path, "cells")};
 }
 
+// A quiet run on the CPU into dir/OUTPUT with the given overrides.
+RunOptions quiet_cpu_run(const testing::TempDir& dir, const std::string& output, std::vector<std::string> overrides) {
+  RunOptions options;
+  options.output_path = dir.file(output);
+  options.backend = BackendChoice::cpu;
+  options.quiet = true;
+  options.overrides = std::move(overrides);
+  return options;
+}
+
 // An unfinished run (one worker of four has written its shards): verify takes FILE.h5 as summary does,
 // or its FILE.h5.shards, and reads every shard; a folder that is not a run's shards is refused.
 TEST(Verify, ChecksTheShardsOfAnUnfinishedRunByEitherName) {
   testing::TempDir dir;
-  RunOptions options;
-  options.output_path = dir.file("unfinished.h5");
-  options.backend = BackendChoice::cpu;
-  options.quiet = true;
+  RunOptions options =
+      quiet_cpu_run(dir, "unfinished.h5", {"sweep.n=[3, 6]", "train.max_iters=200", "run.batch_size=16"});
   options.shard = parse_shard("0/4");
-  options.overrides = {"sweep.n=[3, 6]", "train.max_iters=200", "run.batch_size=16"};
   std::ostringstream out, err;
   ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
   ASSERT_FALSE(std::filesystem::exists(options.output_path));
@@ -59,12 +66,10 @@ TEST(Verify, ChecksTheShardsOfAnUnfinishedRunByEitherName) {
 // read back exactly the original numbers; it must never pass a copy whose numbers changed.
 TEST(Verify, ACorruptedFileIsAnErrorNamingADatasetNeverAWrongNumber) {
   testing::TempDir dir;
-  RunOptions options;
-  options.output_path = dir.file("original.h5");
-  options.backend = BackendChoice::cpu;
-  options.quiet = true;
-  options.overrides = {"sweep.n=[3, 6]", "sweep.c_tilde=[0.0, 1.0]", "sweep.data_seed={range=[0, 20]}",
-                       "train.max_iters=200", "run.batch_size=16"};
+  const RunOptions options =
+      quiet_cpu_run(dir, "original.h5",
+                    {"sweep.n=[3, 6]", "sweep.c_tilde=[0.0, 1.0]", "sweep.data_seed={range=[0, 20]}",
+                     "train.max_iters=200", "run.batch_size=16"});
   std::ostringstream out, err;
   ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
   std::ostringstream whole;
