@@ -225,8 +225,7 @@ void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const Evalu
   run_threads(count, [&] {
     for (std::size_t k = next_scalar++; k < scalar.size(); k = next_scalar++) {
       outcomes[scalar[k]] = train_and_evaluate(trials[scalar[k]], context, &control);
-      control.finished_steps += outcomes[scalar[k]].train.iterations;
-      ++control.finished;
+      control.record_finished(outcomes[scalar[k]].train.iterations);
     }
     for (std::size_t g = 0; g < groups.size(); ++g)
       train_in_lanes(trials, groups[g], next[g], count, context, outcomes, control);

@@ -152,15 +152,13 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
   const LossKind loss = first.train.loss;
   const bool needs_grad_norm = first.train.grad_tol > 0.0;
   LaneSet<Shape> lanes(shape, first);
-  std::vector<StoppedNetwork> stopped;  // evaluated kLanes at a time
+  std::vector<StoppedNetwork> stopped;  // counted as finished at once, evaluated kLanes at a time
   auto evaluate_stopped = [&] {
     if (stopped.empty()) return;
     const auto generalization = lanes_generalization_error(shape, stopped, context);
     for (std::size_t k = 0; k < stopped.size(); ++k) {
       StoppedNetwork& s = stopped[k];
       outcomes[s.trial] = evaluate_trained(trials[s.trial], std::move(s.theta), s.result, generalization[k], context);
-      control.finished_steps += s.result.iterations;
-      ++control.finished;
     }
     stopped.clear();
   };
@@ -193,6 +191,7 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       const TrainResult result =
           descend_alone(trials[lanes.trial(lane)], lanes.iteration(lane), theta.data(), &control);
       stopped.push_back({lanes.trial(lane), std::move(theta), result});
+      control.record_finished(result.iterations);
     } catch (const TrainingCancelled&) {
       evaluate_stopped();  // kept in the run's checkpoint
       throw;
@@ -208,8 +207,8 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       lanes.load(lane, kIdle, nullptr, 0);
   }
 
-  const std::int64_t cancel_check_steps = steps_between_cancel_checks(
-      std::int64_t{shape.param_count()} * first.data().count * kLanes, 1 << 12);
+  const std::int64_t cancel_check_steps =
+      steps_between_cancel_checks(std::int64_t{shape.param_count()} * first.data().count * kLanes, 1 << 12);
   while (active > 0) {
     if (active == 1 && next_member.load() >= members.size()) {
       finish_alone();
@@ -242,6 +241,7 @@ void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
       result.grad_norm = euclidean_norm(grad.data(), static_cast<int>(grad.size()));
       count_steps(lane);
       stopped.push_back({lanes.trial(lane), lanes.theta(lane), result});
+      control.record_finished(result.iterations);
       if (stopped.size() == kLanes) evaluate_stopped();
       if (!refill(lane, lanes.step() + 1)) --active;
     }

@@ -3,12 +3,15 @@
 // from trials: a sweep's trials differ in length by orders of magnitude, and the long ones finish last.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "perfgen/backend.h"
 
@@ -20,11 +23,17 @@ struct WorkCounts {
   double bound_steps = 0;   // Σ (max_iters + 1) over them: no trial takes more
   std::int64_t started = 0, finished = 0;
   double steps = 0, finished_steps = 0;  // network-steps taken: by all started trials, by the finished ones
+  // The finished trials by length (TrainControl::finished_by_length): counts and network-steps.
+  std::array<double, TrainControl::kLengthBuckets> finished_by_length{}, finished_steps_by_length{};
 };
 
 // Network-steps still to take: `expected`, and `most` (every unfinished trial runs to max_iters).
-// A trial still running is expected to take as many steps again as it has taken (the median under
-// ignorance of its length), one not started as many as the started ones are expected to take in all.
+// When the backend reports the finished trials' lengths, the lengths are estimated from them
+// (Kaplan–Meier, the running trials counted as at least as long as their mean progress so far, and
+// the chance of outliving every finished trial put at max_iters): a trial not started takes the
+// mean length, a running one the mean beyond its progress. Otherwise a running trial is expected to
+// take as many steps again as it has taken (the median under ignorance of its length), one not
+// started as many as the started ones are expected to take in all.
 struct RemainingWork {
   double expected = 0, most = 0;
 };
@@ -44,7 +53,8 @@ class ProgressReporter {
  private:
   void loop();
   void print(bool final_line);
-  std::string eta(double elapsed) const;
+  std::string eta(double elapsed);
+  double recent_rate(double elapsed, double steps);
 
   std::int64_t total_;
   std::int64_t already_done_;
@@ -55,6 +65,7 @@ class ProgressReporter {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
+  std::deque<std::pair<double, double>> samples_;  // (seconds elapsed, steps) of the last ~20 s
   std::thread thread_;
 };
 

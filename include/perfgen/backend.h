@@ -1,6 +1,7 @@
 // The interface every training backend implements: train a batch of materialized trials.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -17,14 +18,27 @@ namespace perfgen {
 // set cancel flag (SIGINT/SIGTERM) makes train() stop by throwing TrainingCancelled, after storing the
 // outcomes of the trials that finished (the run keeps them in a checkpoint).
 struct TrainControl {
-  std::atomic<std::int64_t> finished{0};  // trials trained and evaluated
+  std::atomic<std::int64_t> finished{0};  // trials whose training stopped (evaluated then or with the next few)
   // The work done, for the progress line's estimate (a backend that does not count steps leaves them 0):
   std::atomic<std::int64_t> started{0};         // trials whose training began
   std::atomic<std::int64_t> steps{0};           // network-steps taken by started trials, finished or not
   std::atomic<std::int64_t> finished_steps{0};  // network-steps of the finished trials
+  // The finished trials by length: how many, and their network-steps, with iterations + 1 of bit length b
+  // (b = 0..63); a backend that does not report lengths leaves them 0.
+  static constexpr int kLengthBuckets = 64;
+  std::array<std::atomic<std::int64_t>, kLengthBuckets> finished_by_length{}, finished_steps_by_length{};
   const std::atomic<bool>* cancel = nullptr;
 
   bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
+  // Counts a trial whose training stopped after `iterations` steps, with its length.
+  void record_finished(std::int64_t iterations) {
+    ++finished;
+    finished_steps += iterations;
+    int bucket = 0;
+    for (std::uint64_t length = static_cast<std::uint64_t>(iterations) + 1; length > 1; length >>= 1) ++bucket;
+    ++finished_by_length[bucket];
+    finished_steps_by_length[bucket] += iterations;
+  }
 };
 
 class TrainingCancelled : public std::runtime_error {

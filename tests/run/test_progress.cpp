@@ -51,6 +51,51 @@ TEST(RemainingWork, NeverExceedsTheBoundNorGoesBelowZero) {
       }
 }
 
+// The finished trials' lengths as the CPU kernels report them: `count` trials of `iterations` each.
+void add_finished(WorkCounts& work, double iterations, std::int64_t count) {
+  TrainControl control;
+  control.record_finished(static_cast<std::int64_t>(iterations));
+  for (int b = 0; b < TrainControl::kLengthBuckets; ++b)
+    if (control.finished_by_length[b].load() > 0) {
+      work.finished_by_length[b] += static_cast<double>(count);
+      work.finished_steps_by_length[b] += static_cast<double>(count) * iterations;
+    }
+  work.finished += count;
+  work.finished_steps += static_cast<double>(count) * iterations;
+  work.steps += static_cast<double>(count) * iterations;
+}
+
+// The tail of a sweep: the 30 trials still running have outlived every finished one (1e3 steps), so
+// they are expected to run to max_iters, not "as long again" (which said 2e5 more each).
+TEST(RemainingWork, RunningTrialsThatOutlivedEveryFinishedOneRunToTheBound) {
+  WorkCounts work = hundred_trials(100, 0, 30 * 2e5, 0);
+  add_finished(work, 1e3, 70);
+  const RemainingWork left = remaining_work(work);
+  EXPECT_NEAR(left.expected, 30 * (kBound - 2e5), 1e-6 * left.expected);
+  EXPECT_EQ(left.most, left.expected);
+}
+
+// Trials not started take the lengths of the started ones, the running ones counted as at least as
+// long as they have run (censored): 30 finished at 1e3 and 10 running at 2e5 say a quarter of the
+// trials outlive 1e3 steps, and those run to the bound for all that is known.
+TEST(RemainingWork, TrialsNotStartedTakeTheLengthsOfTheStartedOnesRunningOnesCensored) {
+  WorkCounts work = hundred_trials(40, 0, 10 * 2e5, 0);
+  add_finished(work, 1e3, 30);
+  const double new_trial = 0.75 * 1e3 + 0.25 * kBound;
+  const RemainingWork left = remaining_work(work);
+  EXPECT_NEAR(left.expected, 10 * (kBound - 2e5) + 60 * new_trial, 1e-6 * left.expected);
+}
+
+// A running trial that has not outlived the finished ones is expected to end like those longer than
+// its progress: 50 finished at 1e3 and 20 at 1e5, 30 running at 5e3 steps: 1e5 − 5e3 more each.
+TEST(RemainingWork, RunningTrialsEndLikeTheFinishedOnesLongerThanTheirProgress) {
+  WorkCounts work = hundred_trials(100, 0, 30 * 5e3, 0);
+  add_finished(work, 1e3, 50);
+  add_finished(work, 1e5, 20);
+  const RemainingWork left = remaining_work(work);
+  EXPECT_NEAR(left.expected, 30 * (1e5 - 5e3), 1e-6 * left.expected);
+}
+
 TEST(DurationText, SwitchesUnitsAtTwoMinutesAndTwoHours) {
   EXPECT_EQ(duration_text(42), "42 s");
   EXPECT_EQ(duration_text(210), "3.5 min");
@@ -77,6 +122,18 @@ TEST(TrainControl, CpuKernelsCountEveryStepOfEveryTrial) {
     EXPECT_EQ(control.finished.load(), plan.trial_count());
     EXPECT_EQ(control.finished_steps.load(), iterations);
     EXPECT_EQ(control.steps.load(), iterations);
+    // Each trial's length in its bucket: iterations + 1 of bit length b.
+    std::array<std::int64_t, TrainControl::kLengthBuckets> by_length{}, steps_by_length{};
+    for (const TrialOutcome& o : outcomes) {
+      int b = 0;
+      while ((std::int64_t{1} << (b + 1)) <= o.train.iterations + 1) ++b;
+      ++by_length[b];
+      steps_by_length[b] += o.train.iterations;
+    }
+    for (int b = 0; b < TrainControl::kLengthBuckets; ++b) {
+      EXPECT_EQ(control.finished_by_length[b].load(), by_length[b]) << "bucket " << b;
+      EXPECT_EQ(control.finished_steps_by_length[b].load(), steps_by_length[b]) << "bucket " << b;
+    }
   }
 }
 
