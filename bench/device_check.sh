@@ -121,7 +121,7 @@ run_step() {
   local step_pid=$!
   tail -n +1 -s 0.2 -f --pid="$step_pid" "$log" | { grep -a --line-buffered '^RESULT ' || true; } |
     while IFS= read -r line; do emit "$name: ${line#RESULT }"; done &
-  local follower=$!
+  follower=$! # global: stop_step ends it on a signal
   wait "$step_pid"
   local rc=$? dt=$((SECONDS - t0)) status note
   [ -s "$work/step.pgid" ] && kill -KILL -- "-$(cat "$work/step.pgid")" 2>/dev/null
@@ -175,7 +175,13 @@ finish() {
   exit "$rc"
 }
 trap finish EXIT
-trap 'emit "interrupted by a signal"; exit 130' INT TERM
+# A signal while a step runs (the script waits on it) ends that step too: its process group and the
+# follower of its log, before the summary.
+stop_step() {
+  [ -s "$work/step.pgid" ] && kill -KILL -- "-$(cat "$work/step.pgid")" 2>/dev/null
+  [ -n "${follower:-}" ] && kill "$follower" 2>/dev/null
+}
+trap 'emit "interrupted by a signal"; stop_step; exit 130' INT TERM
 
 # ---------------------------------------------------------------------------------------------------
 # The steps (each runs in its own bash: exported functions, RESULT lines, exit 77 = skipped).

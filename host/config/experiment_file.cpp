@@ -56,7 +56,7 @@ std::int64_t as_integer(const toml::node& node, const std::string& key) {
     if (std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 9.2e18) return static_cast<std::int64_t>(x);
     throw InputError(key, std::fabs(x) < 9.2e18 || !std::isfinite(x)
                               ? "must be an integer, got " + number_text(x)
-                              : "must be an integer below 9.2e18 (2^63), got " + number_text(x));
+                              : "must be an integer of magnitude below 9.2e18 (2^63), got " + number_text(x));
   }
   throw InputError(key, "must be an integer, got " + type_name(node));
 }
@@ -374,9 +374,12 @@ std::string trimmed(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
-// Text that TOML would read as an array, table, string or number if it were written right.
+// Text that TOML would read as an array, table or string if it were written right, or a number
+// (digits, signs, points, exponents); "2025-01-sweep" or "rational" is a bare word.
 bool looks_like_a_toml_value(const std::string& text) {
-  return !text.empty() && std::string("[{\"'+-.0123456789").find(text.front()) != std::string::npos;
+  if (text.empty()) return false;
+  if (std::string("[{\"'").find(text.front()) != std::string::npos) return true;
+  return text.find_first_not_of("0123456789+-._eE") == std::string::npos;
 }
 
 void apply_override(toml::table& root, const std::string& assignment) {

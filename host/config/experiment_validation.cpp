@@ -246,11 +246,6 @@ std::vector<std::string> experiment_warnings(const Experiment& e) {
 
 void validate_experiment(const Experiment& e) {
   require(!e.name.empty(), "name", "must not be empty");
-  // The default output is NAME.h5 in the working directory: a file name, not a path.
-  require(e.name != "." && e.name != ".." && e.name.find('/') == std::string::npos, "name",
-          "must be a file name without '/' (the default output is NAME.h5 in the working directory; -o FILE "
-          "writes elsewhere), got \"" +
-              e.name + "\"");
   validate_model_and_target(e);
   validate_data(e);
   validate_init(e);

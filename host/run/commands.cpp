@@ -80,7 +80,8 @@ struct NamedOutput {
   std::string output;
   bool names_shards = false;
 };
-NamedOutput named_output(const std::string& path) {
+NamedOutput named_output(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();  // a shell's completion of a folder
   const std::string suffix = ".shards";
   const bool names_shards =
       path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;

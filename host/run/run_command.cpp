@@ -29,6 +29,16 @@ namespace fs = std::filesystem;
 namespace perfgen {
 namespace {
 
+// NAME.h5 in the working directory, for a run without -o: the name must then be a file name, which
+// an experiment file or --set may not give ("../x" would write elsewhere).
+std::string default_output(const Experiment& e) {
+  if (e.name == "." || e.name == ".." || e.name.find('/') != std::string::npos)
+    throw InputError("name", "\"" + e.name +
+                                 "\" names no file in the working directory for the default output NAME.h5; "
+                                 "choose the output with -o FILE");
+  return e.name + ".h5";
+}
+
 std::string resume_command(const RunOptions& options, const std::string& output) {
   std::string command = "perfgen run";
   if (!options.experiment_path.empty()) command += " " + shell_word(options.experiment_path);
@@ -108,7 +118,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       throw InputError("experiment", "'-' (standard input) cannot be read by every rank of mpirun; give a file");
     const Experiment e = load_experiment_or_default(options.experiment_path, options.overrides);
     if (group.rank() == 0) print_experiment_warnings(e, err);
-    const std::string output = options.output_path.empty() ? e.name + ".h5" : options.output_path;
+    const std::string output = options.output_path.empty() ? default_output(e) : options.output_path;
     ShardSpec shard = options.shard;
     if (group.size() > 1) {
       if (shard.worker) throw InputError("--shard", "mpirun's ranks already split the sweep; drop --shard");

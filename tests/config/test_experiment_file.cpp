@@ -41,11 +41,11 @@ max_iters = [1e3, 2000]
 // Spaces around '=' are allowed, as in a TOML file.
 TEST(ExperimentFile, OverridesReplaceSettingsAndBareWordsAreStrings) {
   const Experiment e = testing::experiment_from(
-      "[train]\nlr = 0.1\n", {"train.lr = 0.25", "model.activation=rational", "name=renamed", "sweep.n=[3, 4]"});
+      "[train]\nlr = 0.1\n", {"train.lr = 0.25", "model.activation=rational", "name=2025-01-sweep", "sweep.n=[3, 4]"});
   EXPECT_EQ(e.train.lr, 0.25);
   EXPECT_EQ(e.model.activation, Activation::rational);
   EXPECT_EQ(e.target.activation, Activation::rational);  // follows the model's fixed activation
-  EXPECT_EQ(e.name, "renamed");
+  EXPECT_EQ(e.name, "2025-01-sweep");                    // a bare word, though it starts with digits
   EXPECT_EQ(e.sweep.n, (std::vector<int>{3, 4}));
 }
 

@@ -107,7 +107,7 @@ TEST(Faults, ACheckpointThatCannotBeWrittenAtACancelIsReportedAndEarlierBatchesA
   while (!std::filesystem::exists(shards + "/config.toml") && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::filesystem::create_directory(shards + "/batch-00000001-checkpoint.h5.tmp-" + std::to_string(run.pid()));
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // trial 3 trains by then (it runs for hours)
   run.signal(SIGINT);
   const int code = run.wait(60);
   const std::string message = testing::read_file(log);

@@ -139,6 +139,12 @@ TEST(CommandLine, AFileWithoutNameIsNamedAfterItsStem) {
 
   const CliResult named = run_cli({"plan", "sweeps/lr_scan.toml", "--set", "name=other"});
   EXPECT_NE(named.out.find("experiment   other\n"), std::string::npos) << "--set name wins: " << named.out;
+
+  // A name that is a path gives no default output (it would write outside the working directory).
+  const CliResult escaping = run_cli({"run", "sweeps/lr_scan.toml", "--quiet", "--set", "name=../escaped"});
+  EXPECT_EQ(escaping.code, kExitBadInput);
+  EXPECT_EQ(escaping.err.rfind("perfgen: error: name: \"../escaped\" names no file", 0), 0u) << escaping.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path().parent_path() / "escaped.h5"));
 }
 
 // A seed axis whose seed draws nothing repeats identical trials: plan says so on one line of stderr

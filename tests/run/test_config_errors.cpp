@@ -78,7 +78,7 @@ INSTANTIATE_TEST_SUITE_P(
             kValid, {"sweep.activation=[tanh, rational]"}, "sweep.activation: [tanh, rational] is not a valid TOML"},
         BadInput{
             kValid, {"train.max_iters=99999999999999999999"}, "train.max_iters: 99999999999999999999 is not a valid"},
-        BadInput{kValid, {"train.max_iters=1e19"}, "train.max_iters: must be an integer below 9.2e18"},
+        BadInput{kValid, {"train.max_iters=1e19"}, "train.max_iters: must be an integer of magnitude below 9.2e18"},
         BadInput{kValid, {"eval.test_points=0"}, "eval.test_points"},
         BadInput{kValid, {"init.scale=0", "init.c_tilde=0.5"}, "init.scale"},
         BadInput{kValid, {"sweep.lr={logspace = [-3, -1]}"}, "sweep.lr"}));

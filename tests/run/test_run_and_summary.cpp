@@ -70,8 +70,6 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
   EXPECT_NE(summary.str().find("3/3"), std::string::npos) << summary.str();
 }
 
-// The small sweep draws gaussian data, so its data seeds matter: no warning. On grid data they would
-// not, and the run says so before it starts (and runs anyway).
 // A cancel while the shards are merged (SIGINT during a long merge) leaves the shards as they were and
 // neither the output nor its temporary; the merge then runs again from them.
 TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
@@ -98,6 +96,8 @@ TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
   EXPECT_FALSE(store.exists());
 }
 
+// The small sweep draws gaussian data, so its data seeds matter: no warning. On grid data they would
+// not, and the run says so before it starts (and runs anyway).
 TEST(Run, WarnsOfSeedsThatChangeNothingAndRunsAnyway) {
   testing::TempDir dir;
   RunOptions options = options_for(dir, "seeds.h5");

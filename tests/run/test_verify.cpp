@@ -42,7 +42,7 @@ RunOptions quiet_cpu_run(const testing::TempDir& dir, const std::string& output,
 }
 
 // An unfinished run (one worker of four has written its shards): verify takes FILE.h5 as summary does,
-// or its FILE.h5.shards, and reads every shard; a folder that is not a run's shards is refused.
+// or its FILE.h5.shards (a shell may add a '/'), and reads every shard; a folder that is not a run's shards is refused.
 TEST(Verify, ChecksTheShardsOfAnUnfinishedRunByEitherName) {
   testing::TempDir dir;
   RunOptions options =
@@ -51,7 +51,8 @@ TEST(Verify, ChecksTheShardsOfAnUnfinishedRunByEitherName) {
   std::ostringstream out, err;
   ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
   ASSERT_FALSE(std::filesystem::exists(options.output_path));
-  for (const std::string& named : {options.output_path, options.output_path + ".shards"}) {
+  for (const std::string& named :
+       {options.output_path, options.output_path + ".shards", options.output_path + ".shards/"}) {
     std::ostringstream report;
     EXPECT_EQ(verify_command(named, report, err), kExitOk) << err.str();
     EXPECT_NE(report.str().find(options.output_path + ".shards: whole (1 file,"), std::string::npos) << report.str();
