@@ -28,8 +28,13 @@ struct TrainControl {
   static constexpr int kLengthBuckets = 64;
   std::array<std::atomic<std::int64_t>, kLengthBuckets> finished_by_length{}, finished_steps_by_length{};
   const std::atomic<bool>* cancel = nullptr;
+  // Set by a backend when one of its threads failed: the others stop as on a cancel, and the failure
+  // is what train() throws.
+  std::atomic<bool> abandoned{false};
 
-  bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
+  bool cancelled() const {
+    return (cancel && cancel->load(std::memory_order_relaxed)) || abandoned.load(std::memory_order_relaxed);
+  }
   // Counts a trial whose training stopped after `iterations` steps, with its length.
   void record_finished(std::int64_t iterations) {
     ++finished;

@@ -244,6 +244,25 @@ TEST(CpuKernels, CheckForACancelAfterABoundedAmountOfWork) {
   }
 }
 
+// A thread that fails stops the others: a flow trial that cannot resume (a logic error) fails at once
+// on one thread, and the other, training long networks in lanes, stops at its next cancel check
+// instead of finishing them; the failure, not a cancel, is what train() throws.
+TEST(CpuKernels, AFailureOnOneThreadStopsTheOthers) {
+  const std::string example1 = testing::kExample1Grid + "max_iters = 50000000\nloss_tol = 0\n";
+  const Experiment flow = testing::experiment_from(example1 + "method = \"flow\"\nmax_time = 1e5\n[sweep]\nn = [6]\n");
+  const Experiment gd = testing::experiment_from(example1 + "[sweep]\nn = [6]\nc_tilde = [0.1, 0.3, 0.5, 0.7]\n");
+  const Plan flow_plan(flow), gd_plan(gd);
+  Materializer flow_materializer(flow_plan), gd_materializer(gd_plan);
+  std::vector<MaterializedTrial> trials = testing::materialize_all(flow_plan, flow_materializer);
+  trials.front().first_iteration = 1;  // gradient flow cannot resume: train_and_evaluate throws
+  for (MaterializedTrial& t : testing::materialize_all(gd_plan, gd_materializer)) trials.push_back(std::move(t));
+  TrainControl control;
+  std::vector<TrialOutcome> outcomes;
+  EXPECT_THROW(CpuBackend(2).train(trials, gd_materializer.evaluation(), outcomes, control), std::logic_error);
+  EXPECT_EQ(control.finished.load(), 0);
+  EXPECT_LT(control.steps.load(), 4 * 50000000 / 10) << "the long networks ran on after the failure";
+}
+
 // The rate the GPU's tail helper is told (network_steps_per_second): timed from real steps, for a shape
 // with compile-time sizes and one without, on either kernel.
 TEST(VectorKernel, TellsTheStepsPerSecondOfANetwork) {
