@@ -74,4 +74,12 @@ double trial_bytes(const MaterializedTrial& t) {
   return sizeof(double) * doubles + sizeof(DeviceTrial) + sizeof(DeviceResult);
 }
 
+std::size_t trials_per_part(std::size_t free_bytes, std::size_t total_bytes, double largest_trial_bytes, int sharers,
+                            std::size_t max_trials) {
+  const double mine =
+      std::min(static_cast<double>(free_bytes), static_cast<double>(total_bytes) / std::max(sharers, 1));
+  const auto trials = static_cast<std::size_t>(0.8 * mine / largest_trial_bytes);
+  return max_trials > 0 ? std::min(trials, max_trials) : trials;
+}
+
 }  // namespace perfgen::cuda

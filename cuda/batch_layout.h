@@ -2,6 +2,7 @@
 // trial with offsets into flat buffers; trials that share a dataset share one copy of it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -29,5 +30,11 @@ std::vector<MaterializedTrial> unfinished_networks(const std::vector<Materialize
 
 // Device bytes one trial needs at most (its data counted even when shared).
 double trial_bytes(const MaterializedTrial& t);
+
+// Trials of largest_trial_bytes each that one part may hold: 80% of the device memory this process
+// may take, the free memory or its share of the total when `sharers` processes use the device (each
+// measuring the free memory before the others allocate), at most max_trials (0: no limit).
+std::size_t trials_per_part(std::size_t free_bytes, std::size_t total_bytes, double largest_trial_bytes, int sharers,
+                            std::size_t max_trials);
 
 }  // namespace perfgen::cuda

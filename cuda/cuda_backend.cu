@@ -132,8 +132,8 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     double largest = 0.0;
     for (const std::size_t i : group.members) largest = std::max(largest, trial_bytes(trials[i]));
-    auto per_part = static_cast<std::size_t>(0.8 * static_cast<double>(free_bytes) / largest);
-    if (options_.max_trials_per_part > 0) per_part = std::min(per_part, options_.max_trials_per_part);
+    const std::size_t per_part =
+        trials_per_part(free_bytes, total_bytes, largest, options_.device_sharers, options_.max_trials_per_part);
     if (per_part == 0)
       throw std::runtime_error("CUDA backend: one trial needs " + std::to_string(largest / 1048576.0) + " MiB, " +
                                std::to_string(free_bytes / 1048576.0) + " MiB of device memory are free");

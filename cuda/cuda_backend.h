@@ -19,6 +19,9 @@ struct CudaOptions {
   int lanes_per_network = 0;
   // At most this many trials on the device at once (0: as many as fit in 80% of its free memory).
   std::size_t max_trials_per_part = 0;
+  // Processes of this node that use the same device (MPI ranks): each takes at most its share of the
+  // device memory (trials_per_part).
+  int device_sharers = 1;
 };
 
 class CudaBackend : public Backend {

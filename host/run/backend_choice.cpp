@@ -9,14 +9,22 @@
 
 namespace perfgen {
 
-std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, std::ostream& err) {
+int ranks_sharing_device(int local_rank, int local_size, int devices) {
+  const int device = local_rank % devices;
+  return device < local_size ? (local_size - 1 - device) / devices + 1 : 1;
+}
+
+std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, int local_size, std::ostream& err) {
   std::string gpu;
   const bool automatic = options.backend == BackendChoice::automatic;
   if (options.backend != BackendChoice::cpu) {
     const cuda::DeviceProbe probe = cuda::probe_devices();
     const std::vector<cuda::DeviceInfo> usable = cuda::usable_devices(probe);
     if (!usable.empty()) {
-      auto backend = std::make_unique<cuda::CudaBackend>(usable[local_rank % usable.size()].index);
+      const int devices = static_cast<int>(usable.size());
+      cuda::CudaOptions shared;
+      shared.device_sharers = ranks_sharing_device(local_rank, local_size, devices);
+      auto backend = std::make_unique<cuda::CudaBackend>(usable[local_rank % devices].index, shared);
       if (!automatic) return backend;
       // --backend auto uses both: the CPU finishes the last networks of a part when they would finish
       // sooner there (docs/CUDA.md, "The last networks").

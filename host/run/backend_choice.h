@@ -11,9 +11,14 @@
 
 namespace perfgen {
 
-// --backend auto, cpu or cuda; the ranks of an MPI job on one node take the usable devices in turn,
-// by node-local rank. BackendUnavailable for --backend cuda without a usable device.
-std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, std::ostream& err);
+// --backend auto, cpu or cuda; the local_size ranks of an MPI job on one node take the usable devices
+// in turn, by node-local rank, and ranks that share a device share its memory. BackendUnavailable for
+// --backend cuda without a usable device.
+std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_rank, int local_size, std::ostream& err);
+
+// How many of a node's local_size ranks use the device that rank local_rank uses, when they take the
+// node's `devices` in turn.
+int ranks_sharing_device(int local_rank, int local_size, int devices);
 
 // backend.train(), except for the trials it cannot train (a trajectory it does not record, gradient
 // flow it does not integrate): those go to the CPU backend on cpu_threads threads (Backend contract).

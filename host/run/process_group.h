@@ -15,6 +15,7 @@ class ProcessGroup {
   int rank() const { return rank_; }
   int size() const { return size_; }
   int local_rank() const { return local_rank_; }  // rank among the processes of this node (its GPU)
+  int local_size() const { return local_size_; }  // processes of this node
   // The threads this process uses when --threads is not given: the CPUs it may run on, shared with the
   // ranks of this node that may run on the same CPUs (an unbound mpirun would otherwise start one
   // thread per CPU in every rank).
@@ -23,7 +24,7 @@ class ProcessGroup {
   int max_over_ranks(int value) const;
 
  private:
-  int rank_ = 0, size_ = 1, local_rank_ = 0;
+  int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
   int cpu_sharers_ = 1, cpu_sharer_index_ = 0;  // ranks of this node with this one's CPU mask; its place among them
   bool joined_ = false;
 };

@@ -46,6 +46,7 @@ ProcessGroup::ProcessGroup() {
   MPI_Comm_rank(node, &local_rank_);
   int node_size = 1;
   MPI_Comm_size(node, &node_size);
+  local_size_ = node_size;
   // Ranks bound to CPUs of their own keep them; ranks given the same CPUs split them.
   const std::vector<cpu_set_t> masks = node_cpu_masks(node, node_size);
   cpu_sharers_ = 0;
@@ -61,9 +62,7 @@ ProcessGroup::~ProcessGroup() {
   if (joined_) MPI_Finalize();
 }
 
-int ProcessGroup::default_threads() const {
-  return share_of_cpus(usable_cpus(), cpu_sharer_index_, cpu_sharers_);
-}
+int ProcessGroup::default_threads() const { return share_of_cpus(usable_cpus(), cpu_sharer_index_, cpu_sharers_); }
 
 int ProcessGroup::max_over_ranks(int value) const {
   if (!joined_) return value;

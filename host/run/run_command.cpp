@@ -50,10 +50,10 @@ std::string resume_command(const RunOptions& options, const std::string& output)
 
 // Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
 int train_own_batches(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
-                      const std::string& output, const ShardSpec& shard, int local_rank, bool announce_shard,
+                      const std::string& output, const ShardSpec& shard, const ProcessGroup& group,
                       std::chrono::steady_clock::time_point start, StageTimes& times, std::ostream& out,
                       std::ostream& err) {
-  std::unique_ptr<Backend> backend = choose_backend(options, local_rank, err);
+  std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), err);
   check_resources(plan, output, backend->trials_per_call());
   if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
@@ -100,7 +100,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
           << "\nperfgen: continue with: " << resume_command(options, output) << '\n';
       return kExitInterrupted;
     }
-  } else if (announce_shard) {
+  } else if (group.size() == 1) {  // one of several --shard workers: how to go on
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
         << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';
   }
@@ -137,10 +137,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     StageTimes times;
     const Plan plan = times.time(Stage::plan, [&] { return Plan(e); });
     const ShardStore store(output);
-    const int trained = with_exit_codes(err, [&] {
-      return train_own_batches(mine, e, plan, store, output, shard, group.local_rank(), group.size() == 1, start, times,
-                               out, err);
-    });
+    const int trained = with_exit_codes(
+        err, [&] { return train_own_batches(mine, e, plan, store, output, shard, group, start, times, out, err); });
     if (group.size() == 1) return trained;
     // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.
     const int worst = group.max_over_ranks(trained);

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "batch_layout.h"
 #include "experiments.h"
 #include "kernel_choice.h"
 #include "trials.h"
@@ -71,6 +72,22 @@ TEST(KernelChoice, TheLastNetworksMoveToTheHelperWhenTheyWouldFinishSoonerThere)
   for (const cuda::KernelKind other :
        {cuda::KernelKind::per_group, cuda::KernelKind::per_block, cuda::KernelKind::flow})
     EXPECT_FALSE(cuda::hands_tail_over({other, 4}, 1, kGpu, kCpu, kSlots));
+}
+
+// A part holds what 80% of the memory this process may take allows: the free memory, or, when ranks
+// share the device, its share of the total (each rank measures the free memory before the others
+// allocate, so 80% of it each would not fit).
+TEST(PartSize, EachProcessOfASharedDeviceTakesItsShareOfTheMemory) {
+  constexpr std::size_t kGiB = std::size_t{1} << 30;
+  constexpr double kTrial = 1024;  // bytes
+  EXPECT_EQ(cuda::trials_per_part(100 * kGiB, 140 * kGiB, kTrial, 1, 0),
+            static_cast<std::size_t>(0.8 * 100 * kGiB / kTrial));
+  EXPECT_EQ(cuda::trials_per_part(100 * kGiB, 140 * kGiB, kTrial, 2, 0),
+            static_cast<std::size_t>(0.8 * 70 * kGiB / kTrial));
+  EXPECT_EQ(cuda::trials_per_part(10 * kGiB, 140 * kGiB, kTrial, 2, 0),
+            static_cast<std::size_t>(0.8 * 10 * kGiB / kTrial));
+  EXPECT_EQ(cuda::trials_per_part(100 * kGiB, 140 * kGiB, kTrial, 1, 4096), 4096u);
+  EXPECT_EQ(cuda::trials_per_part(100, 140, kTrial, 1, 0), 0u);  // not one trial fits
 }
 
 }  // namespace
