@@ -14,7 +14,9 @@ between the two budgets: heading for Q2, its |a| shrinks faster than its distanc
 silent wherever it points); heading for Q1, its distance shrinks faster (it turns onto the target
 while keeping a share of the output).
 The bracket becomes [largest c~ heading for Q2, smallest heading for Q1] until it is narrower than
-2 × tolerance. Runs whose trend cannot be read are reported as undecided.
+2 × tolerance. Runs whose trend cannot be read are reported as undecided. The first round also runs
+--lo and --hi: unless they reach Q2 and Q1, the boundary is not between them, and the search stops
+there (exit 2) rather than report an edge of the range.
 """
 import argparse
 import os
@@ -90,12 +92,26 @@ def classify(perfgen, lr, c_values, budget, work):
     return verdicts
 
 
+class NotBracketed(Exception):
+    """--lo does not reach Q2 or --hi does not reach Q1: the boundary is not between them."""
+
+
 def locate(perfgen, lr, lo, hi, tolerance, time_budget, points, log):
     steps = time_budget if lr == 0 else int(time_budget / lr)
     with tempfile.TemporaryDirectory() as work:
+        first = True
         while hi - lo > 2 * tolerance:
-            grid = np.linspace(lo, hi, points + 2)[1:-1]
+            grid = np.linspace(lo, hi, points + 2)
+            if not first:  # the ends are known: lo reaches Q2, hi reaches Q1
+                grid = grid[1:-1]
             verdicts = classify(perfgen, lr, grid, steps, work)
+            if first:  # the first round also runs the ends, which must bracket the boundary
+                log.write(f"lr {lr}: ends {lo:.4f}:{verdicts[0]}, {hi:.4f}:{verdicts[-1]}\n")
+                if verdicts[0] != "Q2" or verdicts[-1] != "Q1":
+                    raise NotBracketed(f"lr {lr}: --lo {lo:g} reaches {verdicts[0]} and --hi {hi:g} reaches "
+                                       f"{verdicts[-1]}; the boundary lies between a c~ that reaches Q2 and "
+                                       "one that reaches Q1: widen [--lo, --hi] (or give more --time)")
+                grid, verdicts, first = grid[1:-1], verdicts[1:-1], False
             log.write(f"lr {lr}: " + ", ".join(f"{c:.4f}:{v}" for c, v in zip(grid, verdicts)) + "\n")
             q2 = [c for c, v in zip(grid, verdicts) if v == "Q2"]
             q1 = [c for c, v in zip(grid, verdicts) if v == "Q1"]
@@ -124,6 +140,10 @@ def main(argv):
         parser.error("give at least one --lr, or --flow")
     if any(lr <= 0 for lr in args.lr):
         parser.error("--lr must be > 0 (gradient flow is --flow)")
+    if not 0 <= args.lo < args.hi <= 1:
+        parser.error("need 0 <= --lo < --hi <= 1")
+    if args.points < 1:
+        parser.error("--points must be at least 1")
     if not (os.path.isfile(args.perfgen) and os.access(args.perfgen, os.X_OK)):
         print(f"{parser.prog}: {args.perfgen} is not an executable perfgen binary (build it, or give --perfgen)",
               file=sys.stderr)
@@ -135,6 +155,9 @@ def main(argv):
         except PerfgenFailed as error:
             print(f"{parser.prog}: {error}", file=sys.stderr)
             sys.exit(1)
+        except NotBracketed as error:
+            print(f"{parser.prog}: {error}", file=sys.stderr)
+            sys.exit(2)
         mid = 0.5 * (lo + hi)
         print(f"{lr:8.4f} {lo:8.4f} {hi:8.4f} {mid:8.4f}±{0.5 * (hi - lo):.4f} {1 / mid:10.4f}", flush=True)
         if args.csv:

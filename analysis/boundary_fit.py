@@ -12,10 +12,11 @@ which the fit reaches --paper; draws the points, the fit and the flow value with
 on stderr and exit 2.
 """
 import argparse
-import os
 import sys
 
 import numpy as np
+
+from figures import ResultsError, check_output
 
 
 def read_rows(path):
@@ -68,9 +69,12 @@ def main(argv):
     parser.add_argument("-o", "--output", help="PNG of the points and the fit")
     parser.add_argument("--paper", type=float, default=0.74, help="the paper's boundary value (Fig. 3b)")
     args = parser.parse_args(argv)
-    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
-        print(f"{parser.prog}: {args.output}: the folder does not exist", file=sys.stderr)
-        sys.exit(2)
+    if args.output:
+        try:
+            check_output(args.output)  # a folder that exists, a format matplotlib writes
+        except ResultsError as error:
+            print(f"{parser.prog}: {error}", file=sys.stderr)
+            sys.exit(2)
     try:
         rows = read_rows(args.csv)
         coefficients, covariance = fit(rows)

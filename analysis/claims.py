@@ -3,7 +3,8 @@ figure experiments (data/figures/*.toml).
 
     .venv/bin/python analysis/claims.py KIND RESULTS.h5
 
-KIND: scale (Fig. 1: gen error against init scale), alignment (Fig. 2, 5, 7: gap between aligned loss
+KIND: scale (Fig. 1: gen error against init scale; the means include runs that blew up, counted
+beside them), alignment (Fig. 2, 5, 7: gap between aligned loss
 curves), branches (Fig. 3, 8: branch against c~), recovery (Fig. 4, 9: recovery by n and c~, with
 GD stability and the runs from inside (0, 1) near Q1), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
 refused with one line on stderr and exit code 2, as in figures.py.
@@ -13,16 +14,22 @@ import sys
 
 import numpy as np
 
-from figures import ResultsError, exit_bad_input, load, trial_rows
+from figures import ResultsError, blown_up_runs, exit_bad_input, load, trial_rows
 
 
 def scale(path):
-    t = load(path, needs=("n", "init_scale", "gen_error", "recovered"))
-    print(f"{'n':>3} {'scale':>9} {'mean gen':>10} {'recovered':>10}")
+    """Mean gen error and recoveries per (n, init scale); the mean includes runs that blew up (as
+    figures.py fig1 draws it), so their count is printed beside it."""
+    t = load(path, needs=("n", "init_scale", "gen_error", "recovered", "status"))
+    blown_up = blown_up_runs(t)
+    print(f"{'n':>3} {'scale':>9} {'mean gen':>10} {'recovered':>10} {'blown up':>9}")
     for n in sorted(set(t["n"])):
         for s in sorted(set(t["init_scale"])):
             rows = (t["n"] == n) & (t["init_scale"] == s)
-            print(f"{n:3d} {s:9.0e} {t['gen_error'][rows].mean():10.2e} {int(t['recovered'][rows].sum()):5d}/{rows.sum()}")
+            if not rows.any():
+                continue
+            print(f"{n:3d} {s:9.0e} {t['gen_error'][rows].mean():10.2e} {int(t['recovered'][rows].sum()):5d}/{rows.sum():<4d}"
+                  f" {int(blown_up[rows].sum()):9d}")
 
 
 def alignment(path):
@@ -73,8 +80,12 @@ def recovery(path):
                           "target_distance", "final_a"))
     print(f"{'n':>3} {'recovered':>10} {'c~=0':>6} {'0<c~<1':>8} {'c~=1':>6} {'max_iters':>9} {'max lr*sharp':>13} "
           f"{'lr*sharp>=2':>12} {'diverged':>9}  recovered on Q1/Q2/other  inside near Q1 (seeds; c~)")
-    near_q1 = (np.all(t["target_distance"] < NEAR_Q1_DISTANCE, axis=1)
-               & np.all(np.abs(t["final_a"]) > NEAR_Q1_A, axis=1))
+    # Per-neuron columns are NaN past a trial's width (a sweep over width): those entries do not count.
+    padding = np.isnan(t["target_distance"])
+    near_q1 = (np.all((t["target_distance"] < NEAR_Q1_DISTANCE) | padding, axis=1)
+               & np.all((np.abs(t["final_a"]) > NEAR_Q1_A) | padding, axis=1))
+    if "width" in t and len(set(t["width"])) > 1:
+        print(f"recovery: the rows below pool the widths {sorted(set(int(w) for w in t['width']))}", file=sys.stderr)
     for n in sorted(set(t["n"])):
         rows = t["n"] == n
         r = t["recovered"].astype(bool)

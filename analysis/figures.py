@@ -5,9 +5,12 @@
 KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
 against aligned time), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
 data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|). Each function returns the
-numbers it drew, so tests can check them. A file that is missing, not HDF5, not a perfgen result or
-without what KIND needs (a group or a column), and an -o in a missing folder, are refused with one
-line on stderr and exit code 2.
+numbers it drew, so tests can check them. RESULTS may also be the run's .shards folder; a trial that
+a shard and a checkpoint both hold (a kill between writing one and removing the other) is read once.
+A file that is missing, not HDF5, not a perfgen result or without what KIND needs (a group or a
+column), a fig4 file whose (n, data seed, c~) lines would join runs of another axis, and an -o in a
+missing folder or without an image format's extension, are refused with one line on stderr and exit
+code 2.
 """
 import argparse
 import glob
@@ -60,7 +63,12 @@ def _read_group(files, group):
             for name, parts in columns.items()}
     if row_dim in data:  # shards arrive in batch order; rows go by trial index
         order = np.argsort(data[row_dim], kind="stable")
-        data = {k: (v[order] if v.shape[:1] == order.shape and k not in INDEX_COORDINATES
+        # A checkpoint a later shard overrides (a kill between the two) repeats trials: the files come
+        # shards first, so the stable sort puts a trial's shard row first, and that one is kept.
+        _, first = np.unique(data[row_dim][order], return_index=True)
+        order = order[first]
+        rows = len(data[row_dim])
+        data = {k: (v[order] if v.shape[:1] == (rows,) and k not in INDEX_COORDINATES
                     else v) for k, v in data.items()}
     return data
 
@@ -69,10 +77,12 @@ def load(path, group="trials", needs=()):
     """The columns of /trials (or another group) of a results file, or of the shards of an unfinished
     run (PATH.shards/ next to it): partial files plot what is finished. Refuses a group that lacks a
     column named in needs (a file from another schema version, or written by hand)."""
+    path = _results_path(path)
     if os.path.isfile(path):
         files = [path]
-    else:
-        files = sorted(glob.glob(os.path.join(path + ".shards", "batch*.h5")))
+    else:  # shards (batches-*) before checkpoints (batch-N-checkpoint): see _read_group
+        files = (sorted(glob.glob(os.path.join(path + ".shards", "batches-*.h5")))
+                 + sorted(glob.glob(os.path.join(path + ".shards", "batch-*-checkpoint.h5"))))
     if not files:
         raise ResultsError(f"no results file or shards at {path}")
     data = _read_group(files, group)
@@ -98,7 +108,7 @@ def trial_rows(trials, numbers, path):
 def fig1(path, out):
     """Generalization error against initialization scale, one panel per n (mean over seeds)."""
     t = load(path, needs=("n", "init_scale", "gen_error", "status"))
-    blown_up = _blown_up(t)
+    blown_up = blown_up_runs(t)
     if blown_up.any():  # the mean is kept as is (a science choice); the reader is told what is in it
         print(f"fig1: the means include {blown_up.sum()} of {blown_up.size} runs that diverged or whose "
               f"gen error is not finite or above {BLOWN_UP:g}", file=sys.stderr)
@@ -120,19 +130,24 @@ def fig1(path, out):
 
 
 def trajectories(path, out):
-    """Loss against aligned time (Theorem 1) for every recorded trial, and the first parameters."""
+    """Loss against aligned time (Theorem 1) for every recorded trial, and the first parameters: a1,
+    the first weight of neuron 1, and a2 (θ is neuron-major, (a_k, w_k, b_k): a2 follows neuron 1's
+    weights and bias)."""
     tr = load(path, "trajectories", needs=("traj", "iteration", "aligned_time", "loss", "theta"))
-    trials = load(path, needs=("trial", "init_scale"))
-    scales = trials["init_scale"][trial_rows(trials, tr["traj"], path)]
+    trials = load(path, needs=("trial", "init_scale", "width"))
+    rows_of_trials = trial_rows(trials, tr["traj"], path)
+    scales = trials["init_scale"][rows_of_trials]
+    widths = trials["width"][rows_of_trials]
     fig, (loss_ax, param_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
     drawn = {}
-    for row, (trial, scale) in enumerate(zip(tr["traj"], scales)):
+    for row, (trial, scale, width) in enumerate(zip(tr["traj"], scales, widths)):
         used = tr["iteration"][row] >= 0
         label = f"trial {trial}, s = {scale:.0e}"
         loss_ax.semilogy(tr["aligned_time"][row][used], tr["loss"][row][used], label=label)
         theta = tr["theta"][row][used]
-        for p, name in ((0, "a1"), (1, "w1"), (3, "a2")):
-            if theta.shape[1] > p:
+        stride = int(np.isfinite(theta[0]).sum()) // int(width) if len(theta) else 0  # NaN pads past P
+        for p, name in ((0, "a1"), (1, "w1"), (stride if width > 1 else -1, "a2")):
+            if 0 <= p < theta.shape[1]:
                 param_ax.plot(tr["aligned_time"][row][used], theta[:, p], label=f"{name}, trial {trial}")
         drawn[int(trial)] = (tr["aligned_time"][row][used], tr["loss"][row][used])
     for ax in (loss_ax, param_ax):  # the escape from the origin and the long convergence both visible
@@ -164,8 +179,17 @@ def fig3b(path, out):
     return {"ratio": ratio, "branch": t["branch"]}
 
 
+def _results_path(path):
+    """PATH for PATH, PATH/ or PATH.shards (the folder perfgen names when a run stops)."""
+    path = path.rstrip("/") or path
+    if path.endswith(".shards") and os.path.isdir(path):
+        path = path[: -len(".shards")]
+    return path
+
+
 def _config(path):
     """The resolved experiment (a dict) of a results file, or of an unfinished run (its .shards/config.toml)."""
+    path = _results_path(path)
     if not os.path.isfile(path):
         with open(os.path.join(path + ".shards", "config.toml"), "rb") as f:
             return tomllib.load(f)
@@ -179,7 +203,7 @@ def _config(path):
         raise ResultsError(f"{path} is not a perfgen results file: its config is not TOML ({error})") from None
 
 
-def _blown_up(t):
+def blown_up_runs(t):
     """Rows of runs that diverged or whose gen error is not finite or absurdly large: a diverged run
     stops at a loss up to divergence_loss (1e50), which would set a plot's axis range."""
     gen = t["gen_error"]
@@ -196,8 +220,13 @@ def fig4(path, out):
         raise ResultsError(f"{path} does not sweep c_tilde: fig4 draws /trials gen_error against a "
                            "[sweep] c_tilde axis, one panel per n and one line per data_seed "
                            "(as data/figures/fig4.toml)")
+    others = [name for name in ("init_seed", "lr", "init_scale", "width", "activation", "max_iters")
+              if name in t and len(np.unique(t[name])) > 1]
+    if others:  # their trials would join one (n, data_seed) line, zig-zagging between them
+        raise ResultsError(f"{path} also varies {', '.join(others)}: fig4 draws one line per n and "
+                           "data_seed against c_tilde, so each (n, data_seed, c_tilde) must be one run")
     threshold = config.get("eval", {}).get("recovery_threshold", 1e-8)
-    left_out = _blown_up(t)
+    left_out = blown_up_runs(t)
     if left_out.any():
         print(f"fig4: left out {left_out.sum()} of {left_out.size} runs that diverged or whose gen error "
               f"is not finite or above {BLOWN_UP:g}", file=sys.stderr)
@@ -254,6 +283,12 @@ def check_output(out):
     """Refuses an image path that cannot be written before any work, as perfgen run refuses its -o."""
     if os.path.isdir(out):
         raise ResultsError(f"{out} is a folder: give -o a file name")
+    extension = os.path.splitext(out)[1][1:].lower()
+    formats = plt.gcf().canvas.get_supported_filetypes()
+    plt.close("all")
+    if extension not in formats:  # matplotlib would add .png to a name without one, or fail after the work
+        raise ResultsError(f"-o {out}: the file name must end in an image format matplotlib writes "
+                           f"({', '.join('.' + f for f in sorted(formats))})")
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise ResultsError(f"cannot write {out}: the folder {folder} is missing or not writable")

@@ -48,6 +48,10 @@ class Failed(Exception):
     """A perfgen call failed; main() prints its message and exits 1."""
 
 
+class NotPerfgen(Failed):
+    """--perfgen ran but did not answer as perfgen does: bad input, exit 2."""
+
+
 def experiment(width, dim, activation, ns, seeds, max_time, init_seeds):
     ones = ", ".join(["1.0"] * dim)
     inits = (f"c_tilde = [{', '.join(str(c) for c in C_GRID)}]" if width == 2
@@ -85,7 +89,10 @@ def call(perfgen, *args):
 
 def predicted_sizes(perfgen, path):
     out = call(perfgen, "rank", path)
-    optimistic = int(re.search(r"^optimistic sample size: (\d+)$", out, re.M).group(1))
+    found = re.search(r"^optimistic sample size: (\d+)$", out, re.M)
+    if not found:
+        raise NotPerfgen(f"{perfgen} rank {path} printed no optimistic sample size: is it perfgen?")
+    optimistic = int(found.group(1))
     separation = {name: int(n) for name, n in re.findall(r"^separation sample size of (Q\^\d+) \(j = \d+\): (\d+)$",
                                                          out, re.M)}
     return optimistic, separation
@@ -197,6 +204,9 @@ def main(argv):
                         special_text = f"{r['special'][0]}/{r['special'][1]}" if r["special"][1] else "-"
                         details.append(f"  n = {v:2d}: special {special_text:>6}  generic {r['generic'][0]:3d}/"
                                        f"{r['generic'][1]:<3d} [{lo:.2f}, {hi:.2f}]")
+    except NotPerfgen as error:
+        print(f"{parser.prog}: {error}", file=sys.stderr)
+        sys.exit(2)
     except Failed as error:
         print(f"{parser.prog}: {error}", file=sys.stderr)
         sys.exit(1)

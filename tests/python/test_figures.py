@@ -249,7 +249,7 @@ def test_fig1_warns_when_diverged_runs_enter_the_mean(tmp_path, monkeypatch, cap
 def write_groups(path, trials, trajectories):
     """A file holding only the given /trials and /trajectories columns (what the scripts read of a shard)."""
     with h5py.File(path, "w") as f:
-        for group, columns in (("trials", trials), ("trajectories", trajectories)):
+        for group, columns in (("trials", trials), ("trajectories", trajectories or {})):
             for name, values in columns.items():
                 f.create_dataset(f"{group}/{name}", data=values)
 
@@ -266,7 +266,8 @@ def unfinished_run(tmp_path, recorded=((0,), (4,))):
         trials = np.array(trials)
         iteration = np.tile(np.arange(4) * 10, (len(traj), 1))
         write_groups(shards / name,
-                     dict(trial=trials, init_scale=10.0 ** -trials, c_tilde=trials / 8),
+                     dict(trial=trials, init_scale=10.0 ** -trials, c_tilde=trials / 8,
+                          width=np.full(len(trials), 2, np.int32)),
                      dict(traj=np.array(traj), iteration=iteration, aligned_time=iteration + 1.0,
                           aligned_time_mu1=iteration + 2.0, loss=np.tile([1.0, 0.5, 0.1, 0.01], (len(traj), 1)),
                           theta=np.ones((len(traj), 4, 2))))
@@ -280,6 +281,58 @@ def test_trajectories_of_an_unfinished_run_are_labelled_by_their_trial(tmp_path,
     assert sorted(drawn) == [0, 4]
     labels = [line.get_label() for line in figs[0].axes[0].get_lines()]
     assert labels == ["trial 0, s = 1e+00", "trial 4, s = 1e-04"]
+
+
+def test_trajectories_plot_a2_where_the_second_neuron_begins(tmp_path, monkeypatch):
+    """θ is neuron-major (a_k, w_k, b_k): with d = 3 and bias, a2 is parameter 5 of 10, not 3."""
+    theta = np.tile(np.arange(10.0), (1, 4, 1))  # parameter p holds the value p at every checkpoint
+    iteration = np.arange(4)[None, :] * 10
+    write_groups(tmp_path / "d3.h5", dict(trial=np.array([0]), init_scale=np.array([1e-3]),
+                                          width=np.array([2], np.int32)),
+                 dict(traj=np.array([0]), iteration=iteration, aligned_time=iteration + 1.0,
+                      aligned_time_mu1=iteration + 2.0, loss=np.array([[1.0, 0.5, 0.1, 0.01]]), theta=theta))
+    figs = []
+    monkeypatch.setattr(figures, "_save", lambda fig, out: figs.append(fig))
+    figures.trajectories(str(tmp_path / "d3.h5"), str(tmp_path / "t.png"))
+    lines = {line.get_label().split(",")[0]: line.get_ydata()[0] for line in figs[0].axes[1].get_lines()}
+    assert lines == {"a1": 0.0, "w1": 1.0, "a2": 5.0}
+
+
+def test_shards_and_a_checkpoint_they_override_count_each_trial_once(tmp_path):
+    """A kill between a batch's shard and the removal of its checkpoint leaves both: trials 4 and 5
+    are in the shard and in the checkpoint; the shard's rows are the ones read, once. The shards
+    folder's own name works as the path too."""
+    run = unfinished_run(tmp_path)
+    write_groups(tmp_path / "run.h5.shards" / "batch-00000002-checkpoint.h5",
+                 dict(trial=np.array([4, 5]), init_scale=np.array([9.0, 9.0]), c_tilde=np.array([9.0, 9.0]),
+                      width=np.full(2, 2, np.int32)), None)
+    for path in (run, run + ".shards", run + ".shards/"):
+        trials = figures.load(path)
+        assert list(trials["trial"]) == [0, 1, 4, 5, 6, 7]
+        assert np.all(trials["init_scale"][2:4] < 1)  # the shard's rows (10^-k), not the checkpoint's 9.0
+
+
+def test_fig4_refuses_a_file_whose_lines_would_join_other_axes(tmp_path, capsys):
+    columns = six_trials([0] * 6, [1e-3] * 6)
+    columns["init_seed"] = np.array([0, 1, 0, 1, 0, 1])
+    path = write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns)
+    code, err = exit_code_and_stderr(figures.main, ["fig4", path, "-o", str(tmp_path / "x.png")], capsys)
+    assert code == 2
+    assert "also varies init_seed" in err
+
+
+def test_recovery_near_q1_ignores_the_padding_of_narrower_networks(tmp_path, capsys):
+    """A sweep over width: a width-2 trial's third neuron is NaN padding, not a neuron off Q1."""
+    columns = six_trials([0] * 6, [1e-9] * 6)
+    columns.update(recovered=np.ones(6, np.int8), branch=np.ones(6, np.int8), lr_times_sharpness=np.full(6, 0.5),
+                   width=np.array([2, 2, 2, 3, 3, 3], np.int32),
+                   target_distance=np.array([[0.01, 0.02, np.nan]] * 3 + [[0.01, 0.02, 0.03]] * 3),
+                   final_a=np.array([[0.3, 0.4, np.nan]] * 3 + [[0.3, 0.4, 0.2]] * 3))
+    claims.recovery(write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns))
+    captured = capsys.readouterr()
+    rows = {int(line.split()[0]): line for line in captured.out.splitlines()[1:]}
+    assert rows[3].endswith("  1 (0; 0.50-0.50)"), rows[3]  # the width-2 run from inside counts
+    assert "pool the widths [2, 3]" in captured.err
 
 
 def test_recovery_counts_the_inside_runs_near_q1(tmp_path, capsys):
@@ -333,17 +386,35 @@ def test_the_missing_columns_are_named(tmp_path, capsys):
     assert err.strip().endswith(f"{path} has no /trials column(s) gen_error, status")
 
 
-@pytest.mark.parametrize("where", ["missing folder", "a folder"])
+@pytest.mark.parametrize("where", ["missing folder", "a folder", "unknown format", "no extension"])
 def test_an_output_that_cannot_be_written_is_refused(tmp_path, capsys, where):
     path = write_results(tmp_path / "r.h5", FIG1_CONFIG, **six_trials([0] * 6, [1e-3] * 6))
-    out = str(tmp_path / "no such folder" / "fig1.png") if where == "missing folder" else str(tmp_path)
+    out = {"missing folder": str(tmp_path / "no such folder" / "fig1.png"), "a folder": str(tmp_path),
+           "unknown format": str(tmp_path / "fig1.xyz"), "no extension": str(tmp_path / "fig1")}[where]
     code, err = exit_code_and_stderr(figures.main, ["fig1", path, "-o", out], capsys)
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
-    expected = "the folder " + str(tmp_path / "no such folder") + " is missing" if where == "missing folder" \
-        else f"{out} is a folder"
+    expected = {"missing folder": "the folder " + str(tmp_path / "no such folder") + " is missing",
+                "a folder": f"{out} is a folder"}.get(where, "must end in an image format")
     assert expected in err
     assert not (tmp_path / "no such folder").exists()
+    assert not any(p.suffix in (".png", ".xyz") for p in tmp_path.iterdir())
+
+
+def test_boundary_refuses_a_range_that_does_not_bracket_the_boundary(tmp_path, capsys, monkeypatch):
+    """Every c~ of [--lo, --hi] reaching Q1: the boundary lies below --lo, and no number is printed."""
+    fake = tmp_path / "perfgen"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(boundary, "classify", lambda perfgen, lr, grid, budget, work: ["Q1"] * len(grid))
+    code, err = exit_code_and_stderr(boundary.main, ["--lr", "0.1", "--lo", "0.8", "--hi", "0.95",
+                                                     "--perfgen", str(fake)], capsys)
+    assert code == 2
+    assert "--lo 0.8 reaches Q1" in err
+    assert "0.8" not in capsys.readouterr().out.split("\n", 1)[-1]
+    for bad in (["--lo", "0.9", "--hi", "0.6"], ["--points", "0"]):
+        code, err = exit_code_and_stderr(boundary.main, ["--lr", "0.1", *bad, "--perfgen", str(fake)], capsys)
+        assert code == 2, bad
 
 
 def test_boundary_refuses_a_perfgen_that_writes_no_results(tmp_path, capsys):

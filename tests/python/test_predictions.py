@@ -26,3 +26,14 @@ def test_unknown_architecture_and_missing_folder_exit_two(tmp_path):
         run = subprocess.run([sys.executable, SCRIPT, "--perfgen", BINARY, *args], capture_output=True, text=True)
         assert run.returncode == 2
         assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_a_perfgen_that_does_not_answer_as_perfgen_exits_two(tmp_path):
+    fake = tmp_path / "perfgen"
+    fake.write_text("#!/bin/sh\nexit 0\n")  # like /bin/true: runs, prints nothing
+    fake.chmod(0o755)
+    run = subprocess.run([sys.executable, SCRIPT, "--perfgen", str(fake), "--only", "m=2 d=1 tanh"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "is it perfgen?" in run.stderr
