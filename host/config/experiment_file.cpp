@@ -387,6 +387,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
   if (eq == std::string::npos) throw InputError("--set " + assignment, "expected section.key=value");
   // Spaces around '=' are allowed, as in a TOML file.
   const std::string path = trimmed(assignment.substr(0, eq)), text = trimmed(assignment.substr(eq + 1));
+  reject_characters_toml_mishandles(text, "--set " + path + "=…");  // the value meets toml++ below
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + text);

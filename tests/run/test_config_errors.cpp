@@ -74,6 +74,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "sweep"},
         BadInput{kValid, {"sweep.width=[0]"}, "sweep.width"}, BadInput{kValid, {"nonsense"}, "--set"},
         BadInput{kValid, {".lr=1"}, "--set .lr=1"}, BadInput{kValid, {"train.=1"}, "--set train.=1"},
+        BadInput{kValid, {"name=caf\xC3\xA9"}, "--set name=…:1:4: character U+00E9"},
         BadInput{
             kValid, {"sweep.activation=[tanh, rational]"}, "sweep.activation: [tanh, rational] is not a valid TOML"},
         BadInput{
