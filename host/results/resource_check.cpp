@@ -15,8 +15,9 @@ namespace perfgen {
 namespace {
 
 constexpr double kDouble = sizeof(double);
-constexpr int kScalarColumns = 40;                  // the 1-D columns of /trials, counted generously
-constexpr double kShardOverheadBytes = 160 * 1024;  // HDF5 headers of ~45 datasets: a 25-trial shard is ~130 KiB
+constexpr int kScalarColumns = 40;                      // the 1-D columns of /trials, counted generously
+constexpr double kFinalFileOverheadBytes = 256 * 1024;  // /trials and /cells: ~75 datasets' headers
+constexpr double kShardOverheadBytes = 160 * 1024;      // HDF5 headers of ~45 datasets: a 25-trial shard is ~130 KiB
 
 double available_memory_bytes() {
   std::ifstream meminfo("/proc/meminfo");
@@ -79,7 +80,9 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
                          kHeldTrialBytes * trials_per_cell;
   r.test_set_bytes = kDouble * e.eval.test_points * (d + 1);
   const double shards = std::ceil(trials / e.run.batch_size);  // at most one per batch (--save-interval 0)
-  r.disk_bytes = 2 * (trials * r.row_bytes + recorded_bytes) + shards * kShardOverheadBytes;
+  // The final file is written while the shards still exist: both hold every row, and each file its
+  // HDF5 headers (a one-trial final file is ~210 KiB).
+  r.disk_bytes = 2 * (trials * r.row_bytes + recorded_bytes) + shards * kShardOverheadBytes + kFinalFileOverheadBytes;
   return r;
 }
 

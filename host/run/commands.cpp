@@ -24,6 +24,17 @@
 namespace fs = std::filesystem;
 
 namespace perfgen {
+namespace {
+
+// The shape of the plan's widest network (its step costs the most).
+NetShape widest_shape(const Plan& plan) {
+  const Cell* widest = &plan.cells().front();
+  for (const Cell& cell : plan.cells())
+    if (cell.width > widest->width) widest = &cell;
+  return plan.shape(*widest);
+}
+
+}  // namespace
 
 int plan_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
                  std::ostream& err) {
@@ -42,8 +53,9 @@ int plan_command(const std::string& experiment_path, const std::vector<std::stri
         << "work bound   " << std::scientific << std::setprecision(3) << plan.max_network_steps()
         << " network-steps (every trial running to max_iters)\n"
         << "step cost    " << std::defaultfloat << plan.max_n() * plan.max_width() << " activations + "
-        << network_step_flops(plan.shape(plan.cells().front()), plan.max_n())
-        << " flops per network-step (first cell's width)\n"
+        << network_step_flops(widest_shape(plan), plan.max_n()) << " flops per network-step (the widest network"
+        << (e.train.method == TrainMethod::flow ? "; a gradient-flow solver step costs several, docs/FLOW.md" : "")
+        << ")\n"
         << "memory       about " << human_bytes(estimate_resources(plan).memory_bytes()) << " on the CPU, "
         << human_bytes(estimate_resources(plan, cuda::CudaBackend::kTrialsPerCall).memory_bytes())
         << " with CUDA (trials in flight, merge, test set)\n"

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "command_support.h"
-#include "errors.h"
 #include "commands.h"
+#include "errors.h"
 #include "rank_report.h"
 
 namespace perfgen {
@@ -17,8 +17,9 @@ int rank_command(const std::string& experiment_path, const std::vector<std::stri
     print_experiment_warnings(e, err);
     // The target has one activation, and the rank needs the model's to be the same: no activation axis.
     if (e.sweep.activation.size() > 1)
-      throw InputError("sweep.activation", "rank compares the model with a target of the same activation; run it "
-                                           "once per activation (--set model.activation=A --set target.activation=A)");
+      throw InputError("sweep.activation",
+                       "rank compares the model with a target of the same activation; run it "
+                       "once per activation (--set model.activation=A --set target.activation=A)");
     // One report per width of the sweep; every model is checked before any is analysed.
     const std::vector<int> widths = e.sweep.width.empty() ? std::vector<int>{e.model.width} : e.sweep.width;
     std::vector<NetShape> shapes;
@@ -26,7 +27,7 @@ int rank_command(const std::string& experiment_path, const std::vector<std::stri
       NetShape s = e.model;
       s.width = width;
       if (!e.sweep.activation.empty()) s.activation = e.sweep.activation.front();
-      check_rank_input(s, e.target);
+      check_rank_input(s, e.target, e.sweep.width.empty() ? "model.width" : "sweep.width");
       shapes.push_back(s);
     }
     out << "experiment " << e.name << '\n';

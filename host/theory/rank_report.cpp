@@ -59,8 +59,8 @@ void require_on_target(const NetShape& s, const TargetSettings& target, const st
     worst = std::max(worst, std::fabs(forward(s, theta.data(), x) - forward(one, star.data(), x)));
   }
   if (!(worst <= 1e-10 * (1.0 + std::fabs(target.a))))
-    throw std::logic_error("rank: the point built on " + label + " is not on the target set (max |f - f*| = " +
-                           std::to_string(worst) + ")");
+    throw std::logic_error("rank: the point built on " + label +
+                           " is not on the target set (max |f - f*| = " + std::to_string(worst) + ")");
 }
 
 std::string scientific(double v) {
@@ -76,7 +76,9 @@ std::string pad(const std::string& text, std::size_t width) {
 
 std::string decision_text(const RankDecision& d) {
   return std::to_string(d.rank) + "  " + scientific(d.kept()) + " | " +
-         (d.dropped() < 0 ? "   none" : d.dropped() == 0 ? "      0" : scientific(d.dropped()));
+         (d.dropped() < 0    ? "   none"
+          : d.dropped() == 0 ? "      0"
+                             : scientific(d.dropped()));
 }
 
 std::string check_text(const RankFinding& f) {
@@ -94,24 +96,25 @@ bool RankReport::checks_agree() const {
   return true;
 }
 
-void check_rank_input(const NetShape& s, const TargetSettings& target) {
+void check_rank_input(const NetShape& s, const TargetSettings& target, const std::string& width_key) {
   if (s.width < 2 || s.width > kRankMaxWidth)
-    throw InputError("model.width", "rank needs a width in [2, " + std::to_string(kRankMaxWidth) + "], got " +
-                                        std::to_string(s.width) +
-                                        (s.width < 2 ? " (with one neuron Q* is a single point: there are no branches)"
-                                                     : " (the branches of Q* are enumerated up to this width)"));
+    throw InputError(width_key, "rank needs a width in [2, " + std::to_string(kRankMaxWidth) + "], got " +
+                                    std::to_string(s.width) +
+                                    (s.width < 2 ? " (with one neuron Q* is a single point: there are no branches)"
+                                                 : " (the branches of Q* are enumerated up to this width)"));
   if (s.param_count() > kRankMaxParams)
     throw InputError("model.input_dim", "rank computes dense ranks of at most " + std::to_string(kRankMaxParams) +
                                             " parameters; this model has P = " + std::to_string(s.param_count()));
   if (target.activation != s.activation)
-    throw InputError("target.activation",
-                     std::string("rank needs the model's activation (") + activation_name(s.activation) +
-                         "), got " + activation_name(target.activation) +
-                         ": no network of this model equals the target, so Q* is empty");
+    throw InputError("target.activation", std::string("rank needs the model's activation (") +
+                                              activation_name(s.activation) + "), got " +
+                                              activation_name(target.activation) +
+                                              ": no network of this model equals the target, so Q* is empty");
   if (target.a == 0.0) throw InputError("target.a", "rank needs a nonzero target (a0 = 0 makes f* = 0)");
   if (std::all_of(target.w.begin(), target.w.end(), [](double w) { return w == 0.0; }))
-    throw InputError("target.w", "rank needs w0 != 0: a constant target a0 σ(b0) mixes with every neuron of w_k = 0, "
-                                 "and those branches are not enumerated");
+    throw InputError("target.w",
+                     "rank needs w0 != 0: a constant target a0 σ(b0) mixes with every neuron of w_k = 0, "
+                     "and those branches are not enumerated");
 }
 
 RankReport analyse_rank(const NetShape& s, const TargetSettings& target, const DataSettings& data) {
@@ -187,7 +190,8 @@ void print_rank_report(const RankReport& r, std::ostream& out) {
         << pad(std::to_string(f.dimension), 5) << pad(std::to_string(f.codimension), 7)
         << pad(std::to_string(f.generic.svd.rank), 8) << pad(std::to_string(f.corner.svd.rank), 8)
         << pad(std::to_string(f.sample.svd.rank) + (as_expected ? "" : "*"), 11)
-        << (f.sufficient() ? "yes" : "not shown: model rank " + std::to_string(f.generic.svd.rank) + " < codim") << '\n';
+        << (f.sufficient() ? "yes" : "not shown: model rank " + std::to_string(f.generic.svd.rank) + " < codim")
+        << '\n';
   }
   if (unexpected_sample)
     out << "* J_n at n = codim points is numerically rank-deficient here (see its gap below); in exact arithmetic its\n"

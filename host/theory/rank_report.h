@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "matrix_rank.h"
 #include "experiment.h"
+#include "matrix_rank.h"
 #include "target_branches.h"
 
 namespace perfgen {
@@ -54,14 +54,15 @@ struct RankReport {
   std::string points;        // where the tangent functions were sampled
   std::string check_points;  // the independent check
   std::vector<BranchFindings> branches;
-  int optimistic = 0;  // smallest model rank found on Q*
+  int optimistic = 0;         // smallest model rank found on Q*
   bool checks_agree() const;  // of the model ranks (generic and corner), which the results rest on
 };
 
 // InputError (exit 2) when the report cannot be made for this model and target: width outside
 // [2, kRankMaxWidth], more than kRankMaxParams parameters, a target activation other than the
-// model's (Q* is then empty), a zero target (a0 = 0) or a constant one (w0 = 0).
-void check_rank_input(const NetShape& s, const TargetSettings& target);
+// model's (Q* is then empty), a zero target (a0 = 0) or a constant one (w0 = 0). width_key names the
+// setting the width came from.
+void check_rank_input(const NetShape& s, const TargetSettings& target, const std::string& width_key = "model.width");
 
 RankReport analyse_rank(const NetShape& s, const TargetSettings& target, const DataSettings& data);
 

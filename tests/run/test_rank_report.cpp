@@ -161,6 +161,7 @@ TEST(RankCommand, BadInputIsRefusedWithExitTwoAndOneMessage) {
     std::string expected;
   } cases[] = {
       {one, {}, "model.width: rank needs a width in [2, 8], got 1"},
+      {one, {"model.width=2", "sweep.width=[2, 9]"}, "sweep.width: rank needs a width in [2, 8], got 9"},
       {"", {"target.activation=rational"}, "target.activation: rank needs the model's activation (tanh)"},
       {"", {"target.a=0"}, "target.a: rank needs a nonzero target"},
       {"", {"target.w=[0]"}, "target.w: rank needs w0 != 0"},

@@ -14,6 +14,7 @@
 #include "experiment_file.h"
 #include "final_file.h"
 #include "hdf5_io.h"
+#include "resource_check.h"
 #include "results_schema.h"
 #include "shard_spec.h"
 #include "shard_store.h"
@@ -94,6 +95,24 @@ TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
   EXPECT_EQ(merge_command(options.output_path, false, out, err), kExitOk) << err.str();
   EXPECT_TRUE(std::filesystem::exists(options.output_path));
   EXPECT_FALSE(store.exists());
+}
+
+// The disk estimate covers what a sweep holds at its peak, the shards and the final file side by side
+// (a merge): here a sweep of one trial, whose files are mostly HDF5 headers.
+TEST(Plan, TheDiskEstimateCoversTheShardsAndTheFinalFileTogether) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "one.h5");
+  options.overrides = {"sweep.n=[2]", "sweep.c_tilde=[0.0]", "sweep.data_seed=[0]"};
+  options.shard = parse_shard("0/1");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  std::uintmax_t shard_bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(options.output_path + ".shards"))
+    shard_bytes += entry.file_size();
+  ASSERT_EQ(merge_command(options.output_path, false, out, err), kExitOk) << err.str();
+  const Experiment e = load_experiment_file(options.experiment_path, options.overrides);
+  const double estimate = estimate_resources(Plan(e)).disk_bytes;
+  EXPECT_GE(estimate, static_cast<double>(shard_bytes + std::filesystem::file_size(options.output_path)));
 }
 
 // The small sweep draws gaussian data, so its data seeds matter: no warning. On grid data they would
