@@ -44,8 +44,9 @@ std::string resume_command(const RunOptions& options, const std::string& output)
   if (!options.experiment_path.empty()) command += " " + shell_word(options.experiment_path);
   command += " -o " + shell_word(output);
   for (const std::string& assignment : options.overrides) command += " --set " + shell_word(assignment);
-  if (options.shard.worker) return command + " --shard " + shard_text(options.shard);
-  return command + " --resume";
+  command += options.shard.worker ? " --shard " + shard_text(options.shard) : std::string(" --resume");
+  // "-": the experiment came on standard input, and must come again.
+  return options.experiment_path == "-" ? command + "   (with the same experiment on standard input)" : command;
 }
 
 // Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
