@@ -17,19 +17,25 @@ namespace perfgen {
 // Threads to use when the caller asks for `requested` (≤ 0: one per CPU this process may run on).
 inline int thread_count(int requested) { return requested > 0 ? requested : usable_cpus(); }
 
-// Runs `work` on `count` threads (the caller being one of them) and rethrows the first failure. Each
-// `work` takes its share from a common counter, so when the system gives fewer threads (ulimit -u,
-// many ranks on a node) the ones it gave do all of it.
-template <class Work>
-void run_threads(int count, Work work) {
+// Runs `work` on `count` threads (the caller being one of them) and rethrows the first failure;
+// first_failed() runs once that failure is recorded (to make the other threads stop early: a failure
+// of theirs then comes after it). Each `work` takes its share from a common counter, so when the
+// system gives fewer threads (ulimit -u, many ranks on a node) the ones it gave do all of it.
+template <class Work, class FirstFailed>
+void run_threads(int count, Work work, FirstFailed first_failed) {
   std::exception_ptr failure;
   std::mutex failure_mutex;
   auto guarded = [&] {
     try {
       work();
     } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
+      bool first = false;
+      {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        first = !failure;
+        if (first) failure = std::current_exception();
+      }
+      if (first) first_failed();
     }
   };
   std::vector<std::thread> pool;
@@ -43,6 +49,11 @@ void run_threads(int count, Work work) {
   guarded();
   for (auto& thread : pool) thread.join();
   if (failure) std::rethrow_exception(failure);
+}
+
+template <class Work>
+void run_threads(int count, Work work) {
+  run_threads(count, work, [] {});
 }
 
 // body(i) for i in [0, size), in runs of `grain` indices handed out to up to `threads` threads; a

@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <exception>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 #include <tuple>
 
@@ -224,33 +222,18 @@ void CpuBackend::train(const std::vector<MaterializedTrial>& trials, const Evalu
   std::atomic<std::size_t> next_scalar{0};
   std::vector<std::atomic<std::size_t>> next(groups.size());
   for (auto& n : next) n = 0;
-  // A thread that fails stops the others (as a cancel would), and its failure is the one thrown.
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  try {
-    run_threads(count, [&] {
-      try {
+  // The first thread to fail stops the others (as a cancel would), and its failure is the one thrown.
+  run_threads(
+      count,
+      [&] {
         for (std::size_t k = next_scalar++; k < scalar.size(); k = next_scalar++) {
           outcomes[scalar[k]] = train_and_evaluate(trials[scalar[k]], context, &control);
           control.record_finished(outcomes[scalar[k]].train.iterations);
         }
         for (std::size_t g = 0; g < groups.size(); ++g)
           train_in_lanes(trials, groups[g], next[g], count, context, outcomes, control);
-      } catch (const TrainingCancelled&) {
-        throw;
-      } catch (...) {
-        {
-          std::lock_guard<std::mutex> lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-        }
-        control.abandoned = true;
-        throw;
-      }
-    });
-  } catch (const TrainingCancelled&) {
-    if (failure) std::rethrow_exception(failure);
-    throw;
-  }
+      },
+      [&] { control.abandoned = true; });
 }
 
 }  // namespace perfgen

@@ -28,8 +28,8 @@ struct TrainControl {
   static constexpr int kLengthBuckets = 64;
   std::array<std::atomic<std::int64_t>, kLengthBuckets> finished_by_length{}, finished_steps_by_length{};
   const std::atomic<bool>* cancel = nullptr;
-  // Set by a backend when one of its threads failed: the others stop as on a cancel, and the failure
-  // is what train() throws.
+  // Set by a backend when one of its threads failed (or was cancelled first): the others stop as on a
+  // cancel, and that first failure is what train() throws.
   std::atomic<bool> abandoned{false};
 
   bool cancelled() const {
