@@ -1,5 +1,6 @@
 // Command-line parsing with CLI11; every subcommand's work lives in host/run/commands.cpp.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -48,12 +49,11 @@ CLI::Option* add_choice(CLI::App& command, const std::string& option, Enum& valu
       description);
 }
 
-// The word in the command's place when it names no command, e.g. "summery", else empty.
-std::string unknown_command(const CLI::App& app, int argc, char** argv) {
-  if (argc < 2 || argv[1][0] == '-') return "";
+std::vector<std::string> command_names(const CLI::App& app) {
+  std::vector<std::string> names;
   for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
-    if (command->get_name() == argv[1]) return "";
-  return argv[1];
+    names.push_back(command->get_name());
+  return names;
 }
 
 }  // namespace
@@ -147,11 +147,10 @@ int cli_main(int argc, char** argv) {
     std::cerr << app.help();
     return kExitBadInput;
   }
-  if (const std::string word = unknown_command(app, argc, argv); !word.empty()) {
-    std::vector<std::string> commands;
-    for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
-      commands.push_back(command->get_name());
-    std::cerr << "perfgen: error: " << word << ": unknown command" << did_you_mean(word, commands)
+  // A word in the command's place that names no command, e.g. "summery".
+  if (const std::vector<std::string> commands = command_names(app);
+      argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+    std::cerr << "perfgen: error: " << argv[1] << ": unknown command" << did_you_mean(argv[1], commands)
               << " (perfgen --help lists them)\n";
     return kExitBadInput;
   }

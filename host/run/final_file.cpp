@@ -34,11 +34,13 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   }
   const std::string backend = first.find_text("backend") ? *first.find_text("backend") : "?";
   const std::string device = first.find_text("device") ? *first.find_text("device") : "?";
+  // The steps the rate counts: this process's, where known, else every row's.
+  auto run_steps = [&](const MergeReport& merged) { return figures.steps >= 0 ? figures.steps : merged.network_steps; };
   // The file records the merge up to its attributes; the line printed at the end has the whole merge.
   auto close_file = [&](Hdf5Writer& file, const MergeReport& merged) {
     const double so_far = seconds_since(merge_start);
-    const double steps = figures.steps >= 0 ? figures.steps : merged.network_steps;
-    file.write_attributes(final_attributes(e, backend, device, wall_seconds + so_far, steps, times, so_far));
+    file.write_attributes(
+        final_attributes(e, backend, device, wall_seconds + so_far, run_steps(merged), times, so_far));
     file.close();
   };
   std::optional<MergeReport> live_merged;
@@ -73,9 +75,8 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   out << "wrote " << output << ": " << plan.trial_count() << " trials";
   if (figures.trained >= 0 && figures.trained < plan.trial_count())
     out << " (" << figures.trained << " trained by this run)";
-  const double steps = figures.steps >= 0 ? figures.steps : merged.network_steps;
   out << " in " << std::fixed << std::setprecision(1) << wall_seconds << " s, " << std::scientific
-      << std::setprecision(2) << steps / wall_seconds << " network-steps/s on " << device << '\n'
+      << std::setprecision(2) << run_steps(merged) / wall_seconds << " network-steps/s on " << device << '\n'
       << std::defaultfloat << "stages: " << times.report() << "; training busy " << std::fixed << std::setprecision(0)
       << 100.0 * busy_fraction(times, wall_seconds) << "% of the wall time\n"
       << std::defaultfloat;
