@@ -1,6 +1,7 @@
 // Command-line parsing with CLI11; every subcommand's work lives in host/run/commands.cpp.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <iostream>
 #include <map>
 
@@ -59,6 +60,9 @@ std::vector<std::string> command_names(const CLI::App& app) {
 }  // namespace
 
 int cli_main(int argc, char** argv) {
+  // Under a file-size limit (ulimit -f) a write past it then fails with EFBIG, reported as "cannot write
+  // PATH", exit 1, with the partial file removed, instead of SIGXFSZ killing the run mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"perfgen: batched simulator of single-neuron target recovery by gradient descent", "perfgen"};
   app.require_subcommand(1);
   app.set_version_flag("--version", version_line(), "print the version line of perfgen info and exit");

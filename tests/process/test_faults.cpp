@@ -18,7 +18,6 @@ namespace {
 int run_into(const std::string& output, const std::string& log, rlim_t file_size_limit = RLIM_INFINITY) {
   const pid_t child = fork();
   if (child == 0) {
-    signal(SIGXFSZ, SIG_IGN);  // a file-size limit then gives EFBIG instead of killing the process
     const rlimit limit{file_size_limit, file_size_limit};
     setrlimit(RLIMIT_FSIZE, &limit);
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
