@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "perfgen/activation.h"
@@ -71,6 +72,9 @@ struct SweepAxes {
   std::vector<std::int64_t> data_seed;
   std::vector<std::int64_t> init_seed;
   std::map<std::string, AxisSpec> written;  // by key ("c_tilde"): axes given as a spec, kept so in the config
+  // Settings the file or --set gives, other than their defaults, that an axis replaces in every cell:
+  // {"init.c_tilde", "sweep.c_tilde"}.
+  std::vector<std::pair<std::string, std::string>> replaced;
 };
 
 // Which trials record loss and parameters at log-spaced checkpoints (/trajectories).

@@ -360,6 +360,35 @@ void read_sweep(const toml::table& root, Experiment& e) {
   }
 }
 
+// The settings given other than their defaults that an axis of the sweep replaces in every cell. Not
+// merely given: the resolved config (stored in every file, read again by merge) writes each setting.
+void note_settings_axes_replace(const toml::table& root, Experiment& e) {
+  using Same = bool (*)(const Experiment&, const Experiment&);
+  struct Replacement {
+    const char *axis, *setting;
+    Same same;
+  };
+  static const Replacement replacements[] = {
+      {"n", "data.n", [](const Experiment& a, const Experiment& b) { return a.data.n == b.data.n; }},
+      {"width", "model.width", [](const Experiment& a, const Experiment& b) { return a.model.width == b.model.width; }},
+      {"activation", "model.activation",
+       [](const Experiment& a, const Experiment& b) { return a.model.activation == b.model.activation; }},
+      {"init_scale", "init.scale", [](const Experiment& a, const Experiment& b) { return a.init.scale == b.init.scale; }},
+      {"c_tilde", "init.c_tilde",
+       [](const Experiment& a, const Experiment&) { return std::isnan(a.init.c_tilde); }},  // default: none
+      {"lr", "train.lr", [](const Experiment& a, const Experiment& b) { return a.train.lr == b.train.lr; }},
+      {"max_iters", "train.max_iters",
+       [](const Experiment& a, const Experiment& b) { return a.train.max_iters == b.train.max_iters; }},
+      {"data_seed", "data.seed", [](const Experiment& a, const Experiment& b) { return a.data.seed == b.data.seed; }},
+      {"init_seed", "init.seed", [](const Experiment& a, const Experiment& b) { return a.init.seed == b.init.seed; }},
+  };
+  const Experiment defaults;
+  e.sweep.replaced.clear();
+  for (const Replacement& r : replacements)
+    if (root.at_path(std::string("sweep.") + r.axis) && root.at_path(r.setting) && !r.same(e, defaults))
+      e.sweep.replaced.emplace_back(r.setting, std::string("sweep.") + r.axis);
+}
+
 // A number too large for a double (1e400), which toml++ refuses and would otherwise become a string.
 bool overflows_double(const std::string& text) {
   char* end = nullptr;
@@ -448,6 +477,7 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
   read_run(root, e);
   read_trajectories(root, e);
   read_sweep(root, e);
+  note_settings_axes_replace(root, e);
   validate_experiment(e);
   e.resolved_toml = experiment_to_toml(e);
   return e;

@@ -235,6 +235,8 @@ std::vector<std::string> experiment_warnings(const Experiment& e) {
     warnings.push_back(idle_seed_warning("sweep.init_seed", init_seeds,
                                          "sweep.init_scale = 0 makes θ0 = 0 whatever the seed",
                                          "each cell with init_scale = 0", per_cell, distinct_data));
+  for (const auto& [setting, axis] : e.sweep.replaced)
+    warnings.push_back(setting + " is set but not used: " + axis + " gives every cell its own value");
   const TrainSettings defaults;
   if (e.train.method == TrainMethod::gd &&
       (e.train.rtol != defaults.rtol || e.train.atol != defaults.atol || e.train.max_time != defaults.max_time))

@@ -10,7 +10,7 @@
 namespace perfgen {
 
 std::string fingerprint(const std::string& text) {
-  std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a, 64 bit
+  std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a, 64 bit: offset basis, then the FNV prime
   for (unsigned char ch : text) hash = (hash ^ ch) * 1099511628211ULL;
   std::ostringstream out;
   out << std::hex << std::setw(16) << std::setfill('0') << hash;

@@ -12,7 +12,8 @@
 
 namespace perfgen {
 
-// FNV-1a (64 bit) of the text, in hex: the config hash that --resume and merge compare.
+// FNV-1a (64 bit) of the text, in hex: the files' config_hash, for a reader to tell configs apart
+// (--resume and merge compare the config text itself).
 std::string fingerprint(const std::string& text);
 double seconds_since(std::chrono::steady_clock::time_point start);
 // Σ iterations over a /trials group.

@@ -264,6 +264,26 @@ TEST(ExperimentWarnings, SeedAxesThatDrawNothing) {
             std::vector<std::string>{});
 }
 
+// A setting that an axis of the sweep replaces in every cell is said to be unused, from the file or
+// --set; a setting with no axis, one given at its default, and the resolved config (which writes every
+// setting, at its default where the experiment gave none) say nothing.
+TEST(ExperimentWarnings, SettingsThatAnAxisReplaces) {
+  auto warnings = [](const std::string& text, const std::vector<std::string>& overrides) {
+    return experiment_warnings(testing::experiment_from(text, overrides));
+  };
+  EXPECT_EQ(warnings("[sweep]\nc_tilde = [0.5, 0.9]\n", {"init.c_tilde=0.71"}),
+            std::vector<std::string>{"init.c_tilde is set but not used: sweep.c_tilde gives every cell its own value"});
+  EXPECT_EQ(warnings("[model]\nwidth = 3\n[data]\ndistribution = \"gaussian\"\nseed = 4\n",
+                     {"sweep.width=[2, 5]", "sweep.data_seed=[0, 1]"}),
+            (std::vector<std::string>{"model.width is set but not used: sweep.width gives every cell its own value",
+                                      "data.seed is set but not used: sweep.data_seed gives every cell its own value"}));
+  EXPECT_EQ(warnings("[init]\nc_tilde = 0.71\n[sweep]\nn = [2, 3]\n", {}), std::vector<std::string>{});
+  EXPECT_EQ(warnings("[train]\nlr = 0.05\n[sweep]\nlr = [0.1, 0.2]\n", {}), std::vector<std::string>{})
+      << "lr 0.05 is the default";
+  const Experiment swept = testing::experiment_from("[sweep]\nc_tilde = [0.5, 0.9]\nlr = [0.1, 0.2]\n");
+  EXPECT_EQ(experiment_warnings(load_experiment(swept.resolved_toml, "resolved", {})), std::vector<std::string>{});
+}
+
 // Gradient flow's settings under gradient descent do nothing: said once; under flow, nothing to say.
 TEST(ExperimentWarnings, FlowSettingsUnderGradientDescent) {
   auto warnings = [](const std::vector<std::string>& overrides) {

@@ -15,6 +15,7 @@
 #include "final_file.h"
 #include "hdf5_io.h"
 #include "resource_check.h"
+#include "run_attributes.h"
 #include "results_schema.h"
 #include "shard_spec.h"
 #include "shard_store.h"
@@ -99,6 +100,14 @@ TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
 
 // The disk estimate covers what a sweep holds at its peak, the shards and the final file side by side
 // (a merge): here a sweep of one trial, whose files are mostly HDF5 headers.
+// config_hash is the standard FNV-1a, so any implementation can recompute it from the config attribute:
+// the published test vectors (offset basis 14695981039346656037, prime 1099511628211).
+TEST(FileAttributes, TheConfigHashIsStandardFnv1a) {
+  EXPECT_EQ(fingerprint(""), "cbf29ce484222325");
+  EXPECT_EQ(fingerprint("a"), "af63dc4c8601ec8c");
+  EXPECT_EQ(fingerprint("foobar"), "85944171f73967e8");
+}
+
 TEST(Plan, TheDiskEstimateCoversTheShardsAndTheFinalFileTogether) {
   testing::TempDir dir;
   RunOptions options = options_for(dir, "one.h5");
