@@ -5,7 +5,8 @@
 // least ∫ λ_max dt / 3.3 steps; gradient descent at lr needs t/lr. Prints a few rows along the way
 // and the totals (docs/FLOW.md quotes them).
 //
-//   build/bench/flow_stiffness [--set key=value ...]   e.g. --set init.c_tilde=0.72
+//   build/bench/flow_stiffness [--set key=value ...]   e.g. --set 'sweep.c_tilde=[0.71]' (the default
+//   experiment sweeps c_tilde, so init.c_tilde would not be used)
 #include <cmath>
 #include <cstdio>
 #include <string>
