@@ -59,17 +59,17 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   mark_enum(g, kActivationNames);
   add_column(g, "init_scale", T::f64, "trial", rows, "initialization scale s (theta0 = s z)", "",
              [&](auto i) { return cell(i).init_scale; });
-  add_column(g, "lr", T::f64, "trial", rows, "learning rate", "", [&](auto i) { return cell(i).lr; });
-  add_column(g, "max_iters", T::i64, "trial", rows, "iteration budget", "", [&](auto i) { return cell(i).max_iters; });
+  add_column(g, "lr", T::f64, "trial", rows, "learning rate", "time per step", [&](auto i) { return cell(i).lr; });
+  add_column(g, "max_iters", T::i64, "trial", rows, "iteration budget", "steps", [&](auto i) { return cell(i).max_iters; });
   add_column(g, "status", T::i8, "trial", rows, "why training stopped", "",
              [&](auto i) { return int(out(i).train.status); });
   mark_enum(g, kTrainStatusNames);
-  add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken", "",
+  add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken", "steps",
              [&](auto i) { return out(i).train.iterations; });
   add_column(g, "trained_on", T::i8, "trial", rows, "backend that trained the trial (cuda_then_cpu: handed over)", "",
              [&](auto i) { return int(out(i).trained_on); });
   mark_enum(g, kTrainedOnNames);
-  add_column(g, "final_time", T::f64, "trial", rows, "time t at the end (lr * iterations for gradient descent)", "",
+  add_column(g, "final_time", T::f64, "trial", rows, "time t at the end (lr * iterations for gradient descent)", "time",
              [&](auto i) { return training_time(trial(i).train, out(i).train); });
   add_column(g, "final_loss", T::f64, "trial", rows, "training loss at the final parameters", "",
              [&](auto i) { return out(i).train.final_loss; });
@@ -117,11 +117,11 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
              [&](auto i) { return cell(i).c_tilde; });
   for (Column& c : g.columns)  // xarray then opens c_tilde_requested as a coordinate of the trials
     if (c.name == "c_tilde") c.coordinates = "c_tilde_requested";
-  add_column(g, "aligned_time_offset", T::f64, "trial", rows, "t_aligned - t = ln(|C|/|gamma|)/mu_gd", "",
+  add_column(g, "aligned_time_offset", T::f64, "trial", rows, "t_aligned - t = ln(|C|/|gamma|)/mu_gd", "time",
              [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu_gd); });
-  add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "",
+  add_column(g, "aligned_time_offset_mu1", T::f64, "trial", rows, "t_aligned - t with mu1 in place of mu_gd", "time",
              [&](auto i) { return t1(i).aligned_time_offset(t1(i).mu1); });
-  add_column(g, "final_aligned_time", T::f64, "trial", rows, "final_time + aligned_time_offset", "", [&](auto i) {
+  add_column(g, "final_aligned_time", T::f64, "trial", rows, "final_time + aligned_time_offset", "time", [&](auto i) {
     return training_time(trial(i).train, out(i).train) + t1(i).aligned_time_offset(t1(i).mu_gd);
   });
   const std::size_t neurons = static_cast<std::size_t>(plan.max_width());
@@ -188,11 +188,11 @@ ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedT
   };
   per_checkpoint("iteration", ColumnType::i64, "iteration (flow: integrator step) of the recorded point (-1: none)", "",
                  iteration);
-  per_checkpoint("time", ColumnType::f64, "t of the recorded point (lr * iteration for gradient descent)", "", time);
-  per_checkpoint("aligned_time", ColumnType::f64, "t + ln(|C|/|gamma|)/mu_gd (Theorem 1)", "", [&](auto r, auto k) {
+  per_checkpoint("time", ColumnType::f64, "t of the recorded point (lr * iteration for gradient descent)", "time", time);
+  per_checkpoint("aligned_time", ColumnType::f64, "t + ln(|C|/|gamma|)/mu_gd (Theorem 1)", "time", [&](auto r, auto k) {
     return time(r, k) + trials[rows[r]].theorem1.aligned_time_offset(trials[rows[r]].theorem1.mu_gd);
   });
-  per_checkpoint("aligned_time_mu1", ColumnType::f64, "t + ln(|C|/|gamma|)/mu1", "", [&](auto r, auto k) {
+  per_checkpoint("aligned_time_mu1", ColumnType::f64, "t + ln(|C|/|gamma|)/mu1", "time", [&](auto r, auto k) {
     return time(r, k) + trials[rows[r]].theorem1.aligned_time_offset(trials[rows[r]].theorem1.mu1);
   });
   per_checkpoint("loss", ColumnType::f64, "training loss at the recorded point", "",

@@ -19,9 +19,18 @@ using hdf5::select_rows;
 
 namespace {
 
+// Variable-length (files since 2026-12-01) or fixed-length (earlier files) strings.
 std::string read_text_attribute(hid_t object, const std::string& name) {
   Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
   Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
+  if (H5Tis_variable_str(type) > 0) {
+    Handle memory_type(H5Tget_native_type(type, H5T_DIR_ASCEND), H5Tclose, "attribute memory type");
+    char* text = nullptr;
+    check(H5Aread(attr, memory_type, &text), "reading attribute " + name);
+    std::string value = text ? text : "";
+    H5free_memory(text);
+    return value;
+  }
   const std::size_t size = H5Tget_size(type);
   std::string value(size, '\0');
   check(H5Aread(attr, type, value.data()), "reading attribute " + name);

@@ -40,14 +40,16 @@ hid_t file_type(ColumnType t) {
   }
 }
 
+// Variable-length UTF-8: h5py reads it as str (a fixed-length one would come back as bytes, and
+// f.attrs["backend"] == "cpu" would be false); netCDF-4 and xarray read it as a string attribute.
 void write_text_attribute(hid_t object, const std::string& name, const std::string& value) {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
-  check(H5Tset_size(type, std::max<std::size_t>(1, value.size())), "string size");
-  check(H5Tset_strpad(type, H5T_STR_NULLTERM), "string padding");
+  check(H5Tset_size(type, H5T_VARIABLE), "string size");
+  check(H5Tset_cset(type, H5T_CSET_UTF8), "string character set");
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "scalar space");
   Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "attribute " + name);
-  const std::string padded = value.empty() ? std::string(1, '\0') : value;
-  check(H5Awrite(attr, type, padded.data()), "writing attribute " + name);
+  const char* text = value.c_str();
+  check(H5Awrite(attr, type, &text), "writing attribute " + name);
 }
 
 // Numeric attributes: a 1-element array of file type `type`, written from `memory_type` data.

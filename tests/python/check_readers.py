@@ -63,7 +63,8 @@ def main(path: str) -> None:
 
     with h5py.File(path, "r") as f:
         assert np.asarray(f.attrs["schema_version"]).item() == 4  # netCDF-style 1-element attribute
-        assert f.attrs["backend"] in (b"cpu", "cpu")
+        assert f.attrs["backend"] == "cpu"  # text attributes read as str, not bytes
+        assert f["trials/lr"].attrs["units"] == "time per step"
         assert (f["trials/trained_on"][:] == 0).all()  # every trial on the CPU (flag_meanings "cpu cuda cuda_then_cpu")
         assert f["trials/gen_error"].shape == (n_trials,)
     print(f"readers OK: {n_trials} trials, {len(frame)} cells")

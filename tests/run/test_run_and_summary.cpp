@@ -64,6 +64,12 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
   // Which backend trained each trial: all on the CPU here.
   EXPECT_EQ(trials.at("trained_on").integer, std::vector<std::int64_t>(12, std::int64_t(TrainedOn::cpu)));
   EXPECT_EQ(trials.at("trained_on").flag_meanings, "cpu cuda cuda_then_cpu");
+  // The units docs/FILE_FORMAT.md gives, as attributes a reader (xarray) shows.
+  for (const auto& [column, units] : std::vector<std::pair<std::string, std::string>>{
+           {"lr", "time per step"}, {"max_iters", "steps"}, {"iterations", "steps"}, {"final_time", "time"},
+           {"mu1", "1/time"}, {"mu_gd", "1/time"}, {"aligned_time_offset", "time"},
+           {"aligned_time_offset_mu1", "time"}, {"final_aligned_time", "time"}, {"gen_error", ""}})
+    EXPECT_EQ(trials.at(column).units, units) << column;
   const ColumnGroup cells = read_hdf5_group(options.output_path, "cells");
   EXPECT_EQ(cells.at("finished_trials").integer, (std::vector<std::int64_t>{3, 3, 3, 3}));
   EXPECT_NE(out.str().find("rate [95% CI]"), std::string::npos);
