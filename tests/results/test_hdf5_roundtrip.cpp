@@ -1,6 +1,7 @@
 // Every column of a real run survives write → close → reopen → read, with its dims and attributes;
 // files are netCDF-style (dimension scales on every axis).
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <algorithm>
 #include <cmath>
@@ -68,6 +69,16 @@ data_seed = [0, 1]
       ASSERT_NE(back, nullptr) << c.name;
       expect_same_column(c, *back);
     }
+  }
+  {  // text attributes are variable-length strings (h5py gives str, not bytes)
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t attr = H5Aopen(file, "backend", H5P_DEFAULT);
+    const hid_t type = H5Aget_type(attr);
+    EXPECT_GT(H5Tis_variable_str(type), 0);
+    EXPECT_EQ(H5Tget_cset(type), H5T_CSET_UTF8);
+    H5Tclose(type);
+    H5Aclose(attr);
+    H5Fclose(file);
   }
   const FileAttributes back = read_hdf5_attributes(path);
   ASSERT_NE(back.find_text("config"), nullptr);
@@ -186,6 +197,27 @@ TEST(Hdf5RoundTrip, SameInputsGiveTheSameBytes) {
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
   EXPECT_EQ(bytes(dir.file("a.h5")), bytes(dir.file("b.h5")));
+}
+
+// Files written before 2026-12-01 hold fixed-length strings: still read, as summary and verify promise.
+TEST(Hdf5, FixedLengthTextAttributesOfEarlierFilesAreRead) {
+  testing::TempDir dir;
+  const std::string path = dir.file("earlier.h5");
+  const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  const std::string value = "cpu";
+  H5Tset_size(type, value.size());
+  H5Tset_strpad(type, H5T_STR_NULLTERM);
+  const hid_t space = H5Screate(H5S_SCALAR);
+  const hid_t attr = H5Acreate2(file, "backend", type, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(attr, type, value.c_str());
+  H5Aclose(attr);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Fclose(file);
+  const FileAttributes back = read_hdf5_attributes(path);
+  ASSERT_NE(back.find_text("backend"), nullptr);
+  EXPECT_EQ(*back.find_text("backend"), "cpu");
 }
 
 }  // namespace
