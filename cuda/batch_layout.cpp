@@ -1,6 +1,7 @@
 #include "batch_layout.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
@@ -31,6 +32,9 @@ BatchLayout lay_out(const std::vector<MaterializedTrial>& trials, const std::vec
   std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> datasets;  // → input, target offsets
   for (const std::size_t index : members) {
     const MaterializedTrial& t = trials[index];
+    if (t.first_iteration != 0)  // the device's results count from 0: only the CPU resumes a network mid-run
+      throw std::logic_error("CUDA backend: trial " + std::to_string(t.id.index) + " starts at iteration " +
+                             std::to_string(t.first_iteration) + "; only the CPU backend continues a network");
     const int n = t.data().count;
     const auto [slot, inserted] =
         datasets.try_emplace(bytes_of(t.inputs) + bytes_of(t.targets), static_cast<std::int64_t>(layout.inputs.size()),

@@ -157,7 +157,8 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
                               targets.get(), scratch.get(), counters.get(), counters.get() + 1, work.get()};
       const DeviceLimits limits{multiprocessors_};
 
-      std::int64_t budget = 1 << 12, reported = 0;
+      std::int64_t budget = first_launch_steps(group), reported = 0;
+      bool first_launch = true;  // its time holds the kernel's loading: no rate to hand the tail over on
       DeviceWork reported_work{};  // what control has been told of the workers' counts
       bool cancelled = false;      // then the networks that stopped are evaluated and kept, the others not
       double helper_rate = -1.0;   // one network's steps per second on the tail helper, measured when needed
@@ -187,7 +188,8 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
           cancelled = true;
           break;
         }
-        if (tail_.backend && choice.kind == KernelKind::per_thread && count - finished <= 64 * tail_.slots) {
+        if (tail_.backend && !first_launch && choice.kind == KernelKind::per_thread &&
+            count - finished <= 64 * tail_.slots) {
           if (helper_rate < 0.0) helper_rate = helper_rate_for(tail_, trials, members);
           if (hands_tail_over(choice, count - finished, static_cast<double>(budget) / seconds, helper_rate,
                               tail_.slots)) {
@@ -195,8 +197,8 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
             break;
           }
         }
-        if (seconds < 0.1 && budget < (std::int64_t{1} << 26)) budget *= 2;  // launches of 0.1 to 0.5 s
-        if (seconds > 0.5 && budget > 1) budget /= 2;
+        budget = next_launch_steps(budget, seconds);
+        first_launch = false;
       }
       constexpr int kThreads = 128;
       evaluate<<<(count + kThreads - 1) / kThreads, kThreads>>>(batch, test, target_weights.get(), context.tolerances,

@@ -70,6 +70,18 @@ std::string describe(const KernelChoice& choice, const TrialGroup& g) {
   }
 }
 
+std::int64_t first_launch_steps(const TrialGroup& g) {
+  const std::int64_t work_per_step = std::int64_t{g.shape.param_count()} * std::max(g.max_n, 1);
+  return std::clamp<std::int64_t>((std::int64_t{1} << 26) / work_per_step, 1, std::int64_t{1} << 12);
+}
+
+std::int64_t next_launch_steps(std::int64_t budget, double seconds) {
+  constexpr std::int64_t kMost = std::int64_t{1} << 26;
+  if (seconds < 0.1) return std::min(kMost, budget * 2);
+  if (seconds > 0.5) return std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(budget) * 0.3 / seconds));
+  return budget;
+}
+
 bool hands_tail_over(const KernelChoice& choice, int remaining, double gpu_rate, double helper_rate, int helper_slots) {
   if (choice.kind != KernelKind::per_thread || remaining <= 0 || helper_slots <= 0) return false;
   const double share = std::min(1.0, static_cast<double>(helper_slots) / remaining);

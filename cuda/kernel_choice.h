@@ -49,6 +49,14 @@ KernelChoice choose_kernel(const TrialGroup& g, const CudaOptions& options, int 
 // in another order, and a hand-over timed by the clock would make their results vary run to run).
 bool hands_tail_over(const KernelChoice& choice, int remaining, double gpu_rate, double helper_rate, int helper_slots);
 
+// Steps per network of a part's first launch, which cannot be cancelled: at most 2^26 parameter-samples
+// of one network (n · param_count per step, as the CPU's cancel checks), at most 4096 steps.
+std::int64_t first_launch_steps(const TrialGroup& g);
+// Steps of the next launch after one of `budget` steps took `seconds`: aimed at launches of 0.1 to
+// 0.5 s, so that a cancel and the progress line wait at most that long. Shorter ones double; longer
+// ones scale down by the time measured (a first launch of a minute is cut to ~0.3 s at once).
+std::int64_t next_launch_steps(std::int64_t budget, double seconds);
+
 // The kernel's name as `perfgen bench` and CudaBackend::last_kernels print it.
 std::string describe(const KernelChoice& choice, const TrialGroup& g);
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
 
 #include "batch_layout.h"
 #include "experiments.h"
@@ -72,6 +73,36 @@ TEST(KernelChoice, TheLastNetworksMoveToTheHelperWhenTheyWouldFinishSoonerThere)
   for (const cuda::KernelKind other :
        {cuda::KernelKind::per_group, cuda::KernelKind::per_block, cuda::KernelKind::flow})
     EXPECT_FALSE(cuda::hands_tail_over({other, 4}, 1, kGpu, kCpu, kSlots));
+}
+
+// A part's first launch cannot be cancelled: its steps are bounded by the work of a step (2^26
+// parameter-samples of one network, as the CPU's cancel checks), so a wide network's first launch is
+// not minutes long; later launches aim at 0.1-0.5 s from the time measured.
+TEST(LaunchSteps, TheFirstLaunchIsBoundedByWorkAndLaterOnesByTime) {
+  auto group = [](int width, int input_dim, int n) {
+    cuda::TrialGroup g;
+    g.shape = NetShape{width, input_dim, true, Activation::tanh};
+    g.max_n = n;
+    return g;
+  };
+  EXPECT_EQ(cuda::first_launch_steps(group(2, 1, 6)), 4096);                    // Example 1: 36 per step
+  EXPECT_EQ(cuda::first_launch_steps(group(1000, 1, 100)), (1 << 26) / 300000);  // P = 3000
+  EXPECT_EQ(cuda::first_launch_steps(group(2000, 500, 500)), 1);                 // 5·10^8 per step
+  EXPECT_EQ(cuda::next_launch_steps(4096, 0.01), 8192);
+  EXPECT_EQ(cuda::next_launch_steps(std::int64_t{1} << 26, 0.01), std::int64_t{1} << 26);  // at most
+  EXPECT_EQ(cuda::next_launch_steps(4096, 0.3), 4096);
+  EXPECT_EQ(cuda::next_launch_steps(4096, 60.0), 20);  // 4096 · 0.3 / 60: one launch back to ~0.3 s
+  EXPECT_EQ(cuda::next_launch_steps(1, 60.0), 1);
+}
+
+// The device's results count iterations from 0: a trial that starts mid-run (first_iteration, set for
+// a network handed to the CPU) is refused, not silently restarted.
+TEST(BatchLayout, RefusesATrialThatStartsMidRun) {
+  std::vector<MaterializedTrial> trials = testing::trials_of(testing::kExample1Grid, {"sweep.c_tilde=[0.5, 1.0]"});
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_NO_THROW(cuda::lay_out(trials, {0, 1}));
+  trials[1].first_iteration = 10;
+  EXPECT_THROW(cuda::lay_out(trials, {0, 1}), std::logic_error);
 }
 
 // A part holds what 80% of the memory this process may take allows: the free memory, or, when ranks
