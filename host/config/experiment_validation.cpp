@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "errors.h"
@@ -176,7 +178,32 @@ void validate_trajectories(const Experiment& e, double trials) {
             "trial " + std::to_string(trial) + " is not in the plan (0 to " + number_text(trials - 1) + ")");
 }
 
+// The kernels index a trial's parameters, its n × d inputs, its training workspace (n · (2m + 1)
+// doubles) and the test set's inputs with int: each must stay below 2^31 (each bound alone allows more).
+void validate_network_size(const Experiment& e) {
+  constexpr std::int64_t kMostIndex = std::numeric_limits<int>::max();
+  const auto [widths, width_key] = values_of(e.sweep.width, e.model.width, "sweep.width", "model.width");
+  const auto [sizes, n_key] = values_of(e.sweep.n, e.data.n, "sweep.n", "data.n");
+  const std::int64_t m = *std::max_element(widths.begin(), widths.end());
+  const std::int64_t n = *std::max_element(sizes.begin(), sizes.end()), d = e.model.input_dim;
+  const std::int64_t params = m * (1 + d + (e.model.bias ? 1 : 0));
+  auto limit = [](const std::string& what, std::int64_t value) {
+    return what + " = " + number_text(static_cast<double>(value)) + ", more than the 2^31 - 1 the kernels index";
+  };
+  require(params <= kMostIndex, width_key, "width " + std::to_string(m) + " with model.input_dim = " +
+                                               std::to_string(d) + " gives " + limit("P", params));
+  require(n * d <= kMostIndex, n_key, "n = " + std::to_string(n) + " samples of dimension " + std::to_string(d) +
+                                          " give " + limit("n·d", n * d));
+  require(n * (2 * m + 1) <= kMostIndex, width_key,
+          "width " + std::to_string(m) + " with n = " + std::to_string(n) + " needs a training workspace of " +
+              limit("n·(2·width + 1)", n * (2 * m + 1)) + " (doubles per trial)");
+  require(e.eval.test_points * d <= kMostIndex, "eval.test_points",
+          std::to_string(e.eval.test_points) + " test points of dimension " + std::to_string(d) + " give " +
+              limit("test_points·d", e.eval.test_points * d));
+}
+
 void validate_size(const Experiment& e) {
+  validate_network_size(e);
   const SweepAxes& s = e.sweep;
   double trials = 1.0;
   for (std::size_t len : {s.n.size(), s.width.size(), s.activation.size(), s.init_scale.size(), s.c_tilde.size(),
