@@ -36,6 +36,7 @@ struct BatchWork {
   std::int64_t batch = 0;
   std::size_t offset = 0, rows = 0;  // its trials to train: Part::trials[offset, offset + rows)
   std::vector<ColumnGroup> kept;     // result groups of the checkpoint; empty: none
+  double kept_wall_seconds = 0;      // the training time of the checkpoint's trials
 };
 
 // The trials of one train() call, materialized together.
@@ -88,7 +89,10 @@ Workload plan_workload(const Plan& plan, const ShardStore& store, const ShardSpe
       continue;
     }
     BatchWork batch{b, 0, 0, {}};
-    if (auto found = checkpoints.find(b); found != checkpoints.end()) batch.kept = std::move(found->second);
+    if (auto found = checkpoints.find(b); found != checkpoints.end()) {
+      batch.kept = std::move(found->second);
+      batch.kept_wall_seconds = store.checkpoint_wall_seconds(b);
+    }
     const std::vector<std::int64_t> to_train = trials_to_train(first, end, batch.kept);
     const auto rows = static_cast<std::int64_t>(to_train.size());
     work.bound_steps += work_bound(plan, to_train);
@@ -200,7 +204,9 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
         if (done == 0 && batch.kept.empty()) continue;
         std::vector<ColumnGroup> groups =
             loop.times.time(Stage::columns, [&] { return batch_groups(plan, *part, *outcomes, batch, finished); });
-        const double steps = total_steps(groups[0]), wall = seconds_per_trial * static_cast<double>(done);
+        // The steps count the checkpoint's rows too, so the time does: a merged file's rate stays true.
+        const double steps = total_steps(groups[0]),
+                     wall = seconds_per_trial * static_cast<double>(done) + batch.kept_wall_seconds;
         if (loop.live_final && done == batch.rows) loop.live_final->add(groups.front());
         loop.times.time(Stage::write, [&] {
           if (done == batch.rows)

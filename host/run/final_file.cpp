@@ -29,8 +29,7 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   if (wall_seconds < 0) {
     wall_seconds = 0;
     for (const Shard& shard : index.shards())
-      for (const auto& [key, value] : read_hdf5_attributes(shard.path).numbers)
-        if (key == "wall_seconds") wall_seconds += value;
+      if (const double* seconds = read_hdf5_attributes(shard.path).find_number("wall_seconds")) wall_seconds += *seconds;
   }
   const std::string backend = first.find_text("backend") ? *first.find_text("backend") : "?";
   const std::string device = first.find_text("device") ? *first.find_text("device") : "?";

@@ -65,6 +65,11 @@ struct FileAttributes {
       if (k == key) return &v;
     return nullptr;
   }
+  const double* find_number(const std::string& key) const {
+    for (const auto& [k, v] : numbers)
+      if (k == key) return &v;
+    return nullptr;
+  }
 };
 
 }  // namespace perfgen

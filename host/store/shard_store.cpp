@@ -124,6 +124,12 @@ std::vector<ColumnGroup> ShardStore::read_checkpoint(std::int64_t batch) const {
   return groups;
 }
 
+double ShardStore::checkpoint_wall_seconds(std::int64_t batch) const {
+  const FileAttributes attributes = read_hdf5_attributes(checkpoint_path(batch));
+  const double* seconds = attributes.find_number("wall_seconds");
+  return seconds ? *seconds : 0.0;
+}
+
 std::vector<Shard> ShardStore::shards() const {
   std::vector<Shard> found;
   if (!exists()) return found;

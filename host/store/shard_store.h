@@ -55,6 +55,8 @@ class ShardStore {
                         const std::vector<ColumnGroup>& groups) const;
   std::vector<std::int64_t> checkpointed_batches() const;  // in order
   std::vector<ColumnGroup> read_checkpoint(std::int64_t batch) const;
+  // The seconds of training its trials took (its wall_seconds attribute; 0 when it has none).
+  double checkpoint_wall_seconds(std::int64_t batch) const;
   std::string checkpoint_path(std::int64_t batch) const;
   std::vector<std::string> result_files() const;  // every shard, then every checkpoint
 

@@ -168,6 +168,40 @@ TEST(Run, ResumeRefusesShardsOfAnotherFileSchema) {
       << refused.str();
 }
 
+// A batch begun before a cancel (its finished trials in a checkpoint) and finished by --resume: its
+// shard's wall_seconds holds the checkpoint's seconds too, as its steps hold the checkpoint's rows, so
+// the rate `perfgen merge` reports from the shards is not inflated.
+TEST(Run, ABatchFinishedFromACheckpointCountsTheCheckpointsSeconds) {
+  testing::TempDir dir;
+  RunOptions reference = options_for(dir, "reference.h5");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(reference, out, err), kExitOk) << err.str();
+  RunOptions worker = options_for(dir, "resumed.h5");
+  worker.shard = parse_shard("0/1");  // a worker: its shards stay for merge, to be read here
+  worker.resume = true;
+  worker.save_interval_seconds = 0;  // a shard per batch
+  const ShardStore store(worker.output_path);
+  store.create(load_experiment_file(worker.experiment_path, {}).resolved_toml);
+  FileAttributes checkpoint;
+  checkpoint.numbers = {{"wall_seconds", 1000.0}};  // two trials of batch 1 took 1000 s (say)
+  store.write_checkpoint(1, checkpoint, {row_range(read_hdf5_group(reference.output_path, "trials"), "trial", 4, 6)});
+  ASSERT_EQ(run_command(worker, out, err), kExitOk) << err.str();
+  const ShardIndex index(store, 3);
+  ASSERT_EQ(index.finished_batches(), 3);
+  for (const Shard& shard : index.shards()) {
+    const double seconds = *read_hdf5_attributes(shard.path).find_number("wall_seconds");
+    if (shard.batches.first == 1)
+      EXPECT_GE(seconds, 1000.0);
+    else
+      EXPECT_LT(seconds, 1000.0);
+  }
+  RunOptions merged = options_for(dir, "resumed.h5");
+  std::ostringstream merge_out;
+  ASSERT_EQ(merge_command(merged.output_path, false, merge_out, err), kExitOk) << err.str();
+  testing::expect_same_trials(reference.output_path, merged.output_path);
+  EXPECT_GE(*read_hdf5_attributes(merged.output_path).find_number("wall_seconds"), 1000.0);
+}
+
 // --resume on a finished file compares the stored config with the current one and only prints the
 // table. The stored text was read through a pointer into a destroyed temporary (garbage, exit 2).
 TEST(Run, ResumeOfAFinishedFilePrintsItsTable) {
