@@ -25,6 +25,23 @@ void append_rows(ColumnGroup& into, ColumnGroup&& more, const std::string& row_d
   }
 }
 
+void reserve_rows(ColumnGroup& group, const std::string& row_dim, std::size_t rows) {
+  for (Column& c : group.columns) {
+    if (c.dims.front() != row_dim) continue;
+    if (c.is_real())
+      c.real.reserve(rows * c.row_width());
+    else
+      c.integer.reserve(rows * c.row_width());
+  }
+}
+
+std::size_t row_bytes(const ColumnGroup& group, const std::string& row_dim) {
+  std::size_t bytes = 0;
+  for (const Column& c : group.columns)
+    if (c.dims.front() == row_dim) bytes += 8 * c.row_width();
+  return bytes;
+}
+
 ColumnGroup row_range(const ColumnGroup& group, const std::string& row_dim, std::size_t first, std::size_t end) {
   ColumnGroup part;
   part.name = group.name;

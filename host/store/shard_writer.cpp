@@ -36,7 +36,12 @@ void ShardWriter::add(std::int64_t batch, std::vector<ColumnGroup> groups, doubl
   for (ColumnGroup& g : groups) {
     if (g.columns.empty()) continue;
     const std::string row_dim = g.columns.front().dims.front();  // trial, or traj for /trajectories
-    append_rows(group_named(groups_, g.name), std::move(g), row_dim);
+    ColumnGroup& shard = group_named(groups_, g.name);
+    const bool first = shard.columns.empty();
+    const std::size_t rows = g.columns.front().rows();
+    append_rows(shard, std::move(g), row_dim);
+    // Room for what the shard holds at most: kShardBytes, then the batch that passes it.
+    if (first) reserve_rows(shard, row_dim, static_cast<std::size_t>(kShardBytes) / std::max<std::size_t>(row_bytes(shard, row_dim), 1) + rows);
   }
   const double since_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count();
   if (bytes_ >= kShardBytes || since_write >= seconds_) flush();
