@@ -384,9 +384,12 @@ void note_settings_axes_replace(const toml::table& root, Experiment& e) {
   };
   const Experiment defaults;
   e.sweep.replaced.clear();
-  for (const Replacement& r : replacements)
+  for (const Replacement& r : replacements) {
+    // model.activation is also the target's, unless [target] gives its own: then it is used.
+    if (std::string(r.setting) == "model.activation" && !root.at_path("target.activation")) continue;
     if (root.at_path(std::string("sweep.") + r.axis) && root.at_path(r.setting) && !r.same(e, defaults))
       e.sweep.replaced.emplace_back(r.setting, std::string("sweep.") + r.axis);
+  }
 }
 
 // A number too large for a double (1e400), which toml++ refuses and would otherwise become a string.

@@ -169,15 +169,25 @@ int cli_main(int argc, char** argv) {
     std::cerr << "perfgen: error: " << e.what() << '\n';
     return kExitBadInput;
   }
-  if (*run_cmd) return run_command(run, std::cout, std::cerr);
-  if (*plan_cmd) return plan_command(plan_path, plan_overrides, std::cout, std::cerr);
-  if (*rank_cmd) return rank_command(rank_path, rank_overrides, std::cout, std::cerr);
-  if (*merge_cmd) return merge_command(merge_path, merge_force, std::cout, std::cerr);
-  if (*summary_cmd) return summary_command(summary_path, summary_all, std::cout, std::cerr);
-  if (*info_cmd) return info_command(std::cout);
-  if (*verify_cmd) return verify_command(verify_path, std::cout, std::cerr);
-  if (*bench_cmd) return bench_command(bench, std::cout, std::cerr);
-  return kExitBadInput;
+  auto run_the_command = [&] {
+    if (*run_cmd) return run_command(run, std::cout, std::cerr);
+    if (*plan_cmd) return plan_command(plan_path, plan_overrides, std::cout, std::cerr);
+    if (*rank_cmd) return rank_command(rank_path, rank_overrides, std::cout, std::cerr);
+    if (*merge_cmd) return merge_command(merge_path, merge_force, std::cout, std::cerr);
+    if (*summary_cmd) return summary_command(summary_path, summary_all, std::cout, std::cerr);
+    if (*info_cmd) return info_command(std::cout);
+    if (*verify_cmd) return verify_command(verify_path, std::cout, std::cerr);
+    if (*bench_cmd) return bench_command(bench, std::cout, std::cerr);
+    return static_cast<int>(kExitBadInput);
+  };
+  const int code = run_the_command();
+  // Output that could not be written (a full disk, ulimit -f with SIGXFSZ ignored) is a failure, not
+  // a truncated file and exit 0.
+  if (!std::cout.flush()) {
+    std::cerr << "perfgen: error: cannot write standard output\n";
+    return code == kExitOk ? kExitRuntimeError : code;
+  }
+  return code;
 }
 
 }  // namespace perfgen

@@ -19,10 +19,19 @@ using hdf5::select_rows;
 
 namespace {
 
-// Variable-length (files since 2026-12-01) or fixed-length (earlier files) strings.
+// The elements an attribute holds: 1 for the scalars and 1-element arrays perfgen writes.
+hssize_t attribute_elements(hid_t attr) {
+  Handle space(H5Aget_space(attr), H5Sclose, "attribute space");
+  return H5Sget_simple_extent_npoints(space);
+}
+
+// Variable-length (files since 2026-12-01) or fixed-length (earlier files) strings; one.
 std::string read_text_attribute(hid_t object, const std::string& name) {
   Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
   Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
+  if (attribute_elements(attr) != 1)  // H5Aread would write every element into room for one
+    throw std::runtime_error("attribute " + name + " holds " + std::to_string(attribute_elements(attr)) +
+                             " strings, not one");
   if (H5Tis_variable_str(type) > 0) {
     Handle memory_type(H5Tget_native_type(type, H5T_DIR_ASCEND), H5Tclose, "attribute memory type");
     char* text = nullptr;
@@ -233,9 +242,12 @@ FileAttributes read_hdf5_attributes(const std::string& path) {
   for (const std::string& name : names) {
     Handle attr(H5Aopen(root, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
     Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
-    if (H5Tget_class(type) == H5T_STRING) {
+    const H5T_class_t kind = H5Tget_class(type);
+    // perfgen writes single strings, integers and floats; others (a reader's arrays, enums) are not its.
+    if (attribute_elements(attr) != 1 || (kind != H5T_STRING && kind != H5T_INTEGER && kind != H5T_FLOAT)) continue;
+    if (kind == H5T_STRING) {
       attributes.text.emplace_back(name, read_text_attribute(root, name));
-    } else if (H5Tget_class(type) == H5T_INTEGER) {
+    } else if (kind == H5T_INTEGER) {
       std::int64_t value = 0;
       check(H5Aread(attr, H5T_NATIVE_INT64, &value), "reading attribute " + name);
       attributes.integers.emplace_back(name, value);

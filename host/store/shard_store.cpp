@@ -61,7 +61,12 @@ void ShardStore::create(const std::string& resolved_config) const {
   {
     std::ofstream out(temporary_name(path));
     out << resolved_config;
-    if (!out.flush()) throw InputError("--output", "cannot write " + path);
+    if (!out.flush()) {  // a full disk, a file-size limit: an I/O failure (exit 1), leaving no temporary
+      out.close();
+      fs::remove(temporary_name(path), ec);
+      fs::remove(directory_, ec);  // the folder this call made, if nothing else is in it
+      throw std::runtime_error("cannot write " + path);
+    }
   }
   fs::rename(temporary_name(path), path);
   fsync_directory(directory_);

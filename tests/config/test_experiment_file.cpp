@@ -278,6 +278,14 @@ TEST(ExperimentWarnings, SettingsThatAnAxisReplaces) {
             (std::vector<std::string>{"model.width is set but not used: sweep.width gives every cell its own value",
                                       "data.seed is set but not used: sweep.data_seed gives every cell its own value"}));
   EXPECT_EQ(warnings("[init]\nc_tilde = 0.71\n[sweep]\nn = [2, 3]\n", {}), std::vector<std::string>{});
+  // model.activation is the target's too, unless [target] gives one.
+  EXPECT_EQ(warnings("[model]\nactivation = \"rational\"\n[sweep]\nactivation = [\"tanh\", \"rational\"]\n", {}),
+            std::vector<std::string>{});
+  EXPECT_EQ(warnings("[model]\nactivation = \"rational\"\n[target]\nactivation = \"tanh\"\n"
+                     "[sweep]\nactivation = [\"tanh\", \"rational\"]\n",
+                     {}),
+            std::vector<std::string>{
+                "model.activation is set but not used: sweep.activation gives every cell its own value"});
   EXPECT_EQ(warnings("[train]\nlr = 0.05\n[sweep]\nlr = [0.1, 0.2]\n", {}), std::vector<std::string>{})
       << "lr 0.05 is the default";
   const Experiment swept = testing::experiment_from("[sweep]\nc_tilde = [0.5, 0.9]\nlr = [0.1, 0.2]\n");

@@ -89,6 +89,35 @@ TEST(Faults, FileSizeLimitFailsTheFirstShardCleanly) {
     EXPECT_EQ(entry.path().filename(), "config.toml") << "no partial shard is left behind";
 }
 
+// No byte may be written at all (ulimit -f 0): the run's first write, the shards' config.toml, fails
+// with exit 1 (an I/O failure, not bad input) and leaves neither a temporary nor an empty folder. (The
+// message cannot be written either: the log is a file under the same limit.)
+TEST(Faults, AFileSizeLimitOfZeroFailsBeforeAnyShardAndLeavesNothing) {
+  testing::TempDir dir;
+  const std::string output = dir.file("nothing.h5");
+  EXPECT_EQ(run_into(output, dir.file("nothing.log"), 0), 1);
+  EXPECT_FALSE(std::filesystem::exists(output + ".shards"));
+  EXPECT_FALSE(std::filesystem::exists(output));
+}
+
+// Standard output that cannot be written (/dev/full: every write fails with ENOSPC) is an error, exit 1,
+// not a table lost with exit 0.
+TEST(Faults, StandardOutputThatCannotBeWrittenIsAnError) {
+  testing::TempDir dir;
+  const std::string output = dir.file("table.h5"), log = dir.file("table.log");
+  ASSERT_EQ(testing::Process({"run", "-o", output, "--backend", "cpu", "--quiet", "--set", "sweep.n=[2]", "--set",
+                              "sweep.data_seed=[0]", "--set", "train.max_iters=100"},
+                             log)
+                .wait(60),
+            0)
+      << testing::read_file(log);
+  const std::string command =
+      std::string(PERFGEN_BINARY) + " summary " + output + " > /dev/full 2> " + dir.file("summary.log");
+  const int status = std::system(command.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1) << testing::read_file(dir.file("summary.log"));
+  EXPECT_NE(testing::read_file(dir.file("summary.log")).find("cannot write standard output"), std::string::npos);
+}
+
 // A cancel whose checkpoint cannot be written: the write's error is reported (exit 1, not a silent
 // "stopped"), and the batch that had finished before, still waiting for its shard, is written anyway.
 TEST(Faults, ACheckpointThatCannotBeWrittenAtACancelIsReportedAndEarlierBatchesAreKept) {

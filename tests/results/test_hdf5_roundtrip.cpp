@@ -220,5 +220,34 @@ TEST(Hdf5, FixedLengthTextAttributesOfEarlierFilesAreRead) {
   EXPECT_EQ(*back.find_text("backend"), "cpu");
 }
 
+// Attributes a reader added (h5py: f.attrs["tags"] = ["a", "b"]) are not perfgen's: arrays of strings
+// or numbers and other types are passed over, not read into room for one value.
+TEST(Hdf5, RootAttributesPerfgenDoesNotWriteArePassedOver) {
+  testing::TempDir dir;
+  const std::string path = dir.file("annotated.h5");
+  FileAttributes attributes;
+  attributes.text = {{"backend", "cpu"}};
+  attributes.numbers = {{"wall_seconds", 2.5}};
+  write_hdf5(path, attributes, {}, StorageLayout{});
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t strings = H5Tcopy(H5T_C_S1);
+  H5Tset_size(strings, H5T_VARIABLE);
+  const hsize_t four = 4;
+  const hid_t space = H5Screate_simple(1, &four, nullptr);
+  const char* tags[] = {"alpha", "beta", "gamma", "delta"};
+  const hid_t text = H5Acreate2(file, "tags", strings, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(text, strings, tags);
+  const double values[] = {1, 2, 3, 4};
+  const hid_t numbers = H5Acreate2(file, "values", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(numbers, H5T_NATIVE_DOUBLE, values);
+  for (hid_t id : {text, numbers}) H5Aclose(id);
+  H5Sclose(space);
+  H5Tclose(strings);
+  H5Fclose(file);
+  const FileAttributes back = read_hdf5_attributes(path);
+  EXPECT_EQ(back.text, attributes.text);
+  EXPECT_EQ(back.numbers, attributes.numbers);
+}
+
 }  // namespace
 }  // namespace perfgen
