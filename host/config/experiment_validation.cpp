@@ -119,8 +119,8 @@ void validate_init(const Experiment& e) {
   if (!in.direction.empty()) {
     for (double v : in.direction) require_finite(v, "init.direction");
     for (int w : widths) {
-      const int params = w * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
-      require(static_cast<int>(in.direction.size()) == params, "init.direction",
+      const std::int64_t params = std::int64_t{w} * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
+      require(static_cast<std::int64_t>(in.direction.size()) == params, "init.direction",
               "must have P = " + std::to_string(params) + " entries for width " + std::to_string(w) + ", got " +
                   std::to_string(in.direction.size()));
     }
@@ -132,7 +132,7 @@ void validate_flow(const Experiment& e) {
   require(e.sweep.lr.empty(), "sweep.lr", "has no effect under train.method = \"flow\" (no learning rate); remove it");
   const auto widths = values_of(e.sweep.width, e.model.width, "", "").first;
   for (int w : widths) {
-    const int params = w * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
+    const std::int64_t params = std::int64_t{w} * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
     require(params <= kExactHessianMaxParams, e.sweep.width.empty() ? "model.width" : "sweep.width",
             "train.method = \"flow\" supports networks of at most " + std::to_string(kExactHessianMaxParams) +
                 " parameters (it uses the exact Hessian); width " + std::to_string(w) + " has " +
@@ -188,13 +188,13 @@ void validate_network_size(const Experiment& e) {
   const std::int64_t n = *std::max_element(sizes.begin(), sizes.end()), d = e.model.input_dim;
   const std::int64_t params = m * (1 + d + (e.model.bias ? 1 : 0));
   auto limit = [](const std::string& what, std::int64_t value) {
-    return what + " = " + number_text(static_cast<double>(value)) + ", more than the 2^31 - 1 the kernels index";
+    return what + " = " + number_text(static_cast<double>(value)) + ", more than the 2^31 - 1 elements the kernels can index";
   };
   require(params <= kMostIndex, width_key, "width " + std::to_string(m) + " with model.input_dim = " +
                                                std::to_string(d) + " gives " + limit("P", params));
   require(n * d <= kMostIndex, n_key, "n = " + std::to_string(n) + " samples of dimension " + std::to_string(d) +
                                           " give " + limit("n·d", n * d));
-  require(n * (2 * m + 1) <= kMostIndex, width_key,
+  require(n * (2 * m + 1) <= kMostIndex, n > 2 * m + 1 ? n_key : width_key,  // the larger factor
           "width " + std::to_string(m) + " with n = " + std::to_string(n) + " needs a training workspace of " +
               limit("n·(2·width + 1)", n * (2 * m + 1)) + " (doubles per trial)");
   require(e.eval.test_points * d <= kMostIndex, "eval.test_points",

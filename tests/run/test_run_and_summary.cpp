@@ -104,8 +104,6 @@ TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
   EXPECT_FALSE(store.exists());
 }
 
-// The disk estimate covers what a sweep holds at its peak, the shards and the final file side by side
-// (a merge): here a sweep of one trial, whose files are mostly HDF5 headers.
 // config_hash is the standard FNV-1a, so any implementation can recompute it from the config attribute:
 // the published test vectors (offset basis 14695981039346656037, prime 1099511628211).
 TEST(FileAttributes, TheConfigHashIsStandardFnv1a) {
@@ -114,6 +112,8 @@ TEST(FileAttributes, TheConfigHashIsStandardFnv1a) {
   EXPECT_EQ(fingerprint("foobar"), "85944171f73967e8");
 }
 
+// The disk estimate covers what a sweep holds at its peak, the shards and the final file side by side
+// (a merge): here a sweep of one trial, whose files are mostly HDF5 headers.
 TEST(Plan, TheDiskEstimateCoversTheShardsAndTheFinalFileTogether) {
   testing::TempDir dir;
   RunOptions options = options_for(dir, "one.h5");
