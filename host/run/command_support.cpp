@@ -49,8 +49,7 @@ std::string shell_word(const std::string& text) {
 
 std::string stored_results_config(const std::string& results_path) {
   try {
-    const FileAttributes attributes = read_hdf5_attributes(results_path);  // find_text points into it
-    if (const std::string* config = attributes.find_text("config")) return *config;
+    if (const std::optional<std::string> config = read_hdf5_attributes(results_path).text_of("config")) return *config;
   } catch (const std::exception&) {
   }
   throw InputError("--output", results_path + " is not a perfgen results file");
@@ -58,14 +57,14 @@ std::string stored_results_config(const std::string& results_path) {
 
 void print_file_table(const std::string& path, std::ostream& out, std::size_t max_rows) {
   const FileAttributes attributes = read_hdf5_attributes(path);
-  const std::string* name = attributes.find_text("name");
-  const std::string* backend = attributes.find_text("backend");
+  const std::string name = attributes.text_of("name").value_or("?");
+  const std::string backend = attributes.text_of("backend").value_or("?");
   // /cells a piece at a time: the table keeps only the rows it shows.
   const std::size_t cells = hdf5_rows(path, "cells/cell");
   CellTable table(max_rows);
   for (std::size_t first = 0; first < cells; first += kCellPieceRows)
     table.add(read_hdf5_rows(path, "cells", "cell", first, std::min(kCellPieceRows, cells - first)));
-  out << "results " << path << " (" << (name ? *name : "?") << ", backend " << (backend ? *backend : "?") << ")\n";
+  out << "results " << path << " (" << name << ", backend " << backend << ")\n";
   table.print(out);
 }
 

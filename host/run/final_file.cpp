@@ -29,10 +29,10 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   if (wall_seconds < 0) {
     wall_seconds = 0;
     for (const Shard& shard : index.shards())
-      if (const double* seconds = read_hdf5_attributes(shard.path).find_number("wall_seconds")) wall_seconds += *seconds;
+      wall_seconds += read_hdf5_attributes(shard.path).number_of("wall_seconds").value_or(0.0);
   }
-  const std::string backend = first.find_text("backend") ? *first.find_text("backend") : "?";
-  const std::string device = first.find_text("device") ? *first.find_text("device") : "?";
+  const std::string backend = first.text_of("backend").value_or("?");
+  const std::string device = first.text_of("device").value_or("?");
   // The steps the rate counts: this process's, where known, else every row's.
   auto run_steps = [&](const MergeReport& merged) { return figures.steps >= 0 ? figures.steps : merged.network_steps; };
   // The file records the merge up to its attributes; the line printed at the end has the whole merge.

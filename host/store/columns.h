@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,15 +68,17 @@ struct FileAttributes {
   std::vector<std::pair<std::string, double>> numbers;
   std::vector<std::pair<std::string, std::int64_t>> integers;  // stored as int32
 
-  const std::string* find_text(const std::string& key) const {
+  // Values, not pointers into the attributes: read_hdf5_attributes(path).text_of(key) is safe to keep
+  // (a pointer into that temporary dangled once).
+  std::optional<std::string> text_of(const std::string& key) const {
     for (const auto& [k, v] : text)
-      if (k == key) return &v;
-    return nullptr;
+      if (k == key) return v;
+    return std::nullopt;
   }
-  const double* find_number(const std::string& key) const {
+  std::optional<double> number_of(const std::string& key) const {
     for (const auto& [k, v] : numbers)
-      if (k == key) return &v;
-    return nullptr;
+      if (k == key) return v;
+    return std::nullopt;
   }
 };
 

@@ -131,8 +131,7 @@ std::vector<ColumnGroup> ShardStore::read_checkpoint(std::int64_t batch) const {
 
 double ShardStore::checkpoint_wall_seconds(std::int64_t batch) const {
   const FileAttributes attributes = read_hdf5_attributes(checkpoint_path(batch));
-  const double* seconds = attributes.find_number("wall_seconds");
-  return seconds ? *seconds : 0.0;
+  return attributes.number_of("wall_seconds").value_or(0.0);
 }
 
 std::vector<Shard> ShardStore::shards() const {

@@ -109,8 +109,8 @@ TEST(MpiRuns, RanksOfOneNodeShareItsCpus) {
   ASSERT_EQ(run_under_mpirun(ranks, run, dir.file("mpi.log"), {"--bind-to", "none"}), 0)
       << read_file(dir.file("mpi.log"));
   const FileAttributes attributes = read_hdf5_attributes(dir.file("shared.h5"));
-  const std::string* device = attributes.find_text("device");
-  ASSERT_NE(device, nullptr);
+  const std::optional<std::string> device = attributes.text_of("device");
+  ASSERT_TRUE(device);
   // "CPU, N threads, ..." of the rank that wrote the first shard (rank 0: the larger share).
   const int threads = std::stoi(device->substr(device->find(", ") + 2));
   EXPECT_EQ(threads, share_of_cpus(usable_cpus(), 0, ranks)) << *device;

@@ -132,8 +132,8 @@ TEST(CommandLine, AFileWithoutNameIsNamedAfterItsStem) {
   ASSERT_TRUE(std::filesystem::exists("lr_scan.h5"));
   EXPECT_FALSE(std::filesystem::exists("experiment.h5"));
   const FileAttributes attributes = read_hdf5_attributes("lr_scan.h5");
-  ASSERT_NE(attributes.find_text("config"), nullptr);
-  EXPECT_EQ(attributes.find_text("config")->rfind("name = \"lr_scan\"\n", 0), 0u) << *attributes.find_text("config");
+  ASSERT_TRUE(attributes.text_of("config"));
+  EXPECT_EQ(attributes.text_of("config")->rfind("name = \"lr_scan\"\n", 0), 0u) << *attributes.text_of("config");
   const CliResult resumed = run_cli({"run", "sweeps/lr_scan.toml", "--resume", "--backend", "cpu", "--quiet"});
   EXPECT_EQ(resumed.code, kExitOk) << resumed.err;
 
