@@ -12,6 +12,7 @@
 
 #include "backend_choice.h"
 #include "background_queue.h"
+#include "freed_memory.h"
 #include "live_final_file.h"
 #include "materialize.h"
 #include "merge.h"
@@ -222,10 +223,12 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
   // The next part's materialization, which cannot be cancelled: declared before the loop so that
   // whatever ends the loop is handled (and the trained batches written) before it is waited for.
   std::future<void> next;
+  FreedMemoryReturner freed_memory;  // the threads below allocate and free each other's blocks
   try {
     if (!loop.serial) next = std::async(std::launch::async, materialize, &work.parts[0]);
     for (std::size_t k = 0; k < work.parts.size(); ++k) {
       if (control.cancelled()) throw TrainingCancelled();
+      freed_memory.maybe_return();
       if (loop.serial)
         materialize(&work.parts[k]);
       else
