@@ -73,8 +73,10 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
   // cell being aggregated, which the merge holds whole for its exact quantiles (27 bytes, and the
   // vectors' spare capacity). From the resident size of max_iters = 1 runs: 10^6, 2·10^6, 3·10^6
   // cells of one trial grow by ~55 B a cell; one cell of 3·10^6 trials holds ~35 B a trial
-  // (bench/NOTES.md, 2026-12-01, second entry).
-  constexpr double kCellBytes = 100, kHeldTrialBytes = 60;
+  // (bench/NOTES.md, 2026-12-01, second entry). A cell is counted at 160 B: with the rest of this
+  // estimate that covers the peak of 10^6 cells, 423 MB (bench/NOTES.md, "after the shards' reserved
+  // columns"), where 100 B fell 47 MB short.
+  constexpr double kCellBytes = 160, kHeldTrialBytes = 60;
   const double trials_per_cell = static_cast<double>(plan.data_seeds().size() * plan.init_seeds().size());
   r.merge_memory_bytes = 3 * piece_rows * r.row_bytes + recorded_bytes + kCellBytes * plan.cells().size() +
                          kHeldTrialBytes * trials_per_cell;
