@@ -7,16 +7,17 @@
 
 namespace perfgen {
 
-// Hands the free memory of every malloc arena back to the system, at most once per `interval`: the
-// walk over the arenas costs time, memory freed in between waits for the next call.
+// Hands the free memory of every malloc arena back to the system, at most once per `interval`, and
+// at most 2% of the time: the walk over the arenas locks each in turn and costs time even when little
+// was freed (tens of ms over a fragmented heap), so a slow walk stretches the wait before the next.
 class FreedMemoryReturner {
  public:
   explicit FreedMemoryReturner(std::chrono::steady_clock::duration interval = std::chrono::seconds(1))
-      : interval_(interval) {}
-  void maybe_return();  // returns it if `interval` has passed since the last time
+      : interval_(interval), wait_(interval) {}
+  void maybe_return();  // returns it if the wait since the last time has passed
 
  private:
-  std::chrono::steady_clock::duration interval_;
+  std::chrono::steady_clock::duration interval_, wait_;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 

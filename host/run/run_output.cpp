@@ -25,7 +25,11 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   facts.output_exists = fs::exists(output);
   facts.store_exists = store.exists();
   facts.store_has_config = store.has_config();
-  facts.store_difference = [&] { return first_difference(store.stored_config(), e.resolved_toml); };
+  facts.store_difference = [&] {
+    if (!store.has_config())  // a folder made by hand, or a run stopped before writing it
+      return std::string("it has no config.toml to compare with (--force starts over, removing the folder)");
+    return first_difference(store.stored_config(), e.resolved_toml);
+  };
   facts.output_difference = [&] {  // an existing file may be damaged: read in a child (file_check.h)
     const std::string stored = read_in_child(
         [&] {

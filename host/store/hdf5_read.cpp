@@ -25,13 +25,21 @@ hssize_t attribute_elements(hid_t attr) {
   return H5Sget_simple_extent_npoints(space);
 }
 
-// Variable-length (files since 2026-12-01) or fixed-length (earlier files) strings; one.
+// Whether an object has attribute `name` holding one string, as perfgen writes them; another reader's
+// attribute of that name (an array, a number) is not perfgen's, and passed over.
+bool has_one_string(hid_t object, const std::string& name) {
+  if (H5Aexists(object, name.c_str()) <= 0) return false;
+  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
+  return H5Tget_class(type) == H5T_STRING && attribute_elements(attr) == 1;
+}
+
+// Variable-length (0.2.0 files) or fixed-length (0.1.0 files) strings; one.
 std::string read_text_attribute(hid_t object, const std::string& name) {
   Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
   Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
-  if (attribute_elements(attr) != 1)  // H5Aread would write every element into room for one
-    throw std::runtime_error("attribute " + name + " holds " + std::to_string(attribute_elements(attr)) +
-                             " strings, not one");
+  if (H5Tget_class(type) != H5T_STRING || attribute_elements(attr) != 1)  // H5Aread would fill room for one
+    throw std::runtime_error("attribute " + name + " is not one string");
   if (H5Tis_variable_str(type) > 0) {
     Handle memory_type(H5Tget_native_type(type, H5T_DIR_ASCEND), H5Tclose, "attribute memory type");
     char* text = nullptr;
@@ -124,10 +132,10 @@ Column read_column(hid_t group, const std::string& name, const std::string& row_
       check(H5Dread(dataset, H5T_NATIVE_INT64, memory_space, file_space, H5P_DEFAULT, c.integer.data()),
             "reading " + name + " (a damaged chunk: checksum or decompression)");
   }
-  if (H5Aexists(dataset, "long_name") > 0) c.long_name = read_text_attribute(dataset, "long_name");
-  if (H5Aexists(dataset, "units") > 0) c.units = read_text_attribute(dataset, "units");
-  if (H5Aexists(dataset, "coordinates") > 0) c.coordinates = read_text_attribute(dataset, "coordinates");
-  if (H5Aexists(dataset, "flag_meanings") > 0) c.flag_meanings = read_text_attribute(dataset, "flag_meanings");
+  if (has_one_string(dataset, "long_name")) c.long_name = read_text_attribute(dataset, "long_name");
+  if (has_one_string(dataset, "units")) c.units = read_text_attribute(dataset, "units");
+  if (has_one_string(dataset, "coordinates")) c.coordinates = read_text_attribute(dataset, "coordinates");
+  if (has_one_string(dataset, "flag_meanings")) c.flag_meanings = read_text_attribute(dataset, "flag_meanings");
   if (H5Aexists(dataset, "flag_values") > 0) c.flag_values = read_integer_attribute(dataset, "flag_values");
   return c;
 }

@@ -55,7 +55,7 @@ bool ShardStore::has_config() const { return fs::exists(directory_ + "/config.to
 
 void ShardStore::create(const std::string& resolved_config) const {
   std::error_code ec;
-  fs::create_directories(directory_, ec);
+  const bool made = fs::create_directories(directory_, ec);
   if (ec) throw InputError("--output", "cannot create " + directory_ + ": " + ec.message());
   const std::string path = directory_ + "/config.toml";
   {
@@ -64,7 +64,7 @@ void ShardStore::create(const std::string& resolved_config) const {
     if (!out.flush()) {  // a full disk, a file-size limit: an I/O failure (exit 1), leaving no temporary
       out.close();
       fs::remove(temporary_name(path), ec);
-      fs::remove(directory_, ec);  // the folder this call made, if nothing else is in it
+      if (made) fs::remove(directory_, ec);  // the folder this call made (not a user's, nor a link)
       throw std::runtime_error("cannot write " + path);
     }
   }

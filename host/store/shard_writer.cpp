@@ -33,18 +33,23 @@ void ShardWriter::add(std::int64_t batch, std::vector<ColumnGroup> groups, doubl
   bytes_ += group_bytes(groups);
   wall_seconds_ += wall_seconds;
   network_steps_ += network_steps;
+  const double since_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count();
+  const bool write_now = bytes_ >= kShardBytes || since_write >= seconds_;
   for (ColumnGroup& g : groups) {
     if (g.columns.empty()) continue;
     const std::string row_dim = g.columns.front().dims.front();  // trial, or traj for /trajectories
     ColumnGroup& shard = group_named(groups_, g.name);
     const bool first = shard.columns.empty();
     const std::size_t rows = g.columns.front().rows();
-    append_rows(shard, std::move(g), row_dim);
-    // Room for what the shard holds at most: kShardBytes, then the batch that passes it.
-    if (first) reserve_rows(shard, row_dim, static_cast<std::size_t>(kShardBytes) / std::max<std::size_t>(row_bytes(shard, row_dim), 1) + rows);
+    append_rows(shard, std::move(g), row_dim);  // the first batch is moved in: no copy
+    // A shard that goes on collecting gets room at once for what it can still take (the rest of
+    // kShardBytes, then the batch that passes it), so that its columns do not grow by doubling. Not a
+    // shard written now: reserving would copy its rows for nothing.
+    if (first && !write_now)
+      reserve_rows(shard, row_dim,
+                   rows + static_cast<std::size_t>(kShardBytes - bytes_) / std::max<std::size_t>(row_bytes(shard, row_dim), 1) + rows);
   }
-  const double since_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count();
-  if (bytes_ >= kShardBytes || since_write >= seconds_) flush();
+  if (write_now) flush();
 }
 
 void ShardWriter::flush() {

@@ -2,6 +2,9 @@
 // hands it back: the resident size falls (glibc; the sanitizers' own allocators keep theirs).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -16,13 +19,13 @@ double resident_mib() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
   statm >> pages >> resident;
-  return static_cast<double>(resident) * 4096.0 / (1 << 20);
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
 }
 
 // Blocks of 2 KiB, below malloc's mmap threshold, allocated on another thread (so in its arena), every
-// page written; after each 64 of them a small block that stays allocated, as a run's long-lived rows do
-// between its temporary ones. Freeing the 2 KiB blocks leaves 128 KiB holes that malloc keeps resident,
-// since a kept block sits above each.
+// page written; after each 512 of them a small block that stays allocated, as a run's long-lived rows do
+// between its temporary ones. Freeing the 2 KiB blocks leaves 1 MiB holes that malloc keeps resident,
+// since a kept block sits above each (1 MiB: whole pages to hand back, even of 64 KiB).
 struct Fragmented {
   std::vector<std::unique_ptr<char[]>> freed, kept;
   explicit Fragmented(std::size_t mib) {
@@ -31,7 +34,7 @@ struct Fragmented {
       for (std::size_t i = 0; i < freed.size(); ++i) {
         freed[i].reset(new char[2048]);
         std::fill(freed[i].get(), freed[i].get() + 2048, 1);
-        if (i % 64 == 63) kept.emplace_back(new char[16]);
+        if (i % 512 == 511) kept.emplace_back(new char[16]);
       }
     }).join();
     freed.clear();
@@ -59,6 +62,7 @@ TEST(FreedMemory, AtMostOncePerInterval) {
   FreedMemoryReturner returner(std::chrono::hours(1));
   const Fragmented memory(128);
   const double before = resident_mib();
+  ASSERT_GT(before, 100) << "the freed blocks were resident before";
   returner.maybe_return();  // an hour has not passed since it was made
   EXPECT_GT(resident_mib(), before - 32);
 }

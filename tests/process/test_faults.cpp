@@ -90,7 +90,7 @@ TEST(Faults, FileSizeLimitFailsTheFirstShardCleanly) {
 }
 
 // No byte may be written at all (ulimit -f 0): the run's first write, the shards' config.toml, fails
-// with exit 1 (an I/O failure, not bad input) and leaves neither a temporary nor an empty folder. (The
+// with exit 1 (an I/O failure, not bad input) and leaves neither a temporary nor the folder it made. (The
 // message cannot be written either: the log is a file under the same limit.)
 TEST(Faults, AFileSizeLimitOfZeroFailsBeforeAnyShardAndLeavesNothing) {
 #ifdef __SANITIZE_THREAD__
