@@ -57,6 +57,14 @@ std::vector<std::string> command_names(const CLI::App& app) {
   return names;
 }
 
+// Output that could not be written (a full disk, ulimit -f with SIGXFSZ ignored) is a failure, not a
+// truncated file and exit 0: the command's own failure code, else 1.
+int after_flushing_output(int code) {
+  if (std::cout.flush()) return code;
+  std::cerr << "perfgen: error: cannot write standard output\n";
+  return code == kExitOk ? kExitRuntimeError : code;
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
@@ -161,7 +169,7 @@ int cli_main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help or --version
-    return app.exit(e);
+    return after_flushing_output(app.exit(e));
   } catch (const CLI::ParseError& e) {
     std::cerr << "perfgen: error: " << e.what() << " (--help lists the options)\n";
     return kExitBadInput;
@@ -180,14 +188,7 @@ int cli_main(int argc, char** argv) {
     if (*bench_cmd) return bench_command(bench, std::cout, std::cerr);
     return static_cast<int>(kExitBadInput);
   };
-  const int code = run_the_command();
-  // Output that could not be written (a full disk, ulimit -f with SIGXFSZ ignored) is a failure, not
-  // a truncated file and exit 0.
-  if (!std::cout.flush()) {
-    std::cerr << "perfgen: error: cannot write standard output\n";
-    return code == kExitOk ? kExitRuntimeError : code;
-  }
-  return code;
+  return after_flushing_output(run_the_command());
 }
 
 }  // namespace perfgen

@@ -119,6 +119,8 @@ TEST(Faults, StandardOutputThatCannotBeWrittenIsAnError) {
   const int status = std::system(command.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 1) << testing::read_file(dir.file("summary.log"));
   EXPECT_NE(testing::read_file(dir.file("summary.log")).find("cannot write standard output"), std::string::npos);
+  const std::string help = std::string(PERFGEN_BINARY) + " run --help > /dev/full 2> /dev/null";
+  EXPECT_EQ(WEXITSTATUS(std::system(help.c_str())), 1) << "--help, printed by CLI11 before any command runs";
 }
 
 // A cancel whose checkpoint cannot be written: the write's error is reported (exit 1, not a silent
