@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "kernels.h"
+#include "perfgen/backend.h"
 
 namespace perfgen::cuda {
 
@@ -71,8 +72,7 @@ std::string describe(const KernelChoice& choice, const TrialGroup& g) {
 }
 
 std::int64_t first_launch_steps(const TrialGroup& g) {
-  const std::int64_t work_per_step = std::int64_t{g.shape.param_count()} * std::max(g.max_n, 1);
-  return std::clamp<std::int64_t>((std::int64_t{1} << 26) / work_per_step, 1, std::int64_t{1} << 12);
+  return steps_between_cancel_checks(std::int64_t{g.shape.param_count()} * g.max_n, std::int64_t{1} << 12);
 }
 
 std::int64_t next_launch_steps(std::int64_t budget, double seconds) {

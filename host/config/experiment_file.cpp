@@ -360,34 +360,37 @@ void read_sweep(const toml::table& root, Experiment& e) {
   }
 }
 
+// Whether a setting (the member Field of the section Section of Experiment) is at its default. A
+// default of NaN (init.c_tilde: none) compares unequal to any value given, which is always finite.
+template <auto Section, auto Field>
+bool at_default(const Experiment& e) {
+  static const Experiment defaults;
+  return e.*Section.*Field == defaults.*Section.*Field;
+}
+
 // The settings given other than their defaults that an axis of the sweep replaces in every cell. Not
 // merely given: the resolved config (stored in every file, read again by merge) writes each setting.
 void note_settings_axes_replace(const toml::table& root, Experiment& e) {
-  using Same = bool (*)(const Experiment&, const Experiment&);
   struct Replacement {
     const char *axis, *setting;
-    Same same;
+    bool (*at_default)(const Experiment&);
+    const char* used_unless_given = nullptr;  // a setting that, when absent, takes this one's value
   };
   static const Replacement replacements[] = {
-      {"n", "data.n", [](const Experiment& a, const Experiment& b) { return a.data.n == b.data.n; }},
-      {"width", "model.width", [](const Experiment& a, const Experiment& b) { return a.model.width == b.model.width; }},
-      {"activation", "model.activation",
-       [](const Experiment& a, const Experiment& b) { return a.model.activation == b.model.activation; }},
-      {"init_scale", "init.scale", [](const Experiment& a, const Experiment& b) { return a.init.scale == b.init.scale; }},
-      {"c_tilde", "init.c_tilde",
-       [](const Experiment& a, const Experiment&) { return std::isnan(a.init.c_tilde); }},  // default: none
-      {"lr", "train.lr", [](const Experiment& a, const Experiment& b) { return a.train.lr == b.train.lr; }},
-      {"max_iters", "train.max_iters",
-       [](const Experiment& a, const Experiment& b) { return a.train.max_iters == b.train.max_iters; }},
-      {"data_seed", "data.seed", [](const Experiment& a, const Experiment& b) { return a.data.seed == b.data.seed; }},
-      {"init_seed", "init.seed", [](const Experiment& a, const Experiment& b) { return a.init.seed == b.init.seed; }},
+      {"n", "data.n", at_default<&Experiment::data, &DataSettings::n>},
+      {"width", "model.width", at_default<&Experiment::model, &NetShape::width>},
+      {"activation", "model.activation", at_default<&Experiment::model, &NetShape::activation>, "target.activation"},
+      {"init_scale", "init.scale", at_default<&Experiment::init, &InitSettings::scale>},
+      {"c_tilde", "init.c_tilde", at_default<&Experiment::init, &InitSettings::c_tilde>},
+      {"lr", "train.lr", at_default<&Experiment::train, &TrainSettings::lr>},
+      {"max_iters", "train.max_iters", at_default<&Experiment::train, &TrainSettings::max_iters>},
+      {"data_seed", "data.seed", at_default<&Experiment::data, &DataSettings::seed>},
+      {"init_seed", "init.seed", at_default<&Experiment::init, &InitSettings::seed>},
   };
-  const Experiment defaults;
   e.sweep.replaced.clear();
   for (const Replacement& r : replacements) {
-    // model.activation is also the target's, unless [target] gives its own: then it is used.
-    if (std::string(r.setting) == "model.activation" && !root.at_path("target.activation")) continue;
-    if (root.at_path(std::string("sweep.") + r.axis) && root.at_path(r.setting) && !r.same(e, defaults))
+    if (r.used_unless_given && !root.at_path(r.used_unless_given)) continue;  // still used there
+    if (root.at_path(std::string("sweep.") + r.axis) && root.at_path(r.setting) && !r.at_default(e))
       e.sweep.replaced.emplace_back(r.setting, std::string("sweep.") + r.axis);
   }
 }

@@ -62,10 +62,6 @@ PERFGEN_CPU_HOT double sharpness_at(const Shape& shape, const double* theta, Dat
 
 }  // namespace
 
-std::int64_t steps_between_cancel_checks(std::int64_t work_per_step, std::int64_t max_steps) {
-  return std::clamp<std::int64_t>((std::int64_t{1} << 26) / std::max<std::int64_t>(work_per_step, 1), 1, max_steps);
-}
-
 TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
                               const GeneralizationError& generalization, const EvaluationContext& context) {
   const NetShape& shape = trial.shape;

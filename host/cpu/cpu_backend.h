@@ -29,11 +29,6 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
 TrainResult descend_alone(const MaterializedTrial& trial, std::int64_t first_iteration, double* theta,
                           TrainControl* control);
 
-// Steps between two checks for cancellation when one step costs work_per_step parameter-samples (one
-// network: parameters × samples; a SIMD pack: that × lanes): about 2^26 of them, well under a second
-// at any sample size, and at most max_steps.
-std::int64_t steps_between_cancel_checks(std::int64_t work_per_step, std::int64_t max_steps);
-
 // Steps per second each network like `example` gets from one core of `kernel` when the core is full:
 // in a SIMD pack (vector), or alone (scalar: 2^14 steps of train_network from its θ0 with the stopping
 // rule off, timed; a few milliseconds). The last network of a pack goes on alone, about twice as fast,

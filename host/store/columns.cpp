@@ -35,13 +35,6 @@ void reserve_rows(ColumnGroup& group, const std::string& row_dim, std::size_t ro
   }
 }
 
-std::size_t row_bytes(const ColumnGroup& group, const std::string& row_dim) {
-  std::size_t bytes = 0;
-  for (const Column& c : group.columns)
-    if (c.dims.front() == row_dim) bytes += 8 * c.row_width();
-  return bytes;
-}
-
 ColumnGroup row_range(const ColumnGroup& group, const std::string& row_dim, std::size_t first, std::size_t end) {
   ColumnGroup part;
   part.name = group.name;

@@ -56,8 +56,6 @@ void append_rows(ColumnGroup& into, ColumnGroup&& more, const std::string& row_d
 // size known in advance: no reallocation on the way (growing by doubling holds the old and the new
 // block at once, and leaves freed blocks behind that malloc keeps).
 void reserve_rows(ColumnGroup& group, const std::string& row_dim, std::size_t rows);
-// Bytes of one row over row_dim: 8 per number, as the columns hold them.
-std::size_t row_bytes(const ColumnGroup& group, const std::string& row_dim);
 
 // Rows [first, end) of the columns over row_dim; the other columns whole.
 ColumnGroup row_range(const ColumnGroup& group, const std::string& row_dim, std::size_t first, std::size_t end);

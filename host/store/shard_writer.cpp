@@ -5,10 +5,15 @@
 namespace perfgen {
 namespace {
 
+double group_bytes(const ColumnGroup& g) {
+  double bytes = 0;
+  for (const Column& c : g.columns) bytes += 8.0 * static_cast<double>(c.size());
+  return bytes;
+}
+
 double group_bytes(const std::vector<ColumnGroup>& groups) {
   double bytes = 0;
-  for (const ColumnGroup& g : groups)
-    for (const Column& c : g.columns) bytes += 8.0 * static_cast<double>(c.size());
+  for (const ColumnGroup& g : groups) bytes += group_bytes(g);
   return bytes;
 }
 
@@ -41,13 +46,14 @@ void ShardWriter::add(std::int64_t batch, std::vector<ColumnGroup> groups, doubl
     ColumnGroup& shard = group_named(groups_, g.name);
     const bool first = shard.columns.empty();
     const std::size_t rows = g.columns.front().rows();
+    const double bytes_per_row = group_bytes(g) / static_cast<double>(std::max<std::size_t>(rows, 1));
     append_rows(shard, std::move(g), row_dim);  // the first batch is moved in: no copy
     // A shard that goes on collecting gets room at once for what it can still take (the rest of
     // kShardBytes, then the batch that passes it), so that its columns do not grow by doubling. Not a
     // shard written now: reserving would copy its rows for nothing.
     if (first && !write_now)
       reserve_rows(shard, row_dim,
-                   rows + static_cast<std::size_t>(kShardBytes - bytes_) / std::max<std::size_t>(row_bytes(shard, row_dim), 1) + rows);
+                   2 * rows + static_cast<std::size_t>((kShardBytes - bytes_) / std::max(bytes_per_row, 1.0)));
   }
   if (write_now) flush();
 }

@@ -1,6 +1,7 @@
 // The interface every training backend implements: train a batch of materialized trials.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -13,6 +14,14 @@
 #include "perfgen/trial.h"
 
 namespace perfgen {
+
+// Steps between two checks for cancellation when one step costs work_per_step parameter-samples (one
+// network: parameters × samples; a SIMD pack: that × lanes): about 2^26 of them, well under a second
+// at any sample size, and at most max_steps. The CPU's loops and the CUDA backend's first launch of a
+// part (which cannot be cancelled) both keep to it.
+inline std::int64_t steps_between_cancel_checks(std::int64_t work_per_step, std::int64_t max_steps) {
+  return std::clamp<std::int64_t>((std::int64_t{1} << 26) / std::max<std::int64_t>(work_per_step, 1), 1, max_steps);
+}
 
 // What a running training reports and obeys: finished trials are counted (progress display), and a
 // set cancel flag (SIGINT/SIGTERM) makes train() stop by throwing TrainingCancelled, after storing the
