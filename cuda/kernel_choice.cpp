@@ -78,7 +78,8 @@ std::int64_t first_launch_steps(const TrialGroup& g) {
 std::int64_t next_launch_steps(std::int64_t budget, double seconds) {
   constexpr std::int64_t kMost = std::int64_t{1} << 26;
   if (seconds < 0.1) return std::min(kMost, budget * 2);
-  if (seconds > 0.5) return std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(budget) * 0.3 / seconds));
+  if (seconds > 0.5)
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(budget) * 0.3 / seconds));
   return budget;
 }
 

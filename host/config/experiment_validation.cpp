@@ -188,12 +188,14 @@ void validate_network_size(const Experiment& e) {
   const std::int64_t n = *std::max_element(sizes.begin(), sizes.end()), d = e.model.input_dim;
   const std::int64_t params = m * (1 + d + (e.model.bias ? 1 : 0));
   auto limit = [](const std::string& what, std::int64_t value) {
-    return what + " = " + number_text(static_cast<double>(value)) + ", more than the 2^31 - 1 elements the kernels can index";
+    return what + " = " + number_text(static_cast<double>(value)) +
+           ", more than the 2^31 - 1 elements the kernels can index";
   };
-  require(params <= kMostIndex, width_key, "width " + std::to_string(m) + " with model.input_dim = " +
-                                               std::to_string(d) + " gives " + limit("P", params));
-  require(n * d <= kMostIndex, n_key, "n = " + std::to_string(n) + " samples of dimension " + std::to_string(d) +
-                                          " give " + limit("n·d", n * d));
+  require(
+      params <= kMostIndex, width_key,
+      "width " + std::to_string(m) + " with model.input_dim = " + std::to_string(d) + " gives " + limit("P", params));
+  require(n * d <= kMostIndex, n_key,
+          "n = " + std::to_string(n) + " samples of dimension " + std::to_string(d) + " give " + limit("n·d", n * d));
   require(n * (2 * m + 1) <= kMostIndex, n > 2 * m + 1 ? n_key : width_key,  // the larger factor
           "width " + std::to_string(m) + " with n = " + std::to_string(n) + " needs a training workspace of " +
               limit("n·(2·width + 1)", n * (2 * m + 1)) + " (doubles per trial)");

@@ -141,7 +141,8 @@ int cli_main(int argc, char** argv) {
   bench_cmd->add_option("--steps", bench.steps, "gradient steps per network (default 20000)")->check(kPositive);
   bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: the CPUs this process may run on)")
       ->check(kNonNegative);
-  bench_cmd->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks; default 10^8)")
+  bench_cmd
+      ->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks; default 10^8)")
       ->check(kPositive);
   bench_cmd
       ->add_option("--cpu-latency-steps", bench.cpu_latency_steps,
@@ -152,7 +153,9 @@ int cli_main(int argc, char** argv) {
                    "trials of each end-to-end row, a whole perfgen run (default 10000,100000,1000000; 0: none)")
       ->delimiter(',')
       ->check(kNonNegative);
-  bench_cmd->add_option("--end-to-end-steps", bench.end_to_end_steps, "steps per network in the end-to-end rows (default 1000)")
+  bench_cmd
+      ->add_option("--end-to-end-steps", bench.end_to_end_steps,
+                   "steps per network in the end-to-end rows (default 1000)")
       ->check(kPositive);
 
   if (argc < 2) {  // bare perfgen: the usage, as a mistake
