@@ -12,7 +12,9 @@ namespace perfgen::cuda {
 namespace {
 
 // Scratch of one trial: ∇ℓ and the activations for the global-memory kernels (the flow's state for
-// gradient flow), or the sharpness evaluation's vectors, whichever is larger.
+// gradient flow), or the sharpness evaluation's vectors, whichever is larger. The block kernel's
+// evaluation (cuda/block_evaluation.h) keeps training's ∇ℓ and activations and adds three vectors of
+// param_count: 4·count + gradient_workspace_size, within sharpness_scratch_size's 5·count + the same.
 std::int64_t scratch_doubles(const MaterializedTrial& t) {
   const NetShape& s = t.shape;
   const int n = t.data().count;

@@ -43,7 +43,7 @@ struct BlockNetwork {
     return net;
   }
   // Phase 1, pair q = sample · m + k: σ and σ' of neuron k at the sample.
-  PERFGEN_HD void activation(int q) {
+  PERFGEN_HD void activation(int q) const {
     const int sample = q / m, k = q % m;
     value[q] = preactivation(s, theta + k * stride, x + sample * d);
     activate(s.activation, value[q], value[q], slope[q]);
@@ -54,10 +54,10 @@ struct BlockNetwork {
     for (int k = lane; k < m; k += lanes) f = fused(theta[k * stride], value[sample * m + k], f);
     return f;
   }
-  PERFGEN_HD void set_residual(int sample, double f) { residual[sample] = f - y[sample]; }
+  PERFGEN_HD void set_residual(int sample, double f) const { residual[sample] = f - y[sample]; }
   // Phase 3: gradient entry p (neuron p / stride, parameter p % stride), summed over the samples in
   // order; stored and returned.
-  PERFGEN_HD double gradient_entry(int p) {
+  PERFGEN_HD double gradient_entry(int p) const {
     const int k = p / stride, j = p % stride;
     const double a = theta[k * stride];
     double g = 0.0;
@@ -76,7 +76,7 @@ struct BlockNetwork {
     return true;
   }
   // Phase 4: the step of entry p.
-  PERFGEN_HD void descend_entry(int p) { descend(1, settings.lr, grad + p, theta + p); }
+  PERFGEN_HD void descend_entry(int p) const { descend(1, settings.lr, grad + p, theta + p); }
 };
 
 }  // namespace perfgen::cuda

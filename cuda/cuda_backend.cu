@@ -46,16 +46,18 @@ class DeviceBuffer {  // owns device memory; freed without throwing
   T* data_ = nullptr;
 };
 
-__global__ void evaluate(DeviceBatch b, DataView test, const double* target_weights, BranchTolerances tolerances,
-                         double* final_a, double* distance) {
+// One thread per network: the one-thread functions, so a network trained in the CPU's order is
+// evaluated to the CPU's bits.
+__global__ void evaluate(DeviceBatch b, DeviceEvaluation e) {
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= b.count) return;
   const DeviceTrial& t = b.trials[i];
   DeviceResult& r = b.results[i];
   if (!r.done) return;  // cancelled while training, or finished by the tail helper
   const double* theta = b.theta + t.theta;
-  r.generalization = generalization_error(t.shape, theta, test);
-  r.branch = classify_branch(t.shape, theta, target_weights, tolerances, final_a + t.neurons, distance + t.neurons);
+  r.generalization = generalization_error(t.shape, theta, e.test);
+  r.branch =
+      classify_branch(t.shape, theta, e.target_weights, e.tolerances, e.final_a + t.neurons, e.distance + t.neurons);
   r.sharpness = loss_sharpness(t.shape, theta, DataView{b.inputs + t.inputs, b.targets + t.targets, t.n}, t.train.loss,
                                b.scratch + t.scratch);
 }
@@ -158,7 +160,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
       const DeviceLimits limits{multiprocessors_};
 
       std::int64_t budget = first_launch_steps(group), reported = 0;
-      bool first_launch = true;  // its time holds the kernel's loading: no rate to hand the tail over on
+      bool first_launch = true;    // its time holds the kernel's loading: no rate to hand the tail over on
       DeviceWork reported_work{};  // what control has been told of the workers' counts
       bool cancelled = false;      // then the networks that stopped are evaluated and kept, the others not
       double helper_rate = -1.0;   // one network's steps per second on the tail helper, measured when needed
@@ -200,10 +202,14 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
         budget = next_launch_steps(budget, seconds);
         first_launch = false;
       }
-      constexpr int kThreads = 128;
-      evaluate<<<(count + kThreads - 1) / kThreads, kThreads>>>(batch, test, target_weights.get(), context.tolerances,
-                                                                final_a.get(), distance.get());
-      CUDA_CHECK_LAUNCH();
+      const DeviceEvaluation evaluation{test, target_weights.get(), context.tolerances, final_a.get(), distance.get()};
+      if (choice.kind == KernelKind::per_block) {  // a wide network's evaluation needs its block too
+        launch_block_evaluation(batch, evaluation, limits);
+      } else {
+        constexpr int kThreads = 128;
+        evaluate<<<(count + kThreads - 1) / kThreads, kThreads>>>(batch, evaluation);
+        CUDA_CHECK_LAUNCH();
+      }
 
       const std::vector<DeviceResult> done = results.to_host();
       const std::vector<double> final_theta = theta.to_host(), a = final_a.to_host(), dist = distance.to_host();

@@ -56,6 +56,16 @@ struct DeviceBatch {
   DeviceWork* work;
 };
 
+// What the evaluation kernels read besides the batch, and where they write the per-neuron outputs
+// (a_k and the distance to the target, at each trial's `neurons` offset). Device pointers, by value.
+struct DeviceEvaluation {
+  DataView test;                 // test.targets holds f*(x)
+  const double* target_weights;  // w̃0
+  BranchTolerances tolerances;
+  double* final_a;
+  double* distance;
+};
+
 // The queue's atomic increment: atomicAdd on the device; a plain increment on the host, where the
 // tests run a worker in one thread (cuda/thread_worker.h).
 PERFGEN_HD int fetch_and_add(int* counter, int value) {

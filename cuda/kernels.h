@@ -43,5 +43,7 @@ void launch_flow(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& 
 
 // One network per block of threads, for wide networks.
 void launch_per_block(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits);
+// Their evaluation (test error, branch, sharpness), also one network per block: every stopped network.
+void launch_block_evaluation(const DeviceBatch& b, const DeviceEvaluation& e, const DeviceLimits& limits);
 
 }  // namespace perfgen::cuda

@@ -7,6 +7,7 @@
 //   kSize             the members, a compile-time constant
 //   sync()            a barrier
 //   warp_sum(v)       Σ of v over this member's warp (32 members), in the kernel's order
+//   max(v)            the largest of the members' v (fmax: NaNs are passed over), in every member
 // Every member calls them at the same points of the loop. The kernels' teams are warp lanes and
 // thread blocks (shuffles, shared memory, __syncthreads); the host tests' are std::threads
 // (tests/support/host_team.h), so the tests run the kernels' own loops.

@@ -106,6 +106,12 @@ struct HostBlock {
     for (int w = 0; w < Threads / 32; ++w) total += butterfly(all.data() + 32 * w, 32)[0];
     return total;
   }
+  double max(double v) const {
+    const std::vector<double>& all = shared->block.all(thread, v);
+    double largest = all[0];
+    for (int member = 1; member < Threads; ++member) largest = std::fmax(largest, all[member]);
+    return largest;
+  }
   int broadcast(int v) const { return static_cast<int>(shared->block.all(thread, v)[0]); }  // an int is exact
 };
 

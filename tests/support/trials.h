@@ -22,4 +22,16 @@ inline std::vector<MaterializedTrial> trials_of(const std::string& toml, const s
   return materialize_all(plan, materializer);
 }
 
+// Every trial of an experiment text, with the test set and target they are evaluated against.
+struct TrialsAndEvaluation {
+  std::vector<MaterializedTrial> trials;
+  EvaluationContext evaluation;
+};
+inline TrialsAndEvaluation trials_and_evaluation_of(const std::string& toml) {
+  const Experiment e = experiment_from(toml);
+  const Plan plan(e);
+  Materializer materializer(plan);
+  return {materialize_all(plan, materializer), materializer.evaluation()};
+}
+
 }  // namespace perfgen::testing
