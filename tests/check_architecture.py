@@ -19,8 +19,12 @@ def parts_table():
     return parts
 
 
+def cmake_text():
+    return open(os.path.join(ROOT, "CMakeLists.txt"), encoding="utf-8").read()
+
+
 def cmake_arrows():
-    text = open(os.path.join(ROOT, "CMakeLists.txt"), encoding="utf-8").read()
+    text = cmake_text()
     arrows = {}
     for name, body in re.findall(r"perfgen_part\((\w+)(.*?)\)\n", text, re.S):
         public = re.search(r"PUBLIC(.*?)(PRIVATE|$)", body, re.S)
@@ -54,6 +58,9 @@ def main():
         for file in os.listdir(base):
             header = file[:-3] if file.endswith(".h.in") else file  # NAME.h.in: CMake generates NAME.h
             owner[("perfgen/" + header) if folder == "include/perfgen" else header] = name
+            if file == "embedded_toml.h.in":  # the template of every perfgen_embed_toml(FILE HEADER CONSTANT)
+                for generated in re.findall(r"^perfgen_embed_toml\(\S+ (\S+)", cmake_text(), re.M):
+                    owner[generated] = name
     for name, (folder, _) in parts.items():
         allowed = reachable(parts, name) | {name}
         base = os.path.join(ROOT, folder)

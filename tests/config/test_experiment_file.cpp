@@ -186,6 +186,28 @@ max_time = 2500.0
   for (const auto& [key, value] : documented) EXPECT_TRUE(covered.count(key)) << key << " is documented but not tested";
 }
 
+// The reference block of docs/EXPERIMENT_FILE.md gives every setting at its default: as an experiment
+// file it resolves as an empty one does, but for its example name, [trajectories] and [sweep].
+TEST(ExperimentFile, TheDocumentedBlockShowsTheDefaults) {
+  std::ifstream doc(PERFGEN_SOURCE_DIR "/docs/EXPERIMENT_FILE.md");
+  const std::string text((std::istreambuf_iterator<char>(doc)), {});
+  const std::size_t begin = text.find("```toml\n"), end = text.find("```\n", begin + 8);
+  ASSERT_NE(begin, std::string::npos);
+  auto settings = [](const std::string& toml) {
+    std::map<std::string, std::string> keys;
+    for (const auto& [key, value] : key_lines(load_experiment(toml, "<doc>", {}).resolved_toml))
+      if (key != "name" && key.rfind("trajectories.", 0) != 0 && key.rfind("sweep.", 0) != 0) keys[key] = value;
+    return keys;
+  };
+  const std::map<std::string, std::string> documented = settings(text.substr(begin + 8, end - begin - 8)),
+                                           defaults = settings("");
+  EXPECT_GE(defaults.size(), 25u);  // 26 on 2026-12-01
+  for (const auto& [key, value] : defaults) {
+    ASSERT_TRUE(documented.count(key)) << key;
+    EXPECT_EQ(documented.at(key), value) << key << " is documented with another value than its default";
+  }
+}
+
 // Axes given as range/linspace/logspace stay so in the resolved config (with their size), which
 // loads back to the same values: a 10^5-value axis costs a line, not megabytes in every file.
 TEST(ExperimentFile, AxesWrittenAsSpecsStaySpecsInTheResolvedText) {
