@@ -1,7 +1,10 @@
-"""Opens a perfgen results file with independent readers (xarray + h5netcdf, h5py) and checks it.
+"""Opens a perfgen results file with independent readers (xarray + h5netcdf, h5py) and checks it, and
+runs the Python blocks of README.md and docs/FILE_FORMAT.md on it as they are written.
 
 Usage: check_readers.py FILE.h5   (exit status 0 when every check passes)
 """
+import pathlib
+import re
 import sys
 
 import h5py
@@ -40,7 +43,7 @@ def main(path: str) -> None:
     assert (by_cell == frame["recovered"].values).all()
     assert set(frame.loc[frame["n"] == 2, "recovered"]) == {0}, "n = 2 never recovers"
 
-    trials.to_dataframe()  # the 1-D and 2-D columns flatten without help
+    assert len(trials.to_dataframe()) > n_trials  # the 2-D columns multiply the rows (FILE_FORMAT.md says so)
 
     # Select on the requested c_tilde (the cell's axis value, exact), not on the measured c_tilde of θ0,
     # which may be 0.4999999999999999 for 0.5. Each requested value has 3 n × 2 data seeds = 6 trials.
@@ -67,7 +70,22 @@ def main(path: str) -> None:
         assert f["trials/lr"].attrs["units"] == "time per step"
         assert (f["trials/trained_on"][:] == 0).all()  # every trial on the CPU (flag_meanings "cpu cuda cuda_then_cpu")
         assert f["trials/gen_error"].shape == (n_trials,)
-    print(f"readers OK: {n_trials} trials, {len(frame)} cells")
+    snippets = run_documented_snippets(path)
+    print(f"readers OK: {n_trials} trials, {len(frame)} cells, {snippets} documented snippets")
+
+
+def run_documented_snippets(path: str) -> int:
+    """Each ```python block of the docs, with its file name replaced by path; returns how many ran."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    ran = 0
+    for doc, name in [("README.md", "default-example1.h5"), ("docs/FILE_FORMAT.md", "run.h5")]:
+        blocks = re.findall(r"```python\n(.*?)```", (root / doc).read_text(encoding="utf-8"), re.S)
+        assert blocks, f"{doc} has no Python block"
+        for block in blocks:
+            assert f'"{name}"' in block, f"a block of {doc} does not open {name}"
+            exec(block.replace(f'"{name}"', repr(path)), {})
+            ran += 1
+    return ran
 
 
 if __name__ == "__main__":
