@@ -31,6 +31,12 @@ CLI::Validator number_at_least(double low, bool low_allowed) {
       "number " + bound);
 }
 const CLI::Validator kNonNegative = number_at_least(0, true), kPositive = number_at_least(0, false);
+// A path given as '' (say, an unset shell variable) is a mistake, not a request for the default.
+const CLI::Validator kNonEmptyPath(
+    [](const std::string& text) {
+      return text.empty() ? std::string("must not be empty (an unset shell variable?)") : std::string();
+    },
+    "PATH");
 
 // An option naming one of `names`: sets `value`, or InputError naming the option and the choices.
 template <class Enum>
@@ -77,9 +83,11 @@ int cli_main(int argc, char** argv) {
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "train every trial of an experiment and write one HDF5 file");
-  run_cmd->add_option("experiment", run.experiment_path,
-                      "experiment file (TOML; - reads standard input); default: the embedded example");
-  run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)");
+  run_cmd
+      ->add_option("experiment", run.experiment_path,
+                   "experiment file (TOML; - reads standard input); default: the embedded example")
+      ->check(kNonEmptyPath);
+  run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)")->check(kNonEmptyPath);
   const std::map<std::string, BackendChoice> backends{
       {"auto", BackendChoice::automatic}, {"cpu", BackendChoice::cpu}, {"cuda", BackendChoice::cuda}};
   add_choice(*run_cmd, "--backend", run.backend, backends, "auto, cpu or cuda");
@@ -105,33 +113,41 @@ int cli_main(int argc, char** argv) {
   std::string plan_path;
   std::vector<std::string> plan_overrides;
   auto* plan_cmd = app.add_subcommand("plan", "show trials, cells and the work bound; trains nothing");
-  plan_cmd->add_option("experiment", plan_path,
-                       "experiment file (TOML; - reads standard input); default: the embedded example");
+  plan_cmd
+      ->add_option("experiment", plan_path,
+                   "experiment file (TOML; - reads standard input); default: the embedded example")
+      ->check(kNonEmptyPath);
   add_set_option(*plan_cmd, plan_overrides);
 
   std::string rank_path;
   std::vector<std::string> rank_overrides;
   auto* rank_cmd = app.add_subcommand(
       "rank", "model rank at the target and the optimistic and separation sample sizes; trains nothing");
-  rank_cmd->add_option("experiment", rank_path,
-                       "experiment file (TOML; - reads standard input); default: the embedded example");
+  rank_cmd
+      ->add_option("experiment", rank_path,
+                   "experiment file (TOML; - reads standard input); default: the embedded example")
+      ->check(kNonEmptyPath);
   add_set_option(*rank_cmd, rank_overrides);
 
   std::string merge_path;
   bool merge_force = false;
   auto* merge_cmd = app.add_subcommand("merge", "join the shards of a sharded run into the results file");
-  merge_cmd->add_option("file", merge_path, "results file whose FILE.shards folder is complete")->required();
+  merge_cmd->add_option("file", merge_path, "results file whose FILE.shards folder is complete")
+      ->required()
+      ->check(kNonEmptyPath);
   merge_cmd->add_flag("--force", merge_force, "replace an existing results file");
 
   std::string summary_path;
   auto* summary_cmd = app.add_subcommand("summary", "print the recovery table of a results file or unfinished run");
-  summary_cmd->add_option("file", summary_path, "results file (or its .shards folder)")->required();
+  summary_cmd->add_option("file", summary_path, "results file (or its .shards folder)")
+      ->required()
+      ->check(kNonEmptyPath);
   bool summary_all = false;
   summary_cmd->add_flag("--all", summary_all, "every cell (default: the first and last 20 of a longer table)");
 
   std::string verify_path;
   auto* verify_cmd = app.add_subcommand("verify", "read every dataset and check every chunk's checksum");
-  verify_cmd->add_option("file", verify_path, "results file (or its .shards folder)")->required();
+  verify_cmd->add_option("file", verify_path, "results file (or its .shards folder)")->required()->check(kNonEmptyPath);
 
   auto* info_cmd = app.add_subcommand("info", "build and device information");
 

@@ -125,6 +125,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       if (shard.worker) throw InputError("--shard", "mpirun's ranks already split the sweep; drop --shard");
       shard = {group.rank(), group.size(), true};
     }
+    check_output_location(output);
     // One writer per run: a whole run alone; workers side by side, each shard once.
     const RunLock run_lock(output + ".lock", shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
     std::unique_ptr<RunLock> worker_lock;

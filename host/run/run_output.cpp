@@ -15,12 +15,18 @@ namespace fs = std::filesystem;
 
 namespace perfgen {
 
+void check_output_location(const std::string& output) {
+  if (fs::is_directory(output)) throw InputError("--output", output + " is a directory");
+  const fs::path folder = fs::absolute(output).parent_path();
+  if (!fs::exists(folder))
+    throw InputError("--output", "the folder " + folder.string() + " does not exist (perfgen creates no folders)");
+  if (!fs::is_directory(folder)) throw InputError("--output", folder.string() + " is not a folder");
+  if (::access(folder.c_str(), W_OK) != 0)
+    throw InputError("--output", "cannot write to the folder " + folder.string());
+}
+
 bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,
                     const ShardSpec& shard) {
-  if (fs::is_directory(output)) throw InputError("--output", output + " is a directory");
-  const fs::path parent = fs::absolute(output).parent_path();
-  if (!fs::is_directory(parent) || ::access(parent.c_str(), W_OK) != 0)
-    throw InputError("--output", "cannot write to " + parent.string() + " (missing or not writable)");
   OutputFacts facts;
   facts.output_exists = fs::exists(output);
   facts.store_exists = store.exists();

@@ -12,7 +12,11 @@
 
 namespace perfgen {
 
-// Refuses, before any work, an output that cannot be written or that would lose data. Returns true
+// Refuses an output path that names a folder, or whose folder is missing or not writable (perfgen
+// creates no folders): checked before the run's lock file is made beside it.
+void check_output_location(const std::string& output);
+
+// Refuses, before any work, an output that would lose data or cannot be resumed. Returns true
 // when the output already is the finished run, so that there is nothing to do.
 bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,
                     const ShardSpec& shard);

@@ -205,7 +205,7 @@ TEST(OutputErrors, UnwritableOutputFolder) {
   options.backend = BackendChoice::cpu;
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBadInput);
-  EXPECT_NE(err.str().find("--output"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("--output: the folder /nonexistent-folder does not exist"), std::string::npos) << err.str();
 }
 
 TEST(OutputErrors, CudaBackendWithoutGpuExitsThree) {
@@ -224,6 +224,29 @@ TEST(OutputErrors, CudaBackendWithoutGpuExitsThree) {
 TEST(CommandLine, UnknownOptionExitsTwo) {
   const char* argv[] = {"perfgen", "run", "--no-such-option"};
   EXPECT_EQ(cli_main(3, const_cast<char**>(argv)), kExitBadInput);
+}
+
+// '' (an unset shell variable) as a path is refused, not read as "the default": `-o "$OUT"` with OUT
+// unset wrote NAME.h5, and `perfgen plan ""` ran the embedded experiment.
+TEST(CommandLine, AnEmptyPathExitsTwo) {
+  const std::vector<std::vector<const char*>> command_lines = {
+      {"perfgen", "run", "-o", "", "--set", "train.max_iters=1"},
+      {"perfgen", "run", "", "--set", "train.max_iters=1"},
+      {"perfgen", "plan", ""},
+      {"perfgen", "rank", ""},
+      {"perfgen", "summary", ""},
+      {"perfgen", "merge", ""},
+      {"perfgen", "verify", ""}};
+  testing::TempDir dir;
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());  // where `run` would write NAME.h5
+  for (const std::vector<const char*>& line : command_lines) {
+    std::vector<char*> argv;
+    for (const char* word : line) argv.push_back(const_cast<char*>(word));
+    EXPECT_EQ(cli_main(static_cast<int>(argv.size()), argv.data()), kExitBadInput) << line[1];
+  }
+  std::filesystem::current_path(before);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 }  // namespace
