@@ -22,6 +22,7 @@
 #include "errors.h"
 #include "experiment_text.h"
 #include "experiment_validation.h"
+#include "hdf5_signature.h"
 #include "name_suggestions.h"
 #include "number_text.h"
 #include "toml_character_guard.h"
@@ -498,6 +499,9 @@ Experiment load_experiment_file(const std::string& path, const std::vector<std::
   // A directory opens as a stream that reads nothing, which would pass as an all-defaults experiment.
   if (std::filesystem::is_directory(path))
     throw InputError("", "cannot read experiment file " + path + ": it is a directory");
+  if (has_hdf5_signature(path))
+    throw InputError("", path + " is an HDF5 file (a results file?), not an experiment file; perfgen summary " + path +
+                             " prints its table");
   errno = 0;
   std::ifstream in(path);
   if (!in)

@@ -16,6 +16,7 @@
 #include "experiment_file.h"
 #include "file_check.h"
 #include "hdf5_io.h"
+#include "hdf5_signature.h"
 #include "merge.h"
 #include "resource_check.h"
 #include "shard_store.h"
@@ -100,6 +101,14 @@ NamedOutput named_output(std::string path) {
   return {names_shards ? path.substr(0, path.size() - suffix.size()) : path, names_shards};
 }
 
+// What to do about a results file that cannot be read: check it, or, without the HDF5 signature, run it
+// if it is the experiment file it probably is.
+std::string what_to_try(const std::string& path) {
+  if (!has_hdf5_signature(path))
+    return "it has no HDF5 signature (an experiment file? perfgen run " + shell_word(path) + " trains it)";
+  return "perfgen verify " + shell_word(path) + " checks every dataset";
+}
+
 }  // namespace
 
 int summary_command(const std::string& results_path, bool all_cells, std::ostream& out, std::ostream& err) {
@@ -116,8 +125,7 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
             },
             output);
       } catch (const std::exception& failure) {
-        throw std::runtime_error(output + " cannot be read (" + failure.what() + "); perfgen verify " +
-                                 shell_word(output) + " checks every dataset");
+        throw std::runtime_error(output + " cannot be read (" + failure.what() + "); " + what_to_try(output));
       }
       out << table;
       return int(kExitOk);
@@ -170,6 +178,8 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
     }
     std::size_t datasets = 0;
     for (const FileVerdict& verdict : verify_files_in_child(files)) {
+      if (!verdict.whole && !has_hdf5_signature(verdict.path))
+        throw std::runtime_error(verdict.path + " is not a results file: " + what_to_try(verdict.path));
       if (!verdict.whole) throw std::runtime_error(verdict.path + " is damaged: " + verdict.problem);
       datasets += verdict.datasets;
     }

@@ -179,6 +179,38 @@ TEST(InputErrors, DirectoryAsExperimentFileIsRefused) {
   EXPECT_EQ(plan_err.str(), err.str());
 }
 
+// A results file given as the experiment, and an experiment file given as the results file, are named
+// as such instead of failing in the other format's parser (a TOML error at a byte of the HDF5 header).
+TEST(InputErrors, AResultsFileAndAnExperimentFileAreNotMistakenForEachOther) {
+  testing::TempDir dir;
+  RunOptions options;
+  options.output_path = dir.file("results.h5");
+  options.backend = BackendChoice::cpu;
+  options.quiet = true;
+  options.overrides = {"train.max_iters=1", "sweep.n=[6]", "sweep.c_tilde=[0.5]", "sweep.data_seed=[0]"};
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+
+  std::ostringstream plan_out, plan_err;
+  EXPECT_EQ(plan_command(options.output_path, {}, plan_out, plan_err), kExitBadInput);
+  EXPECT_EQ(plan_err.str(), "perfgen: error: " + options.output_path +
+                                " is an HDF5 file (a results file?), not an experiment file; perfgen summary " +
+                                options.output_path + " prints its table\n");
+
+  const std::string experiment = dir.file("experiment.toml");
+  std::ofstream(experiment) << "[train]\nlr = 0.1\n";
+  for (const bool verify : {false, true}) {
+    std::ostringstream summary_out, summary_err;
+    EXPECT_EQ(verify ? verify_command(experiment, summary_out, summary_err)
+                     : summary_command(experiment, false, summary_out, summary_err),
+              kExitRuntimeError);
+    EXPECT_NE(summary_err.str().find("it has no HDF5 signature (an experiment file? perfgen run " + experiment +
+                                     " trains it)"),
+              std::string::npos)
+        << summary_err.str();
+  }
+}
+
 TEST(OutputErrors, ExistingOutputNeedsForceAndIsLeftUntouched) {
   testing::TempDir dir;
   const std::string output = dir.file("existing.h5");
