@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "default_experiment.h"
@@ -106,6 +107,24 @@ Activation as_activation(const toml::node& node, const std::string& key) {
   return as_enum(node, key, "activation", all, activation_name);
 }
 
+// "; did you mean train.lr or sweep.lr?": the keys outside `section` whose own part (after the dot) is
+// `key` or close to it, each shown whole; empty when none is.
+std::string in_other_sections(const std::string& key, const std::string& section) {
+  std::vector<std::string> parts;                        // each key's own part, once
+  std::map<std::string, std::vector<std::string>> keys;  // own part → the keys that have it
+  for (const std::string& full : setting_keys()) {
+    const auto dot = full.find('.');
+    if (dot == std::string::npos || full.substr(0, dot) == section) continue;
+    const std::string part = full.substr(dot + 1);
+    if (keys[part].empty()) parts.push_back(part);
+    keys[part].push_back(full);
+  }
+  std::vector<std::string> shown;
+  for (const std::string& part : closest_names(key, parts))
+    shown.insert(shown.end(), keys[part].begin(), keys[part].end());
+  return suggesting(shown);
+}
+
 class SectionReader {
  public:
   SectionReader(const toml::table& root, const std::string& section) : section_(section) {
@@ -120,9 +139,10 @@ class SectionReader {
     if (!table_ || std::uncaught_exceptions()) return;
     for (const auto& [name, value] : *table_) {
       const std::string k(name.str());
-      if (std::find(asked_.begin(), asked_.end(), k) == asked_.end())
-        throw InputError(key(k),
-                         "unknown key" + did_you_mean(k, asked_, [&](const std::string& known) { return key(known); }));
+      if (std::find(asked_.begin(), asked_.end(), k) == asked_.end()) {
+        const std::string here = did_you_mean(k, asked_, [&](const std::string& known) { return key(known); });
+        throw InputError(key(k), "unknown key" + (here.empty() ? in_other_sections(k, section_) : here));
+      }
     }
   }
   std::string key(const std::string& k) const { return section_ + "." + k; }
@@ -418,11 +438,31 @@ bool looks_like_a_toml_value(const std::string& text) {
   return text.find_first_not_of("0123456789+-._eE") == std::string::npos;
 }
 
+// Whether an unquoted --set value goes on with another ` section.key=`, as in --set 'train.lr=0.1
+// train.max_iters=5' (a scan, not a std::regex: libstdc++'s recursion overflows the stack on long text).
+bool holds_another_setting(const std::string& value) {
+  if (value.empty() || value[0] == '"' || value[0] == '\'') return false;  // a string may hold anything
+  auto in_key = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+  for (std::size_t eq = value.find('='); eq != std::string::npos; eq = value.find('=', eq + 1)) {
+    std::size_t end = eq, begin;
+    while (end > 0 && value[end - 1] == ' ') --end;
+    for (begin = end; begin > 0 && in_key(value[begin - 1]);) --begin;
+    const std::string key = value.substr(begin, end - begin);
+    const std::size_t dot = key.find('.');
+    if (begin > 0 && std::isspace(static_cast<unsigned char>(value[begin - 1])) && dot != std::string::npos &&
+        dot > 0 && key.back() != '.')
+      return true;
+  }
+  return false;
+}
+
 void apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos) throw InputError("--set " + assignment, "expected section.key=value");
   // Spaces around '=' are allowed, as in a TOML file.
   const std::string path = trimmed(assignment.substr(0, eq)), text = trimmed(assignment.substr(eq + 1));
+  if (holds_another_setting(text))
+    throw InputError("--set " + assignment, "holds more than one setting; give each its own --set");
   reject_characters_toml_mishandles(text, "--set " + path + "=…");  // the value meets toml++ below
   toml::table parsed;
   try {
@@ -469,11 +509,13 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
   if (!name_if_unset.empty()) e.name = name_if_unset;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
-    if (k == "name")
+    if (k == "name") {
       e.name = as_string(node, "name");
-    else if (std::find(sections.begin(), sections.end(), k) == sections.end())
-      throw InputError(k, node.is_table() ? "unknown section" + did_you_mean(k, sections)
-                                          : "unknown key" + did_you_mean(k, {"name"}));
+    } else if (std::find(sections.begin(), sections.end(), k) == sections.end()) {
+      if (node.is_table()) throw InputError(k, "unknown section" + did_you_mean(k, sections));
+      const std::string name = did_you_mean(k, {"name"});  // a key above every [section], or --set lr=0.1
+      throw InputError(k, "unknown key" + (name.empty() ? in_other_sections(k, "") : name));
+    }
   }
   read_model(root, e);
   read_target(root, e);
@@ -509,6 +551,28 @@ Experiment load_experiment_file(const std::string& path, const std::vector<std::
                      "cannot read experiment file " + path + (errno ? ": " + std::string(std::strerror(errno)) : ""));
   text << in.rdbuf();
   return load_experiment(text.str(), path, overrides, std::filesystem::path(path).stem().string());
+}
+
+const std::vector<std::string>& setting_keys() {
+  static const std::vector<std::string> keys = [] {
+    const std::pair<const char*, const char*> sections[] = {
+        {"model", "width input_dim bias activation"},
+        {"target", "a w b activation"},
+        {"data", "distribution range n seed x"},
+        {"init", "scale seed direction c_tilde ratio_start ratio_step"},
+        {"train", "method lr loss max_iters loss_tol grad_tol divergence_loss rtol atol max_time"},
+        {"eval", "test_points recovery_threshold test_seed on_target_tol silent_tol"},
+        {"run", "batch_size"},
+        {"trajectories", "trials checkpoints"},
+        {"sweep", "n data_seed c_tilde init_scale init_seed lr width activation max_iters"}};
+    std::vector<std::string> all{"name"};
+    for (const auto& [section, names] : sections) {
+      std::istringstream words(names);
+      for (std::string word; words >> word;) all.push_back(std::string(section) + "." + word);
+    }
+    return all;
+  }();
+  return keys;
 }
 
 const std::string& default_experiment_text() {

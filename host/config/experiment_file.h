@@ -19,7 +19,11 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
 // name; "-" reads standard input, named <stdin> in messages.
 Experiment load_experiment_file(const std::string& path, const std::vector<std::string>& overrides);
 
-// The embedded default: a small Example-1 sweep over n and c_tilde.
+// The embedded default (data/default-example1.toml): a small Example-1 sweep over n and c_tilde.
 const std::string& default_experiment_text();
+
+// Every key an experiment file may hold, as section.key ("name" alone), for naming the section an
+// unknown key belongs to (`--set lr=0.1`: train.lr). A test holds it to the keys the reader accepts.
+const std::vector<std::string>& setting_keys();
 
 }  // namespace perfgen

@@ -43,9 +43,8 @@ std::string listed(const std::vector<std::string>& names) {
   return text;
 }
 
-std::string did_you_mean(const std::string& unknown, const std::vector<std::string>& known,
-                         const std::function<std::string(const std::string&)>& show) {
-  if (unknown.size() > 64) return "";  // no known name is near that long (and the distances cost length²)
+std::vector<std::string> closest_names(const std::string& unknown, const std::vector<std::string>& known) {
+  if (unknown.size() > 64) return {};  // no known name is near that long (and the distances cost length²)
   std::vector<std::pair<std::size_t, std::string>> close;  // (distance, name), in the order of `known`
   for (const std::string& name : known) {
     const std::size_t distance = edit_distance(unknown, name);
@@ -55,10 +54,20 @@ std::string did_you_mean(const std::string& unknown, const std::vector<std::stri
   }
   std::stable_sort(close.begin(), close.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   if (close.size() > 3) close.resize(3);
-  std::vector<std::string> shown;
-  for (const auto& entry : close) shown.push_back(show(entry.second));
-  return shown.empty() ? "" : "; did you mean " + listed(shown) + "?";
+  std::vector<std::string> names;
+  for (const auto& entry : close) names.push_back(entry.second);
+  return names;
 }
 
+std::string suggesting(const std::vector<std::string>& names) {
+  return names.empty() ? "" : "; did you mean " + listed(names) + "?";
+}
+
+std::string did_you_mean(const std::string& unknown, const std::vector<std::string>& known,
+                         const std::function<std::string(const std::string&)>& show) {
+  std::vector<std::string> shown;
+  for (const std::string& name : closest_names(unknown, known)) shown.push_back(show(name));
+  return suggesting(shown);
+}
 
 }  // namespace perfgen

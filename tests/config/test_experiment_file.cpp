@@ -7,6 +7,7 @@
 #include <iterator>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "experiment_file.h"
@@ -177,6 +178,11 @@ max_time = 2500.0
     EXPECT_EQ(load_experiment(e.resolved_toml, "<resolved>", {}).resolved_toml, e.resolved_toml);
   }
   for (const auto& [key, non_default] : covered) EXPECT_TRUE(non_default) << key << " was written with its default";
+  // ...and they are the keys the messages suggest from other sections (setting_keys).
+  std::set<std::string> keys;
+  for (const std::string& text : {everything, exclusive})
+    for (const auto& [key, value] : key_lines(text)) keys.insert(key);
+  EXPECT_EQ(keys, std::set<std::string>(setting_keys().begin(), setting_keys().end()));
   std::ifstream doc(PERFGEN_SOURCE_DIR "/docs/EXPERIMENT_FILE.md");
   const std::string text((std::istreambuf_iterator<char>(doc)), {});
   const std::size_t begin = text.find("```toml\n"), end = text.find("```\n", begin + 8);

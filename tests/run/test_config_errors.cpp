@@ -101,7 +101,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{kValid, {"sweep.max_iters=[10]", "train.max_iters=-1"}, "train.max_iters"}));
 
 // An unknown key, section or name gets the known ones close to it (a few edits for its length, or
-// the same words with one added or dropped); a far one gets none.
+// the same words with one added or dropped), in its own section or else in the others; a far one gets
+// none.
 INSTANTIATE_TEST_SUITE_P(
     DidYouMean, ConfigErrorTest,
     ::testing::Values(
@@ -114,6 +115,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{kValid,
                  {"sweep.seed=[0, 1]"},
                  "sweep.seed: unknown key; did you mean sweep.data_seed or sweep.init_seed?\n"},
+        BadInput{kValid, {"lr=0.1"}, "perfgen: error: lr: unknown key; did you mean train.lr or sweep.lr?\n"},
+        BadInput{kValid, {"train.n=3"}, "train.n: unknown key; did you mean data.n or sweep.n?\n"},
+        BadInput{"[data]\nlr = 0.1\n", {}, "data.lr: unknown key; did you mean train.lr or sweep.lr?\n"},
+        BadInput{kValid,
+                 {"train.lr=0.1 train.max_iters=5"},
+                 "--set train.lr=0.1 train.max_iters=5: holds more than one setting; give each its own --set\n"},
         BadInput{"[train]\nlearning_rate = 0.1\n", {}, "train.learning_rate: unknown key\n"},
         BadInput{"[data]\ny = [1.0]\n", {}, "data.y: unknown key\n"},
         BadInput{"[trian]\nlr = 0.1\n", {}, "trian: unknown section; did you mean train?\n"},
