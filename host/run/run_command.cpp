@@ -155,6 +155,10 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
   return with_exit_codes(err, [&] {
     const RunLock lock(output + ".lock", RunLock::Mode::exclusive, "file");  // no worker may still be writing
     const ShardStore store(output);
+    if (!store.exists() && fs::is_regular_file(output)) {  // merged already (a merge run twice, say)
+      out << output << " is already complete; nothing to merge\n";
+      return int(kExitOk);
+    }
     if (!store.exists()) throw InputError("file", "no unfinished run at " + store.directory());
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);

@@ -125,6 +125,16 @@ TEST(Plan, TheDiskEstimateCoversTheShardsAndTheFinalFileTogether) {
   for (const auto& entry : std::filesystem::directory_iterator(options.output_path + ".shards"))
     shard_bytes += entry.file_size();
   ASSERT_EQ(merge_command(options.output_path, false, out, err), kExitOk) << err.str();
+  // A second merge finds the run complete, as --resume does, and leaves the file alone; without the
+  // file either, there is nothing it could mean.
+  const auto merged_at = std::filesystem::last_write_time(options.output_path);
+  std::ostringstream again;
+  EXPECT_EQ(merge_command(options.output_path, false, again, err), kExitOk) << err.str();
+  EXPECT_EQ(again.str(), options.output_path + " is already complete; nothing to merge\n");
+  EXPECT_EQ(std::filesystem::last_write_time(options.output_path), merged_at);
+  std::ostringstream none_out, none_err;
+  EXPECT_EQ(merge_command(dir.file("never-run.h5"), false, none_out, none_err), kExitBadInput);
+  EXPECT_NE(none_err.str().find("no unfinished run at"), std::string::npos) << none_err.str();
   const Experiment e = load_experiment_file(options.experiment_path, options.overrides);
   const double estimate = estimate_resources(Plan(e)).disk_bytes;
   EXPECT_GE(estimate, static_cast<double>(shard_bytes + std::filesystem::file_size(options.output_path)));
