@@ -49,7 +49,8 @@ void for_each_column(TrialTable& to, const TrialTable& from, F f) {
 }
 
 void erase_rows(TrialTable& t, std::size_t end) {
-  for_each_column(t, t, [&](auto& v, const auto&) { v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(end)); });
+  for_each_column(t, t,
+                  [&](auto& v, const auto&) { v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(end)); });
 }
 
 void append_table(TrialTable& to, TrialTable&& from) {
@@ -144,6 +145,13 @@ ColumnGroup cell_rows(const Plan& plan, std::int64_t first_cell, const std::vect
   for (int b = 0; b < 3; ++b)  // branch_off_target, branch_q1, branch_q2
     add_count(lower_case(std::string("branch_") + kBranchNames[b]), "finished trials on this branch",
               [&, b](auto i) { return stats[i].branch[b]; });
+  // CF: each statistic names the sweep columns that label its rows, so xarray opens them as coordinates.
+  std::string sweep;
+  for (const char* name : kCoordinates) sweep += (sweep.empty() ? "" : " ") + std::string(name);
+  for (Column& c : g.columns)
+    if (c.name != "cell" &&
+        std::find(std::begin(kCoordinates), std::end(kCoordinates), c.name) == std::end(kCoordinates))
+      c.coordinates = sweep;
   return g;
 }
 
@@ -216,7 +224,8 @@ void CellTable::add(const ColumnGroup& cells) {
   }
   const std::size_t head_rows = max_rows_ == 0 ? static_cast<std::size_t>(-1) : max_rows_ / 2;
   const std::size_t to_head = rows_ < head_rows ? std::min(rows, head_rows - rows_) : 0;
-  if (to_head > 0) append_rows(head_, to_head == rows ? ColumnGroup(cells) : row_range(cells, "cell", 0, to_head), "cell");
+  if (to_head > 0)
+    append_rows(head_, to_head == rows ? ColumnGroup(cells) : row_range(cells, "cell", 0, to_head), "cell");
   if (to_head < rows) {
     append_rows(tail_, row_range(cells, "cell", to_head, rows), "cell");
     const std::size_t keep = max_rows_ - max_rows_ / 2, held = tail_.at("cell").rows();  // the rows left to show

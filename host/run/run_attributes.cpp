@@ -1,21 +1,11 @@
 #include "run_attributes.h"
 
 #include <ctime>
-#include <iomanip>
-#include <sstream>
 
 #include "build_info.h"
 #include "results_schema.h"
 
 namespace perfgen {
-
-std::string fingerprint(const std::string& text) {
-  std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a, 64 bit: offset basis, then the FNV prime
-  for (unsigned char ch : text) hash = (hash ^ ch) * 1099511628211ULL;
-  std::ostringstream out;
-  out << std::hex << std::setw(16) << std::setfill('0') << hash;
-  return out.str();
-}
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);

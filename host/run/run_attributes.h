@@ -7,14 +7,12 @@
 
 #include "columns.h"
 #include "experiment.h"
+#include "fingerprint.h"  // config_hash (--resume and merge compare the config text itself)
 #include "hdf5_io.h"
 #include "stage_times.h"
 
 namespace perfgen {
 
-// FNV-1a (64 bit) of the text, in hex: the files' config_hash, for a reader to tell configs apart
-// (--resume and merge compare the config text itself).
-std::string fingerprint(const std::string& text);
 double seconds_since(std::chrono::steady_clock::time_point start);
 // Σ iterations over a /trials group.
 double total_steps(const ColumnGroup& trials);

@@ -1,6 +1,9 @@
 #include "columns.h"
 
+#include <cstring>
 #include <stdexcept>
+
+#include "fingerprint.h"
 
 namespace perfgen {
 
@@ -55,6 +58,18 @@ ColumnGroup row_range(const ColumnGroup& group, const std::string& row_dim, std:
       rows.integer.assign(c.integer.begin() + first * width, c.integer.begin() + end * width);
   }
   return part;
+}
+
+std::string attributes_checksum(const FileAttributes& attributes) {
+  std::string text;
+  for (const auto& [name, value] : attributes.text) text += name + '\0' + value + '\0';
+  for (const auto& [name, value] : attributes.numbers) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &value, sizeof bits);
+    text += name + '\0' + std::to_string(bits) + '\0';
+  }
+  for (const auto& [name, value] : attributes.integers) text += name + '\0' + std::to_string(value) + '\0';
+  return fingerprint(text);
 }
 
 }  // namespace perfgen

@@ -80,4 +80,12 @@ struct FileAttributes {
   }
 };
 
+// HDF5 keeps attributes without a checksum (a damaged byte in its heap silently changed a run's name):
+// the writer adds this one after the others, the reader recomputes it over the attributes before it
+// (those a user adds later are left out) and refuses a file where the two differ.
+inline constexpr const char* kAttributesChecksum = "attributes_checksum";
+// FNV-1a of every attribute's name and value, the text first, then the numbers (their bits), then the
+// integers, each kind in its order.
+std::string attributes_checksum(const FileAttributes& attributes);
+
 }  // namespace perfgen

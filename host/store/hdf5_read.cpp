@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "hdf5_handle.h"
@@ -34,7 +35,7 @@ bool has_one_string(hid_t object, const std::string& name) {
   return H5Tget_class(type) == H5T_STRING && attribute_elements(attr) == 1;
 }
 
-// Variable-length (0.2.0 files) or fixed-length (0.1.0 files) strings; one.
+// Variable-length (0.2.0 files and later) or fixed-length (0.1.0 files) strings; one.
 std::string read_text_attribute(hid_t object, const std::string& name) {
   Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
   Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
@@ -246,8 +247,14 @@ FileAttributes read_hdf5_attributes(const std::string& path) {
   hsize_t index = 0;
   check(H5Aiterate2(root, H5_INDEX_CRT_ORDER, H5_ITER_INC, &index, collect_attribute_name, &names),
         "listing attributes of " + path);
-  FileAttributes attributes;
+  FileAttributes attributes, checked;  // checked: the attributes before kAttributesChecksum
+  std::optional<std::string> checksum;
   for (const std::string& name : names) {
+    if (name == kAttributesChecksum && !checksum) {
+      checksum = read_text_attribute(root, name);
+      checked = attributes;
+      continue;
+    }
     Handle attr(H5Aopen(root, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
     Handle type(H5Aget_type(attr), H5Tclose, "attribute type");
     const H5T_class_t kind = H5Tget_class(type);
@@ -265,6 +272,9 @@ FileAttributes read_hdf5_attributes(const std::string& path) {
       attributes.numbers.emplace_back(name, value);
     }
   }
+  if (checksum && *checksum != attributes_checksum(checked))  // files of perfgen 0.2.0 and before have none
+    throw std::runtime_error("HDF5: the root attributes of " + path + " do not match their " + kAttributesChecksum +
+                             " (damaged, or changed after perfgen wrote them)");
   return attributes;
 }
 

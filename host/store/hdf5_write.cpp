@@ -260,6 +260,7 @@ void Hdf5Writer::write_attributes(const FileAttributes& attributes) {
     write_numeric_attribute(open_->file, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
   for (const auto& [key, value] : attributes.integers)
     write_numeric_attribute(open_->file, key, H5T_STD_I32LE, H5T_NATIVE_INT64, &value);
+  write_text_attribute(open_->file, kAttributesChecksum, attributes_checksum(attributes));  // after the others
 }
 
 void Hdf5Writer::write_group(const ColumnGroup& group) { create_group(open_->file, group, layout_, "", 0); }

@@ -218,8 +218,37 @@ TEST(Hdf5, FixedLengthTextAttributesOfEarlierFilesAreRead) {
   EXPECT_EQ(back.text_of("backend"), "cpu");
 }
 
+// HDF5 keeps attributes without a checksum: a damaged byte in its heap changed a run's name in the
+// summary's title. perfgen writes attributes_checksum after its attributes; one changed afterwards
+// (here rewritten in place, as damage would) makes the file unreadable, naming the checksum.
+TEST(Hdf5, AChangedRootAttributeIsRefused) {
+  testing::TempDir dir;
+  const std::string path = dir.file("changed.h5");
+  FileAttributes attributes;
+  attributes.text = {{"name", "default-example1"}, {"backend", "cpu"}};
+  attributes.numbers = {{"wall_seconds", 2.5}};
+  attributes.integers = {{"schema_version", 4}};
+  write_hdf5(path, attributes, {}, StorageLayout{});
+  EXPECT_EQ(read_hdf5_attributes(path).text, attributes.text);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t attr = H5Aopen(file, "name", H5P_DEFAULT);
+  const hid_t type = H5Aget_type(attr);
+  const char* damaged = "default-exampl\xef\xbf\xbd1";
+  H5Awrite(attr, type, &damaged);
+  H5Tclose(type);
+  H5Aclose(attr);
+  H5Fclose(file);
+  try {
+    read_hdf5_attributes(path);
+    ADD_FAILURE() << "a changed attribute was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("do not match their attributes_checksum"), std::string::npos) << e.what();
+  }
+}
+
 // Attributes a reader added (h5py: f.attrs["tags"] = ["a", "b"]) are not perfgen's: arrays of strings
-// or numbers and other types are passed over, not read into room for one value.
+// or numbers and other types are passed over, not read into room for one value, and, created after
+// attributes_checksum, they are not held to it.
 TEST(Hdf5, RootAttributesPerfgenDoesNotWriteArePassedOver) {
   testing::TempDir dir;
   const std::string path = dir.file("annotated.h5");
