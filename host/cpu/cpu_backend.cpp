@@ -46,9 +46,9 @@ PERFGEN_CPU_HOT TrainResult descend_network(const Shape& shape, DataView data, c
   return train_network(shape, data, settings, theta, grad, workspace);
 }
 PERFGEN_CPU_HOT TrainResult flow_network(const NetShape& shape, DataView data, const TrainSettings& settings,
-                                         double pause_time, std::int64_t max_steps, double* theta, double* grad,
+                                         double pause_time, std::int64_t pause_after, double* theta, double* grad,
                                          FlowState& state, double* scratch) {
-  return integrate_flow(shape, data, settings, pause_time, max_steps, theta, grad, state, scratch);
+  return integrate_flow(shape, data, settings, pause_time, pause_after, theta, grad, state, scratch);
 }
 template <class Shape>
 PERFGEN_CPU_HOT GeneralizationError test_set_error(const Shape& shape, const double* theta, DataView test) {

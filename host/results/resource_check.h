@@ -17,8 +17,8 @@ inline constexpr int kPartsInFlight = 5;
 
 struct ResourceEstimate {
   double row_bytes = 0;           // one trial's row in /trials
-  double batch_memory_bytes = 0;  // three train() calls in flight (materialized, training, being written)
-                                  // and the rows collected for the next shard
+  double batch_memory_bytes = 0;  // kPartsInFlight parts (materializing, training, being written, two
+                                  // waiting) and the rows collected for the next shard
   double merge_memory_bytes = 0;  // a piece of rows read and written, the cells, recorded trajectories
   double test_set_bytes = 0;
   double disk_bytes = 0;  // shards and final file side by side, uncompressed upper bound

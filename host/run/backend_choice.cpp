@@ -56,20 +56,20 @@ void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials,
            (t.train.method == TrainMethod::flow && !backend.trains_flow());
   };
   if (std::none_of(trials.begin(), trials.end(), needs_cpu)) return backend.train(trials, context, outcomes, control);
-  std::vector<MaterializedTrial> plain, recorded;
-  for (const MaterializedTrial& t : trials) (needs_cpu(t) ? recorded : plain).push_back(t);
-  std::vector<TrialOutcome> plain_out, recorded_out;
+  std::vector<MaterializedTrial> plain, for_cpu;
+  for (const MaterializedTrial& t : trials) (needs_cpu(t) ? for_cpu : plain).push_back(t);
+  std::vector<TrialOutcome> plain_out, for_cpu_out;
   auto join_outcomes = [&] {  // also after a cancel, when some outcomes were never made
     plain_out.resize(plain.size());
-    recorded_out.resize(recorded.size());
+    for_cpu_out.resize(for_cpu.size());
     outcomes.assign(trials.size(), {});
-    std::size_t p = 0, r = 0;
+    std::size_t p = 0, c = 0;
     for (std::size_t i = 0; i < trials.size(); ++i)
-      outcomes[i] = std::move(needs_cpu(trials[i]) ? recorded_out[r++] : plain_out[p++]);
+      outcomes[i] = std::move(needs_cpu(trials[i]) ? for_cpu_out[c++] : plain_out[p++]);
   };
   try {
     backend.train(plain, context, plain_out, control);
-    CpuBackend(cpu_threads).train(recorded, context, recorded_out, control);
+    CpuBackend(cpu_threads).train(for_cpu, context, for_cpu_out, control);
   } catch (const TrainingCancelled&) {
     join_outcomes();
     throw;

@@ -15,7 +15,6 @@
 #include "freed_memory.h"
 #include "live_final_file.h"
 #include "materialize.h"
-#include "merge.h"
 #include "parallel.h"
 #include "progress.h"
 #include "resource_check.h"

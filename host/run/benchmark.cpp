@@ -161,18 +161,18 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
   const std::string latency = "latency: Example 1, 100 networks x " + std::to_string(options.latency_steps);
   for (const int lanes : {1, 4, 8})
     rows.push_back({make_workload(latency, 100, options.latency_steps, {}), {lanes, 0}});
-  double largest_rate = 0.0;  // perfgen's rate on that row, for the plain kernel's ratio
+  double million_row_rate = 0.0;  // perfgen's rate on that row, for the plain kernel's ratio
   for (const CudaRow& row : rows) {
     cuda::CudaBackend backend(device, row.options);
     const double seconds = seconds_to_train(backend, row.workload), rate = row.workload.network_steps / seconds;
-    if (&row == &rows[kMillionRow]) largest_rate = rate;
+    if (&row == &rows[kMillionRow]) million_row_rate = rate;
     out << std::left << std::setw(46) << row.workload.label << std::setw(34) << backend.last_kernels()
         << std::scientific << std::setprecision(3) << std::setw(18) << rate << std::fixed << std::setprecision(1)
         << std::setw(14) << (std::to_string(100.0 * rate * row.workload.flops_per_step / peak).substr(0, 5) + "%")
         << std::setprecision(2) << seconds << " s" << std::endl  // a row is kept even if a later one hangs
         << std::defaultfloat;
   }
-  bench_plain_peer(device, rows[kMillionRow].workload, largest_rate, out);
+  bench_plain_peer(device, rows[kMillionRow].workload, million_row_rate, out);
 }
 
 }  // namespace

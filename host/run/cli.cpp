@@ -1,4 +1,4 @@
-// Command-line parsing with CLI11; every subcommand's work lives in host/run/commands.cpp.
+// Command-line parsing with CLI11; each subcommand's work is a function declared in host/run/commands.h.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>

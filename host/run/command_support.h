@@ -17,7 +17,7 @@ namespace perfgen {
 Experiment load_experiment_or_default(const std::string& path, const std::vector<std::string>& overrides);
 
 // One line "perfgen: warning: …" on err for each of experiment_warnings(e) (legal, but likely not
-// what was meant); the exit code does not change. `plan` and `run` print them.
+// what was meant); the exit code does not change. `plan`, `run` and `rank` print them.
 void print_experiment_warnings(const Experiment& e, std::ostream& err);
 
 // "line N of the resolved config: stored "…", now "…"", or empty when the texts are equal.

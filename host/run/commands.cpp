@@ -1,7 +1,6 @@
 // `perfgen plan`, `summary`, `verify` and `info`: the commands that train nothing.
 #include "commands.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <ostream>

@@ -54,7 +54,8 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
 int summary_command(const std::string& results_path, bool all_cells, std::ostream& out, std::ostream& err);
 int info_command(std::ostream& out);
 // Exit 0 when every dataset of the file (or of every shard of FILE.shards) reads back with its
-// checksums right; 1 naming the first damaged dataset; 2 when the path is no results file or shard folder.
+// checksums right; 1 naming the first damaged dataset, or a file that is not HDF5; 2 when the path is
+// neither a file nor a run's shard folder.
 int verify_command(const std::string& path, std::ostream& out, std::ostream& err);
 int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err);
 

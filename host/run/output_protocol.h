@@ -1,5 +1,5 @@
 // What `perfgen run` does with its output before any work, from what exists on disk and what was
-// asked: a decision table (docs/CLI.md, "Output"), kept apart from the file system so that every
+// asked: a decision table (docs/ARCHITECTURE.md), kept apart from the file system so that every
 // case is tested (tests/run/test_output_protocol.cpp).
 #pragma once
 

@@ -7,7 +7,6 @@
 #include <sched.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <initializer_list>
 #include <vector>
 

@@ -113,7 +113,7 @@ double ProgressReporter::recent_rate(double elapsed, double steps) {
   return elapsed > then && steps > steps_then ? (steps - steps_then) / (elapsed - then) : steps / elapsed;
 }
 
-// From the recent steps per second; a backend that counts no steps (CUDA) gets the trials' rate.
+// From the recent steps per second; a backend that counts no steps gets the trials' rate.
 std::string ProgressReporter::eta(double elapsed) {
   WorkCounts work{total_ - already_done_,
                   bound_steps_,

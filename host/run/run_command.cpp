@@ -70,7 +70,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   if (!store.has_config()) {
     store.create(e.resolved_toml);
   } else if (options.resume && !shard.worker) {  // workers leave the shards of others to the merge
-    warn_of_damaged_shards(store, err);
+    set_aside_damaged_shards(store, err);
     refuse_other_schema(store, "--resume");
   }
   const InterruptHandling interrupts;
@@ -163,7 +163,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);
-    warn_of_damaged_shards(store, err);
+    set_aside_damaged_shards(store, err);
     refuse_other_schema(store, "merge");
     const ShardIndex index(store, batches);
     std::int64_t first_missing = 0;

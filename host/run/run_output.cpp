@@ -68,7 +68,7 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   return false;
 }
 
-void warn_of_damaged_shards(const ShardStore& store, std::ostream& err) {
+void set_aside_damaged_shards(const ShardStore& store, std::ostream& err) {
   for (const FileVerdict& damaged : store.set_aside_damaged())
     err << "perfgen: warning: " << damaged.path << " is damaged (" << damaged.problem << "); renamed to "
         << fs::path(damaged.path).filename().string() << ".damaged, its trials will be trained again\n";

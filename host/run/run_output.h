@@ -23,7 +23,7 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
 
 // A shard or checkpoint damaged since it was written (a disk error, a copy cut short) is set aside,
 // and its trials are trained again rather than stopping the run.
-void warn_of_damaged_shards(const ShardStore& store, std::ostream& err);
+void set_aside_damaged_shards(const ShardStore& store, std::ostream& err);
 
 // Shards of another file schema (an older perfgen) would merge into a file of two layouts: InputError
 // naming `key`.

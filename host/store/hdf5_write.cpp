@@ -52,7 +52,8 @@ void write_text_attribute(hid_t object, const std::string& name, const std::stri
   check(H5Awrite(attr, type, &text), "writing attribute " + name);
 }
 
-// Numeric attributes: a 1-element array of file type `type`, written from `memory_type` data.
+// Numeric attributes: an array of `count` elements (default 1) of file type `type`, written from
+// `memory_type` data.
 void write_numeric_attribute(hid_t object, const std::string& name, hid_t type, hid_t memory_type, const void* data,
                              hsize_t count = 1) {
   Handle space(H5Screate_simple(1, &count, nullptr), H5Sclose, "attribute space");

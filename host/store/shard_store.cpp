@@ -1,4 +1,4 @@
-// Shards, their merge, and atomic replacement of files.
+// Shards, checkpoints, and atomic replacement of files.
 #include "shard_store.h"
 
 #include <fcntl.h>

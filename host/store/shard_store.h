@@ -44,7 +44,8 @@ class ShardStore {
   std::string stored_config() const;
 
   std::string shard_path(const BatchRange& batches) const;
-  // Unfiltered: a shard lives until the merge. The rows are those of the batches, in order.
+  // Uncompressed (the checksum filter only): a shard lives until the merge. The rows are those of the
+  // batches, in order.
   void write_shard(const BatchRange& batches, const FileAttributes& attributes, const std::vector<ColumnGroup>& groups,
                    std::size_t chunk_rows) const;
   std::vector<Shard> shards() const;  // by first batch

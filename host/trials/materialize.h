@@ -7,7 +7,6 @@
 
 #include "plan.h"
 #include "perfgen/trial.h"
-#include "random_streams.h"
 
 namespace perfgen {
 

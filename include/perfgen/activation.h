@@ -46,7 +46,7 @@ PERFGEN_HD Real activation_value(Activation act, Real z) {
   return value;
 }
 
-// σ''(z), for the exact Hessian of small networks (host/sharpness): tanh'' = −2σσ', and for the
+// σ''(z), for the exact Hessian of small networks (perfgen/sharpness.h): tanh'' = −2σσ', and for the
 // rational σ = z/(1 + z²), σ'' = 2z(z² − 3)/(1 + z²)³.
 PERFGEN_HD double activation_curvature(Activation act, double z) {
   if (act == Activation::tanh) {

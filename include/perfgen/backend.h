@@ -71,7 +71,7 @@ class Backend {
   virtual void train(const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                      std::vector<TrialOutcome>& outcomes, TrainControl& control) = 0;
   // How many trials one train() call should get to keep the device busy; the run gives it that many
-  // (whole shards' worth) at once. 0: one shard's batch per call.
+  // (whole batches) at once. 0: one batch per call.
   virtual std::int64_t trials_per_call() const { return 0; }
   // Whether train() records the trajectories trials ask for (MaterializedTrial::checkpoints); the
   // run hands those trials to a backend that does (the CPU's scalar kernel) when this one does not.

@@ -57,7 +57,6 @@ struct DataOf {
   const Real* inputs;
   const Real* targets;
   int count;
-  static constexpr int max_count = MaxCount;
   PERFGEN_HD int loop_bound() const { return MaxCount > 0 ? MaxCount : count; }
 };
 using DataView = DataOf<double>;
