@@ -4,9 +4,10 @@ figure experiments (data/figures/*.toml).
     .venv/bin/python analysis/claims.py KIND RESULTS.h5
 
 KIND: scale (Fig. 1: gen error against init scale; the means include runs that blew up, counted
-beside them), alignment (Fig. 2, 5, 7: gap between aligned loss
-curves), branches (Fig. 3, 8: branch against c~), recovery (Fig. 4, 9: recovery by n and c~, with
-GD stability and the runs from inside (0, 1) near Q1), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
+beside them), alignment (Fig. 2, 5, 7: gap between aligned loss curves of equal c~, and within each
+init scale), branches (Fig. 3, 8: branch against c~; the Q2 points' curve), recovery (Fig. 4, 9:
+recovery by n and c~, with GD stability, the runs from inside (0, 1) near Q1, and their best gen error
+per data seed), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
 refused with one line on stderr and exit code 2, as in figures.py.
 """
 import argparse
@@ -34,25 +35,36 @@ def scale(path):
 
 def alignment(path):
     """Theorem 1: curves of equal C/|C| (here: equal c~) coincide in aligned time; the largest gap in
-    log10(loss) between them over their common range, with mu_gd and with mu1."""
+    log10(loss) between them over their common range, with mu_gd and with mu1. Where a c~ holds several
+    init scales, also the gap within each scale."""
     tr = load(path, "trajectories", needs=("traj", "iteration", "loss", "aligned_time", "aligned_time_mu1"))
-    trials = load(path, needs=("trial", "c_tilde"))
+    trials = load(path, needs=("trial", "c_tilde", "init_scale"))
     groups = {}
-    for row, c_tilde in enumerate(trials["c_tilde"][trial_rows(trials, tr["traj"], path)]):
-        groups.setdefault(round(float(c_tilde), 6), []).append(row)
+    rows_of = trial_rows(trials, tr["traj"], path)
+    for row, trial_row in enumerate(rows_of):
+        groups.setdefault(round(float(trials["c_tilde"][trial_row]), 6), []).append(row)
     for c, rows in sorted(groups.items()):
-        for key, label in (("aligned_time", "mu_gd"), ("aligned_time_mu1", "mu1")):
-            curves = []
-            for row in rows:
-                used = (tr["iteration"][row] >= 0) & (tr["loss"][row] > 0)
-                curves.append((tr[key][row][used], np.log10(tr["loss"][row][used])))
-            lo = max(x[0] for x, _ in curves)
-            hi = min(x[-1] for x, _ in curves)
-            grid = np.linspace(lo, hi, 400)
-            values = np.array([np.interp(grid, x, y) for x, y in curves])
-            gap = values.max(axis=0) - values.min(axis=0)
-            print(f"c~ {c:.4f}, aligned with {label:5s}: largest gap in log10(loss) {gap.max():.3f} "
-                  f"(at aligned time {grid[gap.argmax()]:.1f}; {len(curves)} curves over [{lo:.1f}, {hi:.1f}])")
+        _print_gaps(tr, rows, f"c~ {c:.4f}")
+        scales = sorted({float(trials["init_scale"][rows_of[row]]) for row in rows})
+        for scale in scales if len(scales) > 1 else ():
+            _print_gaps(tr, [row for row in rows if trials["init_scale"][rows_of[row]] == scale],
+                        f"c~ {c:.4f} at scale {scale:.0e}")
+
+
+def _print_gaps(tr, rows, label):
+    """The largest gap in log10(loss) between the recorded curves `rows` over their common aligned time."""
+    for key, rate in (("aligned_time", "mu_gd"), ("aligned_time_mu1", "mu1")):
+        curves = []
+        for row in rows:
+            used = (tr["iteration"][row] >= 0) & (tr["loss"][row] > 0)
+            curves.append((tr[key][row][used], np.log10(tr["loss"][row][used])))
+        lo = max(x[0] for x, _ in curves)
+        hi = min(x[-1] for x, _ in curves)
+        grid = np.linspace(lo, hi, 400)
+        values = np.array([np.interp(grid, x, y) for x, y in curves])
+        gap = values.max(axis=0) - values.min(axis=0)
+        print(f"{label}, aligned with {rate:5s}: largest gap in log10(loss) {gap.max():.3f} "
+              f"(at aligned time {grid[gap.argmax()]:.1f}; {len(curves)} curves over [{lo:.1f}, {hi:.1f}])")
 
 
 def branches(path):
@@ -67,6 +79,20 @@ def branches(path):
               f"in |C1/C2|: Q1 between {q1.min():.3f} and {1 / q1.min():.3f}")
     statuses = np.bincount(t["status"], minlength=4)
     print(f"status: converged {statuses[0]}, max_iters {statuses[1]}, stationary {statuses[2]}, diverged {statuses[3]}")
+    # Fig. 3(a): the Q2 points lie on a curve in c~; the silent neuron is the one farther from ±w~0.
+    q2_converged = (t["branch"] == 2) & conv
+    if q2_converged.sum() >= 2 and "target_distance" in t:
+        c = t["c_tilde"][q2_converged]
+        distance = np.nanmax(t["target_distance"][q2_converged], axis=1)
+        low, high = c.argmin(), c.argmax()
+        print(f"Q2, converged: {int(q2_converged.sum())} runs; the silent neuron's distance to ±w~0 against c~: "
+              f"Spearman {spearman(c, distance):.3f}, {distance[low]:.2f} at c~ {c[low]:.2f} "
+              f"to {distance[high]:.2f} at c~ {c[high]:.2f}")
+
+
+def spearman(x, y):
+    """Spearman's rank correlation (no ties expected: continuous values)."""
+    return float(np.corrcoef(np.argsort(np.argsort(x)), np.argsort(np.argsort(y)))[0, 1])
 
 
 # A run from inside (0, 1) "near Q1": every neuron within this relative distance of ±w~0 and with
@@ -77,7 +103,7 @@ NEAR_Q1_A = 0.05
 
 def recovery(path):
     t = load(path, needs=("n", "recovered", "c_tilde", "status", "lr_times_sharpness", "branch", "data_seed",
-                          "target_distance", "final_a"))
+                          "target_distance", "final_a", "gen_error"))
     print(f"{'n':>3} {'recovered':>10} {'c~=0':>6} {'0<c~<1':>8} {'c~=1':>6} {'max_iters':>9} {'max lr*sharp':>13} "
           f"{'lr*sharp>=2':>12} {'diverged':>9}  recovered on Q1/Q2/other  inside near Q1 (seeds; c~)")
     # Per-neuron columns are NaN past a trial's width (a sweep over width): those entries do not count.
@@ -103,6 +129,12 @@ def recovery(path):
               f"{int((lrs >= 2).sum()):12d} {int((rows & (t['status'] == 3)).sum()):9d}  "
               f"{int((r & rows & (t['branch'] == 1)).sum())}/{int((r & rows & (t['branch'] == 2)).sum())}/"
               f"{int((r & rows & (t['branch'] == 0)).sum())}  {int(near.sum())}{where}")
+    print("best log10 gen error of the runs from inside (0, 1), per data seed:")
+    for n in sorted(set(t["n"])):
+        inner = (t["n"] == n) & ~np.isclose(t["c_tilde"], 0.0) & ~np.isclose(t["c_tilde"], 1.0)
+        best = [f"{int(seed)}: {np.log10(max(t['gen_error'][inner & (t['data_seed'] == seed)].min(), 1e-300)):.1f}"
+                for seed in sorted(set(t["data_seed"][inner]))]
+        print(f"{n:3d}  " + ", ".join(best))
 
 
 def widths(path):

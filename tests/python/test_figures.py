@@ -321,6 +321,15 @@ def test_fig4_refuses_a_file_whose_lines_would_join_other_axes(tmp_path, capsys)
     assert "also varies init_seed" in err
 
 
+BEST_PER_SEED = "best log10 gen error of the runs from inside (0, 1), per data seed:"
+
+
+def recovery_rows(out):
+    """claims.py recovery's table, by n (the lines between its header and the per-seed lines)."""
+    lines = out.splitlines()
+    return {int(line.split()[0]): line for line in lines[1:lines.index(BEST_PER_SEED)]}
+
+
 def test_recovery_near_q1_ignores_the_padding_of_narrower_networks(tmp_path, capsys):
     """A sweep over width: a width-2 trial's third neuron is NaN padding, not a neuron off Q1."""
     columns = six_trials([0] * 6, [1e-9] * 6)
@@ -330,7 +339,7 @@ def test_recovery_near_q1_ignores_the_padding_of_narrower_networks(tmp_path, cap
                    final_a=np.array([[0.3, 0.4, np.nan]] * 3 + [[0.3, 0.4, 0.2]] * 3))
     claims.recovery(write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns))
     captured = capsys.readouterr()
-    rows = {int(line.split()[0]): line for line in captured.out.splitlines()[1:]}
+    rows = recovery_rows(captured.out)
     assert rows[3].endswith("  1 (0; 0.50-0.50)"), rows[3]  # the width-2 run from inside counts
     assert "pool the widths [2, 3]" in captured.err
 
@@ -344,7 +353,7 @@ def test_recovery_counts_the_inside_runs_near_q1(tmp_path, capsys):
                    target_distance=np.array([[0.01, 0.02]] * 6), final_a=np.array([[0.3, 0.4]] * 4 + [[0.3, 0.01],
                                                                                                       [0.3, 0.4]]))
     claims.recovery(write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns))
-    rows = {int(line.split()[0]): line for line in capsys.readouterr().out.splitlines()[1:]}
+    rows = recovery_rows(capsys.readouterr().out)
     assert rows[3].endswith("  1 (0; 0.50-0.50)"), rows[3]
     assert rows[6].endswith("  0"), rows[6]
 
@@ -425,3 +434,40 @@ def test_boundary_refuses_a_perfgen_that_writes_no_results(tmp_path, capsys):
     assert code == 1
     assert len(err.strip().splitlines()) == 1, err
     assert err.strip().endswith(f"{fake} run exited 0 but wrote no results file: is {fake} perfgen?")
+
+
+def test_alignment_gives_the_gap_within_each_init_scale_too(tmp_path, capsys):
+    """Four curves of one c~ at two scales: equal within a scale, half a decade apart across them."""
+    path = tmp_path / "r.h5"
+    iteration = np.tile(np.arange(4) * 10, (4, 1))
+    loss = np.array([[1.0, 0.5, 0.1, 0.01]] * 2 + [[10 ** 0.5, 0.5 * 10 ** 0.5, 10 ** -0.5, 10 ** -1.5]] * 2)
+    write_groups(path,
+                 dict(trial=np.arange(4), c_tilde=np.full(4, 0.5), init_scale=np.array([1e-10, 1e-10, 1e-6, 1e-6])),
+                 dict(traj=np.arange(4), iteration=iteration, aligned_time=iteration + 1.0,
+                      aligned_time_mu1=iteration + 2.0, loss=loss))
+    claims.alignment(str(path))
+    gaps = [(line.split(", aligned with")[0], float(line.split("log10(loss) ")[1].split()[0]))
+            for line in capsys.readouterr().out.splitlines()]
+    assert gaps == [("c~ 0.5000", 0.5)] * 2 + [("c~ 0.5000 at scale 1e-10", 0.0)] * 2 + \
+        [("c~ 0.5000 at scale 1e-06", 0.0)] * 2, gaps
+
+
+def test_branches_describes_the_curve_of_the_q2_points(tmp_path, capsys):
+    """Converged on Q2: the silent neuron (the farther one) nears ±w~0 as c~ grows; rank correlation -1."""
+    columns = dict(trial=np.arange(5), recovered=np.ones(5, np.int8), status=np.zeros(5, np.int8),
+                   branch=np.array([2, 2, 2, 2, 1], np.int8), c_tilde=np.array([0.1, 0.3, 0.2, 0.6, 1.0]),
+                   target_distance=np.array([[0.01, 0.9], [0.5, 0.02], [0.7, 0.01], [0.01, 0.3], [0.01, 0.01]]))
+    claims.branches(write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns))
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == ("Q2, converged: 4 runs; the silent neuron's distance to ±w~0 against c~: "
+                    "Spearman -1.000, 0.90 at c~ 0.10 to 0.30 at c~ 0.60"), last
+
+
+def test_recovery_gives_the_best_gen_error_of_the_inside_runs_per_seed(tmp_path, capsys):
+    columns = six_trials([0] * 6, [1e-3, 1e-5, 1e-9, 1e-4, 1e-12, 1e-2])
+    columns.update(recovered=np.array([0, 0, 1, 0, 1, 0], np.int8), branch=np.zeros(6, np.int8),
+                   lr_times_sharpness=np.full(6, 0.5), target_distance=np.ones((6, 2)), final_a=np.ones((6, 2)))
+    claims.recovery(write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns))
+    out = capsys.readouterr().out.splitlines()
+    best = out[out.index(BEST_PER_SEED) + 1:]
+    assert best == ["  3  0: -5.0", "  6  0: -12.0"], best  # only c~ = 0.5 is inside
