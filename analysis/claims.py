@@ -131,8 +131,9 @@ def recovery(path):
               f"{int((r & rows & (t['branch'] == 0)).sum())}  {int(near.sum())}{where}")
     print("best log10 gen error of the runs from inside (0, 1), per data seed:")
     for n in sorted(set(t["n"])):
-        inner = (t["n"] == n) & ~np.isclose(t["c_tilde"], 0.0) & ~np.isclose(t["c_tilde"], 1.0)
-        best = [f"{int(seed)}: {np.log10(max(t['gen_error'][inner & (t['data_seed'] == seed)].min(), 1e-300)):.1f}"
+        inner = ((t["n"] == n) & np.isfinite(t["c_tilde"]) & ~np.isclose(t["c_tilde"], 0.0)
+                 & ~np.isclose(t["c_tilde"], 1.0))
+        best = [f"{int(seed)}: {np.log10(max(np.nanmin(t['gen_error'][inner & (t['data_seed'] == seed)]), 1e-300)):.1f}"
                 for seed in sorted(set(t["data_seed"][inner]))]
         print(f"{n:3d}  " + ", ".join(best))
 

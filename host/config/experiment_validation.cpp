@@ -277,6 +277,9 @@ std::vector<std::string> experiment_warnings(const Experiment& e) {
 
 void validate_experiment(const Experiment& e) {
   require(!e.name.empty(), "name", "must not be empty");
+  // It names the output file and is stored as a C string: a NUL would cut both short.
+  require(std::none_of(e.name.begin(), e.name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }),
+          "name", "must not hold control characters");
   validate_model_and_target(e);
   validate_data(e);
   validate_init(e);

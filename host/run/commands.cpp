@@ -1,7 +1,9 @@
 // `perfgen plan`, `summary`, `verify` and `info`: the commands that train nothing.
 #include "commands.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -100,12 +102,22 @@ NamedOutput named_output(std::string path) {
   return {names_shards ? path.substr(0, path.size() - suffix.size()) : path, names_shards};
 }
 
+// Whether the file starts as text does (no NUL in its first 4 KiB): an experiment file, not a
+// damaged results file.
+bool looks_like_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[4096];
+  in.read(head, sizeof head);
+  return std::find(head, head + in.gcount(), '\0') == head + in.gcount();
+}
+
 // What to do about a results file that cannot be read: check it, or, without the HDF5 signature, run it
-// if it is the experiment file it probably is.
+// if it is the experiment file it looks like.
 std::string what_to_try(const std::string& path) {
-  if (!has_hdf5_signature(path))
+  if (has_hdf5_signature(path)) return "perfgen verify " + shell_word(path) + " checks every dataset";
+  if (looks_like_text(path))
     return "it has no HDF5 signature (an experiment file? perfgen run " + shell_word(path) + " trains it)";
-  return "perfgen verify " + shell_word(path) + " checks every dataset";
+  return "it has no HDF5 signature: not a results file, or one damaged at its start";
 }
 
 }  // namespace

@@ -155,11 +155,13 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
   return with_exit_codes(err, [&] {
     const RunLock lock(output + ".lock", RunLock::Mode::exclusive, "file");  // no worker may still be writing
     const ShardStore store(output);
-    if (!store.exists() && fs::is_regular_file(output)) {  // merged already (a merge run twice, say)
+    if (!store.exists() && is_results_file(output)) {  // merged already (a merge run twice, say)
       out << output << " is already complete; nothing to merge\n";
       return int(kExitOk);
     }
-    if (!store.exists()) throw InputError("file", "no unfinished run at " + store.directory());
+    if (!store.exists())
+      throw InputError("file", "no unfinished run at " + store.directory() +
+                                   (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);

@@ -249,13 +249,14 @@ Hdf5Writer::Hdf5Writer(const std::string& path, const StorageLayout& layout) : p
   check(H5Pset_attr_creation_order(fcpl, kCreationOrder), "attribute creation order");
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access list");
   check(H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "format bounds");
-  open_.reset(
-      new Open{Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, "creating " + path), {}});
+  open_.reset(new Open{Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, "creating " + path), {}});
 }
 
 Hdf5Writer::~Hdf5Writer() = default;
 
-void Hdf5Writer::write_attributes(const FileAttributes& attributes) {
+void Hdf5Writer::write_attributes(const FileAttributes& given) {
+  FileAttributes attributes = given;  // the text as HDF5 stores it, a C string, for the checksum
+  for (auto& entry : attributes.text) entry.second = entry.second.c_str();
   for (const auto& [key, value] : attributes.text) write_text_attribute(open_->file, key, value);
   for (const auto& [key, value] : attributes.numbers)
     write_numeric_attribute(open_->file, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
@@ -331,7 +332,8 @@ void Hdf5Writer::write_next_rows(const ColumnGroup& piece) {
 
 void Hdf5Writer::close() {
   for (const auto& [name, group] : open_->begun)
-    if (group.next_row != group.rows && (group.next_row > 0 || !group.held.columns.empty()))  // write_next_rows's, short
+    if (group.next_row != group.rows &&
+        (group.next_row > 0 || !group.held.columns.empty()))  // write_next_rows's, short
       throw std::logic_error("closing " + path_ + ": /" + name + " holds " + std::to_string(group.next_row) + " of " +
                              std::to_string(group.rows) + " rows");
   check(H5Fflush(open_->file, H5F_SCOPE_GLOBAL), "flushing " + path_);

@@ -233,7 +233,9 @@ TEST(Hdf5, AChangedRootAttributeIsRefused) {
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   const hid_t attr = H5Aopen(file, "name", H5P_DEFAULT);
   const hid_t type = H5Aget_type(attr);
-  const char* damaged = "default-exampl\xef\xbf\xbd" "1";  // a byte of the heap changed
+  const char* damaged =
+      "default-exampl\xef\xbf\xbd"
+      "1";  // a byte of the heap changed
   H5Awrite(attr, type, &damaged);
   H5Tclose(type);
   H5Aclose(attr);
@@ -244,6 +246,17 @@ TEST(Hdf5, AChangedRootAttributeIsRefused) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("do not match their attributes_checksum"), std::string::npos) << e.what();
   }
+}
+
+// HDF5 stores a text attribute as a C string: the checksum covers the text as stored, so a value
+// holding a NUL reads back cut there, not as a damaged file.
+TEST(Hdf5, TheChecksumCoversTextAsStored) {
+  testing::TempDir dir;
+  const std::string path = dir.file("nul.h5");
+  FileAttributes attributes;
+  attributes.text = {{"device", std::string("ab\0cd", 5)}};
+  write_hdf5(path, attributes, {}, StorageLayout{});
+  EXPECT_EQ(read_hdf5_attributes(path).text_of("device"), "ab");
 }
 
 // Attributes a reader added (h5py: f.attrs["tags"] = ["a", "b"]) are not perfgen's: arrays of strings
@@ -267,12 +280,18 @@ TEST(Hdf5, RootAttributesPerfgenDoesNotWriteArePassedOver) {
   const double values[] = {1, 2, 3, 4};
   const hid_t numbers = H5Acreate2(file, "values", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
   H5Awrite(numbers, H5T_NATIVE_DOUBLE, values);
-  for (hid_t id : {text, numbers}) H5Aclose(id);
-  H5Sclose(space);
+  const hid_t scalar = H5Screate(H5S_SCALAR);  // a single string, of the kind perfgen reads (h5py: attrs["note"] = "x")
+  const hid_t note = H5Acreate2(file, "note", strings, scalar, H5P_DEFAULT, H5P_DEFAULT);
+  const char* noted = "calibration run";
+  H5Awrite(note, strings, &noted);
+  for (hid_t id : {text, numbers, note}) H5Aclose(id);
+  for (hid_t id : {space, scalar}) H5Sclose(id);
   H5Tclose(strings);
   H5Fclose(file);
   const FileAttributes back = read_hdf5_attributes(path);
-  EXPECT_EQ(back.text, attributes.text);
+  std::vector<std::pair<std::string, std::string>> expected = attributes.text;
+  expected.emplace_back("note", "calibration run");  // read, and not held to attributes_checksum
+  EXPECT_EQ(back.text, expected);
   EXPECT_EQ(back.numbers, attributes.numbers);
 }
 

@@ -170,6 +170,13 @@ INSTANTIATE_TEST_SUITE_P(
                                {"sweep.data_seed={range = [0, 2000000]}"},
                                "sweep.data_seed: range has 2000000 values, above the limit of 10^6 values per axis"}));
 
+// The name names the output file and is stored as a C string: a NUL would cut both (and the stored
+// name would no longer match the attributes' checksum).
+INSTANTIATE_TEST_SUITE_P(
+    Name, ConfigErrorTest,
+    ::testing::Values(BadInput{"name = \"ab\\u0000cd\"\n", {}, "name: must not hold control characters\n"},
+                      BadInput{"name = \"a\\tb\"\n", {}, "name: must not hold control characters\n"}));
+
 TEST(InputErrors, DirectoryAsExperimentFileIsRefused) {
   testing::TempDir dir;
   RunOptions options;
@@ -216,6 +223,14 @@ TEST(InputErrors, AResultsFileAndAnExperimentFileAreNotMistakenForEachOther) {
               std::string::npos)
         << summary_err.str();
   }
+  // A file that is neither (a results file whose first bytes were lost, say) is not called an experiment.
+  const std::string binary = dir.file("binary.h5");
+  std::ofstream(binary, std::ios::binary) << std::string(64, '\0') << "rest";
+  std::ostringstream binary_out, binary_err;
+  EXPECT_EQ(summary_command(binary, false, binary_out, binary_err), kExitRuntimeError);
+  EXPECT_NE(binary_err.str().find("it has no HDF5 signature: not a results file, or one damaged at its start"),
+            std::string::npos)
+      << binary_err.str();
 }
 
 TEST(OutputErrors, ExistingOutputNeedsForceAndIsLeftUntouched) {

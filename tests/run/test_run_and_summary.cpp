@@ -15,8 +15,8 @@
 #include "final_file.h"
 #include "hdf5_io.h"
 #include "resource_check.h"
-#include "run_attributes.h"
 #include "results_schema.h"
+#include "run_attributes.h"
 #include "shard_spec.h"
 #include "shard_store.h"
 #include "test_support.h"
@@ -65,10 +65,17 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
   EXPECT_EQ(trials.at("trained_on").integer, std::vector<std::int64_t>(12, std::int64_t(TrainedOn::cpu)));
   EXPECT_EQ(trials.at("trained_on").flag_meanings, "cpu cuda cuda_then_cpu");
   // The units docs/FILE_FORMAT.md gives, as attributes a reader (xarray) shows.
-  for (const auto& [column, units] : std::vector<std::pair<std::string, std::string>>{
-           {"lr", "time per step"}, {"max_iters", "steps"}, {"iterations", "steps"}, {"final_time", "time"},
-           {"mu1", "1/time"}, {"mu_gd", "1/time"}, {"aligned_time_offset", "time"},
-           {"aligned_time_offset_mu1", "time"}, {"final_aligned_time", "time"}, {"gen_error", ""}})
+  for (const auto& [column, units] :
+       std::vector<std::pair<std::string, std::string>>{{"lr", "time per step"},
+                                                        {"max_iters", "steps"},
+                                                        {"iterations", "steps"},
+                                                        {"final_time", "time"},
+                                                        {"mu1", "1/time"},
+                                                        {"mu_gd", "1/time"},
+                                                        {"aligned_time_offset", "time"},
+                                                        {"aligned_time_offset_mu1", "time"},
+                                                        {"final_aligned_time", "time"},
+                                                        {"gen_error", ""}})
     EXPECT_EQ(trials.at(column).units, units) << column;
   const ColumnGroup cells = read_hdf5_group(options.output_path, "cells");
   EXPECT_EQ(cells.at("finished_trials").integer, (std::vector<std::int64_t>{3, 3, 3, 3}));
@@ -135,6 +142,12 @@ TEST(Plan, TheDiskEstimateCoversTheShardsAndTheFinalFileTogether) {
   std::ostringstream none_out, none_err;
   EXPECT_EQ(merge_command(dir.file("never-run.h5"), false, none_out, none_err), kExitBadInput);
   EXPECT_NE(none_err.str().find("no unfinished run at"), std::string::npos) << none_err.str();
+  for (const std::string& other : {options.experiment_path, dir.file("junk.h5")}) {  // not a run's results
+    if (other != options.experiment_path) std::ofstream(other, std::ios::binary) << std::string(100, '\x7f');
+    std::ostringstream other_out, other_err;
+    EXPECT_EQ(merge_command(other, false, other_out, other_err), kExitBadInput) << other;
+    EXPECT_NE(other_err.str().find(other + " is not a perfgen results file"), std::string::npos) << other_err.str();
+  }
   const Experiment e = load_experiment_file(options.experiment_path, options.overrides);
   const double estimate = estimate_resources(Plan(e)).disk_bytes;
   EXPECT_GE(estimate, static_cast<double>(shard_bytes + std::filesystem::file_size(options.output_path)));
