@@ -126,13 +126,24 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       shard = {group.rank(), group.size(), true};
     }
     check_output_location(output);
-    // One writer per run: a whole run alone; workers side by side, each shard once.
-    const RunLock run_lock(output + ".lock", shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
-    std::unique_ptr<RunLock> worker_lock;
-    if (shard.worker)
-      worker_lock = std::make_unique<RunLock>(
-          output + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".lock",
-          RunLock::Mode::exclusive);
+    // One writer per run: a whole run alone; workers side by side, each shard once. A lock is one rank's
+    // own (a --shard worker may hold rank 0's shard): every rank learns whether all got theirs before
+    // any trains, or one would wait forever in the collective at the end for a rank that left.
+    std::unique_ptr<RunLock> run_lock, worker_lock;
+    const int locked = with_exit_codes(err, [&] {
+      run_lock =
+          std::make_unique<RunLock>(output + ".lock", shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
+      if (shard.worker)
+        worker_lock = std::make_unique<RunLock>(
+            output + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".lock",
+            RunLock::Mode::exclusive);
+      return int(kExitOk);
+    });
+    if (const int worst = group.size() > 1 ? group.max_over_ranks(locked) : locked; worst != kExitOk) {
+      if (locked == kExitOk)
+        err << "perfgen: error: another rank of this job could not lock the run (its message above)\n";
+      return worst;
+    }
     RunOptions mine = options;
     if (mine.threads <= 0) mine.threads = group.default_threads();
     mine.quiet = options.quiet || group.rank() != 0;  // one progress line per job
@@ -146,7 +157,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const int worst = group.max_over_ranks(trained);
     if (worst != kExitOk || group.rank() != 0) return worst;
     merge_into_final(plan, store, output, RunFigures{seconds_since(start), -1, -1}, times, out);
-    run_lock.remove_file();  // the ranks hold it shared, and all of them have finished training
+    run_lock->remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);
   });
 }

@@ -7,6 +7,7 @@
 #include "child_process.h"
 #include "cpu_share.h"
 #include "hdf5_io.h"
+#include "run_lock.h"
 #include "test_support.h"
 
 namespace perfgen {
@@ -92,6 +93,25 @@ TEST(MpiRuns, TwoAndThreeRanksEqualOneProcess) {
     EXPECT_FALSE(std::filesystem::exists(output + ".lock")) << "a finished run leaves no lock file";
     testing::expect_same_trials(single, output);
   }
+#endif
+}
+
+// A --shard worker holding rank 0's shard of the same output: rank 0 cannot lock it, and every rank
+// stops at once, before training (rank 1 waited forever in the closing collective for rank 0).
+TEST(MpiRuns, ARankThatCannotLockStopsEveryRank) {
+#ifndef PERFGEN_MPIEXEC
+  GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
+#else
+  testing::TempDir dir;
+  const std::string output = dir.file("held.h5");
+  const RunLock worker(output + ".lock", RunLock::Mode::shared);
+  const RunLock shard_zero(output + ".shard-0-of-2.lock", RunLock::Mode::exclusive);
+  const std::string log = dir.file("mpi.log");
+  EXPECT_EQ(run_under_mpirun(2, sweep_to(output), log), 2) << read_file(log);
+  EXPECT_NE(read_file(log).find("another perfgen is writing this run"), std::string::npos) << read_file(log);
+  EXPECT_NE(read_file(log).find("another rank of this job could not lock the run"), std::string::npos)
+      << read_file(log);
+  EXPECT_FALSE(std::filesystem::exists(output + ".shards")) << "no rank trained";
 #endif
 }
 
