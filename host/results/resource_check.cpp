@@ -88,19 +88,25 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
   return r;
 }
 
-void check_resources(const Plan& plan, const std::string& output_path, std::int64_t trials_per_call) {
+void check_resources(const Plan& plan, const std::string& output_path, std::int64_t trials_per_call, bool merges) {
   const ResourceEstimate r = estimate_resources(plan, trials_per_call);
   const double memory = available_memory_bytes(), disk = free_disk_bytes(output_path);
   const std::string trials = std::to_string(plan.trial_count());
-  if (r.memory_bytes() > 0.9 * memory)
+  const double needed = r.memory_bytes() - (merges ? 0.0 : r.merge_memory_bytes);
+  if (needed > 0.9 * memory)
     throw InputError(
         "sweep",
-        "needs about " + human_bytes(r.memory_bytes()) + " of memory (" + trials + " trials of " +
-            human_bytes(r.row_bytes) + " per row, " + std::to_string(kPartsInFlight) + " x " +
+        "needs about " + human_bytes(needed) + " of memory (" + trials + " trials of " + human_bytes(r.row_bytes) +
+            " per row, " + std::to_string(kPartsInFlight) + " x " +
             std::to_string(static_cast<std::int64_t>(std::min<double>(
                 std::max<std::int64_t>(trials_per_call, plan.experiment().run.batch_size), plan.trial_count()))) +
-            " trials in flight, test set " + human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory) +
-            " is available; split the sweep or narrow it");
+            " trials in flight " + human_bytes(r.batch_memory_bytes) +
+            (merges ? ", the merge " + human_bytes(r.merge_memory_bytes) + " for " +
+                          std::to_string(plan.cells().size()) + " cells"
+                    : std::string()) +
+            ", test set " + human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory) +
+            " is available; split the sweep or narrow it" +
+            (merges ? " (a --shard worker needs none for the merge)" : ""));
   if (r.disk_bytes > disk)
     throw InputError("sweep", "needs up to " + human_bytes(r.disk_bytes) + " of disk (" + trials + " trials of " +
                                   human_bytes(r.row_bytes) + " per row, shards and final file), but " +

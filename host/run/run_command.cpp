@@ -55,7 +55,8 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
                       std::chrono::steady_clock::time_point start, StageTimes& times, std::ostream& out,
                       std::ostream& err) {
   std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), err);
-  check_resources(plan, output, backend->trials_per_call());
+  const bool merges = !shard.worker || (group.size() > 1 && group.rank() == 0);  // a --shard worker never does
+  check_resources(plan, output, backend->trials_per_call(), merges);
   if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
     out << read_in_child(

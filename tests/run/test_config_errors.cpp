@@ -262,6 +262,29 @@ TEST(OutputErrors, UnwritableOutputFolder) {
   EXPECT_NE(err.str().find("--output: the folder /nonexistent-folder does not exist"), std::string::npos) << err.str();
 }
 
+// Five cells of 10^9 trials: the merge, which holds a cell's trials for its exact quantiles, needs
+// ~56 GiB. A whole run is refused naming it; a --shard worker, which never merges, is not asked for
+// it (here the disk for 5·10^9 rows refuses it instead). Memory is checked first, so on a machine of
+// more than ~62 GiB both are refused for the disk.
+TEST(OutputErrors, AShardWorkerIsNotAskedForTheMergesMemory) {
+  testing::TempDir dir;
+  RunOptions options;
+  options.output_path = dir.file("big.h5");
+  options.backend = BackendChoice::cpu;
+  options.overrides = {"sweep.data_seed={range = [0, 1000000]}", "sweep.init_seed={range = [0, 1000]}",
+                       "sweep.n=[6]", "train.max_iters=1"};
+  std::ostringstream out, whole;
+  EXPECT_EQ(run_command(options, out, whole), kExitBadInput);
+  const bool memory_refused = whole.str().find("of memory") != std::string::npos;
+  if (memory_refused) EXPECT_NE(whole.str().find("the merge"), std::string::npos) << whole.str();
+  options.shard = parse_shard("0/64");
+  std::ostringstream worker;
+  EXPECT_EQ(run_command(options, out, worker), kExitBadInput);
+  EXPECT_EQ(worker.str().find("of memory"), std::string::npos) << worker.str();
+  EXPECT_NE(worker.str().find("of disk"), std::string::npos) << worker.str();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
+}
+
 TEST(OutputErrors, CudaBackendWithoutGpuExitsThree) {
   for (const auto& device : cuda::probe_devices().devices)
     if (device.compute_major >= 6) GTEST_SKIP() << "a usable GPU is present: " << device.name;
