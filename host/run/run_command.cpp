@@ -134,10 +134,16 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const int locked = with_exit_codes(err, [&] {
       run_lock =
           std::make_unique<RunLock>(output + ".lock", shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
-      if (shard.worker)
+      if (shard.worker) {
         worker_lock = std::make_unique<RunLock>(
             output + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".lock",
             RunLock::Mode::exclusive);
+        for (const int running : running_shard_counts(output))
+          if (running != shard.count)
+            throw InputError("--shard", "workers of --shard i/" + std::to_string(running) + " are running on " +
+                                            output + ": a worker must split the sweep as they do (i/" +
+                                            std::to_string(running) + "), or wait for them to end");
+      }
       return int(kExitOk);
     });
     if (const int worst = group.size() > 1 ? group.max_over_ranks(locked) : locked; worst != kExitOk) {

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 
 #include "errors.h"
@@ -62,6 +64,26 @@ RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by
 }
 
 void RunLock::remove_file() const { ::unlink(path_.c_str()); }
+
+std::vector<int> running_shard_counts(const std::string& output) {
+  const std::filesystem::path folder = std::filesystem::absolute(output).parent_path();
+  const std::string prefix = std::filesystem::path(output).filename().string() + ".shard-";
+  std::vector<int> counts;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    const std::string name = entry.path().filename().string();
+    int index = 0, count = 0, length = 0;
+    if (name.compare(0, prefix.size(), prefix) != 0 ||
+        std::sscanf(name.c_str() + prefix.size(), "%d-of-%d.lock%n", &index, &count, &length) != 2 ||
+        prefix.size() + static_cast<std::size_t>(length) != name.size())
+      continue;
+    const int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) counts.push_back(count);  // held: running
+    ::close(fd);
+  }
+  return counts;
+}
 
 RunLock::~RunLock() {
   if (fd_ < 0) return;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace perfgen {
 
@@ -29,5 +30,10 @@ class RunLock {
   Mode mode_;
   int fd_ = -1;
 };
+
+// The K of every worker (--shard i/K, or a rank of mpirun -n K) running now on `output`: the
+// OUTPUT.shard-i-of-K.lock files beside it that a live process holds. Workers of two different K would
+// train overlapping batches, and the merge would then find a batch in two shards.
+std::vector<int> running_shard_counts(const std::string& output);
 
 }  // namespace perfgen

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "child_process.h"
 #include "cpu_share.h"
@@ -94,6 +95,28 @@ TEST(MpiRuns, TwoAndThreeRanksEqualOneProcess) {
     testing::expect_same_trials(single, output);
   }
 #endif
+}
+
+// Workers of --shard i/3 are running (here: one, its locks held by the test): a worker of i/2 would
+// train batches of theirs, and the merge would find a batch in two shards; it is refused before any
+// work. A worker of i/3 joins them.
+TEST(ShardedRuns, AWorkerOfAnotherSplitIsRefusedWhileWorkersRun) {
+  testing::TempDir dir;
+  const std::string output = dir.file("split.h5");
+  {
+    const RunLock worker(output + ".lock", RunLock::Mode::shared);
+    const RunLock shard_one(output + ".shard-1-of-3.lock", RunLock::Mode::exclusive);
+    EXPECT_EQ(Process(sweep_to(output, {"--shard", "0/2"}), dir.file("other.log")).wait(60), 2);
+    EXPECT_NE(read_file(dir.file("other.log")).find("workers of --shard i/3 are running on"), std::string::npos)
+        << read_file(dir.file("other.log"));
+    EXPECT_FALSE(std::filesystem::exists(output + ".shards")) << "refused before any work";
+    ASSERT_EQ(Process(sweep_to(output, {"--shard", "0/3"}), dir.file("same.log")).wait(120), 0)
+        << read_file(dir.file("same.log"));
+  }
+  // Once they have ended (their lock files stay behind, unheld), another split may continue the run.
+  std::ofstream(output + ".shard-2-of-3.lock") << "a worker that was killed\n";
+  EXPECT_EQ(Process(sweep_to(output, {"--shard", "1/2"}), dir.file("later.log")).wait(120), 0)
+      << read_file(dir.file("later.log"));
 }
 
 // A --shard worker holding rank 0's shard of the same output: rank 0 cannot lock it, and every rank
