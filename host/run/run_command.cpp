@@ -138,8 +138,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
         worker_lock = std::make_unique<RunLock>(
             output + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".lock",
             RunLock::Mode::exclusive);
-        for (const int running : running_shard_counts(output))
-          if (running != shard.count)
+        for (const RunningWorker& other : running_workers(output))
+          if (const int running = other.count; running != shard.count)
             throw InputError("--shard", "workers of --shard i/" + std::to_string(running) + " are running on " +
                                             output + ": a worker must split the sweep as they do (i/" +
                                             std::to_string(running) + "), or wait for them to end");

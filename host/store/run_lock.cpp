@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -26,11 +27,25 @@ std::string owner_line() {
   return "pid " + std::to_string(::getpid()) + " on " + host + " since " + since;
 }
 
-std::string holder_of(const std::string& path) {
+// The first line of a lock file: its exclusive holder's owner_line.
+std::string first_line(const std::string& path) {
   std::ifstream in(path);
   std::string line;
   std::getline(in, line);
-  return line.empty() ? "workers of a sharded run" : line;
+  return line;
+}
+
+// Who holds the lock at `path`: its exclusive holder; for OUTPUT.lock held shared, the workers, each
+// named in its own shard lock.
+std::string holder_of(const std::string& path) {
+  if (std::string line = first_line(path); !line.empty()) return line;
+  const std::string suffix = ".lock";
+  std::string workers;
+  if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+    for (const RunningWorker& w : running_workers(path.substr(0, path.size() - suffix.size())))
+      workers += (workers.empty() ? "" : "; ") + std::string("shard ") + std::to_string(w.index) + "/" +
+                 std::to_string(w.count) + (w.owner.empty() ? "" : ": " + w.owner);
+  return workers.empty() ? "workers of a sharded run" : "workers of a sharded run: " + workers;
 }
 
 }  // namespace
@@ -65,10 +80,16 @@ RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by
 
 void RunLock::remove_file() const { ::unlink(path_.c_str()); }
 
-std::vector<int> running_shard_counts(const std::string& output) {
+RunLock::~RunLock() {
+  if (fd_ < 0) return;
+  if (mode_ == Mode::exclusive) ::unlink(path_.c_str());
+  ::close(fd_);
+}
+
+std::vector<RunningWorker> running_workers(const std::string& output) {
   const std::filesystem::path folder = std::filesystem::absolute(output).parent_path();
   const std::string prefix = std::filesystem::path(output).filename().string() + ".shard-";
-  std::vector<int> counts;
+  std::vector<RunningWorker> running;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
     const std::string name = entry.path().filename().string();
@@ -79,16 +100,13 @@ std::vector<int> running_shard_counts(const std::string& output) {
       continue;
     const int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
-    if (::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) counts.push_back(count);  // held: running
+    if (::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK)  // held: running
+      running.push_back({index, count, first_line(entry.path().string())});
     ::close(fd);
   }
-  return counts;
-}
-
-RunLock::~RunLock() {
-  if (fd_ < 0) return;
-  if (mode_ == Mode::exclusive) ::unlink(path_.c_str());
-  ::close(fd_);
+  std::sort(running.begin(), running.end(),
+            [](const RunningWorker& a, const RunningWorker& b) { return a.index < b.index; });
+  return running;
 }
 
 }  // namespace perfgen

@@ -31,9 +31,14 @@ class RunLock {
   int fd_ = -1;
 };
 
-// The K of every worker (--shard i/K, or a rank of mpirun -n K) running now on `output`: the
-// OUTPUT.shard-i-of-K.lock files beside it that a live process holds. Workers of two different K would
-// train overlapping batches, and the merge would then find a batch in two shards.
-std::vector<int> running_shard_counts(const std::string& output);
+// The workers (--shard i/K, or ranks of mpirun -n K) running now on `output`: the
+// OUTPUT.shard-i-of-K.lock files beside it that a live process holds, by i, with their holders' owner
+// lines. Workers of two different K would train overlapping batches, and the merge would then find a
+// batch in two shards.
+struct RunningWorker {
+  int index, count;
+  std::string owner;  // "pid … on HOST since …"
+};
+std::vector<RunningWorker> running_workers(const std::string& output);
 
 }  // namespace perfgen

@@ -98,6 +98,9 @@ TEST(RunLock, TheSameShardTwiceIsRefusedAndAShardOfOneDoesNotMerge) {
   EXPECT_EQ(Process({"merge", output}, dir.file("merge.log")).wait(30), 2) << "merge waits for the workers";
   EXPECT_NE(read_file(dir.file("merge.log")).find("another perfgen"), std::string::npos)
       << read_file(dir.file("merge.log"));
+  // The workers share the run's lock and write nothing in it; each is named from its shard lock.
+  EXPECT_NE(read_file(dir.file("merge.log")).find("workers of a sharded run: shard 0/2: pid "), std::string::npos)
+      << read_file(dir.file("merge.log"));
   worker.signal(SIGKILL);
   worker.wait(30);
 
