@@ -38,6 +38,18 @@ const CLI::Validator kNonEmptyPath(
     },
     "PATH");
 
+// The optional experiment file of run, plan and rank.
+void add_experiment_argument(CLI::App& command, std::string& path) {
+  command
+      .add_option("experiment", path, "experiment file (TOML; - reads standard input); default: the embedded example")
+      ->check(kNonEmptyPath);
+}
+
+// The results file that merge, summary and verify take.
+void add_results_argument(CLI::App& command, std::string& path, const std::string& description) {
+  command.add_option("file", path, description)->required()->check(kNonEmptyPath);
+}
+
 // An option naming one of `names`: sets `value`, or InputError naming the option and the choices.
 template <class Enum>
 CLI::Option* add_choice(CLI::App& command, const std::string& option, Enum& value,
@@ -83,10 +95,7 @@ int cli_main(int argc, char** argv) {
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "train every trial of an experiment and write one HDF5 file");
-  run_cmd
-      ->add_option("experiment", run.experiment_path,
-                   "experiment file (TOML; - reads standard input); default: the embedded example")
-      ->check(kNonEmptyPath);
+  add_experiment_argument(*run_cmd, run.experiment_path);
   run_cmd->add_option("-o,--output", run.output_path, "results file (default: NAME.h5)")->check(kNonEmptyPath);
   const std::map<std::string, BackendChoice> backends{
       {"auto", BackendChoice::automatic}, {"cpu", BackendChoice::cpu}, {"cuda", BackendChoice::cuda}};
@@ -113,41 +122,31 @@ int cli_main(int argc, char** argv) {
   std::string plan_path;
   std::vector<std::string> plan_overrides;
   auto* plan_cmd = app.add_subcommand("plan", "show trials, cells and the work bound; trains nothing");
-  plan_cmd
-      ->add_option("experiment", plan_path,
-                   "experiment file (TOML; - reads standard input); default: the embedded example")
-      ->check(kNonEmptyPath);
+  add_experiment_argument(*plan_cmd, plan_path);
   add_set_option(*plan_cmd, plan_overrides);
 
   std::string rank_path;
   std::vector<std::string> rank_overrides;
   auto* rank_cmd = app.add_subcommand(
       "rank", "model rank at the target and the optimistic and separation sample sizes; trains nothing");
-  rank_cmd
-      ->add_option("experiment", rank_path,
-                   "experiment file (TOML; - reads standard input); default: the embedded example")
-      ->check(kNonEmptyPath);
+  add_experiment_argument(*rank_cmd, rank_path);
   add_set_option(*rank_cmd, rank_overrides);
 
   std::string merge_path;
   bool merge_force = false;
   auto* merge_cmd = app.add_subcommand("merge", "join the shards of a sharded run into the results file");
-  merge_cmd->add_option("file", merge_path, "results file whose FILE.shards folder is complete")
-      ->required()
-      ->check(kNonEmptyPath);
+  add_results_argument(*merge_cmd, merge_path, "results file whose FILE.shards folder is complete");
   merge_cmd->add_flag("--force", merge_force, "replace an existing results file");
 
   std::string summary_path;
   auto* summary_cmd = app.add_subcommand("summary", "print the recovery table of a results file or unfinished run");
-  summary_cmd->add_option("file", summary_path, "results file (or its .shards folder)")
-      ->required()
-      ->check(kNonEmptyPath);
+  add_results_argument(*summary_cmd, summary_path, "results file (or its .shards folder)");
   bool summary_all = false;
   summary_cmd->add_flag("--all", summary_all, "every cell (default: the first and last 20 of a longer table)");
 
   std::string verify_path;
   auto* verify_cmd = app.add_subcommand("verify", "read every dataset and check every chunk's checksum");
-  verify_cmd->add_option("file", verify_path, "results file (or its .shards folder)")->required()->check(kNonEmptyPath);
+  add_results_argument(*verify_cmd, verify_path, "results file (or its .shards folder)");
 
   auto* info_cmd = app.add_subcommand("info", "build and device information");
 
