@@ -132,12 +132,11 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // any trains, or one would wait forever in the collective at the end for a rank that left.
     std::unique_ptr<RunLock> run_lock, worker_lock;
     const int locked = with_exit_codes(err, [&] {
-      run_lock =
-          std::make_unique<RunLock>(output + ".lock", shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
+      run_lock = std::make_unique<RunLock>(run_lock_path(output),
+                                           shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
       if (shard.worker) {
-        worker_lock = std::make_unique<RunLock>(
-            output + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".lock",
-            RunLock::Mode::exclusive);
+        worker_lock =
+            std::make_unique<RunLock>(shard_lock_path(output, shard.index, shard.count), RunLock::Mode::exclusive);
         for (const RunningWorker& other : running_workers(output))
           if (const int running = other.count; running != shard.count)
             throw InputError("--shard", "workers of --shard i/" + std::to_string(running) + " are running on " +
@@ -171,7 +170,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
-    const RunLock lock(output + ".lock", RunLock::Mode::exclusive, "file");  // no worker may still be writing
+    const RunLock lock(run_lock_path(output), RunLock::Mode::exclusive, "file");  // no worker may still be writing
     const ShardStore store(output);
     if (!store.exists() && is_results_file(output)) {  // merged already (a merge run twice, say)
       out << output << " is already complete; nothing to merge\n";

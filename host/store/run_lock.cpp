@@ -35,14 +35,16 @@ std::string first_line(const std::string& path) {
   return line;
 }
 
-// Who holds the lock at `path`: its exclusive holder; for OUTPUT.lock held shared, the workers, each
-// named in its own shard lock.
+constexpr char kLockSuffix[] = ".lock", kShardInfix[] = ".shard-";
+
+// Who holds the lock at `path`: its exclusive holder; for OUTPUT.lock (run_lock_path) held shared, the
+// workers, each named in its own shard lock.
 std::string holder_of(const std::string& path) {
   if (std::string line = first_line(path); !line.empty()) return line;
-  const std::string suffix = ".lock";
+  const std::size_t suffix = sizeof kLockSuffix - 1;
   std::string workers;
-  if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
-    for (const RunningWorker& w : running_workers(path.substr(0, path.size() - suffix.size())))
+  if (path.size() > suffix && path.compare(path.size() - suffix, suffix, kLockSuffix) == 0)
+    for (const RunningWorker& w : running_workers(path.substr(0, path.size() - suffix)))
       workers += (workers.empty() ? "" : "; ") + std::string("shard ") + std::to_string(w.index) + "/" +
                  std::to_string(w.count) + (w.owner.empty() ? "" : ": " + w.owner);
   return workers.empty() ? "workers of a sharded run" : "workers of a sharded run: " + workers;
@@ -86,14 +88,20 @@ RunLock::~RunLock() {
   ::close(fd_);
 }
 
+std::string run_lock_path(const std::string& output) { return output + kLockSuffix; }
+
+std::string shard_lock_path(const std::string& output, int index, int count) {
+  return output + kShardInfix + std::to_string(index) + "-of-" + std::to_string(count) + kLockSuffix;
+}
+
 std::vector<RunningWorker> running_workers(const std::string& output) {
   const std::filesystem::path folder = std::filesystem::absolute(output).parent_path();
-  const std::string prefix = std::filesystem::path(output).filename().string() + ".shard-";
+  const std::string prefix = std::filesystem::path(output).filename().string() + kShardInfix;
   std::vector<RunningWorker> running;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
     const std::string name = entry.path().filename().string();
-    int index = 0, count = 0, length = 0;
+    int index = 0, count = 0, length = 0;  // the names shard_lock_path makes
     if (name.compare(0, prefix.size(), prefix) != 0 ||
         std::sscanf(name.c_str() + prefix.size(), "%d-of-%d.lock%n", &index, &count, &length) != 2 ||
         prefix.size() + static_cast<std::size_t>(length) != name.size())

@@ -31,6 +31,10 @@ class RunLock {
   int fd_ = -1;
 };
 
+// The lock files of a run's output: OUTPUT.lock, and OUTPUT.shard-i-of-K.lock of worker i of K.
+std::string run_lock_path(const std::string& output);
+std::string shard_lock_path(const std::string& output, int index, int count);
+
 // The workers (--shard i/K, or ranks of mpirun -n K) running now on `output`: the
 // OUTPUT.shard-i-of-K.lock files beside it that a live process holds, by i, with their holders' owner
 // lines. Workers of two different K would train overlapping batches, and the merge would then find a
