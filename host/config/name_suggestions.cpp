@@ -53,7 +53,11 @@ std::vector<std::string> closest_names(const std::string& unknown, const std::ve
       close.emplace_back(distance, name);
   }
   std::stable_sort(close.begin(), close.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  if (close.size() > 3) close.resize(3);
+  // Three at most, but never one of several at the same distance without the others: the order of
+  // `known` must not decide which of equals is shown.
+  std::size_t kept = std::min<std::size_t>(close.size(), 3);
+  while (kept < close.size() && close[kept].first == close[kept - 1].first) ++kept;
+  close.resize(kept);
   std::vector<std::string> names;
   for (const auto& entry : close) names.push_back(entry.second);
   return names;

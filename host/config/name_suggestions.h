@@ -11,9 +11,9 @@ namespace perfgen {
 // "a, b or c"
 std::string listed(const std::vector<std::string>& names);
 
-// The known names close to `unknown`, at most three, the closest first. Close: a few edits for its
-// length (at most a third of the longer name, so "x" suggests nothing for "n"), or the same name with
-// words added or dropped (lr_rate: lr).
+// The known names close to `unknown`, the closest first: three, or more where names tie with the
+// third. Close: a few edits for its length (at most a third of the longer name, so "x" suggests
+// nothing for "n"), or the same name with words added or dropped (lr_rate: lr).
 std::vector<std::string> closest_names(const std::string& unknown, const std::vector<std::string>& known);
 
 // "; did you mean X?" (or "X or Y", "X, Y or Z"); empty for no names.

@@ -117,6 +117,11 @@ INSTANTIATE_TEST_SUITE_P(
                  "sweep.seed: unknown key; did you mean sweep.data_seed or sweep.init_seed?\n"},
         BadInput{kValid, {"lr=0.1"}, "perfgen: error: lr: unknown key; did you mean train.lr or sweep.lr?\n"},
         BadInput{kValid, {"train.n=3"}, "train.n: unknown key; did you mean data.n or sweep.n?\n"},
+        // sweep.data_seed, eval.test_seed and sweep.init_seed are equally far from "seed": all shown.
+        BadInput{kValid,
+                 {"seed=3"},
+                 "seed: unknown key; did you mean data.seed, init.seed, eval.test_seed, sweep.data_seed or "
+                 "sweep.init_seed?\n"},
         BadInput{"[data]\nlr = 0.1\n", {}, "data.lr: unknown key; did you mean train.lr or sweep.lr?\n"},
         BadInput{kValid,
                  {"train.lr=0.1 train.max_iters=5"},
