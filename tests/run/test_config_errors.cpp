@@ -276,8 +276,8 @@ TEST(OutputErrors, AShardWorkerIsNotAskedForTheMergesMemory) {
   RunOptions options;
   options.output_path = dir.file("big.h5");
   options.backend = BackendChoice::cpu;
-  options.overrides = {"sweep.data_seed={range = [0, 1000000]}", "sweep.init_seed={range = [0, 1000]}",
-                       "sweep.n=[6]", "train.max_iters=1"};
+  options.overrides = {"sweep.data_seed={range = [0, 1000000]}", "sweep.init_seed={range = [0, 1000]}", "sweep.n=[6]",
+                       "train.max_iters=1"};
   std::ostringstream out, whole;
   EXPECT_EQ(run_command(options, out, whole), kExitBadInput);
   const bool memory_refused = whole.str().find("of memory") != std::string::npos;
