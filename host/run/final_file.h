@@ -20,9 +20,10 @@ class LiveFinalFile;
 // 10^5 trials level 4 made the merge ~25% slower for a file 2% smaller), encoded on every thread.
 StorageLayout final_file_layout(const Plan& plan);
 
-// What the process that merges did, for the file's figures and the line it prints: its wall seconds so
-// far, and the trials and network-steps it trained (a resumed run trains only some). -1: not known (a
-// merge of separate workers): the shards' own seconds are summed, and every row's steps counted.
+// What the run that merges did (this process, or all ranks of an MPI job), for the file's figures and
+// the line it prints: its wall seconds so far, and the trials and network-steps it trained (a resumed
+// run trains only some). -1: not known (a merge of separate workers): the shards' own seconds are
+// summed, and every row's steps counted.
 struct RunFigures {
   double wall_seconds = -1;
   std::int64_t trained = -1;

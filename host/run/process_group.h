@@ -3,6 +3,8 @@
 // merges once every rank is done (DESIGN §7): no scheduler of our own.
 #pragma once
 
+#include <cstdint>
+
 namespace perfgen {
 
 class ProcessGroup {
@@ -22,6 +24,8 @@ class ProcessGroup {
   int default_threads() const;
   // Collective: the largest value over all ranks (every rank must call it).
   int max_over_ranks(int value) const;
+  // Collective: the sum over all ranks.
+  std::int64_t sum_over_ranks(std::int64_t value) const;
 
  private:
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;

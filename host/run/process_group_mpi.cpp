@@ -70,4 +70,11 @@ int ProcessGroup::max_over_ranks(int value) const {
   return result;
 }
 
+std::int64_t ProcessGroup::sum_over_ranks(std::int64_t value) const {
+  if (!joined_) return value;
+  std::int64_t result = value;
+  MPI_Allreduce(&value, &result, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  return result;
+}
+
 }  // namespace perfgen

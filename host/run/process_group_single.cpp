@@ -24,4 +24,6 @@ int ProcessGroup::default_threads() const { return usable_cpus(); }
 
 int ProcessGroup::max_over_ranks(int value) const { return value; }
 
+std::int64_t ProcessGroup::sum_over_ranks(std::int64_t value) const { return value; }
+
 }  // namespace perfgen

@@ -49,11 +49,16 @@ std::string resume_command(const RunOptions& options, const std::string& output)
   return options.experiment_path == "-" ? command + "   (with the same experiment on standard input)" : command;
 }
 
+// What one process trained: trials and network-steps (a resumed run trains only some).
+struct TrainedHere {
+  std::int64_t trials = 0, steps = 0;
+};
+
 // Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
 int train_own_batches(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
                       const std::string& output, const ShardSpec& shard, const ProcessGroup& group,
-                      std::chrono::steady_clock::time_point start, StageTimes& times, std::ostream& out,
-                      std::ostream& err) {
+                      std::chrono::steady_clock::time_point start, StageTimes& times, TrainedHere& trained,
+                      std::ostream& out, std::ostream& err) {
   std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), err);
   const bool merges = !shard.worker || (group.size() > 1 && group.rank() == 0);  // a --shard worker never does
   check_resources(plan, output, backend->trials_per_call(), merges);
@@ -84,6 +89,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     const BatchLoop loop{shard,           fingerprint(e.resolved_toml),  options.quiet, options.serial,
                          options.threads, options.save_interval_seconds, times,         live_final.get()};
     train_missing_batches(plan, *backend, store, loop, control);
+    trained = {control.finished.load(), control.steps.load()};
   } catch (const TrainingCancelled&) {
     const OwnTrials left = count_own_trials(plan, store, shard);
     err << "perfgen: " << interrupts.signal_name() << ": stopped; " << left.already_done << " of " << left.mine
@@ -93,8 +99,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   }
   if (!shard.worker) {
     try {
-      const RunFigures figures{seconds_since(start), control.finished.load(),
-                               static_cast<double>(control.steps.load())};
+      const RunFigures figures{seconds_since(start), trained.trials, static_cast<double>(trained.steps)};
       merge_into_final(plan, store, output, figures, times, out, live_final.get(), &interrupts.requested());
     } catch (const TrainingCancelled&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
@@ -156,13 +161,17 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     StageTimes times;
     const Plan plan = times.time(Stage::plan, [&] { return Plan(e); });
     const ShardStore store(output);
-    const int trained = with_exit_codes(
-        err, [&] { return train_own_batches(mine, e, plan, store, output, shard, group, start, times, out, err); });
-    if (group.size() == 1) return trained;
+    TrainedHere trained;
+    const int status = with_exit_codes(err, [&] {
+      return train_own_batches(mine, e, plan, store, output, shard, group, start, times, trained, out, err);
+    });
+    if (group.size() == 1) return status;
     // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.
-    const int worst = group.max_over_ranks(trained);
+    const int worst = group.max_over_ranks(status);
+    const RunFigures figures{seconds_since(start), group.sum_over_ranks(trained.trials),
+                             static_cast<double>(group.sum_over_ranks(trained.steps))};
     if (worst != kExitOk || group.rank() != 0) return worst;
-    merge_into_final(plan, store, output, RunFigures{seconds_since(start), -1, -1}, times, out);
+    merge_into_final(plan, store, output, figures, times, out);
     run_lock->remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);
   });

@@ -97,6 +97,24 @@ TEST(MpiRuns, TwoAndThreeRanksEqualOneProcess) {
 #endif
 }
 
+// An MPI job that finds part of the run done (here by a --shard 1/2 worker: the odd batches, 45 of the
+// 90 trials) trains the rest and says how many its ranks trained together.
+TEST(MpiRuns, AJobThatContinuesARunCountsWhatItsRanksTrained) {
+#ifndef PERFGEN_MPIEXEC
+  GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
+#else
+  testing::TempDir dir;
+  const std::string single = dir.file("single.h5"), output = dir.file("continued.h5");
+  ASSERT_EQ(Process(sweep_to(single), dir.file("single.log")).wait(120), 0) << read_file(dir.file("single.log"));
+  ASSERT_EQ(Process(sweep_to(output, {"--shard", "1/2"}), dir.file("worker.log")).wait(120), 0)
+      << read_file(dir.file("worker.log"));
+  const std::string log = dir.file("mpi.log");
+  ASSERT_EQ(run_under_mpirun(2, sweep_to(output), log), 0) << read_file(log);
+  EXPECT_NE(read_file(log).find("90 trials (45 trained by this run)"), std::string::npos) << read_file(log);
+  testing::expect_same_trials(single, output);
+#endif
+}
+
 // Workers of --shard i/3 are running (here: one, its locks held by the test): a worker of i/2 would
 // train batches of theirs, and the merge would find a batch in two shards; it is refused before any
 // work. A worker of i/3 joins them.
