@@ -272,6 +272,16 @@ std::vector<std::string> experiment_warnings(const Experiment& e) {
     warnings.push_back(
         "train.rtol, train.atol and train.max_time apply to train.method = \"flow\"; gradient "
         "descent ignores them (it stops at train.max_iters)");
+  if (e.train.method == TrainMethod::flow && e.train.lr != defaults.lr)
+    warnings.push_back(
+        "train.lr is gradient descent's step; train.method = \"flow\" ignores it (its steps are adaptive, "
+        "within train.rtol and train.atol)");
+  // A misspecified target may be the experiment (as a target activation other than the model's), but
+  // target.b's default of 1 makes one silently as soon as model.bias is turned off.
+  if (!e.model.bias && e.target.b != 0.0)
+    warnings.push_back("target.b = " + number_text(e.target.b) +
+                       " but model.bias = false: no network of this model equals the target a0 σ(w0·x + b0), so "
+                       "no trial can recover it (target.b = 0 gives the target without bias)");
   return warnings;
 }
 

@@ -14,7 +14,6 @@ int rank_command(const std::string& experiment_path, const std::vector<std::stri
                  std::ostream& err) {
   return with_exit_codes(err, [&] {
     const Experiment e = load_experiment_or_default(experiment_path, overrides);
-    print_experiment_warnings(e, err);
     // The target has one activation, and the rank needs the model's to be the same: no activation axis.
     if (e.sweep.activation.size() > 1)
       throw InputError("sweep.activation",
@@ -30,6 +29,7 @@ int rank_command(const std::string& experiment_path, const std::vector<std::stri
       check_rank_input(s, e.target, e.sweep.width.empty() ? "model.width" : "sweep.width");
       shapes.push_back(s);
     }
+    print_experiment_warnings(e, err);  // after the checks: a refusal is the one message
     out << "experiment " << e.name << '\n';
     bool agree = true;
     for (const NetShape& s : shapes) {

@@ -7,9 +7,11 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "errors.h"
 #include "exact_rank.h"
+#include "number_text.h"
 #include "perfgen/network.h"
 #include "tangent_space.h"
 
@@ -81,10 +83,12 @@ std::string decision_text(const RankDecision& d) {
                              : scientific(d.dropped()));
 }
 
-std::string check_text(const RankFinding& f) {
+// `decides`: the finding's rank is one the verdicts use (a model rank), so a check against it that
+// disagrees fails the command; J_n's is shown only (its rank in exact arithmetic is known: see *).
+std::string check_text(const RankFinding& f, bool decides) {
   if (f.check_rank < 0) return "not made (P > " + std::to_string(kExactRankMaxParams) + ")";
   std::string text = f.exact ? "exact " + std::to_string(f.check_rank) : decision_text(f.check);
-  if (!f.agrees()) text += "  DISAGREES";
+  if (!f.agrees()) text += decides ? "  DISAGREES" : "  differs (not used)";
   return text;
 }
 
@@ -110,6 +114,9 @@ void check_rank_input(const NetShape& s, const TargetSettings& target, const std
                                               activation_name(s.activation) + "), got " +
                                               activation_name(target.activation) +
                                               ": no network of this model equals the target, so Q* is empty");
+  if (!s.bias && target.b != 0.0)
+    throw InputError("target.b", "rank needs b0 = 0 when model.bias = false, got " + number_text(target.b) +
+                                     ": no network of this model equals the target, so Q* is empty");
   if (target.a == 0.0) throw InputError("target.a", "rank needs a nonzero target (a0 = 0 makes f* = 0)");
   if (std::all_of(target.w.begin(), target.w.end(), [](double w) { return w == 0.0; }))
     throw InputError("target.w",
@@ -198,11 +205,11 @@ void print_rank_report(const RankReport& r, std::ostream& out) {
            "  rank is min(n, generic model rank), which the last column uses.\n";
   out << "\nrank decisions: rank  sigma_r/sigma_1 (smallest kept) | sigma_r+1/sigma_1 (largest dropped)\n";
   for (const BranchFindings& f : r.branches) {
-    const std::pair<const char*, const RankFinding*> rows[] = {
-        {"generic", &f.generic}, {"corner", &f.corner}, {"J_n", &f.sample}};
-    for (const auto& [name, finding] : rows)
+    const std::tuple<const char*, const RankFinding*, bool> rows[] = {
+        {"generic", &f.generic, true}, {"corner", &f.corner, true}, {"J_n", &f.sample, false}};
+    for (const auto& [name, finding, decides] : rows)
       out << pad(f.branch.label(), label_width) << pad(name, 9) << pad(decision_text(finding->svd), 26) << "check "
-          << check_text(*finding) << '\n';
+          << check_text(*finding, decides) << '\n';
   }
   out << "\nseparation sample size = codim = P - dim: with fewer samples the zero-loss set near the branch is\n"
          "larger than the branch (necessary). \"yes\": at n = codim generic samples J_n has full row rank, so\n"

@@ -301,10 +301,11 @@ TEST(ExperimentWarnings, SettingsThatAnAxisReplaces) {
   };
   EXPECT_EQ(warnings("[sweep]\nc_tilde = [0.5, 0.9]\n", {"init.c_tilde=0.71"}),
             std::vector<std::string>{"init.c_tilde is set but not used: sweep.c_tilde gives every cell its own value"});
-  EXPECT_EQ(warnings("[model]\nwidth = 3\n[data]\ndistribution = \"gaussian\"\nseed = 4\n",
-                     {"sweep.width=[2, 5]", "sweep.data_seed=[0, 1]"}),
-            (std::vector<std::string>{"model.width is set but not used: sweep.width gives every cell its own value",
-                                      "data.seed is set but not used: sweep.data_seed gives every cell its own value"}));
+  EXPECT_EQ(
+      warnings("[model]\nwidth = 3\n[data]\ndistribution = \"gaussian\"\nseed = 4\n",
+               {"sweep.width=[2, 5]", "sweep.data_seed=[0, 1]"}),
+      (std::vector<std::string>{"model.width is set but not used: sweep.width gives every cell its own value",
+                                "data.seed is set but not used: sweep.data_seed gives every cell its own value"}));
   EXPECT_EQ(warnings("[init]\nc_tilde = 0.71\n[sweep]\nn = [2, 3]\n", {}), std::vector<std::string>{});
   // model.activation is the target's too, unless [target] gives one.
   EXPECT_EQ(warnings("[model]\nactivation = \"rational\"\n[sweep]\nactivation = [\"tanh\", \"rational\"]\n", {}),
@@ -329,7 +330,24 @@ TEST(ExperimentWarnings, FlowSettingsUnderGradientDescent) {
             std::vector<std::string>{"train.rtol, train.atol and train.max_time apply to train.method = \"flow\"; "
                                      "gradient descent ignores them (it stops at train.max_iters)"});
   EXPECT_EQ(warnings({"train.method=\"flow\"", "train.max_time=50", "train.rtol=1e-8"}), std::vector<std::string>{});
+  EXPECT_EQ(warnings({"train.method=\"flow\"", "train.lr=0.1"}),
+            std::vector<std::string>{"train.lr is gradient descent's step; train.method = \"flow\" ignores it (its "
+                                     "steps are adaptive, within train.rtol and train.atol)"});
   EXPECT_EQ(warnings({}), std::vector<std::string>{});
+}
+
+// Without biases the network cannot equal a target with b0 != 0 (the default target.b is 1): said,
+// since no trial can recover; a target without bias, or a model with biases, says nothing.
+TEST(ExperimentWarnings, TargetBiasTheModelCannotHave) {
+  auto warnings = [](const std::vector<std::string>& overrides) {
+    return experiment_warnings(testing::experiment_from("", overrides));
+  };
+  EXPECT_EQ(warnings({"model.bias=false"}),
+            std::vector<std::string>{"target.b = 1 but model.bias = false: no network of this model equals the "
+                                     "target a0 σ(w0·x + b0), so no trial can recover it (target.b = 0 gives the "
+                                     "target without bias)"});
+  EXPECT_EQ(warnings({"model.bias=false", "target.b=0"}), std::vector<std::string>{});
+  EXPECT_EQ(warnings({"target.b=0.5"}), std::vector<std::string>{});
 }
 
 }  // namespace
