@@ -3,9 +3,7 @@
 namespace perfgen {
 namespace {
 
-OutputDecision refuse(const std::string& key, const std::string& reason) {
-  return {OutputStep::refuse, key, reason};
-}
+OutputDecision refuse(const std::string& key, const std::string& reason) { return {OutputStep::refuse, key, reason}; }
 
 OutputDecision step(OutputStep s) { return {s, "", ""}; }
 
@@ -29,9 +27,10 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
   if (request.resume) {
     if (facts.store_exists) {
       if (store_differs("--resume", &refusal)) return refusal;
-      // Killed after the merged file was renamed into place, before the store was removed.
-      if (facts.output_exists && facts.output_difference().empty()) return step(OutputStep::finished_remove_store);
-      return step(OutputStep::train);  // the finished file will replace any older one
+      // The store is continued and merged, and its file replaces any finished one: the finished file
+      // may be older than the store (a --force run that was interrupted), so the store is never taken
+      // for a leftover (a run killed between its final rename and removing the store merges again).
+      return step(OutputStep::train);
     }
     if (!facts.output_exists) return step(OutputStep::train);  // nothing to resume: a fresh run
     if (const std::string diff = facts.output_difference(); !diff.empty())
@@ -39,7 +38,11 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
     return step(OutputStep::finished);
   }
   if (facts.output_exists && !request.force)
-    return refuse("--output", output + " exists; pass --force to replace it or --resume to keep it");
+    return refuse("--output", facts.store_exists
+                                  ? output + " exists and an unfinished run is in " + store +
+                                        "; pass --resume to continue that run (its file then replaces " + output +
+                                        ") or --force to start over"
+                                  : output + " exists; pass --force to replace it or --resume to keep it");
   if (!facts.store_exists) return step(OutputStep::train);
   if (!request.force)
     return refuse("--output",

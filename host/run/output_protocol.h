@@ -27,7 +27,6 @@ struct OutputRequest {
 enum class OutputStep {
   refuse,                      // exit 2 with `key` and `reason`, nothing touched
   finished,                    // the output is this experiment's finished file: print its table
-  finished_remove_store,       // the same, and the store is a leftover of its merge: remove it
   train,                       // train what the store lacks (creating the store if there is none)
   train_after_removing_store,  // --force: start over
 };

@@ -54,9 +54,6 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   switch (decision.step) {
     case OutputStep::refuse:
       throw InputError(decision.key, decision.reason);
-    case OutputStep::finished_remove_store:
-      store.remove();
-      return true;
     case OutputStep::finished:
       return true;
     case OutputStep::train_after_removing_store:

@@ -63,6 +63,28 @@ TEST(ShardedRuns, MergeRefusesWhileShardsAreMissing) {
   EXPECT_NE(read_file(dir.file("bad.log")).find("--shard"), std::string::npos);
 }
 
+// A finished file with an unfinished run of the same experiment beside it (here a --force worker's
+// half; an interrupted --force run leaves the same): the run is newer work, never a leftover of the
+// file. A plain run says --resume continues it; --resume trains the rest and replaces the file. (It
+// once printed "already complete" and removed the shards.)
+TEST(ShardedRuns, AnUnfinishedRunBesideAFinishedFileIsContinuedNotRemoved) {
+  testing::TempDir dir;
+  const std::string output = dir.file("redo.h5"), reference = dir.file("reference.h5");
+  ASSERT_EQ(Process(sweep_to(reference), dir.file("reference.log")).wait(120), 0);
+  std::filesystem::copy_file(reference, output);
+  ASSERT_EQ(Process(sweep_to(output, {"--shard", "0/2", "--force"}), dir.file("worker.log")).wait(120), 0)
+      << read_file(dir.file("worker.log"));
+  EXPECT_EQ(Process(sweep_to(output), dir.file("plain.log")).wait(60), 2);
+  EXPECT_NE(read_file(dir.file("plain.log")).find("pass --resume to continue that run"), std::string::npos)
+      << read_file(dir.file("plain.log"));
+  ASSERT_EQ(Process(sweep_to(output, {"--resume"}), dir.file("resume.log")).wait(120), 0)
+      << read_file(dir.file("resume.log"));
+  EXPECT_NE(read_file(dir.file("resume.log")).find("90 trials (45 trained by this run)"), std::string::npos)
+      << read_file(dir.file("resume.log"));
+  EXPECT_FALSE(std::filesystem::exists(output + ".shards"));
+  testing::expect_same_trials(reference, output);
+}
+
 #ifdef PERFGEN_MPIEXEC
 // `mpirun [LAUNCHER...] -n RANKS perfgen RUN...`, its output in `log`; 0 on success.
 int run_under_mpirun(int ranks, const std::vector<std::string>& run, const std::string& log,

@@ -30,6 +30,7 @@ const Row kTable[] = {
   {F, T, T, T, F,   F, F, F,   S::refuse, "pass --resume to continue it"},
   {F, T, T, T, F,   F, F, T,   S::train_after_removing_store, ""},
   {T, T, T, F, F,   F, F, T,   S::train_after_removing_store, ""},
+  {T, T, T, T, T,   F, F, F,   S::refuse, "pass --resume to continue that run"},
   // --resume
   {F, F, F, F, F,   F, T, F,   S::train, ""},                           // nothing to resume: fresh
   {T, F, F, F, T,   F, T, F,   S::finished, ""},                        // done: print the table
@@ -37,7 +38,7 @@ const Row kTable[] = {
   {F, T, T, T, F,   F, T, F,   S::train, ""},                           // continue
   {F, T, T, F, F,   F, T, F,   S::refuse, "differs from the unfinished run"},
   {F, T, F, F, F,   F, T, F,   S::refuse, "differs from the unfinished run"},  // no config: unknown run
-  {T, T, T, T, T,   F, T, F,   S::finished_remove_store, ""},           // killed after the rename
+  {T, T, T, T, T,   F, T, F,   S::train, ""},                           // merged again: the file may be older
   {T, T, T, T, F,   F, T, F,   S::train, ""},                           // an older file is replaced at the end
   // a worker of --shard i/K
   {F, F, F, F, F,   T, F, F,   S::train, ""},
@@ -72,7 +73,7 @@ TEST(OutputProtocol, EveryRowOfTheTable) {
 }
 
 // Over every combination: no data is removed or replaced unless asked (--force), or unless it is
-// provably this experiment's own (a finished file's leftover store; an unfinished run's older file).
+// provably this experiment's own (an unfinished run's finished file, replaced by its merge).
 TEST(OutputProtocol, NothingIsLostThatWasNotAskedFor) {
   int combinations = 0;
   for (int bits = 0; bits < 256; ++bits) {
@@ -84,8 +85,10 @@ TEST(OutputProtocol, NothingIsLostThatWasNotAskedFor) {
     ++combinations;
     SCOPED_TRACE(bits);
     if (d.step == S::train_after_removing_store) EXPECT_TRUE(request.force);
-    if (d.step == S::finished_remove_store) EXPECT_TRUE(output && output_same && store_same && config);
-    if (d.step == S::finished || d.step == S::finished_remove_store) EXPECT_TRUE(request.resume && !request.worker);
+    if (d.step == S::finished) EXPECT_TRUE(request.resume && !request.worker);
+    // A store beside a finished file is continued or refused, never taken for a leftover of that file:
+    // it may be newer work (a --force run that was interrupted).
+    if (d.step == S::finished) EXPECT_FALSE(store);
     // Training that will write over an existing finished file: forced, or resuming the same experiment.
     if (output && (d.step == S::train || d.step == S::train_after_removing_store))
       EXPECT_TRUE(request.force || (request.resume && store && config && store_same));
