@@ -1,7 +1,11 @@
 // `perfgen plan`, `summary`, `verify` and `info`: the commands that train nothing.
 #include "commands.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -111,6 +115,11 @@ bool looks_like_text(const std::string& path) {
   return std::find(head, head + in.gcount(), '\0') == head + in.gcount();
 }
 
+// A file this user may not read is named as such, not taken for a damaged or foreign one (exit 1).
+void require_readable(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0) throw std::runtime_error(path + " cannot be opened: " + std::strerror(errno));
+}
+
 // What to do about a results file that cannot be read: check it, or, without the HDF5 signature, run it
 // if it is the experiment file it looks like.
 std::string what_to_try(const std::string& path) {
@@ -126,6 +135,7 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
   return with_exit_codes(err, [&] {
     const auto [output, names_shards] = named_output(results_path);
     if (!names_shards && fs::is_regular_file(output)) {
+      require_readable(output);
       std::string table;  // nothing printed unless all of it could be read
       try {
         table = read_in_child(
@@ -176,6 +186,7 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
     std::string checked = path;
     const auto [output, names_shards] = named_output(path);
     if (!names_shards && fs::is_regular_file(output)) {
+      require_readable(output);
       files.push_back(output);
     } else {  // the shards and checkpoints of an unfinished run
       const ShardStore store(output);

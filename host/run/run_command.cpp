@@ -179,6 +179,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
+    check_output_location(output, "file");
     const RunLock lock(run_lock_path(output), RunLock::Mode::exclusive, "file");  // no worker may still be writing
     const ShardStore store(output);
     if (!store.exists() && is_results_file(output)) {  // merged already (a merge run twice, say)

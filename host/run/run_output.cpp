@@ -15,14 +15,22 @@ namespace fs = std::filesystem;
 
 namespace perfgen {
 
-void check_output_location(const std::string& output) {
-  if (fs::is_directory(output)) throw InputError("--output", output + " is a directory");
+void check_output_location(const std::string& output, const std::string& key) {
+  if (fs::is_directory(output)) throw InputError(key, output + " is a directory");
+  // The finished file is renamed over the output: a link would be replaced, not its target, and a
+  // device or FIFO (-o /dev/null --force) by a regular file.
+  std::error_code ignored;
+  const fs::file_status status = fs::symlink_status(output, ignored);
+  if (fs::is_symlink(status))
+    throw InputError(key, output + " is a symbolic link (to " + fs::read_symlink(output, ignored).string() +
+                              "); give the file it names");
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw InputError(key, output + " is not a regular file (a device, FIFO or socket); results go to a file");
   const fs::path folder = fs::absolute(output).parent_path();
   if (!fs::exists(folder))
-    throw InputError("--output", "the folder " + folder.string() + " does not exist (perfgen creates no folders)");
-  if (!fs::is_directory(folder)) throw InputError("--output", folder.string() + " is not a folder");
-  if (::access(folder.c_str(), W_OK) != 0)
-    throw InputError("--output", "cannot write to the folder " + folder.string());
+    throw InputError(key, "the folder " + folder.string() + " does not exist (perfgen creates no folders)");
+  if (!fs::is_directory(folder)) throw InputError(key, folder.string() + " is not a folder");
+  if (::access(folder.c_str(), W_OK) != 0) throw InputError(key, "cannot write to the folder " + folder.string());
 }
 
 bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,

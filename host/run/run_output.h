@@ -12,9 +12,10 @@
 
 namespace perfgen {
 
-// Refuses an output path that names a folder, or whose folder is missing or not writable (perfgen
-// creates no folders): checked before the run's lock file is made beside it.
-void check_output_location(const std::string& output);
+// Refuses an output path that names a folder, a link, a device or FIFO, or whose folder is missing or
+// not writable (perfgen creates no folders): checked before the run's lock file is made beside it.
+// `key`: the option the message names.
+void check_output_location(const std::string& output, const std::string& key = "--output");
 
 // Refuses, before any work, an output that would lose data or cannot be resumed. Returns true
 // when the output already is the finished run, so that there is nothing to do.

@@ -2,6 +2,7 @@
 // and a message naming what is wrong (the file's first line, "# expect: …"), never with a crash, a
 // hang (20 s limit) or an attempt to take more than 4 GiB of memory.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -36,6 +37,36 @@ TEST(HostileInput, EveryBadFileIsRejectedWithExitTwoAndAMessage) {
   EXPECT_GE(files, 20);
   testing::report_reliability("bad experiment files: " + std::to_string(files) +
                               " tried, each refused with exit 2 and a message naming the problem");
+}
+
+// A results file this user may not read is named as such by summary and verify (exit 1), not taken
+// for an experiment file for lacking the HDF5 signature it could not be read for. As root (who reads
+// every file) the commands run as nobody, through setpriv.
+TEST(HostileInput, AResultsFileThisUserMayNotReadIsNamedSo) {
+  testing::TempDir dir;
+  const std::string results = dir.file("private.h5");
+  ASSERT_EQ(testing::Process({"run", "--backend", "cpu", "--threads", "1", "--quiet", "--set", "train.max_iters=10",
+                              "--set", "sweep.n=[2]", "-o", results},
+                             dir.file("run.log"))
+                .wait(60),
+            0)
+      << testing::read_file(dir.file("run.log"));
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::all);  // others may enter the folder
+  std::filesystem::permissions(results, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const bool root = geteuid() == 0;
+  if (root && !std::filesystem::exists("/usr/bin/setpriv"))
+    GTEST_SKIP() << "running as root without /usr/bin/setpriv (util-linux) to drop to nobody";
+  for (const std::string command : {"summary", "verify"}) {
+    const std::string log = dir.file(command + ".log");
+    const int code =
+        root ? testing::Process("/usr/bin/setpriv",
+                                {"--reuid=65534", "--regid=65534", "--clear-groups", PERFGEN_BINARY, command, results},
+                                log)
+                   .wait(30)
+             : testing::Process({command, results}, log).wait(30);
+    EXPECT_EQ(code, 1) << testing::read_file(log);
+    EXPECT_EQ(testing::read_file(log), "perfgen: error: " + results + " cannot be opened: Permission denied\n");
+  }
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // existing output file.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -265,6 +267,39 @@ TEST(OutputErrors, UnwritableOutputFolder) {
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBadInput);
   EXPECT_NE(err.str().find("--output: the folder /nonexistent-folder does not exist"), std::string::npos) << err.str();
+}
+
+// The finished file is renamed over the output: a FIFO (or a device: -o /dev/null) would become a
+// regular file, a symbolic link would be replaced instead of the file it names. Refused, --force or
+// not, before any work; none of them is touched.
+TEST(OutputErrors, AnOutputThatIsNotARegularFileIsRefused) {
+  testing::TempDir dir;
+  const std::string fifo = dir.file("pipe.h5"), link = dir.file("link.h5"), dangling = dir.file("dangling.h5");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::ofstream(dir.file("real.h5")) << "precious";
+  std::filesystem::create_symlink(dir.file("real.h5"), link);
+  std::filesystem::create_symlink(dir.file("nowhere.h5"), dangling);
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {fifo, " is not a regular file (a device, FIFO or socket); results go to a file"},
+      {link, " is a symbolic link (to " + dir.file("real.h5") + "); give the file it names"},
+      {dangling, " is a symbolic link (to " + dir.file("nowhere.h5") + "); give the file it names"}};
+  for (const auto& [output, message] : refused)
+    for (const bool force : {false, true}) {
+      RunOptions options;
+      options.output_path = output;
+      options.force = force;
+      options.backend = BackendChoice::cpu;
+      options.overrides = {"train.max_iters=10", "sweep.n=[2]", "sweep.c_tilde=[0.0]", "sweep.data_seed=[0]"};
+      std::ostringstream out, err;
+      EXPECT_EQ(run_command(options, out, err), kExitBadInput) << output;
+      EXPECT_EQ(err.str(), "perfgen: error: --output: " + output + message + "\n");
+      EXPECT_FALSE(std::filesystem::exists(output + ".lock")) << "refused before the lock";
+    }
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  std::string content;
+  std::ifstream(dir.file("real.h5")) >> content;
+  EXPECT_EQ(content, "precious");
 }
 
 // Five cells of 10^9 trials: the merge, which holds a cell's trials for its exact quantiles, needs
