@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "commands.h"
 #include "errors.h"
@@ -75,6 +76,24 @@ std::vector<std::string> command_names(const CLI::App& app) {
   return names;
 }
 
+// "; did you mean --resume?" for the first unexpected word that looks like an option ("--resum"), from
+// the options of the command given; empty when none is close. `message`: CLI11's ExtrasError text,
+// "The following argument(s) was/were not expected: W1 W2".
+std::string option_suggestion(const CLI::App& app, const std::string& command, const std::string& message) {
+  const CLI::App* sub = nullptr;
+  for (const CLI::App* candidate : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (candidate->get_name() == command) sub = candidate;
+  const auto colon = message.rfind(": ");
+  if (!sub || colon == std::string::npos) return "";
+  std::vector<std::string> known;
+  for (const CLI::Option* option : sub->get_options())
+    for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
+  std::istringstream words(message.substr(colon + 2));
+  for (std::string word; words >> word;)
+    if (word.rfind("--", 0) == 0) return did_you_mean(word.substr(0, word.find('=')), known);
+  return "";
+}
+
 // Output that could not be written (a full disk, ulimit -f with SIGXFSZ ignored) is a failure, not a
 // truncated file and exit 0: the command's own failure code, else 1.
 int after_flushing_output(int code) {
@@ -110,8 +129,9 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option_function<std::string>(
       "--shard", [&run](const std::string& text) { run.shard = parse_shard(text); },
       "i/K: train every K-th batch from the i-th; then perfgen merge");
-  run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
-  run_cmd->add_flag("--force", run.force, "replace an existing results file");
+  auto* resume = run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
+  // One keeps what the other discards: asked together, neither is guessed.
+  run_cmd->add_flag("--force", run.force, "replace an existing results file")->excludes(resume);
   run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");
   run_cmd->add_flag("--serial", run.serial, "run the stages one after another (no overlap; same results)");
   run_cmd
@@ -188,6 +208,10 @@ int cli_main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help or --version
     return after_flushing_output(app.exit(e));
+  } catch (const CLI::ExtrasError& e) {
+    std::cerr << "perfgen: error: " << e.what() << option_suggestion(app, argv[1], e.what())
+              << " (--help lists the options)\n";
+    return kExitBadInput;
   } catch (const CLI::ParseError& e) {
     std::cerr << "perfgen: error: " << e.what() << " (--help lists the options)\n";
     return kExitBadInput;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace perfgen {
@@ -138,12 +139,13 @@ std::string ProgressReporter::eta(double elapsed) {
 }
 
 // On a terminal the line is redrawn in place, and cleared to its end (a shorter line leaves nothing).
+// The percentage is rounded down: 100% only when every trial is done.
 void ProgressReporter::print(bool final_line) {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const std::int64_t done = control_.finished.load();
   std::fprintf(stderr, "%strials %lld/%lld (%.0f%%), %.0f s elapsed, ETA %s%s%s", terminal_ ? "\r" : "",
                static_cast<long long>(already_done_ + done), static_cast<long long>(total_),
-               100.0 * static_cast<double>(already_done_ + done) / static_cast<double>(total_), elapsed,
+               std::floor(100.0 * static_cast<double>(already_done_ + done) / static_cast<double>(total_)), elapsed,
                eta(elapsed).c_str(), terminal_ ? "\033[K" : "", final_line || !terminal_ ? "\n" : "");
   std::fflush(stderr);
 }

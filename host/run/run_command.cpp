@@ -15,6 +15,7 @@
 #include "final_file.h"
 #include "interrupt.h"
 #include "live_final_file.h"
+#include "number_text.h"
 #include "process_group.h"
 #include "resource_check.h"
 #include "run_attributes.h"
@@ -44,6 +45,15 @@ std::string resume_command(const RunOptions& options, const std::string& output)
   if (!options.experiment_path.empty()) command += " " + shell_word(options.experiment_path);
   command += " -o " + shell_word(output);
   for (const std::string& assignment : options.overrides) command += " --set " + shell_word(assignment);
+  // How it ran, so that the continuation runs the same way (on a shared machine: no more threads).
+  if (options.backend != BackendChoice::automatic)
+    command += options.backend == BackendChoice::cpu ? " --backend cpu" : " --backend cuda";
+  if (options.threads > 0) command += " --threads " + std::to_string(options.threads);
+  if (options.cpu_kernel == CpuKernel::scalar) command += " --cpu-kernel scalar";
+  if (options.serial) command += " --serial";
+  if (options.save_interval_seconds != RunOptions().save_interval_seconds)
+    command += " --save-interval " + number_text(options.save_interval_seconds);
+  if (options.quiet) command += " --quiet";
   command += options.shard.worker ? " --shard " + shard_text(options.shard) : std::string(" --resume");
   // "-": the experiment came on standard input, and must come again.
   return options.experiment_path == "-" ? command + "   (with the same experiment on standard input)" : command;
@@ -55,10 +65,11 @@ struct TrainedHere {
 };
 
 // Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
+// continue_with: the command that continues the run, from the options as given (not as resolved).
 int train_own_batches(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
                       const std::string& output, const ShardSpec& shard, const ProcessGroup& group,
                       std::chrono::steady_clock::time_point start, StageTimes& times, TrainedHere& trained,
-                      std::ostream& out, std::ostream& err) {
+                      const std::string& continue_with, std::ostream& out, std::ostream& err) {
   std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), err);
   const bool merges = !shard.worker || (group.size() > 1 && group.rank() == 0);  // a --shard worker never does
   check_resources(plan, output, backend->trials_per_call(), merges);
@@ -94,7 +105,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     const OwnTrials left = count_own_trials(plan, store, shard);
     err << "perfgen: " << interrupts.signal_name() << ": stopped; " << left.already_done << " of " << left.mine
         << " trials are kept in " << store.directory() << " (" << control.finished.load() << " trained by this run)\n"
-        << "perfgen: continue with: " << resume_command(options, output) << '\n';
+        << "perfgen: continue with: " << continue_with << '\n';
     return kExitInterrupted;
   }
   if (!shard.worker) {
@@ -103,8 +114,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
       merge_into_final(plan, store, output, figures, times, out, live_final.get(), &interrupts.requested());
     } catch (const TrainingCancelled&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
-          << " trials are kept in " << store.directory()
-          << "\nperfgen: continue with: " << resume_command(options, output) << '\n';
+          << " trials are kept in " << store.directory() << "\nperfgen: continue with: " << continue_with << '\n';
       return kExitInterrupted;
     }
   } else if (group.size() == 1) {  // one of several --shard workers: how to go on
@@ -163,7 +173,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const ShardStore store(output);
     TrainedHere trained;
     const int status = with_exit_codes(err, [&] {
-      return train_own_batches(mine, e, plan, store, output, shard, group, start, times, trained, out, err);
+      return train_own_batches(mine, e, plan, store, output, shard, group, start, times, trained,
+                               resume_command(options, output), out, err);
     });
     if (group.size() == 1) return status;
     // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.

@@ -190,7 +190,12 @@ TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
       {{"run", "--threads", "-1"}, "perfgen: error: --threads: must be a number >= 0, got -1"},
       {{"bench", "--networks", "0"}, "perfgen: error: --networks: must be a number > 0, got 0"},
       {{"run", "--backend", "gpu"}, "perfgen: error: --backend: must be auto, cpu or cuda, got gpu"},
-      {{"run", "--cpu-kernel", "simd"}, "perfgen: error: --cpu-kernel: must be scalar or vector, got simd"}};
+      {{"run", "--cpu-kernel", "simd"}, "perfgen: error: --cpu-kernel: must be scalar or vector, got simd"},
+      {{"run", "--resume", "--force"}, "perfgen: error: --resume excludes --force"},
+      {{"run", "--resum"},
+       "perfgen: error: The following argument was not expected: --resum; did you mean --resume? (--help lists"},
+      {{"summary", "r.h5", "--al"},
+       "perfgen: error: The following argument was not expected: --al; did you mean --all?"}};
   for (const auto& [args, message] : cases) {
     const CliResult r = run_cli(args);
     EXPECT_EQ(r.code, kExitBadInput) << r.err;
