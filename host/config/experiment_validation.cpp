@@ -135,8 +135,8 @@ void validate_flow(const Experiment& e) {
     const std::int64_t params = std::int64_t{w} * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
     require(params <= kExactHessianMaxParams, e.sweep.width.empty() ? "model.width" : "sweep.width",
             "train.method = \"flow\" supports networks of at most " + std::to_string(kExactHessianMaxParams) +
-                " parameters (it uses the exact Hessian); width " + std::to_string(w) + " has " +
-                std::to_string(params));
+                " parameters (it uses the exact Hessian); width " + std::to_string(w) + " × (1 + input_dim " +
+                std::to_string(e.model.input_dim) + (e.model.bias ? " + bias" : "") + ") = " + std::to_string(params));
   }
 }
 

@@ -1,7 +1,6 @@
 // Bad input: one message naming the key, exit code 2, before any work and without touching an
 // existing output file.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <fstream>
@@ -65,6 +64,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{kValid, {"train.method=\"adam\""}, "train.method"},
         BadInput{kValid, {"train.method=\"flow\"", "sweep.lr=[0.1, 0.2]"}, "sweep.lr"},
         BadInput{kValid, {"train.method=\"flow\"", "model.width=20"}, "model.width"},
+        BadInput{kValid,
+                 {"train.method=\"flow\"", "model.input_dim=15", "data.distribution=gaussian",
+                  "target.w=[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"},
+                 "width 2 × (1 + input_dim 15 + bias) = 34"},
         BadInput{kValid, {"train.rtol=1e-16"}, "train.rtol"}, BadInput{kValid, {"train.atol=-1"}, "train.atol"},
         BadInput{kValid, {"train.max_time=0"}, "train.max_time"},
         BadInput{kValid, {"model.activation=relu"}, "model.activation"},
