@@ -1,5 +1,6 @@
 """Locates the Q1/Q2 boundary in c~ for Example 1 (data/example1.toml: n = 6 grid points, s = 1e-8, ½Σ loss) by bisection
-on grids of c~, at one or more learning rates, and reports it as |c| = |C1/C2| (c~ and 1/c~).
+on grids of c~, at one or more learning rates, and reports the bracket of c~* = |C2/C1| at the boundary and
+1/c~* (the paper's |c| ≈ 0.74 and 1.35 are these two readings).
 
     .venv/bin/python analysis/boundary.py --lr 0.05 --lr 0.1 [--tolerance 0.002] [--time 5e6]
     .venv/bin/python analysis/boundary.py --flow [--tolerance 0.0005] [--time 1e7]
@@ -16,7 +17,8 @@ while keeping a share of the output).
 The bracket becomes [largest c~ heading for Q2, smallest heading for Q1] until it is narrower than
 2 × tolerance. Runs whose trend cannot be read are reported as undecided. The first round also runs
 --lo and --hi: unless they reach Q2 and Q1, the boundary is not between them, and the search stops
-there (exit 2) rather than report an edge of the range.
+there (exit 2) rather than report an edge of the range. A search that stops making progress (every
+run inside the bracket undecided) prints its wider bracket with a note saying so.
 """
 import argparse
 import os
@@ -119,9 +121,9 @@ def locate(perfgen, lr, lo, hi, tolerance, time_budget, points, log):
             new_hi = min([hi] + [c for c in q1 if c > new_lo])
             if (new_lo, new_hi) == (lo, hi):
                 log.write(f"lr {lr}: no progress (undecided runs); stopping at [{lo:.4f}, {hi:.4f}]\n")
-                break
+                return lo, hi, False
             lo, hi = new_lo, new_hi
-    return lo, hi
+    return lo, hi, True
 
 
 def main(argv):
@@ -148,10 +150,11 @@ def main(argv):
         print(f"{parser.prog}: {args.perfgen} is not an executable perfgen binary (build it, or give --perfgen)",
               file=sys.stderr)
         sys.exit(2)
-    print(f"{'lr':>8} {'c~ low':>8} {'c~ high':>8} {'boundary |c|':>14} {'and 1/|c|':>10}")
+    print(f"{'lr':>8} {'c~ low':>9} {'c~ high':>9} {'c~* (midpoint)':>20} {'1/c~*':>12}")
     for lr in args.lr + ([0.0] if args.flow else []):
         try:
-            lo, hi = locate(args.perfgen, lr, args.lo, args.hi, args.tolerance, args.time, args.points, sys.stderr)
+            lo, hi, narrowed = locate(args.perfgen, lr, args.lo, args.hi, args.tolerance, args.time, args.points,
+                                      sys.stderr)
         except PerfgenFailed as error:
             print(f"{parser.prog}: {error}", file=sys.stderr)
             sys.exit(1)
@@ -159,7 +162,8 @@ def main(argv):
             print(f"{parser.prog}: {error}", file=sys.stderr)
             sys.exit(2)
         mid = 0.5 * (lo + hi)
-        print(f"{lr:8.4f} {lo:8.4f} {hi:8.4f} {mid:8.4f}±{0.5 * (hi - lo):.4f} {1 / mid:10.4f}", flush=True)
+        note = "" if narrowed else "  (stopped wider than --tolerance: undecided runs; more --time narrows it)"
+        print(f"{lr:8.4f} {lo:9.6f} {hi:9.6f} {mid:9.6f} ± {0.5 * (hi - lo):.6f} {1 / mid:12.4f}{note}", flush=True)
         if args.csv:
             with open(args.csv, "a") as f:
                 f.write(f"{lr},{lo:.6f},{hi:.6f},{args.time:g}\n")

@@ -108,7 +108,7 @@ int cli_main(int argc, char** argv) {
   // Under a file-size limit (ulimit -f) a write past it then fails with EFBIG, reported as "cannot write
   // PATH", exit 1, with the partial file removed, instead of SIGXFSZ killing the run mid-write.
   std::signal(SIGXFSZ, SIG_IGN);
-  CLI::App app{"perfgen: batched simulator of single-neuron target recovery by gradient descent", "perfgen"};
+  CLI::App app{"perfgen: batched simulator of single-neuron target recovery by gradient descent or gradient flow", "perfgen"};
   app.require_subcommand(1);
   app.set_version_flag("--version", version_line(), "print the version line of perfgen info and exit");
 

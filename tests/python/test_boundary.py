@@ -29,6 +29,7 @@ def test_flow_boundary_lies_below_the_descent_boundary_at_a_large_step(tmp_path)
     assert run.returncode == 0, run.stderr
     rows = {lr: (lo, hi) for lr, lo, hi, _ in brackets(csv)}
     assert set(rows) == {0.0, 0.2}
+    assert "stopped wider" not in run.stdout, run.stdout
     for lo, hi in rows.values():
         assert 0.5 < lo < hi < 0.95 and hi - lo <= 0.004
     assert rows[0.0][1] < rows[0.2][0]
