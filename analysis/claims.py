@@ -110,6 +110,8 @@ def recovery(path):
     padding = np.isnan(t["target_distance"])
     near_q1 = (np.all((t["target_distance"] < NEAR_Q1_DISTANCE) | padding, axis=1)
                & np.all((np.abs(t["final_a"]) > NEAR_Q1_A) | padding, axis=1))
+    print("(max lr*sharp and lr*sharp>=2: over the converged runs, the only ones whose sharpness is at a minimum; "
+          "nan: none converged)")
     if "width" in t and len(set(t["width"])) > 1:
         print(f"recovery: the rows below pool the widths {sorted(set(int(w) for w in t['width']))}", file=sys.stderr)
     for n in sorted(set(t["n"])):
