@@ -74,12 +74,14 @@ void print_file_table(const std::string& path, std::ostream& out, std::size_t ma
   const FileAttributes attributes = read_hdf5_attributes(path);
   const std::string name = attributes.text_of("name").value_or("?");
   const std::string backend = attributes.text_of("backend").value_or("?");
+  // Said in the heading: the iterations column then counts the integrator's steps.
+  const bool flow = attributes.text_of("train_method") == std::optional<std::string>("flow");
   // /cells a piece at a time: the table keeps only the rows it shows.
   const std::size_t cells = hdf5_rows(path, "cells/cell");
   CellTable table(max_rows);
   for (std::size_t first = 0; first < cells; first += kCellPieceRows)
     table.add(read_hdf5_rows(path, "cells", "cell", first, std::min(kCellPieceRows, cells - first)));
-  out << "results " << path << " (" << name << ", backend " << backend << ")\n";
+  out << "results " << path << " (" << name << ", backend " << backend << (flow ? ", gradient flow" : "") << ")\n";
   table.print(out);
 }
 

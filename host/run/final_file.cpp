@@ -72,6 +72,7 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   wall_seconds += seconds_since(merge_start);
   merged.table.print(out);
   out << "wrote " << output << ": " << plan.trial_count() << " trials";
+  if (e.train.method == TrainMethod::flow) out << " by gradient flow";
   if (figures.trained >= 0 && figures.trained < plan.trial_count())
     out << " (" << figures.trained << " trained by this run)";
   out << " in " << std::fixed << std::setprecision(1) << wall_seconds << " s, " << std::scientific

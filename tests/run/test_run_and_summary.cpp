@@ -83,6 +83,21 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
   std::ostringstream summary;
   EXPECT_EQ(summary_command(options.output_path, false, summary, err), kExitOk);
   EXPECT_NE(summary.str().find("3/3"), std::string::npos) << summary.str();
+  EXPECT_EQ(summary.str().find("gradient flow"), std::string::npos) << summary.str();
+}
+
+// A run by gradient flow says so where it ends and in its summary's heading: its iterations are the
+// integrator's steps, not gradient steps.
+TEST(Run, AFlowRunSaysSoInItsLastLineAndSummary) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "flow.h5");
+  options.overrides = {"train.method=\"flow\"", "train.max_time=100"};
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  EXPECT_NE(out.str().find(": 12 trials by gradient flow in "), std::string::npos) << out.str();
+  std::ostringstream summary;
+  EXPECT_EQ(summary_command(options.output_path, false, summary, err), kExitOk);
+  EXPECT_NE(summary.str().find("(small, backend cpu, gradient flow)\n"), std::string::npos) << summary.str();
 }
 
 // A cancel while the shards are merged (SIGINT during a long merge) leaves the shards as they were and
