@@ -47,7 +47,8 @@ std::pair<std::vector<T>, std::string> values_of(const std::vector<T>& axis, T f
 }
 
 void validate_model_and_target(const Experiment& e) {
-  require(e.model.input_dim >= 1 && e.model.input_dim <= 100000, "model.input_dim", "must be in [1, 100000]");
+  require(e.model.input_dim >= 1 && e.model.input_dim <= 100000, "model.input_dim",
+          "must be in [1, 100000], got " + std::to_string(e.model.input_dim));
   check_setting_and_axis(e.model.width, "model.width", e.sweep.width, "sweep.width", [](int w, const std::string& key) {
     require(w >= 1 && w <= 1000000, key, "must be in [1, 1000000], got " + std::to_string(w));
   });
@@ -162,17 +163,20 @@ void validate_train_and_eval(const Experiment& e) {
           "must be a finite number > 0, got " + number_text(t.max_time));
   if (t.method == TrainMethod::flow) validate_flow(e);
   const EvalSettings& v = e.eval;
-  require(v.test_points >= 1 && v.test_points <= 10000000, "eval.test_points", "must be in [1, 10^7]");
+  require(v.test_points >= 1 && v.test_points <= 10000000, "eval.test_points",
+          "must be in [1, 10^7], got " + std::to_string(v.test_points));
   require(v.recovery_threshold > 0.0 && std::isfinite(v.recovery_threshold), "eval.recovery_threshold", "must be > 0");
   require(v.on_target_tol > 0.0 && std::isfinite(v.on_target_tol), "eval.on_target_tol", "must be > 0");
   require(v.silent_tol > 0.0 && std::isfinite(v.silent_tol), "eval.silent_tol", "must be > 0");
-  require(v.test_seed >= 0 && v.test_seed < kMaxSeed, "eval.test_seed", "must be in [0, 2^62)");
+  require(v.test_seed >= 0 && v.test_seed < kMaxSeed, "eval.test_seed",
+          "must be in [0, 2^62), got " + std::to_string(v.test_seed));
   require(e.run.batch_size >= 1, "run.batch_size", "must be >= 1");
 }
 
 void validate_trajectories(const Experiment& e, double trials) {
   const TrajectorySettings& t = e.trajectories;
-  require(t.checkpoints >= 2 && t.checkpoints <= 100000, "trajectories.checkpoints", "must be in [2, 100000]");
+  require(t.checkpoints >= 2 && t.checkpoints <= 100000, "trajectories.checkpoints",
+          "must be in [2, 100000], got " + std::to_string(t.checkpoints));
   for (std::int64_t trial : t.trials)
     require(trial >= 0 && static_cast<double>(trial) < trials, "trajectories.trials",
             "trial " + std::to_string(trial) + " is not in the plan (0 to " + number_text(trials - 1) + ")");
