@@ -115,6 +115,13 @@ bool looks_like_text(const std::string& path) {
   return std::find(head, head + in.gcount(), '\0') == head + in.gcount();
 }
 
+// For a path that holds neither a results file nor the shards of a run.
+InputError no_run_at(const std::string& path) {
+  return InputError("file", fs::is_directory(path) && !fs::exists(fs::path(path) / "config.toml")
+                                ? path + " is a folder, not a results file or the shards of a run"
+                                : "no results file or unfinished run at " + path);
+}
+
 // A file this user may not read is named as such, not taken for a damaged or foreign one (exit 1).
 void require_readable(const std::string& path) {
   if (::access(path.c_str(), R_OK) != 0) throw std::runtime_error(path + " cannot be opened: " + std::strerror(errno));
@@ -149,10 +156,14 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
         throw std::runtime_error(output + " cannot be read (" + failure.what() + "); " + what_to_try(output));
       }
       out << table;
+      // Newer work beside it (an interrupted --force run), which --resume would merge over this file.
+      if (const ShardStore beside(output); beside.exists())
+        out << "an unfinished run is beside it in " << beside.directory() << ": perfgen summary "
+            << shell_word(beside.directory()) << " shows it\n";
       return int(kExitOk);
     }
     const ShardStore store(output);
-    if (!store.exists()) throw InputError("file", "no results file or unfinished run at " + results_path);
+    if (!store.exists()) throw no_run_at(results_path);
     refuse_damaged_shards(store);
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
@@ -190,7 +201,7 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
       files.push_back(output);
     } else {  // the shards and checkpoints of an unfinished run
       const ShardStore store(output);
-      if (!store.has_config()) throw InputError("file", "no results file or unfinished run at " + path);
+      if (!store.has_config()) throw no_run_at(path);
       files = store.result_files();
       checked = store.directory();
       if (files.empty()) {

@@ -74,6 +74,10 @@ TEST(ShardedRuns, AnUnfinishedRunBesideAFinishedFileIsContinuedNotRemoved) {
   std::filesystem::copy_file(reference, output);
   ASSERT_EQ(Process(sweep_to(output, {"--shard", "0/2", "--force"}), dir.file("worker.log")).wait(120), 0)
       << read_file(dir.file("worker.log"));
+  ASSERT_EQ(Process({"summary", output}, dir.file("summary.log")).wait(60), 0);
+  EXPECT_NE(read_file(dir.file("summary.log")).find("an unfinished run is beside it in " + output + ".shards"),
+            std::string::npos)
+      << read_file(dir.file("summary.log"));
   EXPECT_EQ(Process(sweep_to(output), dir.file("plain.log")).wait(60), 2);
   EXPECT_NE(read_file(dir.file("plain.log")).find("pass --resume to continue that run"), std::string::npos)
       << read_file(dir.file("plain.log"));

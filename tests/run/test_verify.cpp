@@ -60,7 +60,12 @@ TEST(Verify, ChecksTheShardsOfAnUnfinishedRunByEitherName) {
   std::ofstream(dir.file("stranger.h5")) << "not a results file";
   std::ostringstream report, refusal;
   EXPECT_EQ(verify_command(dir.path().string(), report, refusal), kExitBadInput);
-  EXPECT_NE(refusal.str().find("no results file or unfinished run"), std::string::npos) << refusal.str();
+  EXPECT_NE(refusal.str().find(dir.path().string() + " is a folder, not a results file or the shards of a run"),
+            std::string::npos)
+      << refusal.str();
+  std::ostringstream nothing;
+  EXPECT_EQ(verify_command(dir.file("nothing.h5"), report, nothing), kExitBadInput);
+  EXPECT_NE(nothing.str().find("no results file or unfinished run at"), std::string::npos) << nothing.str();
 }
 
 // 40 copies of a results file, each with 8 random bytes overwritten. verify must refuse a copy or
