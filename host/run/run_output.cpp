@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "file_check.h"
 #include "hdf5_io.h"
+#include "hdf5_signature.h"
 #include "output_protocol.h"
 #include "results_schema.h"
 
@@ -54,7 +55,13 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
           }
         },
         output);
-    if (stored.empty()) throw InputError("--output", output + " is not a perfgen results file");
+    if (stored.empty())
+      throw InputError("--output", has_hdf5_signature(output)
+                                       ? output +
+                                             " is an HDF5 file perfgen cannot read as results (damaged? perfgen "
+                                             "verify " +
+                                             shell_word(output) + " checks it; --force replaces it)"
+                                       : output + " is not a perfgen results file (--force replaces it)");
     return first_difference(stored, e.resolved_toml);
   };
   const OutputDecision decision =

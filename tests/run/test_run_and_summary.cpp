@@ -252,6 +252,14 @@ TEST(Run, ResumeOfAFinishedFilePrintsItsTable) {
   EXPECT_EQ(run_command(options, again, again_err), kExitOk) << again_err.str();
   EXPECT_NE(again.str().find("already complete"), std::string::npos) << again.str();
   EXPECT_NE(again.str().find("3/3"), std::string::npos) << again.str();
+  // A file cut short keeps its HDF5 signature: named as damaged, with verify to check it, and kept.
+  std::filesystem::resize_file(options.output_path, 3000);
+  std::ostringstream cut, cut_err;
+  EXPECT_EQ(run_command(options, cut, cut_err), kExitBadInput);
+  EXPECT_NE(cut_err.str().find("is an HDF5 file perfgen cannot read as results (damaged? perfgen verify"),
+            std::string::npos)
+      << cut_err.str();
+  EXPECT_EQ(std::filesystem::file_size(options.output_path), 3000u);
 }
 
 // A run's pipeline (materialize ahead, write behind, batches collected into few shards) and the
