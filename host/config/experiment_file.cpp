@@ -125,6 +125,21 @@ std::string in_other_sections(const std::string& key, const std::string& section
   return suggesting(shown);
 }
 
+// How a run is carried out is not part of the experiment (the same experiment gives the same file
+// with any of these): a key named like one of them points to the command-line option.
+std::string as_command_line_option(const std::string& key) {
+  static const std::map<std::string, std::string> options{
+      {"threads", "--threads N"},     {"backend", "--backend auto|cpu|cuda"},
+      {"cpu_kernel", "--cpu-kernel"}, {"save_interval", "--save-interval SECONDS"},
+      {"output", "-o FILE"},          {"resume", "--resume"},
+      {"force", "--force"},           {"quiet", "--quiet"},
+      {"shard", "--shard i/K"}};
+  const auto option = options.find(key);
+  return option == options.end() ? ""
+                                 : "; " + key + " is not a setting of the experiment: give " + option->second +
+                                       " on perfgen run's command line";
+}
+
 class SectionReader {
  public:
   SectionReader(const toml::table& root, const std::string& section) : section_(section) {
@@ -141,7 +156,10 @@ class SectionReader {
       const std::string k(name.str());
       if (std::find(asked_.begin(), asked_.end(), k) == asked_.end()) {
         const std::string here = did_you_mean(k, asked_, [&](const std::string& known) { return key(known); });
-        throw InputError(key(k), "unknown key" + (here.empty() ? in_other_sections(k, section_) : here));
+        const std::string option = as_command_line_option(k);
+        throw InputError(key(k), "unknown key" + (!option.empty() ? option
+                                                  : here.empty()  ? in_other_sections(k, section_)
+                                                                  : here));
       }
     }
   }
@@ -514,7 +532,8 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
     } else if (std::find(sections.begin(), sections.end(), k) == sections.end()) {
       if (node.is_table()) throw InputError(k, "unknown section" + did_you_mean(k, sections));
       const std::string name = did_you_mean(k, {"name"});  // a key above every [section], or --set lr=0.1
-      throw InputError(k, "unknown key" + (name.empty() ? in_other_sections(k, "") : name));
+      const std::string option = as_command_line_option(k);
+      throw InputError(k, "unknown key" + (!option.empty() ? option : name.empty() ? in_other_sections(k, "") : name));
     }
   }
   read_model(root, e);

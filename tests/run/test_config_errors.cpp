@@ -122,6 +122,11 @@ INSTANTIATE_TEST_SUITE_P(
                  "sweep.seed: unknown key; did you mean sweep.data_seed or sweep.init_seed?\n"},
         BadInput{kValid, {"lr=0.1"}, "perfgen: error: lr: unknown key; did you mean train.lr or sweep.lr?\n"},
         BadInput{kValid, {"train.n=3"}, "train.n: unknown key; did you mean data.n or sweep.n?\n"},
+        BadInput{kValid,
+                 {"run.threads=1"},
+                 "run.threads: unknown key; threads is not a setting of the experiment: give --threads N on perfgen "
+                 "run's command line\n"},
+        BadInput{"backend = \"cpu\"\n", {}, "backend: unknown key; backend is not a setting of the experiment"},
         // sweep.data_seed, eval.test_seed and sweep.init_seed are equally far from "seed": all shown.
         BadInput{kValid,
                  {"seed=3"},
