@@ -104,14 +104,14 @@ NEAR_Q1_A = 0.05
 def recovery(path):
     t = load(path, needs=("n", "recovered", "c_tilde", "status", "lr_times_sharpness", "branch", "data_seed",
                           "target_distance", "final_a", "gen_error"))
+    print("max lr*sharp and lr*sharp>=2 count the converged runs only (their sharpness is at a minimum; nan: none "
+          "converged)")
     print(f"{'n':>3} {'recovered':>10} {'c~=0':>6} {'0<c~<1':>8} {'c~=1':>6} {'max_iters':>9} {'max lr*sharp':>13} "
           f"{'lr*sharp>=2':>12} {'diverged':>9}  recovered on Q1/Q2/other  inside near Q1 (seeds; c~)")
     # Per-neuron columns are NaN past a trial's width (a sweep over width): those entries do not count.
     padding = np.isnan(t["target_distance"])
     near_q1 = (np.all((t["target_distance"] < NEAR_Q1_DISTANCE) | padding, axis=1)
                & np.all((np.abs(t["final_a"]) > NEAR_Q1_A) | padding, axis=1))
-    print("(max lr*sharp and lr*sharp>=2: over the converged runs, the only ones whose sharpness is at a minimum; "
-          "nan: none converged)")
     if "width" in t and len(set(t["width"])) > 1:
         print(f"recovery: the rows below pool the widths {sorted(set(int(w) for w in t['width']))}", file=sys.stderr)
     for n in sorted(set(t["n"])):

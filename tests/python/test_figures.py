@@ -327,7 +327,8 @@ BEST_PER_SEED = "best log10 gen error of the runs from inside (0, 1), per data s
 def recovery_rows(out):
     """claims.py recovery's table, by n (the lines between its header and the per-seed lines)."""
     lines = out.splitlines()
-    return {int(line.split()[0]): line for line in lines[1:lines.index(BEST_PER_SEED)]}
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["n", "recovered"])
+    return {int(line.split()[0]): line for line in lines[header + 1:lines.index(BEST_PER_SEED)]}
 
 
 def test_recovery_near_q1_ignores_the_padding_of_narrower_networks(tmp_path, capsys):
