@@ -25,6 +25,9 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
     return step(OutputStep::train);
   }
   if (request.resume) {
+    // Only a perfgen results file is ever replaced without --force.
+    if (facts.output_exists)
+      if (const std::string why = facts.output_foreign(); !why.empty()) return refuse("--resume", why);
     if (facts.store_exists) {
       if (store_differs("--resume", &refusal)) return refusal;
       // The store is continued and merged, and its file replaces any finished one: the finished file
@@ -37,12 +40,16 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
       return refuse("--resume", output + " holds another experiment: " + diff);
     return step(OutputStep::finished);
   }
-  if (facts.output_exists && !request.force)
-    return refuse("--output", facts.store_exists
-                                  ? output + " exists and an unfinished run is in " + store +
-                                        "; pass --resume to continue that run (its file then replaces " + output +
-                                        ") or --force to start over"
-                                  : output + " exists; pass --force to replace it or --resume to keep it");
+  if (facts.output_exists && !request.force) {
+    if (!facts.store_exists)
+      return refuse("--output", output + " exists; pass --force to replace it or --resume to keep it");
+    if (const std::string diff = facts.store_difference(); !diff.empty())
+      return refuse("--output", output + " exists, and the unfinished run in " + store + " is not this experiment's (" +
+                                    diff + "); pass --force to start over");
+    return refuse("--output", output + " exists and an unfinished run is in " + store +
+                                  "; pass --resume to continue that run (its file then replaces " + output +
+                                  ") or --force to start over");
+  }
   if (!facts.store_exists) return step(OutputStep::train);
   if (!request.force)
     return refuse("--output",

@@ -15,7 +15,9 @@ struct OutputFacts {
   bool store_exists = false;      // FILE.h5.shards/ of an unfinished run
   bool store_has_config = false;  // its config.toml (written last when a store is created)
   std::function<std::string()> store_difference;
-  std::function<std::string()> output_difference;
+  std::function<std::string()> output_difference;  // asked only of a perfgen results file
+  // Why the existing output is not a perfgen results file (not HDF5, damaged); "" when it is one.
+  std::function<std::string()> output_foreign;
 };
 
 struct OutputRequest {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "command_support.h"
 #include "errors.h"
@@ -45,25 +46,29 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
       return std::string("it has no config.toml to compare with (--force starts over, removing the folder)");
     return first_difference(store.stored_config(), e.resolved_toml);
   };
-  facts.output_difference = [&] {  // an existing file may be damaged: read in a child (file_check.h)
-    const std::string stored = read_in_child(
-        [&] {
-          try {
-            return stored_results_config(output);
-          } catch (const InputError&) {
-            return std::string();  // not a results file: refused below with exit 2
-          }
-        },
-        output);
-    if (stored.empty())
-      throw InputError("--output", has_hdf5_signature(output)
-                                       ? output +
-                                             " is an HDF5 file perfgen cannot read as results (damaged? perfgen "
-                                             "verify " +
-                                             shell_word(output) + " checks it; --force replaces it)"
-                                       : output + " is not a perfgen results file (--force replaces it)");
-    return first_difference(stored, e.resolved_toml);
+  std::optional<std::string> output_config;  // the existing output's stored config, "" if it has none
+  auto stored_output_config = [&]() -> const std::string& {
+    if (!output_config)  // an existing file may be damaged: read in a child (file_check.h)
+      output_config = read_in_child(
+          [&] {
+            try {
+              return stored_results_config(output);
+            } catch (const InputError&) {
+              return std::string();  // not a results file
+            }
+          },
+          output);
+    return *output_config;
   };
+  facts.output_foreign = [&] {
+    if (!stored_output_config().empty()) return std::string();
+    return has_hdf5_signature(output) ? output +
+                                            " is an HDF5 file perfgen cannot read as results (damaged? perfgen "
+                                            "verify " +
+                                            shell_word(output) + " checks it; --force replaces it)"
+                                      : output + " is not a perfgen results file (--force replaces it)";
+  };
+  facts.output_difference = [&] { return first_difference(stored_output_config(), e.resolved_toml); };
   const OutputDecision decision =
       decide_output(facts, {shard.worker, options.resume, options.force}, output, store.directory());
   switch (decision.step) {
