@@ -69,6 +69,7 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
                                       : output + " is not a perfgen results file (--force replaces it)";
   };
   facts.output_difference = [&] { return first_difference(stored_output_config(), e.resolved_toml); };
+  store.remove_leftover();
   const OutputDecision decision =
       decide_output(facts, {shard.worker, options.resume, options.force}, output, store.directory());
   switch (decision.step) {

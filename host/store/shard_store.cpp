@@ -199,7 +199,19 @@ std::vector<FileVerdict> ShardStore::set_aside_damaged() const {
   return damaged;
 }
 
-void ShardStore::remove() const { fs::remove_all(directory_); }
+void ShardStore::remove() const {
+  remove_leftover();
+  if (!fs::exists(directory_)) return;
+  const fs::path aside = directory_ + ".removing";
+  fs::rename(directory_, aside);
+  fsync_directory(fs::absolute(aside).parent_path());
+  fs::remove_all(aside);
+}
+
+void ShardStore::remove_leftover() const {
+  std::error_code ignored;  // workers of one run may both find it; one of them deletes it
+  fs::remove_all(directory_ + ".removing", ignored);
+}
 
 ShardIndex::ShardIndex(const ShardStore& store, std::int64_t batch_count)
     : shards_(store.shards()), shard_of_(static_cast<std::size_t>(batch_count), -1) {

@@ -67,7 +67,11 @@ class ShardStore {
   // Reads every shard and checkpoint in a child process; those that are damaged are renamed to
   // NAME.damaged (their batches count as not trained) and returned with what is wrong with them.
   std::vector<FileVerdict> set_aside_damaged() const;
+  // Renamed to FOLDER.removing, then deleted: a kill while deleting leaves no half store, which a
+  // --resume would continue by training the deleted batches again. Deletes a FOLDER.removing a
+  // killed removal left, as does remove_leftover().
   void remove() const;
+  void remove_leftover() const;
 
  private:
   std::string directory_;

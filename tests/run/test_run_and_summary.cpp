@@ -55,9 +55,13 @@ RunOptions options_for(const testing::TempDir& dir, const std::string& output) {
 TEST(Run, WritesTheMergedFileAndItsTable) {
   testing::TempDir dir;
   const RunOptions options = options_for(dir, "run.h5");
+  // What an earlier run killed while deleting its shards left (ShardStore::remove): deleted too.
+  std::filesystem::create_directories(options.output_path + ".shards.removing/half");
+  std::ofstream(options.output_path + ".shards.removing/half/batch.h5") << "gone";
   std::ostringstream out, err;
   ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
   EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
+  EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards.removing"));
   const ColumnGroup trials = read_hdf5_group(options.output_path, "trials");
   ASSERT_EQ(trials.at("trial").rows(), 12u);
   for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(trials.at("trial").integer[i], static_cast<std::int64_t>(i));
