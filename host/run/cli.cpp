@@ -108,7 +108,8 @@ int cli_main(int argc, char** argv) {
   // Under a file-size limit (ulimit -f) a write past it then fails with EFBIG, reported as "cannot write
   // PATH", exit 1, with the partial file removed, instead of SIGXFSZ killing the run mid-write.
   std::signal(SIGXFSZ, SIG_IGN);
-  CLI::App app{"perfgen: batched simulator of single-neuron target recovery by gradient descent or gradient flow", "perfgen"};
+  CLI::App app{"perfgen: batched simulator of single-neuron target recovery by gradient descent or gradient flow",
+               "perfgen"};
   app.require_subcommand(1);
   app.set_version_flag("--version", version_line(), "print the version line of perfgen info and exit");
 
@@ -129,9 +130,8 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option_function<std::string>(
       "--shard", [&run](const std::string& text) { run.shard = parse_shard(text); },
       "i/K: train every K-th batch from the i-th; then perfgen merge");
-  auto* resume = run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
-  // One keeps what the other discards: asked together, neither is guessed.
-  run_cmd->add_flag("--force", run.force, "replace an existing results file")->excludes(resume);
+  run_cmd->add_flag("--resume", run.resume, "continue an interrupted run from its shards");
+  run_cmd->add_flag("--force", run.force, "replace an existing results file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no progress line");
   run_cmd->add_flag("--serial", run.serial, "run the stages one after another (no overlap; same results)");
   run_cmd
