@@ -131,9 +131,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const auto start = std::chrono::steady_clock::now();
     const ProcessGroup group;
     if (options.resume && options.force)  // one keeps what the other discards: neither is guessed
-      throw InputError("--resume",
-                       "and --force exclude each other: --resume keeps the unfinished run, --force "
-                       "discards it");
+      throw InputError("--force", "cannot go with --resume: --resume keeps the unfinished run, --force discards it");
     // Identical on every rank: a bad experiment fails everywhere, before any collective step.
     if (options.experiment_path == "-" && group.size() > 1)  // mpirun feeds standard input to rank 0 only
       throw InputError("experiment", "'-' (standard input) cannot be read by every rank of mpirun; give a file");

@@ -191,7 +191,7 @@ TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
       {{"bench", "--networks", "0"}, "perfgen: error: --networks: must be a number > 0, got 0"},
       {{"run", "--backend", "gpu"}, "perfgen: error: --backend: must be auto, cpu or cuda, got gpu"},
       {{"run", "--cpu-kernel", "simd"}, "perfgen: error: --cpu-kernel: must be scalar or vector, got simd"},
-      {{"run", "--resume", "--force"}, "perfgen: error: --resume: and --force exclude each other"},
+      {{"run", "--resume", "--force"}, "perfgen: error: --force: cannot go with --resume"},
       {{"run", "--resum"},
        "perfgen: error: The following argument was not expected: --resum; did you mean --resume? (--help lists"},
       {{"summary", "r.h5", "--al"},
