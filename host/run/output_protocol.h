@@ -1,6 +1,6 @@
 // What `perfgen run` does with its output before any work, from what exists on disk and what was
-// asked: a decision table (docs/ARCHITECTURE.md), kept apart from the file system so that every
-// case is tested (tests/run/test_output_protocol.cpp).
+// asked: a decision table (written out as kTable in tests/run/test_output_protocol.cpp), kept apart
+// from the file system so that every case is tested.
 #pragma once
 
 #include <functional>
@@ -27,7 +27,7 @@ struct OutputRequest {
 };
 
 enum class OutputStep {
-  refuse,                      // exit 2 with `key` and `reason`, nothing touched
+  refuse,                      // exit 2 with `key` and `reason`; the output and the store untouched
   finished,                    // the output is this experiment's finished file: print its table
   train,                       // train what the store lacks (creating the store if there is none)
   train_after_removing_store,  // --force: start over

@@ -1,6 +1,8 @@
 // `perfgen run` and `perfgen merge`: config → plan → backend → shards → merged file → table.
-// A run trains the batches it owns (all of them, or every K-th with --shard i/K) into shards; the
-// merged file is written once every batch has its shard, by the run itself or by `perfgen merge`.
+// A run trains the batches it owns (all of them, or every K-th with --shard i/K) into shards. A run of
+// the whole sweep in one process writes the final file while it trains (or merges it from the shards
+// once all are there, when resumed); rank 0 of an MPI job merges once every rank has trained; the
+// shards of --shard workers are merged by `perfgen merge`.
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -93,7 +95,8 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   const InterruptHandling interrupts;
   TrainControl control;
   control.cancel = &interrupts.requested();
-  // The whole sweep in this process: the final file is written while it trains.
+  // The whole sweep in this process: the final file is written while it trains (a resumed run's only
+  // when it stores every batch itself, in order; else the live file gives up and the shards are merged).
   std::unique_ptr<LiveFinalFile> live_final =
       shard.worker ? nullptr : std::make_unique<LiveFinalFile>(plan, store, times, options.serial);
   try {

@@ -17,8 +17,9 @@ namespace perfgen {
 // `key`: the option the message names.
 void check_output_location(const std::string& output, const std::string& key = "--output");
 
-// Refuses, before any work, an output that would lose data or cannot be resumed. Returns true
-// when the output already is the finished run, so that there is nothing to do.
+// Refuses, before any work, an output that would lose data or cannot be resumed. Deletes what a killed
+// removal of the store left (FILE.h5.shards.removing), and the store itself when --force starts over.
+// Returns true when the output already is the finished run, so that there is nothing to do.
 bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,
                     const ShardSpec& shard);
 

@@ -1,5 +1,5 @@
-// Writes and reads column groups as netCDF-4-compatible HDF5 (DESIGN §4): one dataset per column,
-// every axis attached to a dimension scale, creation order tracked, format bounds ≤ HDF5 1.8.
+// Writes and reads column groups as netCDF-4-compatible HDF5 (shared/DESIGN.md §4, docs/FILE_FORMAT.md): one dataset
+// per column, every axis attached to a dimension scale, creation order tracked, format bounds ≤ HDF5 1.8.
 #pragma once
 
 #include <memory>

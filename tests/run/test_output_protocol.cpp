@@ -1,5 +1,5 @@
 // The output protocol of `perfgen run` as a decision table: every row is a state of the disk and a
-// request, with the step the run must take; and over all 256 combinations, the rules that keep data.
+// request, with the step the run must take; and over all 512 combinations, the rules that keep data.
 #include <gtest/gtest.h>
 
 #include <string>
