@@ -31,9 +31,15 @@
 namespace perfgen {
 namespace {
 
+// "integer", "array", …; a string with its value (`string "0.1"`: quoted by mistake, `string ""`: an
+// empty --set value), cut at 40 characters.
 std::string type_name(const toml::node& node) {
   std::ostringstream out;
   out << node.type();
+  if (const auto* text = node.as_string()) {
+    const std::string& value = text->get();
+    out << " \"" << value.substr(0, 40) << (value.size() > 40 ? "…" : "") << "\"";
+  }
   return out.str();
 }
 
