@@ -32,13 +32,29 @@ namespace perfgen {
 namespace {
 
 // "integer", "array", …; a string with its value (`string "0.1"`: quoted by mistake, `string ""`: an
-// empty --set value), cut at 40 characters.
+// empty --set value), on one line: control characters and quotes escaped, cut after about 40 bytes at
+// the start of a UTF-8 character.
 std::string type_name(const toml::node& node) {
   std::ostringstream out;
   out << node.type();
   if (const auto* text = node.as_string()) {
     const std::string& value = text->get();
-    out << " \"" << value.substr(0, 40) << (value.size() > 40 ? "…" : "") << "\"";
+    std::size_t end = std::min<std::size_t>(value.size(), 40);
+    while (end < value.size() && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;
+    out << " \"";
+    for (std::size_t i = 0; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(value[i]);
+      if (c == '"' || c == '\\') {
+        out << '\\' << value[i];
+      } else if (c < 0x20 || c == 0x7F) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\x%02X", c);
+        out << escaped;
+      } else {
+        out << value[i];
+      }
+    }
+    out << (end < value.size() ? "…\"" : "\"");
   }
   return out.str();
 }

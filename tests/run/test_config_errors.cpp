@@ -51,6 +51,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"[train]\nlrr = 0.1\n", {}, "train.lrr"}, BadInput{"[fancy]\nx = 1\n", {}, "fancy"},
         BadInput{"[train]\nlr = \"fast\"\n", {}, "train.lr: must be a number, got string \"fast\""},
         BadInput{kValid, {"train.lr="}, "train.lr: must be a number, got string \"\""},
+        // One line, whole UTF-8 characters: a newline and a quote escaped, 20 × 3 bytes cut at 39.
+        BadInput{kValid, {"train.lr=\"a\\nb\\\"c\""}, "got string \"a\\x0Ab\\\"c\"\n"},
+        BadInput{kValid,
+                 {"train.lr=\"日日日日日日日日日日日日日日日日日日日日\""},
+                 "got string \"日日日日日日日日日日日日日…\"\n"},
         BadInput{"[train]\nlr = [0.1\n", {}, "experiment.toml:2:"}, BadInput{kValid, {"sweep.n=[0, 3]"}, "sweep.n"},
         BadInput{kValid, {"data.n=0"}, "data.n"}, BadInput{kValid, {"train.lr=0"}, "train.lr"},
         BadInput{kValid, {"sweep.lr=[0.1, -1]"}, "sweep.lr"}, BadInput{kValid, {"train.lr=nan"}, "train.lr"},
