@@ -32,6 +32,15 @@ int run_into(const std::string& output, const std::string& log, rlim_t file_size
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Steps per trial of the disk-full run: a batch of 25 trials takes ~0.4 s in release, long enough to
+// fill the disk between two shards; ASan + UBSan run ~11× slower (a batch took 18 s, and a loaded CI
+// machine pushed the run past the waits), so there a fifth of the steps keeps batches of seconds.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr char kDiskFullSteps[] = "train.max_iters=200000";
+#else
+constexpr char kDiskFullSteps[] = "train.max_iters=1000000";
+#endif
+
 TEST(Faults, DiskFullMidRunStopsWithAClearErrorAndKeepsEarlierShards) {
   testing::TempDir dir;
   const std::string disk = dir.file("small-disk");
@@ -44,10 +53,10 @@ TEST(Faults, DiskFullMidRunStopsWithAClearErrorAndKeepsEarlierShards) {
   } unmount_at_end{disk};
   // Another process fills the disk once two shards are written (the up-front check saw enough room).
   const std::string output = disk + "/full.h5", log = dir.file("full.log");
-  testing::Process run({"run", "-o", output, "--backend", "cpu", "--quiet", "--set", "train.loss_tol=0", "--set",
-                        "train.max_iters=1000000", "--set", "run.batch_size=25", "--set",
-                        "sweep.data_seed={range=[0, 6]}", "--save-interval", "0"},
-                       log);
+  testing::Process run(
+      {"run", "-o", output, "--backend", "cpu", "--quiet", "--set", "train.loss_tol=0", "--set", kDiskFullSteps,
+       "--set", "run.batch_size=25", "--set", "sweep.data_seed={range=[0, 6]}", "--save-interval", "0"},
+      log);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   auto shards_written = [&] {
     int count = 0;
@@ -62,7 +71,7 @@ TEST(Faults, DiskFullMidRunStopsWithAClearErrorAndKeepsEarlierShards) {
   std::vector<char> ballast(free_bytes, 'x');
   std::ofstream(disk + "/ballast", std::ios::binary)
       .write(ballast.data(), static_cast<std::streamsize>(ballast.size()));
-  const int code = run.wait(60);
+  const int code = run.wait(120);
   const std::string message = testing::read_file(log);
   EXPECT_EQ(code, 1) << message;
   EXPECT_NE(message.find("cannot write"), std::string::npos) << message;
