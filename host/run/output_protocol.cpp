@@ -18,6 +18,11 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
     return true;
   };
   OutputDecision refusal;
+  if (facts.store_exists)
+    if (const std::string entry = facts.store_foreign(); !entry.empty())
+      return refuse("--output", store + " holds " + entry +
+                                    ", which perfgen does not write; this folder is a run's, trained into and deleted "
+                                    "at its end: move that away first");
   if (request.worker) {  // workers of one sweep share the store; the first one creates it
     if (facts.output_exists && !request.force)
       return refuse("--output", output + " exists (this sweep was merged already?); --force lets the merge replace it");
@@ -41,6 +46,9 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
     return step(OutputStep::finished);
   }
   if (facts.output_exists && !request.force) {
+    if (facts.store_exists)
+      if (const std::string why = facts.output_foreign(); !why.empty())
+        return refuse("--output", why + "; an unfinished run is in " + store + " beside it");
     if (!facts.store_exists)
       return refuse("--output", output + " exists; pass --force to replace it or --resume to keep it");
     if (const std::string diff = facts.store_difference(); !diff.empty())

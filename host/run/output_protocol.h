@@ -18,6 +18,9 @@ struct OutputFacts {
   std::function<std::string()> output_difference;  // asked only of a perfgen results file
   // Why the existing output is not a perfgen results file (not HDF5, damaged); "" when it is one.
   std::function<std::string()> output_foreign;
+  // An entry of the store's folder that perfgen does not write ("" when there is none): then the
+  // folder is not a run's, and nothing may adopt or delete it.
+  std::function<std::string()> store_foreign;
 };
 
 struct OutputRequest {

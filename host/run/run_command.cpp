@@ -205,6 +205,10 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     if (!store.exists())
       throw InputError("file", "no unfinished run at " + store.directory() +
                                    (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
+    if (const std::string entry = store.foreign_entry(); !entry.empty())  // the merge deletes the folder
+      throw InputError("file", store.directory() + " holds " + entry +
+                                   ", which perfgen does not write; this folder is a run's, trained into and deleted "
+                                   "at its end: move that away first");
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);

@@ -69,9 +69,11 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
                                       : output + " is not a perfgen results file (--force replaces it)";
   };
   facts.output_difference = [&] { return first_difference(stored_output_config(), e.resolved_toml); };
-  store.remove_leftover();
+  facts.store_foreign = [&] { return store.foreign_entry(); };
   const OutputDecision decision =
       decide_output(facts, {shard.worker, options.resume, options.force}, output, store.directory());
+  if (decision.step == OutputStep::refuse) throw InputError(decision.key, decision.reason);
+  store.remove_leftover();
   switch (decision.step) {
     case OutputStep::refuse:
       throw InputError(decision.key, decision.reason);

@@ -31,6 +31,24 @@ void fsync_directory(const fs::path& dir) {
 
 std::string temporary_name(const std::string& path) { return path + ".tmp-" + std::to_string(::getpid()); }
 
+// The first entry of `folder` that perfgen does not write into a store (config.toml, batches-….h5,
+// batch-…-checkpoint.h5, final.h5.partial, with their temporary and .damaged names), "" when there is
+// none; the folder itself when it is not a real folder (a file, a link).
+std::string first_foreign_entry(const fs::path& folder) {
+  if (!fs::is_directory(fs::symlink_status(folder))) return folder.string();
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    bool ours = fs::is_regular_file(entry.symlink_status());
+    if (ours) {
+      ours = false;
+      for (const char* prefix : {"config.toml", "batches-", "batch-", "final.h5.partial"})
+        ours = ours || name.rfind(prefix, 0) == 0;
+    }
+    if (!ours) return name;
+  }
+  return "";
+}
+
 // Rows of `c` reordered by `order` (row indices into c).
 void reorder_rows(Column& c, const std::vector<std::size_t>& order) {
   const std::size_t width = c.row_width();
@@ -199,18 +217,29 @@ std::vector<FileVerdict> ShardStore::set_aside_damaged() const {
   return damaged;
 }
 
+std::string ShardStore::foreign_entry() const { return first_foreign_entry(directory_); }
+
 void ShardStore::remove() const {
   remove_leftover();
   if (!fs::exists(directory_)) return;
   const fs::path aside = directory_ + ".removing";
+  if (fs::exists(fs::symlink_status(aside))) {  // not a leftover of ours: left alone, the store deleted in place
+    fs::remove_all(directory_);
+    return;
+  }
   fs::rename(directory_, aside);
   fsync_directory(fs::absolute(aside).parent_path());
   fs::remove_all(aside);
 }
 
 void ShardStore::remove_leftover() const {
+  const fs::path aside = directory_ + ".removing";
   std::error_code ignored;  // workers of one run may both find it; one of them deletes it
-  fs::remove_all(directory_ + ".removing", ignored);
+  try {
+    if (fs::exists(fs::symlink_status(aside, ignored)) && first_foreign_entry(aside).empty())
+      fs::remove_all(aside, ignored);
+  } catch (const fs::filesystem_error&) {  // deleted meanwhile by another worker, or unreadable: left
+  }
 }
 
 ShardIndex::ShardIndex(const ShardStore& store, std::int64_t batch_count)

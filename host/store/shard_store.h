@@ -67,9 +67,13 @@ class ShardStore {
   // Reads every shard and checkpoint in a child process; those that are damaged are renamed to
   // NAME.damaged (their batches count as not trained) and returned with what is wrong with them.
   std::vector<FileVerdict> set_aside_damaged() const;
+  // The first entry of the folder that perfgen does not write into a store ("" when there is none): a
+  // folder of the store's name that holds others is not a run's, and is never adopted or deleted.
+  std::string foreign_entry() const;
   // Renamed to FOLDER.removing, then deleted: a kill while deleting leaves no half store, which a
-  // --resume would continue by training the deleted batches again. Deletes a FOLDER.removing a
-  // killed removal left, as does remove_leftover().
+  // --resume would continue by training the deleted batches again. remove_leftover() deletes such a
+  // FOLDER.removing, and only one that holds nothing but a store's files (remove() first calls it; a
+  // FOLDER.removing that is not a leftover is left alone, and the store deleted in place).
   void remove() const;
   void remove_leftover() const;
 

@@ -1,5 +1,5 @@
 // The output protocol of `perfgen run` as a decision table: every row is a state of the disk and a
-// request, with the step the run must take; and over all 512 combinations, the rules that keep data.
+// request, with the step the run must take; and over all 1024 combinations, the rules that keep data.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -17,6 +17,7 @@ struct Row {
   OutputStep expected;
   const char* refusal_mentions;  // for refusals: a word of the message
   bool output_results = true;    // the finished file is a perfgen results file (else: foreign or damaged)
+  bool store_ours = true;        // the store's folder holds only files perfgen writes there
 };
 
 constexpr bool T = true, F = false;
@@ -45,6 +46,11 @@ const Row kTable[] = {
   {T, T, T, T, F,   F, T, F,   S::train, ""},                           // an older file is replaced at the end
   {T, T, T, T, T,   F, T, F,   S::refuse, "not a perfgen results file", false},  // never replaced unasked
   {T, F, F, F, T,   F, T, F,   S::refuse, "not a perfgen results file", false},
+  {T, T, T, T, T,   F, F, F,   S::refuse, "not a perfgen results file", false},  // no --resume hint then
+  // a folder of the store's name holding a user's files: never adopted or deleted, --force or not
+  {F, T, F, F, F,   T, F, F,   S::refuse, "which perfgen does not write", true, false},
+  {F, T, F, F, F,   F, F, T,   S::refuse, "which perfgen does not write", true, false},
+  {T, T, T, T, T,   F, T, F,   S::refuse, "which perfgen does not write", true, false},
   // a worker of --shard i/K
   {F, F, F, F, F,   T, F, F,   S::train, ""},
   {F, T, F, F, F,   T, F, F,   S::train, ""},                           // another worker is creating it
@@ -56,7 +62,7 @@ const Row kTable[] = {
 // clang-format on
 
 OutputFacts facts_of(bool output, bool store, bool config, bool store_same, bool output_same,
-                     bool output_results = true) {
+                     bool output_results = true, bool store_ours = true) {
   OutputFacts facts;
   facts.output_exists = output;
   facts.store_exists = store;
@@ -65,6 +71,10 @@ OutputFacts facts_of(bool output, bool store, bool config, bool store_same, bool
   facts.output_difference = [=] {
     if (!output || !output_results) ADD_FAILURE() << "the difference asked of a file that is not results";
     return output_same ? std::string() : std::string("line 2: n");
+  };
+  facts.store_foreign = [=] {
+    if (!store) ADD_FAILURE() << "asked of a store that does not exist";
+    return store_ours ? std::string() : std::string("notes.txt");
   };
   facts.output_foreign = [=] {
     if (!output) ADD_FAILURE() << "asked of a file that does not exist";
@@ -78,9 +88,9 @@ TEST(OutputProtocol, EveryRowOfTheTable) {
     SCOPED_TRACE(::testing::Message() << "output " << r.output << " store " << r.store << " config " << r.config
                                       << " store_same " << r.store_same << " output_same " << r.output_same
                                       << " worker " << r.worker << " resume " << r.resume << " force " << r.force);
-    const OutputDecision d =
-        decide_output(facts_of(r.output, r.store, r.config, r.store_same, r.output_same, r.output_results),
-                      {r.worker, r.resume, r.force}, "out.h5", "out.h5.shards");
+    const OutputDecision d = decide_output(
+        facts_of(r.output, r.store, r.config, r.store_same, r.output_same, r.output_results, r.store_ours),
+        {r.worker, r.resume, r.force}, "out.h5", "out.h5.shards");
     EXPECT_EQ(static_cast<int>(d.step), static_cast<int>(r.expected)) << d.reason;
     if (r.expected == S::refuse) EXPECT_NE(d.reason.find(r.refusal_mentions), std::string::npos) << d.reason;
   }
@@ -91,13 +101,14 @@ TEST(OutputProtocol, EveryRowOfTheTable) {
 // a run asked to write there, with --force when the file existed).
 TEST(OutputProtocol, NothingIsLostThatWasNotAskedFor) {
   int combinations = 0;
-  for (int bits = 0; bits < 512; ++bits) {
+  for (int bits = 0; bits < 1024; ++bits) {
     auto bit = [&](int k) { return ((bits >> k) & 1) != 0; };
     const bool output = bit(0), store = bit(1), config = bit(2) && store, store_same = bit(3), output_same = bit(4);
-    const bool output_results = bit(8);
+    const bool output_results = bit(8), store_ours = bit(9);
     const OutputRequest request{bit(5), bit(6), bit(7)};
-    const OutputDecision d = decide_output(facts_of(output, store, config, store_same, output_same, output_results),
-                                           request, "out.h5", "out.h5.shards");
+    const OutputDecision d =
+        decide_output(facts_of(output, store, config, store_same, output_same, output_results, store_ours), request,
+                      "out.h5", "out.h5.shards");
     ++combinations;
     SCOPED_TRACE(bits);
     if (d.step == S::train_after_removing_store) EXPECT_TRUE(request.force);
@@ -114,9 +125,11 @@ TEST(OutputProtocol, NothingIsLostThatWasNotAskedFor) {
     if (output && !output_results && (d.step == S::train || d.step == S::train_after_removing_store))
       EXPECT_TRUE(request.force);
     if (d.step == S::finished) EXPECT_TRUE(output_results && output_same);
+    // A folder of the store's name with a user's files in it is neither trained into nor removed.
+    if (store && !store_ours) EXPECT_EQ(d.step, S::refuse);
     if (d.step == S::refuse) EXPECT_FALSE(d.key.empty() || d.reason.empty());
   }
-  EXPECT_EQ(combinations, 512);
+  EXPECT_EQ(combinations, 1024);
 }
 
 }  // namespace

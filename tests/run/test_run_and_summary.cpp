@@ -56,8 +56,9 @@ TEST(Run, WritesTheMergedFileAndItsTable) {
   testing::TempDir dir;
   const RunOptions options = options_for(dir, "run.h5");
   // What an earlier run killed while deleting its shards left (ShardStore::remove): deleted too.
-  std::filesystem::create_directories(options.output_path + ".shards.removing/half");
-  std::ofstream(options.output_path + ".shards.removing/half/batch.h5") << "gone";
+  std::filesystem::create_directories(options.output_path + ".shards.removing");
+  std::ofstream(options.output_path + ".shards.removing/batches-00000000-to-00000001-every-1.h5") << "half";
+  std::ofstream(options.output_path + ".shards.removing/config.toml") << "half";
   std::ostringstream out, err;
   ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
   EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
@@ -102,6 +103,33 @@ TEST(Run, AFlowRunSaysSoInItsLastLineAndSummary) {
   std::ostringstream summary;
   EXPECT_EQ(summary_command(options.output_path, false, summary, err), kExitOk);
   EXPECT_NE(summary.str().find("(small, backend cpu, gradient flow)\n"), std::string::npos) << summary.str();
+}
+
+// Folders of the store's names that hold a user's files are not a run's: FILE.h5.shards is refused
+// (never adopted, never deleted), FILE.h5.shards.removing left alone while the run's own store is
+// deleted in place.
+TEST(Run, FoldersOfTheStoresNamesWithAUsersFilesAreLeftAlone) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "mine.h5");
+  std::filesystem::create_directories(options.output_path + ".shards");
+  std::ofstream(options.output_path + ".shards/notes.txt") << "precious";
+  for (const bool force : {false, true}) {
+    options.force = force;
+    std::ostringstream out, err;
+    EXPECT_EQ(run_command(options, out, err), kExitBadInput);
+    EXPECT_NE(err.str().find(".shards holds notes.txt, which perfgen does not write"), std::string::npos) << err.str();
+  }
+  options.shard = parse_shard("0/2");
+  std::ostringstream out, err;
+  EXPECT_EQ(run_command(options, out, err), kExitBadInput) << "a worker does not adopt it either";
+  EXPECT_TRUE(std::filesystem::exists(options.output_path + ".shards/notes.txt"));
+
+  options = options_for(dir, "aside.h5");
+  std::filesystem::create_directories(options.output_path + ".shards.removing/mine");
+  std::ofstream(options.output_path + ".shards.removing/mine/notes.txt") << "precious";
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
+  EXPECT_TRUE(std::filesystem::exists(options.output_path + ".shards.removing/mine/notes.txt"));
 }
 
 // A cancel while the shards are merged (SIGINT during a long merge) leaves the shards as they were and
