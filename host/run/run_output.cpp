@@ -72,8 +72,7 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   facts.store_foreign = [&] { return store.foreign_entry(); };
   const OutputDecision decision =
       decide_output(facts, {shard.worker, options.resume, options.force}, output, store.directory());
-  if (decision.step == OutputStep::refuse) throw InputError(decision.key, decision.reason);
-  store.remove_leftover();
+  if (decision.step != OutputStep::refuse) store.remove_leftover();  // a refused run touches nothing
   switch (decision.step) {
     case OutputStep::refuse:
       throw InputError(decision.key, decision.reason);
