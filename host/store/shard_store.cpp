@@ -32,8 +32,9 @@ void fsync_directory(const fs::path& dir) {
 std::string temporary_name(const std::string& path) { return path + ".tmp-" + std::to_string(::getpid()); }
 
 // The first entry of `folder` that perfgen does not write into a store (config.toml, batches-….h5,
-// batch-…-checkpoint.h5, final.h5.partial, with their temporary and .damaged names), "" when there is
-// none; the folder itself when it is not a real folder (a file, a link).
+// batch-…-checkpoint.h5, final.h5.partial, with their temporary and .damaged names; and the .nfs…
+// files an NFS client leaves for a file deleted while open), "" when there is none; the folder itself
+// when it is not a real folder (a file, a link).
 std::string first_foreign_entry(const fs::path& folder) {
   if (!fs::is_directory(fs::symlink_status(folder))) return folder.string();
   for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
@@ -41,7 +42,7 @@ std::string first_foreign_entry(const fs::path& folder) {
     bool ours = fs::is_regular_file(entry.symlink_status());
     if (ours) {
       ours = false;
-      for (const char* prefix : {"config.toml", "batches-", "batch-", "final.h5.partial"})
+      for (const char* prefix : {"config.toml", "batches-", "batch-", "final.h5.partial", ".nfs"})
         ours = ours || name.rfind(prefix, 0) == 0;
     }
     if (!ours) return name;

@@ -130,6 +130,13 @@ TEST(Run, FoldersOfTheStoresNamesWithAUsersFilesAreLeftAlone) {
   ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
   EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
   EXPECT_TRUE(std::filesystem::exists(options.output_path + ".shards.removing/mine/notes.txt"));
+
+  // What an NFS client leaves for a file deleted while open (.nfs…) is the store's own.
+  options = options_for(dir, "nfs.h5");
+  options.shard = parse_shard("0/1");
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  std::ofstream(options.output_path + ".shards/.nfs000000000012345600000001") << "deleted while open";
+  EXPECT_EQ(merge_command(options.output_path, false, out, err), kExitOk) << err.str();
 }
 
 // A cancel while the shards are merged (SIGINT during a long merge) leaves the shards as they were and
