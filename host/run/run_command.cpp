@@ -72,10 +72,14 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
                       const std::string& output, const ShardSpec& shard, const ProcessGroup& group,
                       std::chrono::steady_clock::time_point start, StageTimes& times, TrainedHere& trained,
                       const std::string& continue_with, std::ostream& out, std::ostream& err) {
-  std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), err);
+  // Which backend `auto` chose is said once the run goes ahead: a refusal below is the one message.
+  std::ostringstream backend_note;
+  std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), backend_note);
   const bool merges = !shard.worker || (group.size() > 1 && group.rank() == 0);  // a --shard worker never does
   check_resources(plan, output, backend->trials_per_call(), merges);
-  if (prepare_output(output, store, e, options, shard)) {
+  const bool finished = prepare_output(output, store, e, options, shard);
+  if (!finished) err << backend_note.str();
+  if (finished) {
     out << output << " is already complete; nothing to resume\n";
     out << read_in_child(
         [&] {
