@@ -3,7 +3,9 @@
 // left over is unknown and rejected by name.
 #include "experiment_file.h"
 
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -576,6 +578,13 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
 Experiment load_experiment_file(const std::string& path, const std::vector<std::string>& overrides) {
   std::ostringstream text;
   if (path == "-") {
+    // A folder or a closed descriptor as standard input reads nothing, which would pass as an
+    // all-defaults experiment.
+    struct stat input {};
+    if (::fstat(STDIN_FILENO, &input) != 0)
+      throw InputError("", std::string("cannot read the experiment from standard input: ") + std::strerror(errno));
+    if (S_ISDIR(input.st_mode))
+      throw InputError("", "cannot read the experiment from standard input: it is a directory");
     text << std::cin.rdbuf();
     return load_experiment(text.str(), "<stdin>", overrides);
   }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <climits>
 #include <filesystem>
 #include <optional>
 
@@ -18,6 +19,21 @@ namespace fs = std::filesystem;
 namespace perfgen {
 
 void check_output_location(const std::string& output, const std::string& key) {
+  // Beside the output go OUTPUT.lock, OUTPUT.shard-i-of-K.lock, OUTPUT.shards(.removing) and
+  // temporaries, and inside the shard folder names of up to ~60 bytes: each must fit the system's
+  // limits, or a run would fail after its work (a name that fit but not with .shards.removing did).
+  constexpr std::size_t kLongestSuffix = 40, kLongestInside = 64;
+  const std::size_t name = fs::path(output).filename().string().size();
+  if (name + kLongestSuffix > NAME_MAX)
+    throw InputError(key, "the file name is " + std::to_string(name) +
+                              " bytes; perfgen writes files beside it with up to " + std::to_string(kLongestSuffix) +
+                              " more, and a name may have " + std::to_string(NAME_MAX) + ": give one of at most " +
+                              std::to_string(NAME_MAX - kLongestSuffix));
+  if (output.size() + kLongestSuffix + kLongestInside >= PATH_MAX)
+    throw InputError(key, "the path is " + std::to_string(output.size()) +
+                              " bytes; with the files perfgen writes beside "
+                              "and below it, a path may have at most " +
+                              std::to_string(PATH_MAX - 1 - kLongestSuffix - kLongestInside));
   if (fs::is_directory(output)) throw InputError(key, output + " is a directory");
   // The finished file is renamed over the output: a link would be replaced, not its target, and a
   // device or FIFO (-o /dev/null --force) by a regular file.

@@ -1,5 +1,6 @@
 #include "shard_spec.h"
 
+#include <limits>
 #include <sstream>
 
 #include "errors.h"
@@ -15,6 +16,10 @@ ShardSpec parse_shard(const std::string& text) {
   if (!(in >> spec.index >> slash >> spec.count) || slash != '/' || !in.eof() || spec.count < 1 || spec.index < 0 ||
       spec.index >= spec.count)
     throw InputError("--shard", "expected i/K with 0 <= i < K, got \"" + text + "\"");
+  // K is written into lock file names and read back as an int.
+  if (spec.count > std::numeric_limits<int>::max())
+    throw InputError("--shard",
+                     "K must be at most " + std::to_string(std::numeric_limits<int>::max()) + ", got \"" + text + "\"");
   return spec;
 }
 

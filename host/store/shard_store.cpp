@@ -224,7 +224,12 @@ void ShardStore::remove() const {
   remove_leftover();
   if (!fs::exists(directory_)) return;
   const fs::path aside = directory_ + ".removing";
-  if (fs::exists(fs::symlink_status(aside))) {  // not a leftover of ours: left alone, the store deleted in place
+  // A FOLDER.removing that is not a leftover of ours is left alone, and the store deleted in place; so
+  // is the store when the name cannot be used (too long for this filesystem: check_output_location
+  // refuses such outputs, a store made before that check may exist).
+  std::error_code status_error;
+  const fs::file_status aside_status = fs::symlink_status(aside, status_error);
+  if (fs::exists(aside_status) || (status_error && status_error != std::errc::no_such_file_or_directory)) {
     fs::remove_all(directory_);
     return;
   }

@@ -39,6 +39,21 @@ TEST(HostileInput, EveryBadFileIsRejectedWithExitTwoAndAMessage) {
                               " tried, each refused with exit 2 and a message naming the problem");
 }
 
+// Standard input that is a folder or closed reads as nothing, which passed as the all-defaults
+// experiment (and trained it): refused, exit 2.
+TEST(HostileInput, StandardInputThatCannotBeReadIsRefused) {
+  testing::TempDir dir;
+  for (const auto& [redirect, message] : std::vector<std::pair<std::string, std::string>>{
+           {" < " + dir.path().string(), "it is a directory"}, {" <&-", "Bad file descriptor"}}) {
+    const std::string log = dir.file("stdin.log");
+    const int code =
+        testing::Process("/bin/sh", {"-c", std::string(PERFGEN_BINARY) + " plan -" + redirect}, log).wait(30);
+    EXPECT_EQ(code, 2) << testing::read_file(log);
+    EXPECT_EQ(testing::read_file(log),
+              "perfgen: error: cannot read the experiment from standard input: " + message + "\n");
+  }
+}
+
 // A results file this user may not read is named as such by summary and verify (exit 1), not taken
 // for an experiment file for lacking the HDF5 signature it could not be read for. As root (who reads
 // every file) the commands run as nobody, through setpriv.

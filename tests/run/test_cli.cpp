@@ -192,6 +192,7 @@ TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
       {{"run", "--backend", "gpu"}, "perfgen: error: --backend: must be auto, cpu or cuda, got gpu"},
       {{"run", "--cpu-kernel", "simd"}, "perfgen: error: --cpu-kernel: must be scalar or vector, got simd"},
       {{"run", "--resume", "--force"}, "perfgen: error: --force: cannot go with --resume"},
+      {{"run", "--shard", "0/99999999999"}, "perfgen: error: --shard: K must be at most 2147483647"},
       {{"run", "--resum"},
        "perfgen: error: The following argument was not expected: --resum; did you mean --resume? (--help lists"},
       {{"summary", "r.h5", "--al"},

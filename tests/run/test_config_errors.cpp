@@ -319,6 +319,33 @@ TEST(OutputErrors, AnOutputThatIsNotARegularFileIsRefused) {
   EXPECT_EQ(content, "precious");
 }
 
+// Names beside the output (OUTPUT.shards.removing, OUTPUT.shard-i-of-K.lock) add up to 40 bytes to its
+// name: a name that fits alone but not with them (a run once failed at its end, shards left) and a
+// path too long with what goes below it are refused before any work.
+TEST(OutputErrors, NamesTooLongForWhatPerfgenWritesBesideThemAreRefused) {
+  testing::TempDir dir;
+  RunOptions options;
+  options.backend = BackendChoice::cpu;
+  options.overrides = {"train.max_iters=10", "sweep.n=[2]", "sweep.c_tilde=[0.0]", "sweep.data_seed=[0]"};
+  options.output_path = dir.file(std::string(237, 'a') + ".h5");
+  std::ostringstream out, err;
+  EXPECT_EQ(run_command(options, out, err), kExitBadInput);
+  EXPECT_NE(err.str().find("--output: the file name is 240 bytes; perfgen writes files beside it with up to 40 more"),
+            std::string::npos)
+      << err.str();
+  std::string deep = dir.path().string();
+  while (deep.size() < 4200) deep += "/b";
+  options.output_path = deep + "/x.h5";
+  std::ostringstream deep_err;
+  EXPECT_EQ(run_command(options, out, deep_err), kExitBadInput);
+  EXPECT_NE(deep_err.str().find("--output: the path is "), std::string::npos) << deep_err.str();
+  options.output_path = dir.file(std::string(211, 'a') + ".h5");  // 215 bytes: the longest allowed
+  std::ostringstream fits;
+  EXPECT_EQ(run_command(options, out, fits), kExitOk) << fits.str();
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()), 1)
+      << "the finished file alone";
+}
+
 // Five cells of 10^9 trials: the merge, which holds a cell's trials for its exact quantiles, needs
 // ~56 GiB. A whole run is refused naming it; a --shard worker, which never merges, is not asked for
 // it (here the disk for 5·10^9 rows refuses it instead). Memory is checked first, so on a machine of
