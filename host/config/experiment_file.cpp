@@ -480,6 +480,29 @@ bool looks_like_a_toml_value(const std::string& text) {
   return text.find_first_not_of("0123456789+-._eE") == std::string::npos;
 }
 
+// Where the first byte lies that does not begin or continue a well-formed UTF-8 character (overlong
+// forms, surrogates and code points above U+10FFFF included), or npos. TOML text must be UTF-8;
+// toml++ checks a parsed value, but a bare word is inserted as it is.
+std::size_t first_invalid_utf8(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    const std::size_t length = lead < 0x80                    ? 1
+                               : lead >= 0xC2 && lead <= 0xDF ? 2
+                               : lead >= 0xE0 && lead <= 0xEF ? 3
+                               : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                              : 0;
+    if (length == 0 || i + length > text.size()) return i;
+    for (std::size_t k = 1; k < length; ++k)
+      if ((byte(i + k) & 0xC0) != 0x80) return i;
+    if ((lead == 0xE0 && byte(i + 1) < 0xA0) || (lead == 0xED && byte(i + 1) >= 0xA0) ||
+        (lead == 0xF0 && byte(i + 1) < 0x90) || (lead == 0xF4 && byte(i + 1) >= 0x90))
+      return i;
+    i += length;
+  }
+  return std::string::npos;
+}
+
 // Whether an unquoted --set value goes on with another ` section.key=`, as in --set 'train.lr=0.1
 // train.max_iters=5' (a scan, not a std::regex: libstdc++'s recursion overflows the stack on long text).
 bool holds_another_setting(const std::string& value) {
@@ -514,6 +537,11 @@ void apply_override(toml::table& root, const std::string& assignment) {
     if (looks_like_a_toml_value(text))
       throw InputError(path, text + " is not a valid TOML value (" + std::string(err.description()) +
                                  "; a string is written in quotes)");
+    if (const std::size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+      throw InputError(path, "is not UTF-8 text (byte " + std::to_string(bad + 1) + " of the value is " + hex + ")");
+    }
     parsed.insert("v", text);  // a bare word, e.g. model.activation=rational
   }
   const auto dot = path.find('.');

@@ -51,6 +51,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"[train]\nlrr = 0.1\n", {}, "train.lrr"}, BadInput{"[fancy]\nx = 1\n", {}, "fancy"},
         BadInput{"[train]\nlr = \"fast\"\n", {}, "train.lr: must be a number, got string \"fast\""},
         BadInput{kValid, {"train.lr="}, "train.lr: must be a number, got string \"\""},
+        // A bare word is inserted as it is: not UTF-8, it was stored as another character.
+        BadInput{kValid, {"name=\xff"}, "name: is not UTF-8 text (byte 1 of the value is 0xFF)"},
+        BadInput{kValid, {"name=ok\xed\xa0\x80"}, "name: is not UTF-8 text (byte 3 of the value is 0xED)"},
         // One line, whole UTF-8 characters: a newline and a quote escaped, 20 × 3 bytes cut at 39.
         BadInput{kValid, {"train.lr=\"a\\nb\\\"c\""}, "got string \"a\\x0Ab\\\"c\"\n"},
         BadInput{kValid,
