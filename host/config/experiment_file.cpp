@@ -388,10 +388,13 @@ std::vector<double> numeric_axis(const toml::node& node, const std::string& key,
 template <class T>
 std::vector<T> integer_axis(const toml::node& node, const std::string& key, AxisSpec& written) {
   std::vector<T> out;
+  // The values come as doubles: T's largest value may round up to 2^digits, which no T holds.
+  const double above = std::ldexp(1.0, std::numeric_limits<T>::digits);
   for (double v : numeric_axis(node, key, true, written)) {
-    if (v < static_cast<double>(std::numeric_limits<T>::min()) ||
-        v > static_cast<double>(std::numeric_limits<T>::max()))
-      throw InputError(key, "value " + number_text(v) + " is out of range");
+    if (v < static_cast<double>(std::numeric_limits<T>::min()) || v >= above)
+      throw InputError(key, "value " + number_text(v) + " is out of range (" +
+                                std::to_string(std::numeric_limits<T>::min()) + " to " +
+                                std::to_string(std::numeric_limits<T>::max()) + ")");
     out.push_back(static_cast<T>(v));
   }
   return out;

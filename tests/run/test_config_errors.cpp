@@ -51,6 +51,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"[train]\nlrr = 0.1\n", {}, "train.lrr"}, BadInput{"[fancy]\nx = 1\n", {}, "fancy"},
         BadInput{"[train]\nlr = \"fast\"\n", {}, "train.lr: must be a number, got string \"fast\""},
         BadInput{kValid, {"train.lr="}, "train.lr: must be a number, got string \"\""},
+        // 2^63 - 1 reads as the double 2^63, which no int64 holds (it came out as -2^63).
+        BadInput{kValid,
+                 {"sweep.data_seed=[9223372036854775807]"},
+                 "sweep.data_seed: value 9223372036854775808 is out of range (-9223372036854775808 to "
+                 "9223372036854775807)"},
         // A bare word is inserted as it is: not UTF-8, it was stored as another character.
         BadInput{kValid, {"name=\xff"}, "name: is not UTF-8 text (byte 1 of the value is 0xFF)"},
         BadInput{kValid, {"name=ok\xed\xa0\x80"}, "name: is not UTF-8 text (byte 3 of the value is 0xED)"},
