@@ -15,6 +15,7 @@
 #include "cpu_backend.h"
 #include "cuda_backend.h"
 #include "device_probe.h"
+#include "errors.h"
 #include "example1_fixture.h"
 #include "experiment_file.h"
 #include "fp64_peak.h"
@@ -175,10 +176,27 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
   bench_plain_peer(device, rows[kMillionRow].workload, million_row_rate, out);
 }
 
+// What the bench cannot do is refused before its first row: the networks, and each end-to-end row's
+// trials, are one c_tilde axis of the workload (at most 10^6 values), and the FP64 peak starts a thread
+// per --threads (100000 of them hung it).
+void check_bench_options(const BenchOptions& options) {
+  constexpr std::int64_t kMostValues = 1'000'000, kMostThreads = 1024;
+  if (options.networks > kMostValues)
+    throw InputError("--networks",
+                     "must be at most 1000000 (one axis of the workload), got " + std::to_string(options.networks));
+  for (const std::int64_t trials : options.end_to_end_trials)
+    if (trials > kMostValues)
+      throw InputError("--end-to-end", "each row must be at most 1000000 trials (one axis of the workload), got " +
+                                           std::to_string(trials));
+  if (options.threads > kMostThreads)
+    throw InputError("--threads", "must be at most 1024 for bench, got " + std::to_string(options.threads));
+}
+
 }  // namespace
 
 int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
+    check_bench_options(options);
     const Experiment e =
         load_experiment(kWorkload, "<bench workload>",
                         {"train.max_iters=" + std::to_string(options.steps - 1),

@@ -193,6 +193,10 @@ TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
       {{"run", "--cpu-kernel", "simd"}, "perfgen: error: --cpu-kernel: must be scalar or vector, got simd"},
       {{"run", "--resume", "--force"}, "perfgen: error: --force: cannot go with --resume"},
       {{"run", "--shard", "0/99999999999"}, "perfgen: error: --shard: K must be at most 2147483647"},
+      // Refused before the first row (the threads hung it; the others failed late, naming sweep.c_tilde).
+      {{"bench", "--threads", "100000"}, "perfgen: error: --threads: must be at most 1024 for bench, got 100000"},
+      {{"bench", "--networks", "2000000"}, "perfgen: error: --networks: must be at most 1000000"},
+      {{"bench", "--end-to-end", "10,2000000"}, "perfgen: error: --end-to-end: each row must be at most 1000000"},
       {{"run", "--resum"},
        "perfgen: error: The following argument was not expected: --resum; did you mean --resume? (--help lists"},
       {{"summary", "r.h5", "--al"},
