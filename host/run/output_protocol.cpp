@@ -9,6 +9,12 @@ OutputDecision step(OutputStep s) { return {s, "", ""}; }
 
 }  // namespace
 
+std::string foreign_store_reason(const std::string& store, const std::string& entry) {
+  return store + " holds " + entry +
+         ", which perfgen does not write; this folder is a run's, trained into and deleted at its end: move that "
+         "away first";
+}
+
 OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& request, const std::string& output,
                              const std::string& store) {
   auto store_differs = [&](const char* key, OutputDecision* refusal) {
@@ -20,9 +26,7 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
   OutputDecision refusal;
   if (facts.store_exists)
     if (const std::string entry = facts.store_foreign(); !entry.empty())
-      return refuse("--output", store + " holds " + entry +
-                                    ", which perfgen does not write; this folder is a run's, trained into and deleted "
-                                    "at its end: move that away first");
+      return refuse("--output", foreign_store_reason(store, entry));
   if (request.worker) {  // workers of one sweep share the store; the first one creates it
     if (facts.output_exists && !request.force)
       return refuse("--output", output + " exists (this sweep was merged already?); --force lets the merge replace it");
@@ -46,11 +50,10 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
     return step(OutputStep::finished);
   }
   if (facts.output_exists && !request.force) {
-    if (facts.store_exists)
-      if (const std::string why = facts.output_foreign(); !why.empty())
-        return refuse("--output", why + "; an unfinished run is in " + store + " beside it");
     if (!facts.store_exists)
       return refuse("--output", output + " exists; pass --force to replace it or --resume to keep it");
+    if (const std::string why = facts.output_foreign(); !why.empty())
+      return refuse("--output", why + "; an unfinished run is in " + store + " beside it");
     if (const std::string diff = facts.store_difference(); !diff.empty())
       return refuse("--output", output + " exists, and the unfinished run in " + store + " is not this experiment's (" +
                                     diff + "); pass --force to start over");

@@ -42,6 +42,9 @@ struct OutputDecision {
   std::string reason;  // the refusal's message
 };
 
+// Why a shard folder that holds `entry`, a file perfgen does not write there, is refused (by run and merge).
+std::string foreign_store_reason(const std::string& store, const std::string& entry);
+
 // output and store name the paths in messages.
 OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& request, const std::string& output,
                              const std::string& store);

@@ -18,6 +18,7 @@
 #include "interrupt.h"
 #include "live_final_file.h"
 #include "number_text.h"
+#include "output_protocol.h"
 #include "process_group.h"
 #include "resource_check.h"
 #include "run_attributes.h"
@@ -77,9 +78,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), backend_note);
   const bool merges = !shard.worker || (group.size() > 1 && group.rank() == 0);  // a --shard worker never does
   check_resources(plan, output, backend->trials_per_call(), merges);
-  const bool finished = prepare_output(output, store, e, options, shard);
-  if (!finished) err << backend_note.str();
-  if (finished) {
+  if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
     out << read_in_child(
         [&] {
@@ -90,6 +89,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
         output);
     return kExitOk;
   }
+  err << backend_note.str();
   if (!store.has_config()) {
     store.create(e.resolved_toml);
   } else if (options.resume && !shard.worker) {  // workers leave the shards of others to the merge
@@ -210,9 +210,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
       throw InputError("file", "no unfinished run at " + store.directory() +
                                    (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
     if (const std::string entry = store.foreign_entry(); !entry.empty())  // the merge deletes the folder
-      throw InputError("file", store.directory() + " holds " + entry +
-                                   ", which perfgen does not write; this folder is a run's, trained into and deleted "
-                                   "at its end: move that away first");
+      throw InputError("file", foreign_store_reason(store.directory(), entry));
     const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);

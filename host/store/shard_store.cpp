@@ -39,12 +39,10 @@ std::string first_foreign_entry(const fs::path& folder) {
   if (!fs::is_directory(fs::symlink_status(folder))) return folder.string();
   for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
     const std::string name = entry.path().filename().string();
-    bool ours = fs::is_regular_file(entry.symlink_status());
-    if (ours) {
-      ours = false;
-      for (const char* prefix : {"config.toml", "batches-", "batch-", "final.h5.partial", ".nfs"})
-        ours = ours || name.rfind(prefix, 0) == 0;
-    }
+    static const char* const kOurs[] = {"config.toml", "batches-", "batch-", "final.h5.partial", ".nfs"};
+    const bool ours =
+        fs::is_regular_file(entry.symlink_status()) &&
+        std::any_of(std::begin(kOurs), std::end(kOurs), [&](const char* prefix) { return name.rfind(prefix, 0) == 0; });
     if (!ours) return name;
   }
   return "";
