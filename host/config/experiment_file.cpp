@@ -475,6 +475,16 @@ std::string trimmed(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
+// A value as an error message repeats it: whole up to 80 bytes, else its start and its length (a
+// generated --set value may be megabytes). The cut does not split a UTF-8 character.
+std::string shown_value(const std::string& text) {
+  constexpr std::size_t kShown = 80;
+  if (text.size() <= kShown) return text;
+  std::size_t cut = kShown;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "… (" + std::to_string(text.size()) + " bytes)";
+}
+
 // Text that TOML would read as an array, table or string if it were written right, or a number
 // (digits, signs, points, exponents); "2025-01-sweep" or "rational" is a bare word.
 bool looks_like_a_toml_value(const std::string& text) {
@@ -526,19 +536,20 @@ bool holds_another_setting(const std::string& value) {
 
 void apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
-  if (eq == std::string::npos) throw InputError("--set " + assignment, "expected section.key=value");
+  if (eq == std::string::npos) throw InputError("--set " + shown_value(assignment), "expected section.key=value");
   // Spaces around '=' are allowed, as in a TOML file.
   const std::string path = trimmed(assignment.substr(0, eq)), text = trimmed(assignment.substr(eq + 1));
   if (holds_another_setting(text))
-    throw InputError("--set " + assignment, "holds more than one setting; give each its own --set");
+    throw InputError("--set " + shown_value(assignment), "holds more than one setting; give each its own --set");
   reject_characters_toml_mishandles(text, "--set " + path + "=…");  // the value meets toml++ below
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + text);
   } catch (const toml::parse_error& err) {
-    if (overflows_double(text)) throw InputError(path, text + " is out of range for a double (at most about 1.8e+308)");
+    if (overflows_double(text))
+      throw InputError(path, shown_value(text) + " is out of range for a double (at most about 1.8e+308)");
     if (looks_like_a_toml_value(text))
-      throw InputError(path, text + " is not a valid TOML value (" + std::string(err.description()) +
+      throw InputError(path, shown_value(text) + " is not a valid TOML value (" + std::string(err.description()) +
                                  "; a string is written in quotes)");
     if (const std::size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
       char hex[8];
@@ -549,7 +560,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
   }
   const auto dot = path.find('.');
   if (path.empty() || dot == 0 || dot + 1 == path.size())
-    throw InputError("--set " + assignment, "expected section.key=value");
+    throw InputError("--set " + shown_value(assignment), "expected section.key=value");
   toml::table* target = &root;
   std::string key = path;
   if (dot != std::string::npos) {

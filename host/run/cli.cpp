@@ -1,6 +1,7 @@
 // Command-line parsing with CLI11; each subcommand's work is a function declared in host/run/commands.h.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -25,7 +26,9 @@ CLI::Validator number_at_least(double low, bool low_allowed) {
   return CLI::Validator(
       [=](const std::string& text) -> std::string {
         double value = 0.0;
+        if (text.empty()) return "must be a number " + bound + ", got an empty value";
         const bool number = CLI::detail::lexical_cast(text, value);
+        if (number && !std::isfinite(value)) return "must be a finite number, got " + text;
         if (number && (low_allowed ? value >= low : value > low)) return "";
         return "must be a number " + bound + ", got " + text;
       },
@@ -38,6 +41,23 @@ const CLI::Validator kNonEmptyPath(
       return text.empty() ? std::string("must not be empty (an unset shell variable?)") : std::string();
     },
     "PATH");
+
+// --end-to-end's comma-separated list, split here: CLI11's delimiter drops empty items, and "1,,2"
+// is a typo, not two rows.
+std::vector<std::int64_t> parse_trial_counts(const std::string& text) {
+  std::vector<std::int64_t> counts;
+  for (std::size_t start = 0;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty() || item.size() > 18 ||
+        !std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      throw InputError("--end-to-end",
+                       "expected trial counts separated by commas (e.g. 10000,100000), got \"" + text + "\"");
+    counts.push_back(std::stoll(item));
+    if (comma == std::string::npos) return counts;
+    start = comma + 1;
+  }
+}
 
 // The optional experiment file of run, plan and rank.
 void add_experiment_argument(CLI::App& command, std::string& path) {
@@ -183,11 +203,9 @@ int cli_main(int argc, char** argv) {
       ->add_option("--cpu-latency-steps", bench.cpu_latency_steps,
                    "steps of the CPU latency case (1 network, one thread; default 10^7, 0: skip it)")
       ->check(kNonNegative);
-  bench_cmd
-      ->add_option("--end-to-end", bench.end_to_end_trials,
-                   "trials of each end-to-end row, a whole perfgen run (default 10000,100000,1000000; 0: none)")
-      ->delimiter(',')
-      ->check(kNonNegative);
+  bench_cmd->add_option_function<std::string>(
+      "--end-to-end", [&bench](const std::string& text) { bench.end_to_end_trials = parse_trial_counts(text); },
+      "trials of each end-to-end row, a whole perfgen run (default 10000,100000,1000000; 0: none)");
   bench_cmd
       ->add_option("--end-to-end-steps", bench.end_to_end_steps,
                    "steps per network in the end-to-end rows (default 1000)")

@@ -1,7 +1,7 @@
 #include "shard_spec.h"
 
 #include <limits>
-#include <sstream>
+#include <regex>
 
 #include "errors.h"
 
@@ -11,11 +11,14 @@ ShardSpec parse_shard(const std::string& text) {
   if (text.empty()) return {};
   ShardSpec spec;
   spec.worker = true;
-  char slash = 0;
-  std::istringstream in(text);
-  if (!(in >> spec.index >> slash >> spec.count) || slash != '/' || !in.eof() || spec.count < 1 || spec.index < 0 ||
-      spec.index >= spec.count)
+  // Digits only, the form perfgen prints it in (no sign, space or leading zero); at most 18 of them,
+  // so that std::stoll cannot overflow.
+  const std::regex written_form("(0|[1-9][0-9]{0,17})/([1-9][0-9]{0,17})");
+  std::smatch parts;
+  if (!std::regex_match(text, parts, written_form) || std::stoll(parts[1].str()) >= std::stoll(parts[2].str()))
     throw InputError("--shard", "expected i/K with 0 <= i < K, got \"" + text + "\"");
+  spec.index = std::stoll(parts[1].str());
+  spec.count = std::stoll(parts[2].str());
   // K is written into lock file names and read back as an int.
   if (spec.count > std::numeric_limits<int>::max())
     throw InputError("--shard",

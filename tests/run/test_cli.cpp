@@ -193,6 +193,18 @@ TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
       {{"run", "--cpu-kernel", "simd"}, "perfgen: error: --cpu-kernel: must be scalar or vector, got simd"},
       {{"run", "--resume", "--force"}, "perfgen: error: --force: cannot go with --resume"},
       {{"run", "--shard", "0/99999999999"}, "perfgen: error: --shard: K must be at most 2147483647"},
+      // Only the form perfgen prints: no space, sign or leading zero.
+      {{"run", "--shard", " 0/2"}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \" 0/2\""},
+      {{"run", "--shard", "00/2"}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \"00/2\""},
+      {{"run", "--shard", "+1/2"}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \"+1/2\""},
+      {{"run", "--shard", "2/2"}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \"2/2\""},
+      {{"run", "--shard", "0/99999999999999999999"}, "perfgen: error: --shard: expected i/K with 0 <= i < K"},
+      // A number that overflows to infinity (it meant "never save" silently), and an empty list item.
+      {{"run", "--save-interval", "1e309"}, "perfgen: error: --save-interval: must be a finite number, got 1e309"},
+      {{"run", "--save-interval", "nan"}, "perfgen: error: --save-interval: must be a finite number, got nan"},
+      {{"bench", "--end-to-end", "1,,2"},
+       "perfgen: error: --end-to-end: expected trial counts separated by commas (e.g. 10000,100000), got \"1,,2\""},
+      {{"bench", "--end-to-end", "-5"}, "perfgen: error: --end-to-end: expected trial counts separated by commas"},
       // Refused before the first row (the threads hung it; the others failed late, naming sweep.c_tilde).
       {{"bench", "--threads", "100000"}, "perfgen: error: --threads: must be at most 1024 for bench, got 100000"},
       {{"bench", "--networks", "2000000"}, "perfgen: error: --networks: must be at most 1000000"},

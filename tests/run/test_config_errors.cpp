@@ -99,6 +99,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{
             kValid, {"train.max_iters=99999999999999999999"}, "train.max_iters: 99999999999999999999 is not a valid"},
         BadInput{kValid, {"train.max_iters=1e19"}, "train.max_iters: must be an integer of magnitude below 9.2e18"},
+        // A generated value is repeated by its start and its length, not whole (10 KB here).
+        BadInput{kValid,
+                 {"sweep.n=" + std::string(5000, '[') + std::string(5000, ']')},
+                 "sweep.n: " + std::string(80, '[') + "… (10000 bytes) is not a valid TOML value"},
         BadInput{kValid, {"eval.test_points=0"}, "eval.test_points"},
         BadInput{kValid, {"init.scale=0", "init.c_tilde=0.5"}, "init.scale"},
         BadInput{kValid, {"sweep.lr={logspace = [-3, -1]}"}, "sweep.lr"}));
