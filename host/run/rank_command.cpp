@@ -1,6 +1,7 @@
 // `perfgen rank`: the model rank at the target and the sample sizes the theory predicts, for the
 // model and target of an experiment (host/theory/rank_report.h does the work).
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "command_support.h"
@@ -32,12 +33,16 @@ int rank_command(const std::string& experiment_path, const std::vector<std::stri
     print_experiment_warnings(e, err);  // after the checks: a refusal is the one message
     out << "experiment " << e.name << '\n';
     bool agree = true;
+    std::string by_width;  // each report's last lines do not name its width: a recap that does
     for (const NetShape& s : shapes) {
       const RankReport report = analyse_rank(s, e.target, e.data);
       out << '\n';
       print_rank_report(report, out);
       agree = agree && report.checks_agree();
+      by_width += (by_width.empty() ? "" : ", ") + ("m = " + std::to_string(s.width)) + ": " +
+                  std::to_string(report.optimistic);
     }
+    if (shapes.size() > 1) out << "\noptimistic sample size by width: " << by_width << '\n';
     if (!agree) {
       err << "perfgen: error: a rank check disagrees with the floating-point rank (DISAGREES above); "
              "the numbers are not to be trusted\n";

@@ -147,6 +147,7 @@ TEST(RankCommand, ReportsEachModelOfASweep) {
   EXPECT_NE(r.out.find("model    m = 2,"), std::string::npos);
   EXPECT_NE(r.out.find("model    m = 3,"), std::string::npos);
   EXPECT_NE(r.out.find("separation sample size of Q^3 (j = 1): 5\n"), std::string::npos);
+  EXPECT_NE(r.out.find("\noptimistic sample size by width: m = 2: 3, m = 3: 3\n"), std::string::npos) << r.out;
 }
 
 // At width 5 a J_n's gap straddles the cut-off and its check decides another rank. The verdicts do not
