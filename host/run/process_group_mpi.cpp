@@ -6,21 +6,14 @@
 #include <mpi.h>
 #include <sched.h>
 
-#include <cstdlib>
-#include <initializer_list>
 #include <vector>
 
 #include "cpu_share.h"
+#include "mpi_launch.h"
 #include "process_group.h"
 
 namespace perfgen {
 namespace {
-
-bool launched_by_mpirun() {
-  for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
-    if (std::getenv(variable)) return true;
-  return false;
-}
 
 // The CPU masks of every rank of `node` (an empty mask where it cannot be read).
 std::vector<cpu_set_t> node_cpu_masks(MPI_Comm node, int node_size) {
@@ -35,7 +28,7 @@ std::vector<cpu_set_t> node_cpu_masks(MPI_Comm node, int node_size) {
 }  // namespace
 
 ProcessGroup::ProcessGroup() {
-  if (!launched_by_mpirun()) return;
+  if (!mpi_launch().launched) return;
   MPI_Init(nullptr, nullptr);
   joined_ = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);

@@ -1,18 +1,16 @@
 // ProcessGroup for a build without MPI: always this process alone. Started by mpirun anyway, every
 // rank would train the whole sweep into the same files, so that is refused.
-#include <cstdlib>
 #include <string>
 
 #include "cpu_share.h"
 #include "errors.h"
+#include "mpi_launch.h"
 #include "process_group.h"
 
 namespace perfgen {
 
 ProcessGroup::ProcessGroup() {
-  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
-  if (!size) size = std::getenv("PMI_SIZE");
-  if (size && std::atoi(size) > 1)
+  if (mpi_launch().several)
     throw InputError("mpirun",
                      "this perfgen was built without MPI (configure with an MPI installed, e.g. "
                      "Debian's libopenmpi-dev); use --shard i/K workers instead");

@@ -126,7 +126,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     }
   } else if (group.size() == 1) {  // one of several --shard workers: how to go on
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
-        << "\nwhen all " << shard.count << " shards are done: perfgen merge " << output << '\n';
+        << "\nwhen all " << shard.count << " shards are done: perfgen merge " << shell_word(output) << '\n';
   }
   return kExitOk;
 }

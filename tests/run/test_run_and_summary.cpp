@@ -139,6 +139,18 @@ TEST(Run, FoldersOfTheStoresNamesWithAUsersFilesAreLeftAlone) {
   EXPECT_EQ(merge_command(options.output_path, false, out, err), kExitOk) << err.str();
 }
 
+// A worker's last line is a command to paste: the output's name quoted for the shell.
+TEST(Run, AWorkerNamesTheMergeCommandQuoted) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "my run.h5");
+  options.shard = parse_shard("1/2");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  EXPECT_NE(out.str().find("when all 2 shards are done: perfgen merge '" + options.output_path + "'\n"),
+            std::string::npos)
+      << out.str();
+}
+
 // A cancel while the shards are merged (SIGINT during a long merge) leaves the shards as they were and
 // neither the output nor its temporary; the merge then runs again from them.
 TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
