@@ -31,11 +31,14 @@ DeviceProbe probe_devices() {
 
 std::string unusable_reason(const DeviceInfo& d) {
   const std::string cc = std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor);
-  if (d.compute_major < 6) return d.name + " has compute capability " + cc + "; perfgen needs 6.0 or newer";
+  if (d.compute_major < kOldestComputeMajor)
+    return d.name + " has compute capability " + cc + "; perfgen needs " + std::to_string(kOldestComputeMajor) +
+           ".0 or newer";
   if (!runs_on(built_architectures(), d.compute_major, d.compute_minor))
     return d.name + " (compute capability " + cc + ") cannot run this build's CUDA code (" +
-           describe(built_architectures()) + "); rebuild with -DCMAKE_CUDA_ARCHITECTURES=" +
-           std::to_string(d.compute_major) + std::to_string(d.compute_minor);
+           describe(built_architectures()) +
+           "); rebuild with -DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(d.compute_major) +
+           std::to_string(d.compute_minor);
   return "";
 }
 

@@ -21,10 +21,13 @@ struct DeviceProbe {
 
 DeviceProbe probe_devices();
 
-// Why the device cannot run this binary's kernels ("" when it can): compute capability below 6.0
-// (FP64 atomics), or no code in the binary that runs on it (architectures.h).
+// The oldest GPU generation perfgen supports (Pascal, 6.0): a floor of policy, not of the code's
+// needs; nothing older was ever tested.
+constexpr int kOldestComputeMajor = 6;
+
+// Why the device cannot run this binary's kernels ("" when it can): compute capability below
+// kOldestComputeMajor.0, or no code in the binary that runs on it (architectures.h).
 std::string unusable_reason(const DeviceInfo& device);
 std::vector<DeviceInfo> usable_devices(const DeviceProbe& probe);
-inline std::vector<DeviceInfo> usable_devices() { return usable_devices(probe_devices()); }
 
 }  // namespace perfgen::cuda

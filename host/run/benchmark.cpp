@@ -232,13 +232,15 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
     }
     bench_cpu_latency(options, out);
     const cuda::DeviceProbe probe = cuda::probe_devices();
-    if (probe.devices.empty()) {
+    const std::vector<cuda::DeviceInfo> usable = cuda::usable_devices(probe);
+    if (usable.empty()) {
       out << std::left << std::setw(10) << "cuda"
-          << "not measured: " << probe.problem << std::endl;
+          << "not measured: " << (probe.devices.empty() ? probe.problem : cuda::unusable_reason(probe.devices.front()))
+          << std::endl;
       bench_end_to_end(BackendChoice::cpu, kWorkload, options, out);
       return int(kExitOk);
     }
-    bench_cuda(probe.devices.front().index, options, out);
+    bench_cuda(usable.front().index, options, out);
     bench_end_to_end(BackendChoice::cuda, kWorkload, options, out);
     return int(kExitOk);
   });

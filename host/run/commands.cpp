@@ -233,7 +233,7 @@ int info_command(std::ostream& out) {
         << (unusable.empty() ? "" : "; not usable: " + unusable) << '\n';
   }
   out << "cuda backend: built with " << cuda::describe(cuda::built_architectures())
-      << "; used on devices of compute capability >= 6.0 that this code runs on\n";
+      << "; used on devices of compute capability >= " << cuda::kOldestComputeMajor << ".0 that this code runs on\n";
   return kExitOk;
 }
 
