@@ -1,4 +1,5 @@
-// The wide regime (m up to 2048, d up to 512, n up to 512): a block of threads per network. The loops
+// The wide regime (chosen when P · n ≥ 2048, cuda/kernel_choice.cpp; no upper bound on m, d or n): a
+// block of threads per network. The loops
 // are cuda/block_loop.h's and cuda/block_evaluation.h's, shared with the host test; here are their
 // team (the block: shuffles, shared memory and __syncthreads) and the launches. θ, ∇ℓ and the
 // activations live in the trial's global-memory slots (a wide network does not fit in a

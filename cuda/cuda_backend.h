@@ -5,7 +5,6 @@
 // the backend without nvcc.
 #pragma once
 
-#include <memory>
 #include <string>
 
 #include "perfgen/backend.h"

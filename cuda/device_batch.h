@@ -22,7 +22,8 @@ struct DeviceTrial {
   std::int64_t inputs;   // offset into the input buffer (n · input_dim); trials with the same data share it
   std::int64_t targets;  // offset into the target buffer (n)
   std::int64_t neurons;  // offset into the per-neuron outputs (width)
-  std::int64_t scratch;  // offset into the scratch buffer (kernels that keep state in global memory)
+  std::int64_t scratch;  // offset into the scratch buffer (what a kernel keeps in global memory, and
+                         // then the evaluation kernel's sharpness work space)
 };
 
 struct DeviceResult {

@@ -1,9 +1,8 @@
 // A validated experiment: every setting of the experiment file, defaults filled in.
-// Parsing and validation live in host/config/experiment_file.cpp; nothing here knows TOML.
+// Parsing lives in host/config/experiment_file.cpp, validation in experiment_validation.cpp; nothing
+// here knows TOML.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>

@@ -13,7 +13,7 @@ namespace perfgen {
 
 enum class CpuKernel { vector, scalar };
 
-// Recovery and branch of a trained network whose generalization error is known: the part of the
+// Recovery, branch and sharpness of a trained network whose generalization error is known: the part of the
 // evaluation both kernels share (each computes the error its own way over the same test set).
 TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double> theta, const TrainResult& result,
                               const GeneralizationError& generalization, const EvaluationContext& context);

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
-#include <memory>
 #include <utility>
 #include <vector>
 

@@ -1,7 +1,7 @@
 // Builds /trials: identity and sweep coordinates, Theorem-1 quantities of θ0, and outcomes.
 #include "results_schema.h"
 
-#include <cmath>
+#include <algorithm>
 #include <limits>
 
 namespace perfgen {
@@ -9,7 +9,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// A [trial, dim] matrix; row i has entries values_of(i) padded with NaN to `width`.
+// A [trial, dim] matrix; row i has the entries row_of(i) padded with NaN to `width`.
 template <class RowOf>
 void add_matrix(ColumnGroup& g, const char* name, const char* dim, std::size_t rows, std::size_t width,
                 const char* long_name, RowOf row_of) {
@@ -60,12 +60,13 @@ ColumnGroup trial_columns(const Plan& plan, const std::vector<MaterializedTrial>
   add_column(g, "init_scale", T::f64, "trial", rows, "initialization scale s (theta0 = s z)", "",
              [&](auto i) { return cell(i).init_scale; });
   add_column(g, "lr", T::f64, "trial", rows, "learning rate", "time per step", [&](auto i) { return cell(i).lr; });
-  add_column(g, "max_iters", T::i64, "trial", rows, "iteration budget", "steps", [&](auto i) { return cell(i).max_iters; });
+  add_column(g, "max_iters", T::i64, "trial", rows, "iteration budget", "steps",
+             [&](auto i) { return cell(i).max_iters; });
   add_column(g, "status", T::i8, "trial", rows, "why training stopped", "",
              [&](auto i) { return int(out(i).train.status); });
   mark_enum(g, kTrainStatusNames);
-  add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken", "steps",
-             [&](auto i) { return out(i).train.iterations; });
+  add_column(g, "iterations", T::i64, "trial", rows, "gradient steps taken (gradient flow: accepted integrator steps)",
+             "steps", [&](auto i) { return out(i).train.iterations; });
   add_column(g, "trained_on", T::i8, "trial", rows, "backend that trained the trial (cuda_then_cpu: handed over)", "",
              [&](auto i) { return int(out(i).trained_on); });
   mark_enum(g, kTrainedOnNames);
@@ -188,7 +189,8 @@ ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedT
   };
   per_checkpoint("iteration", ColumnType::i64, "iteration (flow: integrator step) of the recorded point (-1: none)", "",
                  iteration);
-  per_checkpoint("time", ColumnType::f64, "t of the recorded point (lr * iteration for gradient descent)", "time", time);
+  per_checkpoint("time", ColumnType::f64, "t of the recorded point (lr * iteration for gradient descent)", "time",
+                 time);
   per_checkpoint("aligned_time", ColumnType::f64, "t + ln(|C|/|gamma|)/mu_gd (Theorem 1)", "time", [&](auto r, auto k) {
     return time(r, k) + trials[rows[r]].theorem1.aligned_time_offset(trials[rows[r]].theorem1.mu_gd);
   });

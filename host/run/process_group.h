@@ -1,6 +1,6 @@
 // The processes of one run: this process alone, or the ranks of an MPI job when perfgen was built with
 // MPI and started by mpirun. Ranks split the batches like `--shard rank/size` workers and rank 0
-// merges once every rank is done (shared/DESIGN.md §7): no scheduler of our own.
+// merges once every rank is done (docs/CLI.md, "Beyond one machine"): no scheduler of our own.
 #pragma once
 
 #include <cstdint>

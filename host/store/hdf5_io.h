@@ -1,4 +1,4 @@
-// Writes and reads column groups as netCDF-4-compatible HDF5 (shared/DESIGN.md §4, docs/FILE_FORMAT.md): one dataset
+// Writes and reads column groups as netCDF-4-compatible HDF5 (docs/FILE_FORMAT.md): one dataset
 // per column, every axis attached to a dimension scale, creation order tracked, format bounds ≤ HDF5 1.8.
 #pragma once
 

@@ -3,7 +3,6 @@
 
 #include <gmpxx.h>
 
-#include <numeric>
 #include <stdexcept>
 
 // a·b + c over the rationals: the shared math's `fused` (perfgen/shared_tanh.h), which the tangent rows

@@ -29,10 +29,10 @@ struct TargetBranch {
   std::vector<int> cancelling;  // group sizes, each ≥ 2, largest first
   int constant = 0;             // 0, or the size (≥ 2) of the constant group
 
-  bool is_paper_family() const;       // aligned + silent only: Q^k
+  bool is_paper_family() const;  // aligned + silent only: Q^k
   int dimension(const NetShape& s) const;
-  std::string label() const;          // "Q^2 (j = 1)" or "j = 1, 1 inert"
-  std::string composition() const;    // "1 aligned, 1 silent"
+  std::string label() const;        // "Q^2 (j = 1)" or "[j = 1, 1 inert]"
+  std::string composition() const;  // "1 aligned, 1 silent"
 };
 
 // Every branch of Q* for the model's width, paper family first (Q^1, Q^2, …), then the others.
@@ -42,7 +42,7 @@ std::vector<TargetBranch> target_branches(const NetShape& s);
 // drawn (seed) as binary fractions with small denominators, away from 0 (a generic point);
 // otherwise its corner: every free parameter 0 (aligned neurons (a0, w̃0), (0, w̃0), …), a point in
 // the closure of every branch, where the model rank is smallest.
-std::vector<double> branch_point(const NetShape& s, const TargetSettings& target, const TargetBranch& branch, bool generic,
-                                 std::uint64_t seed);
+std::vector<double> branch_point(const NetShape& s, const TargetSettings& target, const TargetBranch& branch,
+                                 bool generic, std::uint64_t seed);
 
 }  // namespace perfgen

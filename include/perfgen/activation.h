@@ -1,7 +1,6 @@
 // The activation functions σ of the model and the target, with their derivatives.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 
 #include "perfgen/hostdevice.h"
@@ -64,7 +63,15 @@ PERFGEN_HD double activation_slope_at_zero(Activation act) {
   return slope;
 }
 
-// Odd activations make (a, w̃) and (−a, −w̃) the same neuron; the branch test uses this.
-PERFGEN_HD bool activation_is_odd(Activation) { return true; }
+// Odd activations make (a, w̃) and (−a, −w̃) the same neuron; the branch test uses this. Both are odd
+// (tanh, and z/(1 + z²)); the switch has no default so that a new activation must answer.
+PERFGEN_HD bool activation_is_odd(Activation act) {
+  switch (act) {
+    case Activation::tanh:
+    case Activation::rational:
+      return true;
+  }
+  return false;
+}
 
 }  // namespace perfgen

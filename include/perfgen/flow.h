@@ -93,8 +93,9 @@ PERFGEN_HD double flow_error_norm(const double* error, const double* before, con
 }
 
 // One RODAS step of size h from theta, whose gradient is grad and Hessian hessian. RODAS in autonomous
-// form: W = I/(γh) + ∇²ℓ(θ); stage i solves W g_i = −∇ℓ(θ + Σ_j a_ij g_j) + Σ_j c_ij g_j / h; the new state
-// is θ + Σ_j a_6j g_j + g_6 (stiffly accurate: the last stage's point), and g_6 is the error estimate.
+// form: W = I/(γh) + ∇²ℓ(θ); stage i = 0..5 solves W g_i = −∇ℓ(θ + Σ_j a_ij g_j) + Σ_j c_ij g_j / h; the
+// new state is θ + Σ_j a_5j g_j + g_5 (stiffly accurate: the last stage's point), and g_5 is the error
+// estimate.
 // Writes the new state into next; returns the error norm, INFINITY when W is singular or a stage is
 // not finite.
 PERFGEN_HD double rodas_step(const NetShape& s, DataView data, const TrainSettings& settings, const double* theta,

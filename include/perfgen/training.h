@@ -36,7 +36,7 @@ struct TrainSettings {
 
 struct TrainResult {
   TrainStatus status = TrainStatus::max_iters;
-  std::int64_t iterations = 0;  // gradient steps applied
+  std::int64_t iterations = 0;  // gradient steps applied (flow: accepted integrator steps)
   double final_loss = 0.0;      // ℓ at the returned θ
   double grad_norm = 0.0;       // ‖∇ℓ‖ at the returned θ
   double time = 0.0;            // flow only: t at the returned θ (see training_time)
