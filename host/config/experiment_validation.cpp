@@ -39,6 +39,12 @@ void check_seed(std::int64_t seed, const std::string& key) {
   require(seed >= 0 && seed < kMaxSeed, key, "must be in [0, 2^62), got " + std::to_string(seed));
 }
 
+// P of a network of the model at this width (int64: widths and input_dim are validated one by one,
+// before their product is).
+std::int64_t params_at_width(const Experiment& e, std::int64_t width) {
+  return width * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
+}
+
 // The values a quantity takes: its sweep axis when there is one, else its fixed setting.
 template <class T>
 std::pair<std::vector<T>, std::string> values_of(const std::vector<T>& axis, T fixed, const std::string& sweep_key,
@@ -120,7 +126,7 @@ void validate_init(const Experiment& e) {
   if (!in.direction.empty()) {
     for (double v : in.direction) require_finite(v, "init.direction");
     for (int w : widths) {
-      const std::int64_t params = std::int64_t{w} * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
+      const std::int64_t params = params_at_width(e, w);
       require(static_cast<std::int64_t>(in.direction.size()) == params, "init.direction",
               "must have P = " + std::to_string(params) + " entries for width " + std::to_string(w) + ", got " +
                   std::to_string(in.direction.size()));
@@ -133,7 +139,7 @@ void validate_flow(const Experiment& e) {
   require(e.sweep.lr.empty(), "sweep.lr", "has no effect under train.method = \"flow\" (no learning rate); remove it");
   const auto widths = values_of(e.sweep.width, e.model.width, "", "").first;
   for (int w : widths) {
-    const std::int64_t params = std::int64_t{w} * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
+    const std::int64_t params = params_at_width(e, w);
     require(params <= kExactHessianMaxParams, e.sweep.width.empty() ? "model.width" : "sweep.width",
             "train.method = \"flow\" supports networks of at most " + std::to_string(kExactHessianMaxParams) +
                 " parameters (it uses the exact Hessian); width " + std::to_string(w) + " × (1 + input_dim " +
@@ -168,8 +174,7 @@ void validate_train_and_eval(const Experiment& e) {
   require(v.recovery_threshold > 0.0 && std::isfinite(v.recovery_threshold), "eval.recovery_threshold", "must be > 0");
   require(v.on_target_tol > 0.0 && std::isfinite(v.on_target_tol), "eval.on_target_tol", "must be > 0");
   require(v.silent_tol > 0.0 && std::isfinite(v.silent_tol), "eval.silent_tol", "must be > 0");
-  require(v.test_seed >= 0 && v.test_seed < kMaxSeed, "eval.test_seed",
-          "must be in [0, 2^62), got " + std::to_string(v.test_seed));
+  check_seed(v.test_seed, "eval.test_seed");
   require(e.run.batch_size >= 1, "run.batch_size", "must be >= 1");
 }
 
@@ -190,7 +195,7 @@ void validate_network_size(const Experiment& e) {
   const auto [sizes, n_key] = values_of(e.sweep.n, e.data.n, "sweep.n", "data.n");
   const std::int64_t m = *std::max_element(widths.begin(), widths.end());
   const std::int64_t n = *std::max_element(sizes.begin(), sizes.end()), d = e.model.input_dim;
-  const std::int64_t params = m * (1 + d + (e.model.bias ? 1 : 0));
+  const std::int64_t params = params_at_width(e, m);
   auto limit = [](const std::string& what, std::int64_t value) {
     return what + " = " + number_text(static_cast<double>(value)) +
            ", more than the 2^31 - 1 elements the kernels can index";

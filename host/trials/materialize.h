@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "plan.h"
 #include "perfgen/trial.h"
+#include "plan.h"
 
 namespace perfgen {
 
@@ -28,6 +28,11 @@ class Materializer {
   const Plan& plan_;
   EvaluationContext evaluation_;
 };
+
+// Log-spaced iterations: 0, then `count` − 1 values from 1 to max_iters rounded and without repeats.
+std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t max_iters, int count);
+// Flow's checkpoints: 0, then `count` − 1 log-spaced times from min(1, max_time/10) to max_time.
+std::vector<double> log_spaced_times(double max_time, int count);
 
 // f*(x) for every row of inputs (row-major, input_dim columns).
 std::vector<double> target_values(const Experiment& e, const std::vector<double>& inputs);

@@ -98,9 +98,4 @@ struct TrialOutcome {
   double sharpness = 0.0;        // top eigenvalue of the loss Hessian at the final parameters
 };
 
-// Log-spaced iterations: 0, then `count` − 1 values from 1 to max_iters rounded and without repeats.
-std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t max_iters, int count);
-// Flow's checkpoints: 0, then `count` − 1 log-spaced times from min(1, max_time/10) to max_time.
-std::vector<double> log_spaced_times(double max_time, int count);
-
 }  // namespace perfgen
