@@ -19,19 +19,19 @@ PERFGEN_HD double team_dot(const double* v, const double* w, int count, Team tea
   return team.sum(mine);
 }
 
-// power_iteration_sharpness on a team: the same 60 iterations, from the same start, each
-// Hessian-vector product the same central difference of two gradients, computed by the team's phases.
+// power_iteration_sharpness on a team: the same iterations, from the same start, each Hessian-vector
+// product the same central difference of two gradients, computed by the team's phases.
 // v, shifted, minus: count doubles each; the gradient at θ + step·v goes to net.grad.
 template <class Team>
 PERFGEN_HD double team_power_iteration_sharpness(const BlockNetwork& net, double* v, double* shifted, double* minus,
-                                                 Team team, int iterations = 60) {
+                                                 Team team, int iterations = kPowerIterations) {
   const int count = net.count;
   const unsigned rank = team.rank();
   BlockNetwork plus_at = net, minus_at = net;  // the network at θ ± step·v
   plus_at.theta = minus_at.theta = shifted;
   minus_at.grad = minus;
-  for (int p = rank; p < count; p += Team::kSize) v[p] = 1.0 / sqrt(static_cast<double>(count)) * (1.0 + 0.01 * p);
-  const double step = 1e-5 * fmax(1.0, sqrt(team_dot(net.theta, net.theta, count, team)));
+  for (int p = rank; p < count; p += Team::kSize) v[p] = power_iteration_start(p, count);
+  const double step = power_iteration_step(sqrt(team_dot(net.theta, net.theta, count, team)));
   double norm = sqrt(team_dot(v, v, count, team)), rayleigh = 0.0, unused = 0.0;
   for (int it = 0; it < iterations; ++it) {
     for (int p = rank; p < count; p += Team::kSize) {

@@ -15,6 +15,11 @@ namespace fs = std::filesystem;
 
 namespace perfgen {
 
+std::vector<std::string> bench_workload_overrides(std::int64_t networks, std::int64_t steps) {
+  return {"train.max_iters=" + std::to_string(steps - 1),
+          "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(networks) + "]}"};
+}
+
 void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, const BenchOptions& options,
                       std::ostream& out) {
   if (std::none_of(options.end_to_end_trials.begin(), options.end_to_end_trials.end(),
@@ -23,8 +28,8 @@ void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, c
   const fs::path dir = fs::temp_directory_path() / ("perfgen-bench-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "workload.toml") << workload_toml;
-  out << "\nend to end (" << (backend == BackendChoice::cuda ? "cuda" : "cpu") << "): perfgen run of the workload, " << options.end_to_end_steps
-      << " steps per network, plan to merged file\n"
+  out << "\nend to end (" << (backend == BackendChoice::cuda ? "cuda" : "cpu") << "): perfgen run of the workload, "
+      << options.end_to_end_steps << " steps per network, plan to merged file\n"
       << std::left << std::setw(12) << "trials" << std::setw(12) << "wall" << std::setw(14) << "trials/s"
       << std::setw(18) << "network-steps/s"
       << "stages\n"
@@ -37,8 +42,7 @@ void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, c
     run.backend = backend;
     run.threads = options.threads;
     run.quiet = run.force = true;
-    run.overrides = {"train.max_iters=" + std::to_string(options.end_to_end_steps - 1),
-                     "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(trials) + "]}"};
+    run.overrides = bench_workload_overrides(trials, options.end_to_end_steps);
     std::ostringstream run_out, run_err;
     const auto start = std::chrono::steady_clock::now();
     const int code = run_command(run, run_out, run_err);

@@ -2,12 +2,17 @@
 // materialize, train, write shards, merge), so that what the host does around training shows.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 
 namespace perfgen {
+
+// The bench workload's overrides for `networks` trials (its c̃ axis) of `steps` steps each.
+std::vector<std::string> bench_workload_overrides(std::int64_t networks, std::int64_t steps);
 
 // One row per size in options.end_to_end_trials (0s skipped): trials/s and network-steps/s from the
 // run's wall time, and its stage line. Each row is flushed as it completes.

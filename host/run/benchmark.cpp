@@ -46,8 +46,8 @@ PERFGEN_CPU_HOT void fma_chains(std::int64_t rounds) {
   (void)sink;
 }
 
-// FP64 peak measured, not looked up: fma_chains on every thread for about 0.3 s.
-double measured_fp64_peak(int threads) {
+// The CPU's FP64 peak measured, not looked up: fma_chains on every thread for about 0.3 s.
+double cpu_fp64_peak(int threads) {
   const std::int64_t rounds = 20'000'000;
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
@@ -63,22 +63,30 @@ struct Workload {
   EvaluationContext context;
   double network_steps;
   double flops_per_step;
+  std::int64_t activations_per_step;  // m · n activations (tanh) besides the flops
 };
 
 // `networks` trials of the bench experiment, every one running exactly `steps` steps. Two-neuron
 // networks differ by c~ (imbalance control), wider ones by their init seed.
 Workload make_workload(const std::string& label, std::int64_t networks, std::int64_t steps,
                        std::vector<std::string> overrides) {
-  const bool two_neurons = overrides.empty();
-  overrides.push_back("train.max_iters=" + std::to_string(steps - 1));
-  overrides.push_back(two_neurons ? "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(networks) + "]}"
-                                  : "sweep.init_seed={range=[0, " + std::to_string(networks) + "]}");
+  if (overrides.empty()) {
+    overrides = bench_workload_overrides(networks, steps);
+  } else {
+    overrides.push_back("train.max_iters=" + std::to_string(steps - 1));
+    overrides.push_back("sweep.init_seed={range=[0, " + std::to_string(networks) + "]}");
+  }
   const Experiment e = load_experiment(kWorkload, "<bench workload>", overrides);
   const Plan plan(e);
   Materializer materializer(plan);
-  Workload w{label, {}, materializer.evaluation(), static_cast<double>(networks) * steps, 0.0};
+  const NetShape shape = plan.shape(plan.cells().front());
+  Workload w{label,
+             {},
+             materializer.evaluation(),
+             static_cast<double>(networks) * steps,
+             network_step_flops(shape, plan.max_n()),
+             std::int64_t{shape.width} * plan.max_n()};
   w.trials = materializer.materialize_range(0, plan.trial_count(), 0);
-  w.flops_per_step = network_step_flops(plan.shape(plan.cells().front()), plan.max_n());
   return w;
 }
 
@@ -197,37 +205,23 @@ void check_bench_options(const BenchOptions& options) {
 int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
     check_bench_options(options);
-    const Experiment e =
-        load_experiment(kWorkload, "<bench workload>",
-                        {"train.max_iters=" + std::to_string(options.steps - 1),
-                         "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(options.networks) + "]}"});
-    const Plan plan(e);
-    Materializer materializer(plan);
-    const std::vector<MaterializedTrial> trials = materializer.materialize_range(0, plan.trial_count(), 0);
-    const NetShape shape = plan.shape(plan.cells().front());
-    const double flops = network_step_flops(shape, plan.max_n());
+    const Workload w = make_workload("Example 1", options.networks, options.steps, {});
     const int threads = CpuBackend(options.threads).threads();
-    const double peak = measured_fp64_peak(threads);
-    const double network_steps = static_cast<double>(options.networks) * options.steps;
+    const double peak = cpu_fp64_peak(threads);
 
     out << "perfgen bench: Example 1 (m = 2, d = 1, n = 6, tanh), " << options.networks << " networks x "
         << options.steps << " steps, " << threads << " threads\n"
         << std::scientific << std::setprecision(2) << "FP64 peak " << peak << " flop/s (measured: FMA chains, "
-        << simd::kLanes << " lanes, all threads); " << std::defaultfloat << static_cast<int>(flops)
-        << " flops per network-step besides " << 2 * 6 << " tanh\n\n"
+        << simd::kLanes << " lanes, all threads); " << std::defaultfloat << static_cast<int>(w.flops_per_step)
+        << " flops per network-step besides " << w.activations_per_step << " tanh\n\n"
         << std::left << std::setw(10) << "backend" << std::setw(48) << "kernel" << std::setw(20) << "network-steps/s"
         << "of FP64 peak\n";
     for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
       CpuBackend backend(options.threads, kernel);
-      std::vector<TrialOutcome> outcomes;
-      TrainControl control;
-      const auto start = std::chrono::steady_clock::now();
-      backend.train(trials, materializer.evaluation(), outcomes, control);
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double rate = network_steps / seconds;
+      const double rate = w.network_steps / seconds_to_train(backend, w);
       out << std::left << std::setw(10) << "cpu" << std::setw(48) << backend.device() << std::scientific
           << std::setprecision(3) << std::setw(20) << rate << std::fixed << std::setprecision(1)
-          << 100.0 * rate * flops / peak << "%" << std::endl
+          << 100.0 * rate * w.flops_per_step / peak << "%" << std::endl
           << std::defaultfloat;
     }
     bench_cpu_latency(options, out);

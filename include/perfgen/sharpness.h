@@ -99,11 +99,20 @@ PERFGEN_HD double dominant_symmetric_eigenvalue(double* a, int runtime_n) {
   return dominant;
 }
 
+// Power iteration's choices, shared with the team version (cuda/block_evaluation.h) so that both
+// backends take the same steps: the iterations, entry p of the start vector, and the central
+// difference's step for parameters of norm theta_norm.
+constexpr int kPowerIterations = 60;
+PERFGEN_HD double power_iteration_start(int p, int count) {
+  return 1.0 / sqrt(static_cast<double>(count)) * (1.0 + 0.01 * p);
+}
+PERFGEN_HD double power_iteration_step(double theta_norm) { return 1e-5 * fmax(1.0, theta_norm); }
+
 // The Rayleigh quotient vᵀHv of the dominant direction found by power iteration on finite-difference
 // Hessian-vector products. scratch: 5·param_count doubles plus gradient_workspace_size.
 template <class Shape>
 PERFGEN_HD double power_iteration_sharpness(const Shape& s, const double* theta, DataView data, LossKind kind,
-                                            double* scratch, int iterations = 60) {
+                                            double* scratch, int iterations = kPowerIterations) {
   const int count = s.param_count();
   double* v = scratch;
   double* shifted = scratch + count;
@@ -111,8 +120,8 @@ PERFGEN_HD double power_iteration_sharpness(const Shape& s, const double* theta,
   double* minus = scratch + 3 * count;
   double* hv = scratch + 4 * count;
   double* workspace = scratch + 5 * count;
-  for (int p = 0; p < count; ++p) v[p] = 1.0 / sqrt(static_cast<double>(count)) * (1.0 + 0.01 * p);
-  const double step = 1e-5 * fmax(1.0, euclidean_norm(theta, count));
+  for (int p = 0; p < count; ++p) v[p] = power_iteration_start(p, count);
+  const double step = power_iteration_step(euclidean_norm(theta, count));
   double rayleigh = 0.0;
   for (int it = 0; it < iterations; ++it) {
     const double norm = euclidean_norm(v, count);
