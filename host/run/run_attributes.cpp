@@ -1,18 +1,10 @@
 #include "run_attributes.h"
 
-#include <ctime>
-
 #include "build_info.h"
 #include "results_schema.h"
+#include "utc_time.h"
 
 namespace perfgen {
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -28,9 +20,10 @@ FileAttributes shard_attributes(const Experiment& e, const std::string& config_h
                                 const std::string& device, double wall_seconds, double steps,
                                 const std::string* config) {
   FileAttributes a;
-  a.text = {{"title", "perfgen results"},   {"name", e.name},     {"perfgen_version", kVersion},
-            {"git_revision", kGitRevision}, {"backend", backend}, {"device", device},
-            {"created", utc_now()},         {"train_method", train_method_name(e.train.method)}};
+  a.text = {{"title", "perfgen results"},  {"name", e.name},
+            {"perfgen_version", kVersion}, {"git_revision", kGitRevision},
+            {"backend", backend},          {"device", device},
+            {"created", utc_now()},        {"train_method", train_method_name(e.train.method)}};
   if (config) a.text.emplace_back("config", *config);
   a.text.emplace_back("config_hash", config_hash);
   a.integers = {{"schema_version", kSchemaVersion}};

@@ -9,11 +9,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 
 #include "errors.h"
+#include "utc_time.h"
 
 namespace perfgen {
 namespace {
@@ -21,10 +21,7 @@ namespace {
 std::string owner_line() {
   char host[256] = "?";
   ::gethostname(host, sizeof host - 1);
-  const std::time_t now = std::time(nullptr);
-  char since[32];
-  std::strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return "pid " + std::to_string(::getpid()) + " on " + host + " since " + since;
+  return "pid " + std::to_string(::getpid()) + " on " + host + " since " + utc_now();
 }
 
 // The first line of a lock file: its exclusive holder's owner_line.

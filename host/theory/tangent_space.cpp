@@ -5,15 +5,11 @@
 #include <sstream>
 
 #include "perfgen/activation.h"
+#include "splitmix64.h"
 
 namespace perfgen {
 
-std::uint64_t TheoryRandom::next() {
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+std::uint64_t TheoryRandom::next() { return splitmix64_mix(state_ += kSplitMix64Increment); }
 
 double TheoryRandom::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 

@@ -12,12 +12,14 @@
 
 #include <cmath>
 
+#include "splitmix64.h"
+
 namespace perfgen {
 namespace {
 
 constexpr std::uint64_t kThreads = 65536;
 constexpr double k2Pow53Inv = 1.1102230246251565e-16;  // CURAND_2POW53_INV_DOUBLE
-constexpr double kPi = 3.1415926535897932;              // CURAND_PI_DOUBLE
+constexpr double kPi = 3.1415926535897932;             // CURAND_PI_DOUBLE
 
 using Philox = r123::Philox4x32_R<10>;
 
@@ -48,11 +50,8 @@ void fill(std::uint64_t key, std::size_t first, std::size_t count, double* out, 
 }  // namespace
 
 std::uint64_t philox_key(StreamPurpose purpose, std::int64_t seed) {
-  std::uint64_t z = static_cast<std::uint64_t>(seed) * 3 + static_cast<std::uint64_t>(purpose);
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  const std::uint64_t z = static_cast<std::uint64_t>(seed) * 3 + static_cast<std::uint64_t>(purpose);
+  return splitmix64_mix(z + kSplitMix64Increment);
 }
 
 void RandomStream::normal(std::size_t first, std::size_t count, double* out) const {
