@@ -165,7 +165,7 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     const ShardStore store(output);
     if (!store.exists()) throw no_run_at(results_path);
     refuse_damaged_shards(store);
-    const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
+    const Experiment e = load_experiment(store.stored_config(), store.config_path(), {});
     const Plan plan(e);
     const std::int64_t batch_size = e.run.batch_size;
     const ShardIndex index(store, batch_count(plan.trial_count(), batch_size));

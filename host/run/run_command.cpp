@@ -211,7 +211,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
                                    (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
     if (const std::string entry = store.foreign_entry(); !entry.empty())  // the merge deletes the folder
       throw InputError("file", foreign_store_reason(store.directory(), entry));
-    const Experiment e = load_experiment(store.stored_config(), store.directory() + "/config.toml", {});
+    const Experiment e = load_experiment(store.stored_config(), store.config_path(), {});
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);
     set_aside_damaged_shards(store, err);

@@ -20,6 +20,9 @@ using hdf5::select_rows;
 
 namespace {
 
+// What a failed read of a chunked dataset means in a file perfgen wrote.
+constexpr char kDamagedChunk[] = " (a damaged chunk: checksum or decompression)";
+
 // The elements an attribute holds: 1 for the scalars and 1-element arrays perfgen writes.
 hssize_t attribute_elements(hid_t attr) {
   Handle space(H5Aget_space(attr), H5Sclose, "attribute space");
@@ -126,12 +129,12 @@ Column read_column(hid_t group, const std::string& name, const std::string& row_
     c.real.resize(c.size());
     if (!c.real.empty())
       check(H5Dread(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, c.real.data()),
-            "reading " + name + " (a damaged chunk: checksum or decompression)");
+            "reading " + name + kDamagedChunk);
   } else {
     c.integer.resize(c.size());
     if (!c.integer.empty())
       check(H5Dread(dataset, H5T_NATIVE_INT64, memory_space, file_space, H5P_DEFAULT, c.integer.data()),
-            "reading " + name + " (a damaged chunk: checksum or decompression)");
+            "reading " + name + kDamagedChunk);
   }
   if (has_one_string(dataset, "long_name")) c.long_name = read_text_attribute(dataset, "long_name");
   if (has_one_string(dataset, "units")) c.units = read_text_attribute(dataset, "units");
@@ -150,7 +153,8 @@ bool hdf5_has_group(const std::string& path, const std::string& group) {
 
 std::size_t hdf5_rows(const std::string& path, const std::string& dataset_path) {
   Handle file = open_file(path);
-  Handle dataset(H5Dopen2(file, dataset_path.c_str(), H5P_DEFAULT), H5Dclose, "opening " + dataset_path + " in " + path);
+  Handle dataset(H5Dopen2(file, dataset_path.c_str(), H5P_DEFAULT), H5Dclose,
+                 "opening " + dataset_path + " in " + path);
   Handle space(H5Dget_space(dataset), H5Sclose, "dataspace of " + dataset_path);
   hsize_t dims[H5S_MAX_RANK] = {};
   if (H5Sget_simple_extent_dims(space, dims, nullptr) < 1) throw std::runtime_error(dataset_path + " has no rows");
@@ -232,7 +236,7 @@ std::size_t verify_hdf5(const std::string& path) {
         }
         check(H5Dread(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, buffer.data()),
               "reading " + where + " rows " + std::to_string(first) + "-" + std::to_string(first + count - 1) +
-                  " (a damaged chunk: checksum or decompression)");
+                  kDamagedChunk);
       }
       ++datasets;
     }

@@ -68,13 +68,13 @@ ShardStore::ShardStore(const std::string& output_path) : directory_(output_path 
 
 bool ShardStore::exists() const { return fs::is_directory(directory_); }
 
-bool ShardStore::has_config() const { return fs::exists(directory_ + "/config.toml"); }
+bool ShardStore::has_config() const { return fs::exists(config_path()); }
 
 void ShardStore::create(const std::string& resolved_config) const {
   std::error_code ec;
   const bool made = fs::create_directories(directory_, ec);
   if (ec) throw InputError("--output", "cannot create " + directory_ + ": " + ec.message());
-  const std::string path = directory_ + "/config.toml";
+  const std::string path = config_path();
   {
     std::ofstream out(temporary_name(path));
     out << resolved_config;
@@ -90,7 +90,7 @@ void ShardStore::create(const std::string& resolved_config) const {
 }
 
 std::string ShardStore::stored_config() const {
-  std::ifstream in(directory_ + "/config.toml");
+  std::ifstream in(config_path());
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();

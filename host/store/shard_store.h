@@ -42,6 +42,7 @@ class ShardStore {
   // Creates the directory and records the resolved config; throws InputError if it cannot.
   void create(const std::string& resolved_config) const;
   std::string stored_config() const;
+  std::string config_path() const { return directory_ + "/config.toml"; }  // the stored config's file
 
   std::string shard_path(const BatchRange& batches) const;
   // Uncompressed (the checksum filter only): a shard lives until the merge. The rows are those of the
