@@ -28,6 +28,7 @@
 #include "hdf5_signature.h"
 #include "name_suggestions.h"
 #include "number_text.h"
+#include "override_text.h"
 #include "toml_character_guard.h"
 
 namespace perfgen {
@@ -41,8 +42,7 @@ std::string type_name(const toml::node& node) {
   out << node.type();
   if (const auto* text = node.as_string()) {
     const std::string& value = text->get();
-    std::size_t end = std::min<std::size_t>(value.size(), 40);
-    while (end < value.size() && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;
+    const std::size_t end = utf8_cut(value, 40);
     out << " \"";
     for (std::size_t i = 0; i < end; ++i) {
       const auto c = static_cast<unsigned char>(value[i]);
@@ -129,6 +129,17 @@ Enum as_enum(const toml::node& node, const std::string& key, const std::string& 
 Activation as_activation(const toml::node& node, const std::string& key) {
   const Activation all[] = {Activation::tanh, Activation::rational};
   return as_enum(node, key, "activation", all, activation_name);
+}
+
+// The sections of an experiment file, in setting_keys()'s order.
+std::vector<std::string> section_names() {
+  std::vector<std::string> names;
+  for (const std::string& key : setting_keys())
+    if (const std::size_t dot = key.find('.'); dot != std::string::npos) {
+      const std::string section = key.substr(0, dot);
+      if (std::find(names.begin(), names.end(), section) == names.end()) names.push_back(section);
+    }
+  return names;
 }
 
 // "; did you mean train.lr or sweep.lr?": the keys outside `section` whose own part (after the dot) is
@@ -461,79 +472,6 @@ void note_settings_axes_replace(const toml::table& root, Experiment& e) {
   }
 }
 
-// A number too large for a double (1e400), which toml++ refuses and would otherwise become a string.
-bool overflows_double(const std::string& text) {
-  char* end = nullptr;
-  errno = 0;
-  const double value = std::strtod(text.c_str(), &end);
-  return !text.empty() && *end == '\0' && errno == ERANGE && std::isinf(value);
-}
-
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
-// A value as an error message repeats it: whole up to 80 bytes, else its start and its length (a
-// generated --set value may be megabytes). The cut does not split a UTF-8 character.
-std::string shown_value(const std::string& text) {
-  constexpr std::size_t kShown = 80;
-  if (text.size() <= kShown) return text;
-  std::size_t cut = kShown;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "… (" + std::to_string(text.size()) + " bytes)";
-}
-
-// Text that TOML would read as an array, table or string if it were written right, or a number
-// (digits, signs, points, exponents); "2025-01-sweep" or "rational" is a bare word.
-bool looks_like_a_toml_value(const std::string& text) {
-  if (text.empty()) return false;
-  if (std::string("[{\"'").find(text.front()) != std::string::npos) return true;
-  return text.find_first_not_of("0123456789+-._eE") == std::string::npos;
-}
-
-// Where the first byte lies that does not begin or continue a well-formed UTF-8 character (overlong
-// forms, surrogates and code points above U+10FFFF included), or npos. TOML text must be UTF-8;
-// toml++ checks a parsed value, but a bare word is inserted as it is.
-std::size_t first_invalid_utf8(const std::string& text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char lead = byte(i);
-    const std::size_t length = lead < 0x80                    ? 1
-                               : lead >= 0xC2 && lead <= 0xDF ? 2
-                               : lead >= 0xE0 && lead <= 0xEF ? 3
-                               : lead >= 0xF0 && lead <= 0xF4 ? 4
-                                                              : 0;
-    if (length == 0 || i + length > text.size()) return i;
-    for (std::size_t k = 1; k < length; ++k)
-      if ((byte(i + k) & 0xC0) != 0x80) return i;
-    if ((lead == 0xE0 && byte(i + 1) < 0xA0) || (lead == 0xED && byte(i + 1) >= 0xA0) ||
-        (lead == 0xF0 && byte(i + 1) < 0x90) || (lead == 0xF4 && byte(i + 1) >= 0x90))
-      return i;
-    i += length;
-  }
-  return std::string::npos;
-}
-
-// Whether an unquoted --set value goes on with another ` section.key=`, as in --set 'train.lr=0.1
-// train.max_iters=5' (a scan, not a std::regex: libstdc++'s recursion overflows the stack on long text).
-bool holds_another_setting(const std::string& value) {
-  if (value.empty() || value[0] == '"' || value[0] == '\'') return false;  // a string may hold anything
-  auto in_key = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
-  for (std::size_t eq = value.find('='); eq != std::string::npos; eq = value.find('=', eq + 1)) {
-    std::size_t end = eq, begin;
-    while (end > 0 && value[end - 1] == ' ') --end;
-    for (begin = end; begin > 0 && in_key(value[begin - 1]);) --begin;
-    const std::string key = value.substr(begin, end - begin);
-    const std::size_t dot = key.find('.');
-    if (begin > 0 && std::isspace(static_cast<unsigned char>(value[begin - 1])) && dot != std::string::npos &&
-        dot > 0 && key.back() != '.')
-      return true;
-  }
-  return false;
-}
-
 void apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos) throw InputError("--set " + shown_value(assignment), "expected section.key=value");
@@ -587,8 +525,7 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
                              ": invalid TOML: " + std::string(err.description()));
   }
   for (const std::string& assignment : overrides) apply_override(root, assignment);
-  static const std::vector<std::string> sections{"model", "target", "data", "init",        "train",
-                                                 "eval",  "sweep",  "run",  "trajectories"};
+  static const std::vector<std::string> sections = section_names();
   Experiment e;
   if (!name_if_unset.empty()) e.name = name_if_unset;
   for (const auto& [key, node] : root) {

@@ -13,7 +13,8 @@ out=build-fuzz
 mkdir -p "$out/corpus" "$out/findings"
 binary=$out/fuzz_experiment_file
 sources=(tests/fuzz/fuzz_experiment_file.cpp host/config/experiment_file.cpp host/config/experiment_text.cpp
-         host/config/experiment_validation.cpp host/config/name_suggestions.cpp host/config/toml_character_guard.cpp
+         host/config/experiment_validation.cpp host/config/name_suggestions.cpp host/config/override_text.cpp
+         host/config/toml_character_guard.cpp
          host/base/hdf5_signature.cpp)
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$generated"/*.h host/base/*.h host/config/*.h include/perfgen/*.h -newer "$binary" 2>/dev/null)" ]; then
   echo "fuzz: building $binary with clang++"
