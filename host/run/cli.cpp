@@ -7,9 +7,11 @@
 #include <map>
 #include <sstream>
 
+#include "cell_summary.h"
 #include "commands.h"
 #include "errors.h"
 #include "name_suggestions.h"
+#include "number_text.h"
 #include "version_line.h"
 
 namespace perfgen {
@@ -156,7 +158,8 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_flag("--serial", run.serial, "run the stages one after another (no overlap; same results)");
   run_cmd
       ->add_option("--save-interval", run.save_interval_seconds,
-                   "seconds between shard writes: what a killed run can lose (default 10; 0: every batch)")
+                   "seconds between shard writes: what a killed run can lose (default " +
+                       number_text(RunOptions().save_interval_seconds) + "; 0: every batch)")
       ->check(kNonNegative);
 
   std::string plan_path;
@@ -182,7 +185,9 @@ int cli_main(int argc, char** argv) {
   auto* summary_cmd = app.add_subcommand("summary", "print the recovery table of a results file or unfinished run");
   add_results_argument(*summary_cmd, summary_path, "results file (or its .shards folder)");
   bool summary_all = false;
-  summary_cmd->add_flag("--all", summary_all, "every cell (default: the first and last 20 of a longer table)");
+  summary_cmd->add_flag(
+      "--all", summary_all,
+      "every cell (default: the first and last " + std::to_string(kTableRows / 2) + " of a longer table)");
 
   std::string verify_path;
   auto* verify_cmd = app.add_subcommand("verify", "read every dataset and check every chunk's checksum");
@@ -191,24 +196,40 @@ int cli_main(int argc, char** argv) {
   auto* info_cmd = app.add_subcommand("info", "build and device information");
 
   BenchOptions bench;
+  const BenchOptions defaults;  // the help states them
+  std::string end_to_end_default;
+  for (const std::int64_t trials : defaults.end_to_end_trials)
+    end_to_end_default += (end_to_end_default.empty() ? "" : ",") + std::to_string(trials);
   auto* bench_cmd = app.add_subcommand("bench", "throughput of the installed backends on Example 1");
-  bench_cmd->add_option("--networks", bench.networks, "networks trained at once (default 4096)")->check(kPositive);
-  bench_cmd->add_option("--steps", bench.steps, "gradient steps per network (default 20000)")->check(kPositive);
+  bench_cmd
+      ->add_option("--networks", bench.networks,
+                   "networks trained at once (default " + std::to_string(defaults.networks) + ")")
+      ->check(kPositive);
+  bench_cmd
+      ->add_option("--steps", bench.steps,
+                   "gradient steps per network (default " + std::to_string(defaults.steps) + ")")
+      ->check(kPositive);
   bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: the CPUs this process may run on)")
       ->check(kNonNegative);
   bench_cmd
-      ->add_option("--latency-steps", bench.latency_steps, "steps of the GPU latency case (100 networks; default 10^8)")
+      ->add_option(
+          "--latency-steps", bench.latency_steps,
+          "steps of the GPU latency case (100 networks; default " + std::to_string(defaults.latency_steps) + ")")
       ->check(kPositive);
   bench_cmd
       ->add_option("--cpu-latency-steps", bench.cpu_latency_steps,
-                   "steps of the CPU latency case (1 network, one thread; default 10^7, 0: skip it)")
+                   "steps of the CPU latency case (1 network, one thread; default " +
+                       std::to_string(defaults.cpu_latency_steps) + ", 0: skip it)")
       ->check(kNonNegative);
-  bench_cmd->add_option_function<std::string>(
-      "--end-to-end", [&bench](const std::string& text) { bench.end_to_end_trials = parse_trial_counts(text); },
-      "trials of each end-to-end row, a whole perfgen run (default 10000,100000,1000000; 0: none)");
   bench_cmd
-      ->add_option("--end-to-end-steps", bench.end_to_end_steps,
-                   "steps per network in the end-to-end rows (default 1000)")
+      ->add_option_function<std::string>(
+          "--end-to-end", [&bench](const std::string& text) { bench.end_to_end_trials = parse_trial_counts(text); },
+          "trials of each end-to-end row, a whole perfgen run (default " + end_to_end_default + "; 0: none)")
+      ->type_name("N,...");
+  bench_cmd
+      ->add_option(
+          "--end-to-end-steps", bench.end_to_end_steps,
+          "steps per network in the end-to-end rows (default " + std::to_string(defaults.end_to_end_steps) + ")")
       ->check(kPositive);
 
   if (argc < 2) {  // bare perfgen: the usage, as a mistake
