@@ -221,7 +221,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
         out.trained_on = TrainedOn::cuda;
         out.train = done[k].train;
         out.generalization = done[k].generalization;
-        out.recovered = out.generalization.mean_squared < context.recovery_threshold;
+        out.recovered = context.recovered(out.generalization);
         out.branch = done[k].branch;
         out.sharpness = done[k].sharpness;
         out.theta.assign(final_theta.begin() + t.theta, final_theta.begin() + t.theta + t.shape.param_count());

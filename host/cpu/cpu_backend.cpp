@@ -74,7 +74,7 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
   out.sharpness = with_compile_time_shape(shape, [&](const auto& s) {
     return sharpness_at(s, out.theta.data(), trial.data(), trial.train.loss, scratch.data());
   });
-  out.recovered = out.generalization.mean_squared < context.recovery_threshold;
+  out.recovered = context.recovered(out.generalization);
   out.final_a.resize(shape.width);
   out.distance.resize(shape.width);
   out.branch = classify_branch(shape, out.theta.data(), context.target_weights.data(), context.tolerances,

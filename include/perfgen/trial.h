@@ -63,6 +63,8 @@ struct EvaluationContext {
   double recovery_threshold = 1e-8;
 
   DataView test_set() const { return {test_inputs.data(), test_targets.data(), static_cast<int>(test_targets.size())}; }
+  // The recovery rule, the same for both backends: the test MSE below the threshold (NaN is not).
+  bool recovered(const GeneralizationError& error) const { return error.mean_squared < recovery_threshold; }
 };
 
 // Loss and parameters at the recorded iterations (the checkpoints reached, then the last iteration).
