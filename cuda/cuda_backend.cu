@@ -190,6 +190,8 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
           cancelled = true;
           break;
         }
+        // A cheap test first: the helper's rate (a short training on the CPU) is measured only for a
+        // kernel that can hand over, and only once at most 64 networks per CPU slot remain.
         if (tail_.backend && !first_launch && choice.kind == KernelKind::per_thread &&
             count - finished <= 64 * tail_.slots) {
           if (helper_rate < 0.0) helper_rate = helper_rate_for(tail_, trials, members);

@@ -75,6 +75,9 @@ std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t max_iters, int cou
   return points;
 }
 
+// Written out rather than through perfgen::forward, which rounds differently (fused multiply-adds):
+// moving to it would change every trial's targets in the last bits, and with them every result
+// recorded so far.
 std::vector<double> target_values(const Experiment& e, const std::vector<double>& inputs) {
   const int d = e.model.input_dim;
   std::vector<double> y(inputs.size() / d);
