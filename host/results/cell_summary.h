@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <iosfwd>
 #include <utility>
 #include <vector>
 
@@ -15,6 +14,10 @@
 #include "plan.h"
 
 namespace perfgen {
+
+// The /cells columns that say where a cell lies in the sweep, in the order the table shows them.
+inline constexpr const char* kCellCoordinates[] = {"n",       "width", "activation", "init_scale",
+                                                   "c_tilde", "lr",    "max_iters"};
 
 // Wilson score interval for `successes` out of `total` at the normal quantile z (95%: 1.96).
 std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t total, double z = 1.959963984540054);
@@ -32,9 +35,9 @@ class CellSummaryBuilder {
   using Sink = std::function<void(ColumnGroup&& cells)>;
   CellSummaryBuilder(const Plan& plan, std::size_t max_rows, Sink sink);
   CellSummaryBuilder(Plan&&, std::size_t, Sink) = delete;  // it keeps a reference: a temporary plan would dangle
-  void add(const ColumnGroup& trials);  // rows in nondecreasing cell order, after those added before
-  void add(TrialTable&& trials);        // the same, already as a table
-  void finish();                        // aggregates what waits and hands on the cells left; then spent
+  void add(const ColumnGroup& trials);                     // rows in nondecreasing cell order, after those added before
+  void add(TrialTable&& trials);                           // the same, already as a table
+  void finish();  // aggregates what waits and hands on the cells left; then spent
   std::size_t rows_held() const { return waiting_.rows(); }  // trials waiting for their cell to be aggregated
 
  private:
@@ -48,26 +51,5 @@ class CellSummaryBuilder {
 
 // The whole /cells group of a set of trials in any order.
 ColumnGroup cell_columns(const Plan& plan, const ColumnGroup& trials);
-
-// The recovery table: one line per cell, the swept coordinates first; of more than max_rows cells
-// (0: no limit), the first and the last max_rows / 2. Fed the /cells rows a piece at a time in cell
-// order, it keeps only the rows it will show and which coordinates vary.
-inline constexpr std::size_t kTableRows = 40;
-class CellTable {
- public:
-  explicit CellTable(std::size_t max_rows = kTableRows) : max_rows_(max_rows) {}
-  void add(const ColumnGroup& cells);
-  void print(std::ostream& out) const;
-  std::size_t rows() const { return rows_; }
-
- private:
-  std::size_t max_rows_, rows_ = 0;
-  ColumnGroup head_, tail_;  // the first max_rows / 2 rows (all when max_rows is 0), and the last of the rest
-  std::vector<std::pair<const char*, bool>> coordinate_varies_;
-  std::vector<double> first_coordinates_;
-};
-
-// The table of a whole /cells group.
-void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows = kTableRows);
 
 }  // namespace perfgen

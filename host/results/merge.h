@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "cell_summary.h"
+#include "cell_table.h"
 #include "columns.h"
 #include "hdf5_io.h"
 #include "plan.h"

@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "cell_summary.h"
+#include "cell_table.h"
 #include "commands.h"
 #include "errors.h"
 #include "name_suggestions.h"

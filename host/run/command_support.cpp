@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "cell_summary.h"
+#include "cell_table.h"
 #include "experiment_file.h"
 #include "experiment_validation.h"
 #include "file_check.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cell_summary.h"
+#include "cell_table.h"
 #include "errors.h"
 #include "experiment.h"
 

@@ -14,6 +14,7 @@
 
 #include "architectures.h"
 #include "cell_summary.h"
+#include "cell_table.h"
 #include "command_support.h"
 #include "cpu_backend.h"
 #include "cuda_backend.h"

@@ -27,16 +27,16 @@ struct RunOptions {
   bool quiet = false;
   int threads = 0;
   CpuKernel cpu_kernel = CpuKernel::vector;  // SIMD lanes, or the scalar reference
-  ShardSpec shard;                            // --shard i/K: train every K-th batch from the i-th (Slurm arrays)
-  bool serial = false;                        // no pipeline: materialize, train, write one after another
-  double save_interval_seconds = 10.0;        // seconds a finished batch waits at most before a shard holds it
+  ShardSpec shard;                           // --shard i/K: train every K-th batch from the i-th (Slurm arrays)
+  bool serial = false;                       // no pipeline: materialize, train, write one after another
+  double save_interval_seconds = 10.0;       // seconds a finished batch waits at most before a shard holds it
 };
 
 struct BenchOptions {
   std::int64_t networks = 4096;
   std::int64_t steps = 20000;
   int threads = 0;
-  std::int64_t latency_steps = 100'000'000;  // the GPU's latency case: 100 networks × this many steps
+  std::int64_t latency_steps = 100'000'000;     // the GPU's latency case: 100 networks × this many steps
   std::int64_t cpu_latency_steps = 10'000'000;  // the CPU's latency case: 1 network × this many steps (0: none)
   // End-to-end rows: whole `perfgen run`s (plan to merged file) of these many trials, fixed steps.
   std::vector<std::int64_t> end_to_end_trials = {10'000, 100'000, 1'000'000};

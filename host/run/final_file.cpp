@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "batch_loop.h"
-#include "cell_summary.h"
+#include "cell_table.h"
 #include "hdf5_io.h"
 #include "live_final_file.h"
 #include "merge.h"

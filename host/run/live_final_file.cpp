@@ -64,8 +64,8 @@ void LiveFinalFile::add(ColumnGroup trials) {
   });
 }
 
-std::optional<MergeReport> LiveFinalFile::finish(const std::string& output,
-                                                 const std::function<void(Hdf5Writer&, const MergeReport&)>& close_file) {
+std::optional<MergeReport> LiveFinalFile::finish(
+    const std::string& output, const std::function<void(Hdf5Writer&, const MergeReport&)>& close_file) {
   queue_.finish();
   if (abandoned_ || !merger_ || merger_->trials_added() != plan_.trial_count()) {
     abandon();

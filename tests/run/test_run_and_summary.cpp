@@ -9,6 +9,7 @@
 
 #include "bench_end_to_end.h"
 #include "cell_summary.h"
+#include "cell_table.h"
 #include "commands.h"
 #include "errors.h"
 #include "experiment_file.h"
