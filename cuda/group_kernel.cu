@@ -73,7 +73,8 @@ bool launch_shape(const DeviceBatch& b, int lanes, std::int64_t budget, const De
 
 void launch_per_group(const DeviceBatch& b, const NetShape& shape, int lanes, std::int64_t budget,
                       const DeviceLimits& limits) {
-  if (with_compiled_shape(shape, [&](auto compiled) { return launch_shape<decltype(compiled)>(b, lanes, budget, limits); }))
+  if (with_register_shape(shape,
+                          [&](auto compiled) { return launch_shape<decltype(compiled)>(b, lanes, budget, limits); }))
     return;
   throw std::logic_error("launch_per_group: no lane-group kernel for this shape and group size");
 }

@@ -10,11 +10,11 @@
 namespace perfgen::cuda {
 
 bool has_register_kernel(const NetShape& shape, int max_n) {
-  return max_n <= kRegisterSamples && with_compiled_shape(shape, [](auto) { return true; });
+  return max_n <= kRegisterSamples && with_register_shape(shape, [](auto) { return true; });
 }
 
 int smallest_group(const NetShape& shape, int max_n) {
-  if (!with_compiled_shape(shape, [](auto) { return true; })) return 0;
+  if (!with_register_shape(shape, [](auto) { return true; })) return 0;
   for (int lanes = 2; lanes <= 32; lanes *= 2)
     if (lanes * kSamplesPerLane >= max_n) return lanes;
   return 0;

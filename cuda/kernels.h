@@ -16,10 +16,10 @@ struct DeviceLimits {
 };
 
 // The shapes compiled into register kernels (per thread and per lane group): the paper's two-neuron
-// shapes (with_paper_shape, perfgen/network.h). with_compiled_shape calls visit(FixedShape<...>{...})
+// shapes (with_paper_shape, perfgen/network.h). with_register_shape calls visit(FixedShape<...>{...})
 // for the one that matches and returns its result, or false for any other shape.
 template <class Visit>
-bool with_compiled_shape(const NetShape& shape, Visit visit) {
+bool with_register_shape(const NetShape& shape, Visit visit) {
   return with_paper_shape(shape, visit, [] { return false; });
 }
 

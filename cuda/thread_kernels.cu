@@ -34,10 +34,10 @@ void launch_flow(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& 
 
 void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int max_n, std::int64_t budget,
                        const DeviceLimits& limits) {
-  const bool in_registers = max_n <= kRegisterSamples && with_compiled_shape(shape, [&](auto compiled) {
-    launch<RegisterNetwork<decltype(compiled), kRegisterSamples>>(b, budget, limits);
-    return true;
-  });
+  const bool in_registers = max_n <= kRegisterSamples && with_register_shape(shape, [&](auto compiled) {
+                              launch<RegisterNetwork<decltype(compiled), kRegisterSamples>>(b, budget, limits);
+                              return true;
+                            });
   if (!in_registers) launch<GlobalNetwork>(b, budget, limits);
 }
 

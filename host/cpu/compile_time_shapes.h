@@ -6,10 +6,11 @@
 
 namespace perfgen {
 
-// work(shape) with Example 1's or Appendix B's FixedShape when `shape` is one of them (with_paper_shape),
-// else with shape.
+// work(shape) with the shape as a type: Example 1's or Appendix B's FixedShape when `shape` is one of
+// them (with_paper_shape), else the run-time NetShape itself. (cuda/kernels.h's with_register_shape
+// has no such fallback: it answers false.)
 template <class Work>
-decltype(auto) with_compile_time_shape(const NetShape& shape, Work work) {
+decltype(auto) with_shape_type(const NetShape& shape, Work work) {
   return with_paper_shape(shape, work, [&] { return work(shape); });
 }
 

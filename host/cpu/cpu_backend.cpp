@@ -41,8 +41,8 @@ std::vector<std::vector<std::size_t>> lane_groups(const std::vector<Materialized
 
 // The scalar kernel's hot code (hot_code.h): the shared math it calls, one copy per instruction set.
 template <class Shape>
-PERFGEN_CPU_HOT TrainResult descend_network(const Shape& shape, DataView data, const TrainSettings& settings,
-                                            double* theta, double* grad, double* workspace) {
+PERFGEN_CPU_HOT TrainResult train_network_hot(const Shape& shape, DataView data, const TrainSettings& settings,
+                                              double* theta, double* grad, double* workspace) {
   return train_network(shape, data, settings, theta, grad, workspace);
 }
 PERFGEN_CPU_HOT TrainResult flow_network(const NetShape& shape, DataView data, const TrainSettings& settings,
@@ -71,7 +71,7 @@ TrialOutcome evaluate_trained(const MaterializedTrial& trial, std::vector<double
   out.train = result;
   out.generalization = generalization;
   std::vector<double> scratch(sharpness_scratch_size(shape, trial.data().count));
-  out.sharpness = with_compile_time_shape(shape, [&](const auto& s) {
+  out.sharpness = with_shape_type(shape, [&](const auto& s) {
     return sharpness_at(s, out.theta.data(), trial.data(), trial.train.loss, scratch.data());
   });
   out.recovered = context.recovered(out.generalization);
@@ -100,7 +100,7 @@ TrainResult train_in_chunks(const Shape& shape, const MaterializedTrial& trial, 
     std::int64_t end = std::min(trial.train.max_iters, done + chunk_steps);
     if (next_checkpoint < checkpoints.size()) end = std::min(end, checkpoints[next_checkpoint]);
     chunk.max_iters = end - done;
-    TrainResult result = descend_network(shape, trial.data(), chunk, theta, grad.data(), workspace.data());
+    TrainResult result = train_network_hot(shape, trial.data(), chunk, theta, grad.data(), workspace.data());
     if (control) control->steps += result.iterations;
     result.iterations += done;
     const bool stopped = result.status != TrainStatus::max_iters || result.iterations >= trial.train.max_iters;
@@ -159,11 +159,11 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
     std::vector<double> grad(shape.param_count());
     result = flow_in_chunks(trial, theta.data(), grad.data(), control, trajectory);
   } else {
-    result = with_compile_time_shape(shape, [&](const auto& fixed) {
+    result = with_shape_type(shape, [&](const auto& fixed) {
       return train_in_chunks(fixed, trial, trial.first_iteration, theta.data(), control, trajectory);
     });
   }
-  const GeneralizationError generalization = with_compile_time_shape(
+  const GeneralizationError generalization = with_shape_type(
       shape, [&](const auto& fixed) { return test_set_error(fixed, theta.data(), context.test_set()); });
   TrialOutcome outcome = evaluate_trained(trial, std::move(theta), result, generalization, context);
   outcome.trajectory = std::move(trajectory);
@@ -173,7 +173,7 @@ TrialOutcome train_and_evaluate(const MaterializedTrial& trial, const Evaluation
 TrainResult descend_alone(const MaterializedTrial& trial, std::int64_t first_iteration, double* theta,
                           TrainControl* control) {
   Trajectory none;
-  return with_compile_time_shape(trial.shape, [&](const auto& shape) {
+  return with_shape_type(trial.shape, [&](const auto& shape) {
     return train_in_chunks(shape, trial, first_iteration, theta, control, none);
   });
 }
@@ -187,8 +187,8 @@ double network_steps_per_second(const MaterializedTrial& example, CpuKernel kern
   std::vector<double> theta = example.theta0, grad(example.shape.param_count());
   std::vector<double> workspace(gradient_workspace_size(example.shape, example.data().count));
   const auto start = std::chrono::steady_clock::now();
-  const TrainResult result = with_compile_time_shape(example.shape, [&](const auto& shape) {
-    return descend_network(shape, example.data(), settings, theta.data(), grad.data(), workspace.data());
+  const TrainResult result = with_shape_type(example.shape, [&](const auto& shape) {
+    return train_network_hot(shape, example.data(), settings, theta.data(), grad.data(), workspace.data());
   });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return static_cast<double>(std::max<std::int64_t>(result.iterations, 1)) / std::max(seconds, 1e-9);

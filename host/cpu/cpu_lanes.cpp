@@ -274,15 +274,14 @@ int simd_lanes() { return kLanes; }
 const char* simd_instruction_set() { return simd::kInstructionSet; }
 
 double lane_steps_per_second(const MaterializedTrial& example) {
-  return with_compile_time_shape(example.shape,
-                                 [&](const auto& shape) { return pack_steps_per_second(shape, example); });
+  return with_shape_type(example.shape, [&](const auto& shape) { return pack_steps_per_second(shape, example); });
 }
 
 void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
                     std::atomic<std::size_t>& next_member, int sharing_threads, const EvaluationContext& context,
                     std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   if (members.empty()) return;
-  with_compile_time_shape(trials[members.front()].shape, [&](const auto& shape) {
+  with_shape_type(trials[members.front()].shape, [&](const auto& shape) {
     run_lanes(shape, trials, members, next_member, std::max(sharing_threads, 1), context, outcomes, control);
   });
 }
