@@ -15,36 +15,13 @@
 #include "cuda_backend.h"
 #include "cuda_check.h"
 #include "device_batch.h"
+#include "device_buffer.h"
 #include "kernel_choice.h"
 #include "kernels.h"
 #include "perfgen/sharpness.h"
 
 namespace perfgen::cuda {
 namespace {
-
-template <class T>
-class DeviceBuffer {  // owns device memory; freed without throwing
- public:
-  explicit DeviceBuffer(std::size_t count) : count_(count) {
-    if (count_) CUDA_CHECK(cudaMalloc(&data_, count_ * sizeof(T)));
-  }
-  explicit DeviceBuffer(const std::vector<T>& host) : DeviceBuffer(host.size()) {
-    if (count_) CUDA_CHECK(cudaMemcpy(data_, host.data(), count_ * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  ~DeviceBuffer() { cudaFree(data_); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  T* get() const { return data_; }
-  std::vector<T> to_host() const {
-    std::vector<T> host(count_);
-    if (count_) CUDA_CHECK(cudaMemcpy(host.data(), data_, count_ * sizeof(T), cudaMemcpyDeviceToHost));
-    return host;
-  }
-
- private:
-  std::size_t count_;
-  T* data_ = nullptr;
-};
 
 // One thread per network: the one-thread functions, so a network trained in the CPU's order is
 // evaluated to the CPU's bits.

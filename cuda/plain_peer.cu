@@ -5,35 +5,17 @@
 #include <chrono>
 
 #include "cuda_check.h"
+#include "device_buffer.h"
 #include "plain_peer.h"
 #include "plain_peer_kernel.cuh"
 
 namespace perfgen::cuda {
-namespace {
-
-// Device memory for the peer's arrays, freed however the run ends.
-class PeerBuffer {
- public:
-  explicit PeerBuffer(const std::vector<double>& host) : PeerBuffer(host.size()) {
-    CUDA_CHECK(cudaMemcpy(data_, host.data(), host.size() * sizeof(double), cudaMemcpyHostToDevice));
-  }
-  explicit PeerBuffer(std::size_t count) { CUDA_CHECK(cudaMalloc(&data_, count * sizeof(double))); }
-  ~PeerBuffer() { cudaFree(data_); }
-  PeerBuffer(const PeerBuffer&) = delete;
-  PeerBuffer& operator=(const PeerBuffer&) = delete;
-  double* get() const { return data_; }
-
- private:
-  double* data_ = nullptr;
-};
-
-}  // namespace
 
 PlainPeerRun run_plain_peer(int device, const std::vector<double>& theta0, const std::vector<double>& xs,
                             const std::vector<double>& ys, int steps, double lr) {
   CUDA_CHECK(cudaSetDevice(device));
   const long long networks = static_cast<long long>(theta0.size() / 6);
-  const PeerBuffer theta(theta0), x(xs), y(ys), loss(static_cast<std::size_t>(networks));
+  const DeviceBuffer<double> theta(theta0), x(xs), y(ys), loss(static_cast<std::size_t>(networks));
   constexpr int kBlock = 128;
   const auto blocks = static_cast<unsigned>((networks + kBlock - 1) / kBlock);
   PlainPeerRun run;
