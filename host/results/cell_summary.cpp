@@ -77,7 +77,9 @@ std::pair<double, double> wilson_interval(std::int64_t successes, std::int64_t t
   const double n = static_cast<double>(total), p = successes / n, z2 = z * z;
   const double center = (p + z2 / (2 * n)) / (1 + z2 / n);
   const double half = z * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
-  return {std::max(0.0, center - half), std::min(1.0, center + half)};
+  // At 0 (or all) successes the end is 0 (or 1) exactly; center ∓ half would leave a rounding residue
+  // (5e-20 at 0 of 4000) that a test for == 0 misses.
+  return {successes == 0 ? 0.0 : std::max(0.0, center - half), successes == total ? 1.0 : std::min(1.0, center + half)};
 }
 
 ColumnGroup cell_rows(const Plan& plan, std::int64_t first_cell, const std::vector<CellStatistics>& stats) {
@@ -87,11 +89,11 @@ ColumnGroup cell_rows(const Plan& plan, std::int64_t first_cell, const std::vect
   const auto planned = static_cast<std::int64_t>(plan.data_seeds().size() * plan.init_seeds().size());
   ColumnGroup g;
   g.name = "cells";
-  auto add_real = [&](const char* name, const char* long_name, auto value_of) {
-    add_column(g, name, T::f64, "cell", rows, long_name, "", value_of);
+  auto add_real = [&](const char* name, const char* long_name, auto value_of, const char* units = "") {
+    add_column(g, name, T::f64, "cell", rows, long_name, units, value_of);
   };
-  auto add_count = [&](const std::string& name, const char* long_name, auto value_of) {
-    add_column(g, name.c_str(), T::i64, "cell", rows, long_name, "", value_of);
+  auto add_count = [&](const std::string& name, const char* long_name, auto value_of, const char* units = "") {
+    add_column(g, name.c_str(), T::i64, "cell", rows, long_name, units, value_of);
   };
   add_count("cell", "cell index", [&](auto i) { return first_cell + static_cast<std::int64_t>(i); });
   add_column(g, "n", T::i32, "cell", rows, "sample size", "", [&](auto i) { return cells[i].n; });
@@ -101,8 +103,10 @@ ColumnGroup cell_rows(const Plan& plan, std::int64_t first_cell, const std::vect
   mark_enum(g, kActivationNames);
   add_real("init_scale", "initialization scale", [&](auto i) { return cells[i].init_scale; });
   add_real("c_tilde", "requested imbalance ratio c~ (NaN: not controlled)", [&](auto i) { return cells[i].c_tilde; });
-  add_real("lr", "learning rate", [&](auto i) { return cells[i].lr; });
-  add_count("max_iters", "iteration budget", [&](auto i) { return cells[i].max_iters; });
+  add_real(
+      "lr", "learning rate", [&](auto i) { return cells[i].lr; }, "time per step");
+  add_count(
+      "max_iters", "iteration budget", [&](auto i) { return cells[i].max_iters; }, "steps");
   add_count("planned_trials", "trials of the cell in the plan", [&](auto) { return planned; });
   add_count("finished_trials", "trials of the cell finished", [&](auto i) { return stats[i].finished; });
   add_count("recovered", "finished trials that recovered the target", [&](auto i) { return stats[i].recovered; });
@@ -112,14 +116,20 @@ ColumnGroup cell_rows(const Plan& plan, std::int64_t first_cell, const std::vect
            [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).first; });
   add_real("recovery_ci_high", "95% Wilson interval, upper end",
            [&](auto i) { return wilson_interval(stats[i].recovered, stats[i].finished).second; });
-  const char* quantile_names[] = {"log10_gen_error_min", "log10_gen_error_q25", "log10_gen_error_median",
-                                  "log10_gen_error_q75", "log10_gen_error_max"};
+  const std::pair<const char*, const char*> quantiles[] = {
+      {"log10_gen_error_min", "minimum of log10 gen_error over finished trials"},
+      {"log10_gen_error_q25", "first quartile of log10 gen_error over finished trials"},
+      {"log10_gen_error_median", "median of log10 gen_error over finished trials"},
+      {"log10_gen_error_q75", "third quartile of log10 gen_error over finished trials"},
+      {"log10_gen_error_max", "maximum of log10 gen_error over finished trials"}};
   for (std::size_t q = 0; q < 5; ++q)
-    add_real(quantile_names[q], "quantile of log10 gen_error over finished trials",
-             [&, q](auto i) { return stats[i].log10_gen_quantiles[q]; });
-  add_real("iterations_median", "median iterations", [&](auto i) { return stats[i].iterations_median; });
-  add_real("iterations_mean", "mean iterations", [&](auto i) { return stats[i].iterations_mean; });
-  add_real("iterations_max", "max iterations", [&](auto i) { return stats[i].iterations_max; });
+    add_real(quantiles[q].first, quantiles[q].second, [&, q](auto i) { return stats[i].log10_gen_quantiles[q]; });
+  add_real(
+      "iterations_median", "median iterations", [&](auto i) { return stats[i].iterations_median; }, "steps");
+  add_real(
+      "iterations_mean", "mean iterations", [&](auto i) { return stats[i].iterations_mean; }, "steps");
+  add_real(
+      "iterations_max", "max iterations", [&](auto i) { return stats[i].iterations_max; }, "steps");
   for (int s = 0; s < 4; ++s)
     add_count(std::string("status_") + kTrainStatusNames[s], "finished trials with this status",
               [&, s](auto i) { return stats[i].status[s]; });

@@ -467,6 +467,13 @@ TEST(CellSummary, WilsonIntervalKnownValues) {
   EXPECT_EQ(zero_lo, 0.0);
   EXPECT_NEAR(zero_hi, 0.4899, 1e-4);
   EXPECT_TRUE(std::isnan(wilson_interval(0, 0).first));
+  // The ends at none and all are exact, at any count (center − half left 5.4e-20 at 0 of 4000).
+  for (const std::int64_t total : {1, 40, 400, 4000, 40000}) {
+    EXPECT_EQ(wilson_interval(0, total).first, 0.0) << total;
+    EXPECT_EQ(wilson_interval(total, total).second, 1.0) << total;
+    EXPECT_GT(wilson_interval(0, total).second, 0.0) << total;
+    EXPECT_LT(wilson_interval(total, total).first, 1.0) << total;
+  }
 }
 
 TEST(CellSummary, QuantilesInterpolate) {
