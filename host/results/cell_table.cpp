@@ -7,24 +7,43 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "cell_summary.h"  // kCellCoordinates
 
 namespace perfgen {
 namespace {
 
-std::string format_value(const Column& c, std::size_t row) {
+std::string number_with_digits(double v, int digits) {
+  if (std::isnan(v)) return "-";
   std::ostringstream out;
+  out << std::setprecision(digits) << v;
+  return out.str();
+}
+
+std::string format_value(const Column& c, std::size_t row, int digits) {
   if (!c.flag_values.empty()) {
     std::istringstream meanings(c.flag_meanings);
     std::string word;
     for (std::int64_t v = 0; meanings >> word; ++v)
       if (v == c.integer[row]) return word;
   }
-  const double v = c.value(row);
-  if (std::isnan(v)) return "-";
-  out << std::setprecision(4) << v;
-  return out.str();
+  return number_with_digits(c.value(row), digits);
+}
+
+// The significant digits a coordinate is printed with: 4, or as many more as it takes for the
+// distinct values among `values` to print distinctly (a 20 000-point c~ axis has 0.99990 and 0.99995).
+int digits_to_tell_apart(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  int digits = 4;
+  for (; digits < 17; ++digits) {
+    bool distinct = true;
+    for (std::size_t i = 1; i < values.size() && distinct; ++i)
+      distinct = number_with_digits(values[i - 1], digits) != number_with_digits(values[i], digits);
+    if (distinct) break;
+  }
+  return digits;
 }
 
 }  // namespace
@@ -70,6 +89,13 @@ void CellTable::print(std::ostream& out) const {
     const std::size_t held = tail_.at("cell").rows();
     for (std::size_t i = cut ? held - half : 0; i < held; ++i) shown.emplace_back(&tail_, i);
   }
+  std::vector<int> digits;
+  for (const char* c : coordinates) {
+    std::vector<double> values;  // the shown ones; NaN (no imbalance control) prints as "-"
+    for (const auto& [cells, i] : shown)
+      if (!std::isnan(cells->at(c).value(i))) values.push_back(cells->at(c).value(i));
+    digits.push_back(digits_to_tell_apart(std::move(values)));
+  }
   std::vector<std::vector<std::string>> table;
   std::vector<std::string> header(coordinates.begin(), coordinates.end());
   for (const char* h :
@@ -78,7 +104,8 @@ void CellTable::print(std::ostream& out) const {
   table.push_back(header);
   for (const auto& [cells, i] : shown) {
     std::vector<std::string> row;
-    for (const char* c : coordinates) row.push_back(format_value(cells->at(c), i));
+    for (std::size_t k = 0; k < coordinates.size(); ++k)
+      row.push_back(format_value(cells->at(coordinates[k]), i, digits[k]));
     auto count = [&, cells = cells, i = i](const char* name) { return std::to_string(cells->at(name).integer[i]); };
     auto real = [&, cells = cells, i = i](const char* name) { return cells->at(name).real[i]; };
     auto fixed = [](double v, int digits) {

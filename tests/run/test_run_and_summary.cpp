@@ -476,6 +476,19 @@ TEST(CellSummary, WilsonIntervalKnownValues) {
   }
 }
 
+// Coordinates are printed with the digits it takes to tell the shown cells apart (4 at least): with 4
+// alone, 0.9999 and 0.99995 both printed as 0.9999.
+TEST(CellSummary, TheTablePrintsDistinctCoordinatesDistinctly) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "close.h5");
+  options.overrides = {"train.max_iters=1", "sweep.n=[2]", "sweep.data_seed=[0]",
+                       "sweep.c_tilde=[0.25, 0.9999, 0.99995, 1.0]"};
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  for (const char* shown : {"\n2     0.25  ", "\n2   0.9999  ", "\n2  0.99995  ", "\n2        1  "})
+    EXPECT_NE(out.str().find(shown), std::string::npos) << shown << " in\n" << out.str();
+}
+
 TEST(CellSummary, QuantilesInterpolate) {
   const double sorted[] = {1.0, 2.0, 3.0, 4.0};
   EXPECT_DOUBLE_EQ(sorted_quantile(sorted, 4, 0.5), 2.5);
