@@ -19,7 +19,8 @@ StorageLayout final_file_layout(const Plan& plan) {
 }
 
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, RunFigures figures,
-                      StageTimes& times, std::ostream& out, LiveFinalFile* live, const std::atomic<bool>* cancel) {
+                      StageTimes& times, std::ostream& out, LiveFinalFile* live, const std::atomic<bool>* cancel,
+                      std::ostream* notes) {
   const auto merge_start = std::chrono::steady_clock::now();
   const Experiment& e = plan.experiment();
   const ShardIndex index(store, batch_count(plan));
@@ -50,6 +51,9 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   }
   MergeReport merged = live_merged ? std::move(*live_merged) : MergeReport();
   if (!live_merged) {
+    if (notes)
+      *notes << "perfgen: merging the " << plan.trial_count() << " trials of " << store.directory() << " into "
+             << output << std::endl;
     bool cancelled = false;  // replace_atomically removes the temporary and calls any exception a failed write
     try {
       replace_atomically(output, [&](const std::string& temporary) {

@@ -118,7 +118,8 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   if (!shard.worker) {
     try {
       const RunFigures figures{seconds_since(start), trained.trials, static_cast<double>(trained.steps)};
-      merge_into_final(plan, store, output, figures, times, out, live_final.get(), &interrupts.requested());
+      merge_into_final(plan, store, output, figures, times, out, live_final.get(), &interrupts.requested(),
+                       options.quiet ? nullptr : &err);
     } catch (const TrainingCancelled&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
           << " trials are kept in " << store.directory() << "\nperfgen: continue with: " << continue_with << '\n';
@@ -191,7 +192,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const RunFigures figures{seconds_since(start), group.sum_over_ranks(trained.trials),
                              static_cast<double>(group.sum_over_ranks(trained.steps))};
     if (worst != kExitOk || group.rank() != 0) return worst;
-    merge_into_final(plan, store, output, figures, times, out);
+    merge_into_final(plan, store, output, figures, times, out, nullptr, nullptr, options.quiet ? nullptr : &err);
     run_lock->remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);
   });

@@ -152,6 +152,30 @@ TEST(Run, AWorkerNamesTheMergeCommandQuoted) {
       << out.str();
 }
 
+// After the progress line's 100%, a merge from the shards (a resumed run's) is announced; a fresh run
+// finishes the file it wrote while training, and says nothing of a merge.
+TEST(Run, AMergeFromTheShardsIsAnnounced) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "resumed.h5");
+  options.shard = parse_shard("0/2");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  options.shard = {};
+  options.resume = true;
+  options.quiet = false;
+  std::ostringstream resumed_out, resumed_err;
+  ASSERT_EQ(run_command(options, resumed_out, resumed_err), kExitOk) << resumed_err.str();
+  EXPECT_NE(resumed_err.str().find("perfgen: merging the 12 trials of " + options.output_path + ".shards into " +
+                                   options.output_path + "\n"),
+            std::string::npos)
+      << resumed_err.str();
+  RunOptions fresh = options_for(dir, "fresh.h5");
+  fresh.quiet = false;
+  std::ostringstream fresh_out, fresh_err;
+  ASSERT_EQ(run_command(fresh, fresh_out, fresh_err), kExitOk) << fresh_err.str();
+  EXPECT_EQ(fresh_err.str().find("merging"), std::string::npos) << fresh_err.str();
+}
+
 // A cancel while the shards are merged (SIGINT during a long merge) leaves the shards as they were and
 // neither the output nor its temporary; the merge then runs again from them.
 TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
