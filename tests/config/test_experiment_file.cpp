@@ -292,6 +292,31 @@ TEST(ExperimentWarnings, SeedAxesThatDrawNothing) {
             std::vector<std::string>{});
 }
 
+// Init seeds under imbalance control at a small scale are near-copies (Theorem 1): warned about, with the
+// axis that gives independent trials; a larger scale, or no control of c~, draws distinct trials.
+TEST(ExperimentWarnings, InitSeedsThatNearlyCoincide) {
+  auto warnings = [](const std::vector<std::string>& overrides) {
+    return experiment_warnings(testing::experiment_from("[sweep]\nn = [2, 3]\n", overrides));
+  };
+  const std::vector<std::string> near_copies =
+      warnings({"data.distribution=gaussian", "init.scale=1e-8", "sweep.c_tilde=[0.5, 1]", "sweep.init_seed=[0, 1]"});
+  ASSERT_EQ(near_copies.size(), 1u);
+  EXPECT_EQ(near_copies[0].rfind("sweep.init_seed has 2 values but sweep.c_tilde fixes the imbalance and init.scale "
+                                 "≤ 1e-6: a trial then follows C/‖C‖ (Theorem 1)",
+                                 0),
+            0u)
+      << near_copies[0];
+  EXPECT_NE(near_copies[0].find("sweep.data_seed gives independent ones"), std::string::npos);
+  EXPECT_EQ(
+      warnings({"data.distribution=gaussian", "init.scale=1e-8", "init.c_tilde=0.5", "sweep.init_seed=[0, 1]"}).size(),
+      1u);
+  EXPECT_EQ(warnings({"data.distribution=gaussian", "sweep.init_scale=[1e-8, 1e-3]", "init.c_tilde=0.5",
+                      "sweep.init_seed=[0, 1]"}),
+            std::vector<std::string>{});
+  EXPECT_EQ(warnings({"data.distribution=gaussian", "init.scale=1e-8", "sweep.init_seed=[0, 1]"}),
+            std::vector<std::string>{});
+}
+
 // A setting that an axis of the sweep replaces in every cell is said to be unused, from the file or
 // --set; a setting with no axis, one given at its default, and the resolved config (which writes every
 // setting, at its default where the experiment gave none) say nothing.
