@@ -192,9 +192,9 @@ class SectionReader {
       if (std::find(asked_.begin(), asked_.end(), k) == asked_.end()) {
         const std::string here = did_you_mean(k, asked_, [&](const std::string& known) { return key(known); });
         const std::string option = as_command_line_option(k);
-        throw InputError(key(k), "unknown key" + (!option.empty() ? option
-                                                  : here.empty()  ? in_other_sections(k, section_)
-                                                                  : here));
+        throw InputError(shown_value(key(k)), "unknown key" + (!option.empty() ? option
+                                                               : here.empty()  ? in_other_sections(k, section_)
+                                                                               : here));
       }
     }
   }
@@ -533,10 +533,12 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
     if (k == "name") {
       e.name = as_string(node, "name");
     } else if (std::find(sections.begin(), sections.end(), k) == sections.end()) {
-      if (node.is_table()) throw InputError(k, "unknown section" + did_you_mean(k, sections));
+      if (node.is_table()) throw InputError(shown_value(k), "unknown section" + did_you_mean(k, sections));
       const std::string name = did_you_mean(k, {"name"});  // a key above every [section], or --set lr=0.1
       const std::string option = as_command_line_option(k);
-      throw InputError(k, "unknown key" + (!option.empty() ? option : name.empty() ? in_other_sections(k, "") : name));
+      throw InputError(shown_value(k), "unknown key" + (!option.empty() ? option
+                                                        : name.empty()  ? in_other_sections(k, "")
+                                                                        : name));
     }
   }
   read_model(root, e);

@@ -28,6 +28,7 @@ std::string format_value(const Column& c, std::size_t row, int digits) {
     for (std::int64_t v = 0; meanings >> word; ++v)
       if (v == c.integer[row]) return word;
   }
+  if (!c.is_real()) return std::to_string(c.integer[row]);  // n, width, max_iters: every digit, never 1e+06
   return number_with_digits(c.value(row), digits);
 }
 

@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "name_suggestions.h"
 #include "number_text.h"
+#include "override_text.h"
 #include "version_line.h"
 
 namespace perfgen {
@@ -53,8 +54,8 @@ std::vector<std::int64_t> parse_trial_counts(const std::string& text) {
     const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (item.empty() || item.size() > 18 ||
         !std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      throw InputError("--end-to-end",
-                       "expected trial counts separated by commas (e.g. 10000,100000), got \"" + text + "\"");
+      throw InputError("--end-to-end", "expected trial counts separated by commas (e.g. 10000,100000), got \"" +
+                                           shown_value(text) + "\"");
     counts.push_back(std::stoll(item));
     if (comma == std::string::npos) return counts;
     start = comma + 1;

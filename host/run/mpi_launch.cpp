@@ -13,9 +13,9 @@ MpiLaunch mpi_launch() {
   };
   for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK", "MPI_LOCALNRANKS"})
     launch.launched = launch.launched || std::getenv(variable) != nullptr;
-  // A PMIx launcher may set no size; a rank other than 0 still proves there are several.
-  launch.several = above("OMPI_COMM_WORLD_SIZE", 1) || above("PMI_SIZE", 1) || above("MPI_LOCALNRANKS", 1) ||
-                   above("PMIX_RANK", 0) || above("PMI_RANK", 0);
+  // The sizes only: a PMIx launcher (srun --mpi=pmix) may set none, and its tasks may be --shard
+  // workers, which do not collide (and plain runs would meet at the run lock).
+  launch.several = above("OMPI_COMM_WORLD_SIZE", 1) || above("PMI_SIZE", 1) || above("MPI_LOCALNRANKS", 1);
   return launch;
 }
 

@@ -6,7 +6,7 @@ namespace perfgen {
 
 struct MpiLaunch {
   bool launched = false;  // some launcher's variable is set
-  bool several = false;   // more than one rank: a size above 1, or a rank above 0, is set
+  bool several = false;   // more than one rank: a launcher's size above 1 is set
 };
 
 MpiLaunch mpi_launch();

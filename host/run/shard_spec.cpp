@@ -4,11 +4,11 @@
 #include <regex>
 
 #include "errors.h"
+#include "override_text.h"
 
 namespace perfgen {
 
 ShardSpec parse_shard(const std::string& text) {
-  if (text.empty()) return {};
   ShardSpec spec;
   spec.worker = true;
   // Digits only, the form perfgen prints it in (no sign, space or leading zero); at most 18 of them,
@@ -16,13 +16,13 @@ ShardSpec parse_shard(const std::string& text) {
   const std::regex written_form("(0|[1-9][0-9]{0,17})/([1-9][0-9]{0,17})");
   std::smatch parts;
   if (!std::regex_match(text, parts, written_form) || std::stoll(parts[1].str()) >= std::stoll(parts[2].str()))
-    throw InputError("--shard", "expected i/K with 0 <= i < K, got \"" + text + "\"");
+    throw InputError("--shard", "expected i/K with 0 <= i < K, got \"" + shown_value(text) + "\"");
   spec.index = std::stoll(parts[1].str());
   spec.count = std::stoll(parts[2].str());
   // K is written into lock file names and read back as an int.
   if (spec.count > std::numeric_limits<int>::max())
-    throw InputError("--shard",
-                     "K must be at most " + std::to_string(std::numeric_limits<int>::max()) + ", got \"" + text + "\"");
+    throw InputError("--shard", "K must be at most " + std::to_string(std::numeric_limits<int>::max()) + ", got \"" +
+                                    shown_value(text) + "\"");
   return spec;
 }
 

@@ -15,7 +15,8 @@ struct ShardSpec {
   bool owns(std::int64_t batch) const { return batch % count == index; }
 };
 
-// "i/K" with 0 ≤ i < K, a worker; InputError naming --shard otherwise. Empty text: the whole sweep.
+// "i/K" with 0 ≤ i < K, a worker; InputError naming --shard otherwise (empty text too: `--shard "$I/$K"`
+// with unset variables must not train the whole sweep).
 ShardSpec parse_shard(const std::string& text);
 // "i/K", as --shard takes it.
 std::string shard_text(const ShardSpec& shard);

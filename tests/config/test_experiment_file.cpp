@@ -306,7 +306,14 @@ TEST(ExperimentWarnings, InitSeedsThatNearlyCoincide) {
                                  0),
             0u)
       << near_copies[0];
-  EXPECT_NE(near_copies[0].find("sweep.data_seed gives independent ones"), std::string::npos);
+  EXPECT_NE(near_copies[0].find("; sweep.data_seed gives independent ones"), std::string::npos);
+  // On grid data the data seed draws nothing either: the advice names random data.
+  const std::vector<std::string> on_grid =
+      warnings({"data.distribution=grid", "init.scale=1e-8", "sweep.c_tilde=[0.5]", "sweep.init_seed=[0, 1]"});
+  ASSERT_EQ(on_grid.size(), 1u);
+  EXPECT_NE(on_grid[0].find("; random data (gaussian or uniform) over sweep.data_seed gives independent ones"),
+            std::string::npos)
+      << on_grid[0];
   EXPECT_EQ(
       warnings({"data.distribution=gaussian", "init.scale=1e-8", "init.c_tilde=0.5", "sweep.init_seed=[0, 1]"}).size(),
       1u);

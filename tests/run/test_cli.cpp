@@ -197,6 +197,7 @@ TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
       {{"run", "--shard", " 0/2"}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \" 0/2\""},
       {{"run", "--shard", "00/2"}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \"00/2\""},
       {{"run", "--shard", "+1/2"}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \"+1/2\""},
+      {{"run", "--shard", ""}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \"\""},
       {{"run", "--shard", "2/2"}, "perfgen: error: --shard: expected i/K with 0 <= i < K, got \"2/2\""},
       {{"run", "--shard", "0/99999999999999999999"}, "perfgen: error: --shard: expected i/K with 0 <= i < K"},
       // A number that overflows to infinity (it meant "never save" silently), and an empty list item.

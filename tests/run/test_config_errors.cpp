@@ -103,6 +103,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{kValid,
                  {"sweep.n=" + std::string(5000, '[') + std::string(5000, ']')},
                  "sweep.n: " + std::string(80, '[') + "… (10000 bytes) is not a valid TOML value"},
+        BadInput{kValid,
+                 {"train." + std::string(5000, 'x') + "=1"},
+                 "train." + std::string(74, 'x') + "… (5006 bytes): unknown key"},
+        BadInput{kValid, {std::string(5000, 'y') + "=1"}, std::string(80, 'y') + "… (5000 bytes): unknown key"},
         BadInput{kValid, {"eval.test_points=0"}, "eval.test_points"},
         BadInput{kValid, {"init.scale=0", "init.c_tilde=0.5"}, "init.scale"},
         BadInput{kValid, {"sweep.lr={logspace = [-3, -1]}"}, "sweep.lr"}));

@@ -36,17 +36,21 @@ TEST(MpiLaunch, OneRankIsALaunchOfOne) {
   }
 }
 
-// Open MPI and MPICH give the size; a PMIx launcher (srun --mpi=pmix) may give only the rank, and a
-// rank above 0 proves there are several (the build without MPI must refuse those too).
-TEST(MpiLaunch, ASizeAboveOneOrARankAboveZeroIsSeveral) {
+// Open MPI and MPICH give the size, and a size above 1 is several ranks, which the build without MPI
+// refuses. A PMIx launcher (srun --mpi=pmix) may give only the rank: launched, but not known to be
+// several (its tasks may be --shard workers).
+TEST(MpiLaunch, ASizeAboveOneIsSeveral) {
   for (const auto& variable : {std::pair<std::string, std::string>{"OMPI_COMM_WORLD_SIZE", "4"},
                                {"PMI_SIZE", "2"},
-                               {"MPI_LOCALNRANKS", "2"},
-                               {"PMIX_RANK", "3"},
-                               {"PMI_RANK", "1"}}) {
+                               {"MPI_LOCALNRANKS", "2"}}) {
     launched_with({variable});
     EXPECT_TRUE(mpi_launch().launched) << variable.first;
     EXPECT_TRUE(mpi_launch().several) << variable.first;
+  }
+  for (const auto& variable : {std::pair<std::string, std::string>{"PMIX_RANK", "3"}, {"PMI_RANK", "1"}}) {
+    launched_with({variable});
+    EXPECT_TRUE(mpi_launch().launched) << variable.first;
+    EXPECT_FALSE(mpi_launch().several) << variable.first;
   }
 }
 

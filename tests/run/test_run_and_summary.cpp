@@ -511,6 +511,14 @@ TEST(CellSummary, TheTablePrintsDistinctCoordinatesDistinctly) {
   ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
   for (const char* shown : {"\n2     0.25  ", "\n2   0.9999  ", "\n2  0.99995  ", "\n2        1  "})
     EXPECT_NE(out.str().find(shown), std::string::npos) << shown << " in\n" << out.str();
+  // Integers whole: a budget of 1234567 printed as 1.235e+06.
+  options.output_path = dir.file("budgets.h5");
+  options.overrides = {"sweep.n=[2]", "sweep.data_seed=[0]", "sweep.c_tilde=[0.5]", "sweep.max_iters=[2, 1234567]"};
+  options.experiment_path = dir.file("budgets.toml");
+  std::ofstream(options.experiment_path) << "[train]\nloss_tol = 1.0\n";  // every trial stops at once
+  std::ostringstream budgets, budgets_err;
+  ASSERT_EQ(run_command(options, budgets, budgets_err), kExitOk) << budgets_err.str();
+  EXPECT_NE(budgets.str().find("  1234567  "), std::string::npos) << budgets.str();
 }
 
 TEST(CellSummary, QuantilesInterpolate) {
