@@ -78,6 +78,8 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), backend_note);
   const bool merges = !shard.worker || (group.size() > 1 && group.rank() == 0);  // a --shard worker never does
   check_resources(plan, output, backend->trials_per_call(), merges);
+  // From here a signal stops the run with exit 75, also while a resume reads every shard first.
+  const InterruptHandling interrupts;
   if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
     out << read_in_child(
@@ -96,7 +98,6 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     set_aside_damaged_shards(store, err);
     refuse_other_schema(store, "--resume");
   }
-  const InterruptHandling interrupts;
   TrainControl control;
   control.cancel = &interrupts.requested();
   // The whole sweep in this process: the final file is written while it trains (a resumed run's only
@@ -106,6 +107,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   try {
     const BatchLoop loop{shard,           fingerprint(e.resolved_toml),  options.quiet, options.serial,
                          options.threads, options.save_interval_seconds, times,         live_final.get()};
+    if (control.cancelled()) throw TrainingCancelled();  // during the checks above
     train_missing_batches(plan, *backend, store, loop, control);
     trained = {control.finished.load(), control.steps.load()};
   } catch (const TrainingCancelled&) {
@@ -202,6 +204,8 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
   return with_exit_codes(err, [&] {
     check_output_location(output, "file");
     const RunLock lock(run_lock_path(output), RunLock::Mode::exclusive, "file");  // no worker may still be writing
+    // From here a signal stops the merge with exit 75, also while the checks below read every shard.
+    const InterruptHandling interrupts;
     const ShardStore store(output);
     if (!store.exists() && is_results_file(output)) {  // merged already (a merge run twice, say)
       out << output << " is already complete; nothing to merge\n";
@@ -226,8 +230,8 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
                                     "); run the missing --shard workers first");
     if (fs::exists(output) && !force) throw InputError("file", output + " exists; pass --force to replace it");
     StageTimes times;
-    const InterruptHandling interrupts;
     try {
+      if (interrupts.requested()) throw TrainingCancelled();  // during the checks
       merge_into_final(plan, store, output, RunFigures{}, times, out, nullptr, &interrupts.requested());
     } catch (const TrainingCancelled&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; the shards stay in "

@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <sstream>
 #include <stdexcept>
 
@@ -49,15 +51,26 @@ ChildOutput run_in_child(const std::function<int(int channel)>& work, const std:
   const pid_t child = ::fork();
   if (child < 0) throw std::runtime_error("cannot fork to " + what);
   if (child == 0) {
+    // A Ctrl-C reaches the whole process group: the child finishes its reading, and the parent, whose
+    // handler notes the signal, decides. Killed, it would look like a crash of the HDF5 library, and a
+    // healthy shard would be taken for a damaged one.
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGTERM, SIG_IGN);
     ::close(channel[0]);
     ::_exit(work(channel[1]));
   }
   ::close(channel[1]);
   ChildOutput out;
   char buffer[4096];
-  for (ssize_t n; (n = ::read(channel[0], buffer, sizeof buffer)) > 0;) out.text.append(buffer, static_cast<std::size_t>(n));
+  for (;;) {  // a signal the parent handles interrupts the read; the child's text must still arrive whole
+    const ssize_t n = ::read(channel[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.text.append(buffer, static_cast<std::size_t>(n));
+  }
   ::close(channel[0]);
-  ::waitpid(child, &out.status, 0);
+  while (::waitpid(child, &out.status, 0) < 0 && errno == EINTR) {
+  }
   return out;
 }
 

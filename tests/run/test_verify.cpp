@@ -1,17 +1,23 @@
 // Damaged files: every chunk carries a checksum that HDF5 checks on read, so a corrupted result file
 // gives an error naming a dataset, never a silently different number. `perfgen verify` reads all of it.
 #include <gtest/gtest.h>
+#include <pthread.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "chunk_codec.h"
 #include "commands.h"
 #include "errors.h"
+#include "file_check.h"
 #include "hdf5_io.h"
+#include "interrupt.h"
 #include "shard_spec.h"
 #include "test_support.h"
 
@@ -108,6 +114,32 @@ TEST(Verify, ACorruptedFileIsAnErrorNamingADatasetNeverAWrongNumber) {
                               std::to_string(intact) + " read back the original numbers");
   std::ostringstream none;
   EXPECT_EQ(verify_command(dir.file("missing.h5"), none, none), kExitBadInput);
+}
+
+// A signal that perfgen handles (SIGINT, SIGTERM) may arrive while a check reads in a child process
+// (a resume or merge reads every shard first): the parent's read of the child's text is interrupted
+// and resumed, so nothing is lost and no healthy file is taken for a damaged one.
+TEST(ReadInChild, ASignalHandledWhileReadingLosesNothing) {
+  const InterruptHandling interrupts;
+  const pthread_t reader = ::pthread_self();
+  std::thread signaller([reader] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::pthread_kill(reader, SIGTERM);  // to the thread blocked in read(), so that the read is interrupted
+  });
+  std::string text;
+  try {
+    text = read_in_child(
+        [] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(400));
+          return std::string(100000, 'x');
+        },
+        "a test");
+  } catch (const std::exception& failure) {  // a cut-off text fails to parse
+    ADD_FAILURE() << failure.what();
+  }
+  signaller.join();
+  EXPECT_EQ(text, std::string(100000, 'x'));
+  EXPECT_TRUE(interrupts.requested());
 }
 
 }  // namespace
