@@ -229,6 +229,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
                                     " batches have no shard yet (first: batch " + std::to_string(first_missing) +
                                     "); run the missing --shard workers first");
     if (fs::exists(output) && !force) throw InputError("file", output + " exists; pass --force to replace it");
+    remove_stale_temporaries(output);  // a killed merge's partial file (the lock above is exclusive)
     StageTimes times;
     try {
       if (interrupts.requested()) throw TrainingCancelled();  // during the checks

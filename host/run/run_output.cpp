@@ -88,7 +88,10 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   facts.store_foreign = [&] { return store.foreign_entry(); };
   const OutputDecision decision =
       decide_output(facts, {shard.worker, options.resume, options.force}, output, store.directory());
-  if (decision.step != OutputStep::refuse) store.remove_leftover();  // a refused run touches nothing
+  if (decision.step != OutputStep::refuse) {  // a refused run touches nothing
+    store.remove_leftover();
+    if (!shard.worker) remove_stale_temporaries(output);  // this run holds the output's lock exclusively
+  }
   switch (decision.step) {
     case OutputStep::refuse:
       throw InputError(decision.key, decision.reason);

@@ -2,6 +2,7 @@
 #include "shard_store.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -307,6 +308,26 @@ void replace_atomically(const std::string& path, const std::function<void(const 
                              (cause ? std::string(" (") + std::strerror(cause) + ")" : std::string()));
   }
   fsync_directory(fs::absolute(path).parent_path());
+}
+
+void remove_stale_temporaries(const std::string& path) {
+  const fs::path target(path);
+  const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string prefix = target.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0 || name.size() - prefix.size() > 9)
+      continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code status_error;
+    if (!fs::is_regular_file(fs::symlink_status(it->path(), status_error))) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno != ESRCH)
+      continue;  // running, or not ours to judge
+    std::error_code ignored;
+    fs::remove(it->path(), ignored);
+  }
 }
 
 void write_hdf5_atomically(const std::string& path, const FileAttributes& attributes,

@@ -110,6 +110,11 @@ void visit_finished_trials(const ShardIndex& index, std::int64_t batch_size, std
 // row_dim, which holds trial indices.
 void sort_rows(ColumnGroup& group, const std::string& row_dim);
 
+// What replace_atomically leaves when killed: PATH.tmp-PID files of processes that no longer run on
+// this machine (a live PID is left alone). Only while holding the output's lock exclusively: no other
+// perfgen is writing it then.
+void remove_stale_temporaries(const std::string& path);
+
 // Runs write(temporary) and renames the temporary file to `path`; removes it if write throws. The
 // temporary is PATH.tmp-PID unless given (a file begun earlier in the same file system).
 void replace_atomically(const std::string& path, const std::function<void(const std::string&)>& write,

@@ -1,6 +1,8 @@
 // End to end through the commands: a run writes the merged file and removes its shards; an
 // unfinished run (shards only) has a summary and resumes to the same trial data; cell statistics.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -174,6 +176,35 @@ TEST(Run, AMergeFromTheShardsIsAnnounced) {
   std::ostringstream fresh_out, fresh_err;
   ASSERT_EQ(run_command(fresh, fresh_out, fresh_err), kExitOk) << fresh_err.str();
   EXPECT_EQ(fresh_err.str().find("merging"), std::string::npos) << fresh_err.str();
+}
+
+// A merge killed by SIGKILL leaves its partial file, OUTPUT.tmp-PID; the next merge (or plain run) of
+// the output removes it, and leaves the temporary of a live process and names of another form alone.
+TEST(Merge, AKilledMergesPartialFileIsRemovedByTheNext) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "killed.h5");
+  std::ostringstream out, err;
+  for (const char* worker : {"0/2", "1/2"}) {
+    options.shard = parse_shard(worker);
+    ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  }
+  const pid_t gone = ::fork();  // a PID that no process has any more
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  const std::string stale = options.output_path + ".tmp-" + std::to_string(gone);
+  // Another live process's (this one's own name is the merge's temporary).
+  const std::string live = options.output_path + ".tmp-" + std::to_string(::getppid());
+  const std::string other = options.output_path + ".tmp-mine";
+  for (const std::string& path : {stale, live, other}) std::ofstream(path) << "partial";
+  ASSERT_EQ(merge_command(options.output_path, false, out, err), kExitOk) << err.str();
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(live));
+  EXPECT_TRUE(std::filesystem::exists(other));
+  std::ofstream(stale) << "partial";
+  RunOptions again = options_for(dir, "killed.h5");
+  again.force = true;
+  ASSERT_EQ(run_command(again, out, err), kExitOk) << err.str();
+  EXPECT_FALSE(std::filesystem::exists(stale));
 }
 
 // A cancel while the shards are merged (SIGINT during a long merge) leaves the shards as they were and
