@@ -137,6 +137,43 @@ std::string what_to_try(const std::string& path) {
   return "it has no HDF5 signature: not a results file, or one damaged at its start";
 }
 
+// The table of an unfinished run from its shards.
+void summarize_store(const ShardStore& store, const std::string& output, bool all_cells, std::ostream& out) {
+  refuse_damaged_shards(store);
+  const Experiment e = load_experiment(store.stored_config(), store.config_path(), {});
+  const Plan plan(e);
+  const std::int64_t batch_size = e.run.batch_size;
+  const ShardIndex index(store, batch_count(plan.trial_count(), batch_size));
+  const std::size_t piece_rows = merge_piece_rows(plan);
+  CellTable table(all_cells ? 0 : kTableRows);
+  CellSummaryBuilder cells(plan, piece_rows, [&](ColumnGroup&& rows) { table.add(rows); });
+  std::size_t finished = 0;
+  visit_finished_trials(index, batch_size, plan.trial_count(), piece_rows, [&](const ColumnGroup& piece, std::int64_t) {
+    finished += piece.at("trial").rows();
+    cells.add(piece);
+  });
+  out << "unfinished run " << store.directory() << " (" << e.name << "): " << finished << " of " << plan.trial_count()
+      << " trials finished";
+  if (const std::int64_t checkpointed = checkpointed_trials(store, index); checkpointed > 0)
+    out << ", and " << checkpointed << " of interrupted batches in checkpoints (not in the table)";
+  out << '\n';
+  if (finished > 0) {
+    cells.finish();
+    table.print(out);
+  }
+  if (static_cast<std::int64_t>(finished) == plan.trial_count())
+    out << "every trial is finished; perfgen merge " << shell_word(output) << " writes the file\n";
+}
+
+// A read of the shards that failed because they went meanwhile: a merge renamed the folder (to
+// FOLDER.removing) and deleted it. Said as such, not as damage.
+std::runtime_error merged_meanwhile(const ShardStore& store, const std::string& output, const std::string& command) {
+  return std::runtime_error(store.directory() + " was merged or removed while " + command + " read it" +
+                            (fs::is_regular_file(output)
+                                 ? "; perfgen " + command + " " + shell_word(output) + " reads the finished file"
+                                 : std::string()));
+}
+
 }  // namespace
 
 int summary_command(const std::string& results_path, bool all_cells, std::ostream& out, std::ostream& err) {
@@ -165,29 +202,14 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
     }
     const ShardStore store(output);
     if (!store.exists()) throw no_run_at(results_path);
-    refuse_damaged_shards(store);
-    const Experiment e = load_experiment(store.stored_config(), store.config_path(), {});
-    const Plan plan(e);
-    const std::int64_t batch_size = e.run.batch_size;
-    const ShardIndex index(store, batch_count(plan.trial_count(), batch_size));
-    const std::size_t piece_rows = merge_piece_rows(plan);
-    CellTable table(all_cells ? 0 : kTableRows);
-    CellSummaryBuilder cells(plan, piece_rows, [&](ColumnGroup&& rows) { table.add(rows); });
-    std::size_t finished = 0;
-    visit_finished_trials(index, batch_size, plan.trial_count(), piece_rows,
-                          [&](const ColumnGroup& piece, std::int64_t) {
-                            finished += piece.at("trial").rows();
-                            cells.add(piece);
-                          });
-    out << "unfinished run " << store.directory() << " (" << e.name << "): " << finished << " of " << plan.trial_count()
-        << " trials finished";
-    if (const std::int64_t checkpointed = checkpointed_trials(store, index); checkpointed > 0)
-      out << ", and " << checkpointed << " of interrupted batches in checkpoints (not in the table)";
-    out << '\n';
-    if (finished > 0) {
-      cells.finish();
-      table.print(out);
+    std::ostringstream text;  // nothing printed unless all of it could be read
+    try {
+      summarize_store(store, output, all_cells, text);
+    } catch (const std::exception&) {
+      if (store.exists()) throw;
+      throw merged_meanwhile(store, output, "summary");
     }
+    out << text.str();
     return int(kExitOk);
   });
 }
@@ -210,8 +232,13 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
         return int(kExitOk);
       }
     }
+    const std::vector<FileVerdict> verdicts = verify_files_in_child(files);
+    const ShardStore store(output);  // read the shards: did a merge take them meanwhile?
+    if (checked == store.directory() && !store.exists() &&
+        std::any_of(verdicts.begin(), verdicts.end(), [](const FileVerdict& v) { return !v.whole; }))
+      throw merged_meanwhile(store, output, "verify");
     std::size_t datasets = 0;
-    for (const FileVerdict& verdict : verify_files_in_child(files)) {
+    for (const FileVerdict& verdict : verdicts) {
       if (!verdict.whole && !has_hdf5_signature(verdict.path))
         throw std::runtime_error(verdict.path + " is not a results file: " + what_to_try(verdict.path));
       if (!verdict.whole) throw std::runtime_error(verdict.path + " is damaged: " + verdict.problem);

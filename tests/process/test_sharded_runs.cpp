@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 
 #include "child_process.h"
+#include "commands.h"
 #include "cpu_share.h"
 #include "hdf5_io.h"
 #include "run_lock.h"
@@ -145,6 +147,43 @@ TEST(MpiRuns, AJobThatContinuesARunCountsWhatItsRanksTrained) {
 // Workers of --shard i/3 are running (here: one, its locks held by the test): a worker of i/2 would
 // train batches of theirs, and the merge would find a batch in two shards; it is refused before any
 // work. A worker of i/3 joins them.
+// A merge renames the shard folder and deletes it under a summary or verify of the folder that reads
+// it: they say so (exit 1) or find no run (exit 2, once it has gone), and never call a shard damaged,
+// with advice to train it again.
+TEST(ShardedRuns, SummaryAndVerifyDuringAMergeDoNotCallTheShardsDamaged) {
+  testing::TempDir dir;
+  const std::string output = dir.file("busy.h5");
+  for (int i = 0; i < 2; ++i)  // a shard per batch: 18 files to read
+    ASSERT_EQ(
+        Process(sweep_to(output, {"--shard", std::to_string(i) + "/2", "--save-interval", "0"}), dir.file("worker.log"))
+            .wait(120),
+        0)
+        << read_file(dir.file("worker.log"));
+  Process merge({"merge", output}, dir.file("merge.log"));
+  int reads = 0;
+  for (const auto start = std::chrono::steady_clock::now();
+       std::filesystem::exists(output + ".shards") &&
+       std::chrono::steady_clock::now() - start < std::chrono::seconds(60);
+       ++reads) {
+    for (const bool summary : {true, false}) {
+      std::ostringstream out, err;
+      const int code =
+          summary ? summary_command(output + ".shards", false, out, err) : verify_command(output + ".shards", out, err);
+      EXPECT_EQ(err.str().find("damaged"), std::string::npos) << err.str();
+      if (code == 1)
+        EXPECT_NE(err.str().find(".shards was merged or removed while " + std::string(summary ? "summary" : "verify")),
+                  std::string::npos)
+            << err.str();
+      else if (code == 2)
+        EXPECT_NE(err.str().find("no results file or unfinished run"), std::string::npos) << err.str();
+      else
+        EXPECT_EQ(code, 0) << err.str();
+    }
+  }
+  ASSERT_EQ(merge.wait(60), 0) << read_file(dir.file("merge.log"));
+  EXPECT_GT(reads, 0);
+}
+
 TEST(ShardedRuns, AWorkerOfAnotherSplitIsRefusedWhileWorkersRun) {
   testing::TempDir dir;
   const std::string output = dir.file("split.h5");

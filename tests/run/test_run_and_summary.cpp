@@ -152,6 +152,23 @@ TEST(Run, AWorkerNamesTheMergeCommandQuoted) {
   EXPECT_NE(out.str().find("when all 2 shards are done: perfgen merge '" + options.output_path + "'\n"),
             std::string::npos)
       << out.str();
+  // The summary of the shards says when every trial is there, and how to merge; merge given the
+  // folder names the command that merges it.
+  std::ostringstream half;
+  ASSERT_EQ(summary_command(options.output_path + ".shards", false, half, err), kExitOk) << err.str();
+  EXPECT_EQ(half.str().find("every trial is finished"), std::string::npos) << half.str();
+  options.shard = parse_shard("0/2");
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  std::ostringstream whole;
+  ASSERT_EQ(summary_command(options.output_path + ".shards", false, whole, err), kExitOk) << err.str();
+  EXPECT_NE(whole.str().find("every trial is finished; perfgen merge '" + options.output_path + "' writes the file\n"),
+            std::string::npos)
+      << whole.str();
+  std::ostringstream folder;
+  EXPECT_EQ(merge_command(options.output_path + ".shards/", false, out, folder), kExitBadInput);
+  EXPECT_NE(folder.str().find(".shards/ is the shard folder; perfgen merge '" + options.output_path + "' merges it"),
+            std::string::npos)
+      << folder.str();
 }
 
 // After the progress line's 100%, a merge from the shards (a resumed run's) is announced; a fresh run
