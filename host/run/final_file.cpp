@@ -81,9 +81,13 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
     out << " (" << figures.trained << " trained by this run)";
   out << " in " << std::fixed << std::setprecision(1) << wall_seconds << " s, " << std::scientific
       << std::setprecision(2) << run_steps(merged) / wall_seconds << " network-steps/s on " << device << '\n'
-      << std::defaultfloat << "stages: " << times.report() << "; training busy " << std::fixed << std::setprecision(0)
-      << 100.0 * busy_fraction(times, wall_seconds) << "% of the wall time\n"
-      << std::defaultfloat;
+      << std::defaultfloat << "stages: " << times.report();
+  if (times.seconds(Stage::train) > 0)
+    out << "; training busy " << std::fixed << std::setprecision(0) << 100.0 * busy_fraction(times, wall_seconds)
+        << "% of the wall time" << std::defaultfloat;
+  else  // `perfgen merge`, or a rank 0 that found its batches done: the wall time is the workers'
+    out << " (this process trained nothing)";
+  out << '\n';
 }
 
 }  // namespace perfgen

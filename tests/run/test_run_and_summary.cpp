@@ -213,7 +213,11 @@ TEST(Merge, AKilledMergesPartialFileIsRemovedByTheNext) {
   const std::string live = options.output_path + ".tmp-" + std::to_string(::getppid());
   const std::string other = options.output_path + ".tmp-mine";
   for (const std::string& path : {stale, live, other}) std::ofstream(path) << "partial";
-  ASSERT_EQ(merge_command(options.output_path, false, out, err), kExitOk) << err.str();
+  std::ostringstream merged;
+  ASSERT_EQ(merge_command(options.output_path, false, merged, err), kExitOk) << err.str();
+  EXPECT_NE(merged.str().find("merge "), std::string::npos) << merged.str();
+  EXPECT_NE(merged.str().find(" (this process trained nothing)\n"), std::string::npos) << merged.str();
+  EXPECT_EQ(merged.str().find("training busy"), std::string::npos) << merged.str();
   EXPECT_FALSE(std::filesystem::exists(stale));
   EXPECT_TRUE(std::filesystem::exists(live));
   EXPECT_TRUE(std::filesystem::exists(other));
