@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "backend_choice.h"
@@ -231,10 +232,18 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     const ShardIndex index(store, batches);
     std::int64_t first_missing = 0;
     while (first_missing < batches && index.has(first_missing)) ++first_missing;
-    if (const std::int64_t missing = batches - index.finished_batches(); missing > 0)
+    if (const std::int64_t missing = batches - index.finished_batches(); missing > 0) {
+      // Workers of one split K write shards of stride K: the first missing batch is worker (b mod K)'s.
+      std::set<std::int64_t> strides;
+      for (const Shard& shard : index.shards()) strides.insert(shard.batches.stride);
+      const std::string owner = strides.size() == 1 && *strides.begin() > 1
+                                    ? ", --shard " + std::to_string(first_missing % *strides.begin()) + "/" +
+                                          std::to_string(*strides.begin()) + "'s"
+                                    : "";
       throw InputError("merge", std::to_string(missing) + " of " + std::to_string(batches) +
                                     " batches have no shard yet (first: batch " + std::to_string(first_missing) +
-                                    "); run the missing --shard workers first");
+                                    owner + "); run the missing --shard workers first");
+    }
     if (fs::exists(output) && !force) throw InputError("file", output + " exists; pass --force to replace it");
     remove_stale_temporaries(output);  // a killed merge's partial file (the lock above is exclusive)
     StageTimes times;

@@ -58,7 +58,8 @@ TEST(ShardedRuns, MergeRefusesWhileShardsAreMissing) {
   ASSERT_EQ(Process(sweep_to(output, {"--shard", "1/3"}), dir.file("worker.log")).wait(120), 0)
       << read_file(dir.file("worker.log"));
   EXPECT_EQ(Process({"merge", output}, dir.file("merge.log")).wait(60), 2);
-  EXPECT_NE(read_file(dir.file("merge.log")).find("have no shard yet"), std::string::npos)
+  EXPECT_NE(read_file(dir.file("merge.log")).find("have no shard yet (first: batch 0, --shard 0/3's)"),
+            std::string::npos)
       << read_file(dir.file("merge.log"));
   EXPECT_FALSE(std::filesystem::exists(output));
   EXPECT_EQ(Process(sweep_to(output, {"--shard", "3/3"}), dir.file("bad.log")).wait(60), 2);
