@@ -209,6 +209,9 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
       if (store.exists()) throw;
       throw merged_meanwhile(store, output, "summary");
     }
+    // Gone after reading without a failure (its config.toml, say, before it was read): what was read
+    // is not the run's.
+    if (!store.exists()) throw merged_meanwhile(store, output, "summary");
     out << text.str();
     return int(kExitOk);
   });
@@ -228,6 +231,7 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
       files = store.result_files();
       checked = store.directory();
       if (files.empty()) {
+        if (!store.exists()) throw merged_meanwhile(store, output, "verify");
         out << checked << ": no shard written yet\n";
         return int(kExitOk);
       }

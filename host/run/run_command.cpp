@@ -195,6 +195,9 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const RunFigures figures{seconds_since(start), group.sum_over_ranks(trained.trials),
                              static_cast<double>(group.sum_over_ranks(trained.steps))};
     if (worst != kExitOk || group.rank() != 0) return worst;
+    // The ranks hold the lock shared, but no other perfgen can write the output meanwhile (a merge or
+    // a run of the whole sweep would need it exclusively): a killed earlier merge's file goes.
+    remove_stale_temporaries(output);
     merge_into_final(plan, store, output, figures, times, out, nullptr, nullptr, options.quiet ? nullptr : &err);
     run_lock->remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);

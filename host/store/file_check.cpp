@@ -1,5 +1,6 @@
 #include "file_check.h"
 
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,14 +49,22 @@ struct ChildOutput {
 ChildOutput run_in_child(const std::function<int(int channel)>& work, const std::string& what) {
   int channel[2];
   if (::pipe(channel) != 0) throw std::runtime_error("cannot create a pipe to " + what);
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child < 0) throw std::runtime_error("cannot fork to " + what);
   if (child == 0) {
-    // A Ctrl-C reaches the whole process group: the child finishes its reading, and the parent, whose
-    // handler notes the signal, decides. Killed, it would look like a crash of the HDF5 library, and a
-    // healthy shard would be taken for a damaged one.
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGTERM, SIG_IGN);
+    // It never outlives the parent (it would hold the parent's run lock, read on for nothing).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(2);  // the parent died before the line above
+    // A Ctrl-C reaches the whole process group. Where the parent handles it (a merge, a resume), the
+    // child finishes its reading and the parent decides: killed, the child would look like a crash of
+    // the HDF5 library, and a healthy shard like a damaged one. Where the parent dies of it, so does
+    // the child.
+    for (const int signal : {SIGINT, SIGTERM}) {
+      struct sigaction current {};
+      ::sigaction(signal, nullptr, &current);
+      if (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN) ::signal(signal, SIG_IGN);
+    }
     ::close(channel[0]);
     ::_exit(work(channel[1]));
   }

@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "errors.h"
+#include "file_check.h"
 #include "hdf5_io.h"
+#include "hdf5_signature.h"
 
 namespace fs = std::filesystem;
 
@@ -310,21 +312,50 @@ void replace_atomically(const std::string& path, const std::function<void(const 
   fsync_directory(fs::absolute(path).parent_path());
 }
 
+namespace {
+
+// The largest PID this system hands out (Linux: /proc/sys/kernel/pid_max; 2^22 at most).
+long most_pid() {
+  long most = 4194304;
+  std::ifstream("/proc/sys/kernel/pid_max") >> most;
+  return most;
+}
+
+// Whether `path`, named like replace_atomically's temporary, is one a killed perfgen left: empty, or an
+// HDF5 file without the `config` attribute that a finished results file has (written last). A user's
+// file of that name (a copy of finished results, notes) is kept.
+bool is_unfinished_temporary(const fs::path& path) {
+  std::error_code ec;
+  if (fs::file_size(path, ec) == 0 && !ec) return true;
+  if (!has_hdf5_signature(path.string())) return false;
+  try {  // a cut-off file may crash the HDF5 library: read in a child (file_check.h)
+    return read_in_child([&] { return read_hdf5_attributes(path.string()).text_of("config").value_or(""); },
+                         path.string())
+        .empty();
+  } catch (const std::exception&) {
+    return true;  // unreadable: the partial file of a killed writer
+  }
+}
+
+}  // namespace
+
 void remove_stale_temporaries(const std::string& path) {
   const fs::path target(path);
   const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   const std::string prefix = target.filename().string() + ".tmp-";
+  const long pid_limit = most_pid();
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0 || name.size() - prefix.size() > 9)
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0 || name.size() - prefix.size() > 7)
       continue;
     const std::string pid = name.substr(prefix.size());
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid.find_first_not_of("0123456789") != std::string::npos || std::stol(pid) > pid_limit) continue;
     std::error_code status_error;
     if (!fs::is_regular_file(fs::symlink_status(it->path(), status_error))) continue;
     if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno != ESRCH)
-      continue;  // running, or not ours to judge
+      continue;  // a running process has this number (on this machine), or one of another user
+    if (!is_unfinished_temporary(it->path())) continue;
     std::error_code ignored;
     fs::remove(it->path(), ignored);
   }

@@ -110,9 +110,9 @@ void visit_finished_trials(const ShardIndex& index, std::int64_t batch_size, std
 // row_dim, which holds trial indices.
 void sort_rows(ColumnGroup& group, const std::string& row_dim);
 
-// What replace_atomically leaves when killed: PATH.tmp-PID files of processes that no longer run on
-// this machine (a live PID is left alone). Only while holding the output's lock exclusively: no other
-// perfgen is writing it then.
+// What replace_atomically leaves when killed: PATH.tmp-PID files whose number is no running PID here,
+// and which are empty or HDF5 files without a finished file's attributes (a user's file of that name
+// is kept). Only while holding the output's lock exclusively: no other perfgen is writing it then.
 void remove_stale_temporaries(const std::string& path);
 
 // Runs write(temporary) and renames the temporary file to `path`; removes it if write throws. The

@@ -205,23 +205,31 @@ TEST(Merge, AKilledMergesPartialFileIsRemovedByTheNext) {
     options.shard = parse_shard(worker);
     ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
   }
-  const pid_t gone = ::fork();  // a PID that no process has any more
-  if (gone == 0) ::_exit(0);
-  ::waitpid(gone, nullptr, 0);
-  const std::string stale = options.output_path + ".tmp-" + std::to_string(gone);
+  auto gone_pid = [] {  // a PID that no process has any more
+    const pid_t gone = ::fork();
+    if (gone == 0) ::_exit(0);
+    ::waitpid(gone, nullptr, 0);
+    return std::to_string(gone);
+  };
+  const std::string stale = options.output_path + ".tmp-" + gone_pid();  // empty: killed before writing
   // Another live process's (this one's own name is the merge's temporary).
   const std::string live = options.output_path + ".tmp-" + std::to_string(::getppid());
   const std::string other = options.output_path + ".tmp-mine";
-  for (const std::string& path : {stale, live, other}) std::ofstream(path) << "partial";
+  const std::string notes = options.output_path + ".tmp-" + gone_pid();     // a user's text file
+  const std::string finished = options.output_path + ".tmp-" + gone_pid();  // a user's copy of results
+  for (const std::string& path : {stale, live, other}) std::ofstream(path).flush();
+  std::ofstream(notes) << "my notes";
+  const RunOptions results = options_for(dir, "results.h5");
+  ASSERT_EQ(run_command(results, out, err), kExitOk) << err.str();
+  std::filesystem::copy_file(results.output_path, finished);
   std::ostringstream merged;
   ASSERT_EQ(merge_command(options.output_path, false, merged, err), kExitOk) << err.str();
   EXPECT_NE(merged.str().find("merge "), std::string::npos) << merged.str();
   EXPECT_NE(merged.str().find(" (this process trained nothing)\n"), std::string::npos) << merged.str();
   EXPECT_EQ(merged.str().find("training busy"), std::string::npos) << merged.str();
   EXPECT_FALSE(std::filesystem::exists(stale));
-  EXPECT_TRUE(std::filesystem::exists(live));
-  EXPECT_TRUE(std::filesystem::exists(other));
-  std::ofstream(stale) << "partial";
+  for (const std::string& kept : {live, other, notes, finished}) EXPECT_TRUE(std::filesystem::exists(kept)) << kept;
+  std::ofstream(stale).flush();
   RunOptions again = options_for(dir, "killed.h5");
   again.force = true;
   ASSERT_EQ(run_command(again, out, err), kExitOk) << err.str();
