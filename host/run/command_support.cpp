@@ -42,6 +42,14 @@ std::string first_difference(const std::string& stored, const std::string& curre
   }
 }
 
+NamedOutput named_output(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const std::string suffix = ".shards";
+  const bool names_shards =
+      path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return {names_shards ? path.substr(0, path.size() - suffix.size()) : path, names_shards};
+}
+
 std::string shell_word(const std::string& text) {
   const bool plain = !text.empty() && text.find_first_not_of(
                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

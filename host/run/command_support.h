@@ -23,6 +23,15 @@ void print_experiment_warnings(const Experiment& e, std::ostream& err);
 // "line N of the resolved config: stored "…", now "…"", or empty when the texts are equal.
 std::string first_difference(const std::string& stored, const std::string& current);
 
+// The output a `summary`, `verify` or `merge` argument names: FILE.h5 itself, or FILE.h5 for its shard
+// folder FILE.h5.shards (trailing slashes, a shell's completion of a folder, dropped); names_shards
+// says which.
+struct NamedOutput {
+  std::string output;
+  bool names_shards = false;
+};
+NamedOutput named_output(std::string path);
+
 // `text` as one word of a POSIX shell command line: as it is when the shell would read nothing in it,
 // else in single quotes (a quote inside becoming '\''), so that printed commands can be pasted.
 std::string shell_word(const std::string& text);

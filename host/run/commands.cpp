@@ -93,20 +93,6 @@ std::int64_t checkpointed_trials(const ShardStore& store, const ShardIndex& inde
   return trials;
 }
 
-// The output a `summary` or `verify` argument names: FILE.h5 itself, or FILE.h5 for its shard folder
-// FILE.h5.shards; names_shards says which.
-struct NamedOutput {
-  std::string output;
-  bool names_shards = false;
-};
-NamedOutput named_output(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();  // a shell's completion of a folder
-  const std::string suffix = ".shards";
-  const bool names_shards =
-      path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
-  return {names_shards ? path.substr(0, path.size() - suffix.size()) : path, names_shards};
-}
-
 // Whether the file starts as text does (no NUL in its first 4 KiB): an experiment file, not a
 // damaged results file.
 bool looks_like_text(const std::string& path) {

@@ -206,13 +206,9 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
-    std::string folder = output;  // the shard folder given for its output (a shell completes it with '/')
-    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
-    if (const std::string suffix = ".shards";
-        folder.size() > suffix.size() && folder.compare(folder.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-        fs::is_directory(folder))
-      throw InputError("file", output + " is the shard folder; perfgen merge " +
-                                   shell_word(folder.substr(0, folder.size() - suffix.size())) + " merges it");
+    if (const NamedOutput named = named_output(output); named.names_shards && fs::is_directory(output))
+      throw InputError("file",
+                       output + " is the shard folder; perfgen merge " + shell_word(named.output) + " merges it");
     check_output_location(output, "file");
     const RunLock lock(run_lock_path(output), RunLock::Mode::exclusive, "file");  // no worker may still be writing
     // From here a signal stops the merge with exit 75, also while the checks below read every shard.
