@@ -1,17 +1,12 @@
 #include "command_support.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <sstream>
 
 #include "cell_table.h"
 #include "experiment_file.h"
 #include "experiment_validation.h"
-#include "file_check.h"
 #include "hdf5_io.h"
-#include "hdf5_signature.h"
-
-namespace fs = std::filesystem;
 
 namespace perfgen {
 namespace {
@@ -66,16 +61,6 @@ std::string stored_results_config(const std::string& results_path) {
   } catch (const std::exception&) {
   }
   throw InputError("--output", results_path + " is not a perfgen results file");
-}
-
-bool is_results_file(const std::string& path) {
-  if (!fs::is_regular_file(path) || !has_hdf5_signature(path)) return false;
-  try {  // a damaged file may crash the HDF5 library: read in a child (file_check.h)
-    read_in_child([&] { return stored_results_config(path); }, path);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
 }
 
 void print_file_table(const std::string& path, std::ostream& out, std::size_t max_rows) {

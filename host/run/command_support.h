@@ -38,8 +38,6 @@ std::string shell_word(const std::string& text);
 
 // The resolved experiment stored in a results file; InputError if it is not one.
 std::string stored_results_config(const std::string& results_path);
-// Whether `path` is a file perfgen wrote as a run's results (its config readable, read in a child).
-bool is_results_file(const std::string& path);
 
 // The recovery table of a finished results file, with a header line.
 void print_file_table(const std::string& path, std::ostream& out, std::size_t max_rows = kTableRows);

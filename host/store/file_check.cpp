@@ -6,10 +6,12 @@
 
 #include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
 #include "hdf5_io.h"
+#include "hdf5_signature.h"
 
 namespace perfgen {
 namespace {
@@ -136,6 +138,16 @@ std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& p
     verdicts.push_back(std::move(crashed));
   }
   return verdicts;
+}
+
+bool is_results_file(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path) || !has_hdf5_signature(path)) return false;
+  try {
+    return read_in_child([&] { return read_hdf5_attributes(path).text_of("config") ? "config" : ""; }, path) ==
+           "config";
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 }  // namespace perfgen

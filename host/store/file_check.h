@@ -26,4 +26,8 @@ std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& p
 // rethrown here with its message; a crash becomes "`what`: the HDF5 library crashed reading it".
 std::string read_in_child(const std::function<std::string()>& read, const std::string& what);
 
+// Whether `path` is a file perfgen wrote as a run's results: an HDF5 file with the `config` attribute,
+// which a finished file gets last (read in a child).
+bool is_results_file(const std::string& path);
+
 }  // namespace perfgen

@@ -32,7 +32,9 @@ void fsync_directory(const fs::path& dir) {
   }
 }
 
-std::string temporary_name(const std::string& path) { return path + ".tmp-" + std::to_string(::getpid()); }
+// replace_atomically's temporary: PATH.tmp-PID (remove_stale_temporaries finds the stale ones by it).
+constexpr char kTemporaryInfix[] = ".tmp-";
+std::string temporary_name(const std::string& path) { return path + kTemporaryInfix + std::to_string(::getpid()); }
 
 // The first entry of `folder` that perfgen does not write into a store (config.toml, batches-….h5,
 // batch-…-checkpoint.h5, final.h5.partial, with their temporary and .damaged names; and the .nfs…
@@ -327,14 +329,7 @@ long most_pid() {
 bool is_unfinished_temporary(const fs::path& path) {
   std::error_code ec;
   if (fs::file_size(path, ec) == 0 && !ec) return true;
-  if (!has_hdf5_signature(path.string())) return false;
-  try {  // a cut-off file may crash the HDF5 library: read in a child (file_check.h)
-    return read_in_child([&] { return read_hdf5_attributes(path.string()).text_of("config").value_or(""); },
-                         path.string())
-        .empty();
-  } catch (const std::exception&) {
-    return true;  // unreadable: the partial file of a killed writer
-  }
+  return has_hdf5_signature(path.string()) && !is_results_file(path.string());  // unreadable counts as unfinished
 }
 
 }  // namespace
@@ -342,18 +337,19 @@ bool is_unfinished_temporary(const fs::path& path) {
 void remove_stale_temporaries(const std::string& path) {
   const fs::path target(path);
   const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  const std::string prefix = target.filename().string() + ".tmp-";
+  const std::string prefix = target.filename().string() + kTemporaryInfix;
   const long pid_limit = most_pid();
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0 || name.size() - prefix.size() > 7)
       continue;
-    const std::string pid = name.substr(prefix.size());
-    if (pid.find_first_not_of("0123456789") != std::string::npos || std::stol(pid) > pid_limit) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::stol(digits);
     std::error_code status_error;
-    if (!fs::is_regular_file(fs::symlink_status(it->path(), status_error))) continue;
-    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno != ESRCH)
+    if (pid > pid_limit || !fs::is_regular_file(fs::symlink_status(it->path(), status_error))) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
       continue;  // a running process has this number (on this machine), or one of another user
     if (!is_unfinished_temporary(it->path())) continue;
     std::error_code ignored;
