@@ -208,11 +208,12 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
     std::vector<std::string> files;
     std::string checked = path;
     const auto [output, names_shards] = named_output(path);
-    if (!names_shards && fs::is_regular_file(output)) {
+    const ShardStore store(output);
+    const bool reads_store = names_shards || !fs::is_regular_file(output);
+    if (!reads_store) {
       require_readable(output);
       files.push_back(output);
     } else {  // the shards and checkpoints of an unfinished run
-      const ShardStore store(output);
       if (!store.has_config()) throw no_run_at(path);
       files = store.result_files();
       checked = store.directory();
@@ -223,8 +224,7 @@ int verify_command(const std::string& path, std::ostream& out, std::ostream& err
       }
     }
     const std::vector<FileVerdict> verdicts = verify_files_in_child(files);
-    const ShardStore store(output);  // read the shards: did a merge take them meanwhile?
-    if (checked == store.directory() && !store.exists() &&
+    if (reads_store && !store.exists() &&  // a merge took the shards while they were read
         std::any_of(verdicts.begin(), verdicts.end(), [](const FileVerdict& v) { return !v.whole; }))
       throw merged_meanwhile(store, output, "verify");
     std::size_t datasets = 0;
