@@ -195,16 +195,22 @@ TEST(Run, AMergeFromTheShardsIsAnnounced) {
   EXPECT_EQ(fresh_err.str().find("merging"), std::string::npos) << fresh_err.str();
 }
 
+// Both workers of --shard i/2 on options' output: every batch in the shards, nothing merged.
+void run_both_workers(RunOptions options) {
+  std::ostringstream out, err;
+  for (const char* worker : {"0/2", "1/2"}) {
+    options.shard = parse_shard(worker);
+    ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  }
+}
+
 // A merge killed by SIGKILL leaves its partial file, OUTPUT.tmp-PID; the next merge (or plain run) of
 // the output removes it, and leaves the temporary of a live process and names of another form alone.
 TEST(Merge, AKilledMergesPartialFileIsRemovedByTheNext) {
   testing::TempDir dir;
   RunOptions options = options_for(dir, "killed.h5");
   std::ostringstream out, err;
-  for (const char* worker : {"0/2", "1/2"}) {
-    options.shard = parse_shard(worker);
-    ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
-  }
+  ASSERT_NO_FATAL_FAILURE(run_both_workers(options));
   auto gone_pid = [] {  // a PID that no process has any more
     const pid_t gone = ::fork();
     if (gone == 0) ::_exit(0);
@@ -242,10 +248,7 @@ TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
   testing::TempDir dir;
   RunOptions options = options_for(dir, "merged.h5");
   std::ostringstream out, err;
-  for (const char* worker : {"0/2", "1/2"}) {
-    options.shard = parse_shard(worker);
-    ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
-  }
+  ASSERT_NO_FATAL_FAILURE(run_both_workers(options));
   const ShardStore store(options.output_path);
   const Experiment e = load_experiment(store.stored_config(), "config.toml", {});
   const Plan plan(e);
