@@ -45,6 +45,10 @@ std::int64_t params_at_width(const Experiment& e, std::int64_t width) {
   return width * (1 + e.model.input_dim + (e.model.bias ? 1 : 0));
 }
 
+// Whether θ0's imbalance c~ is controlled (init.c_tilde or a c_tilde axis), and the key that sets it.
+bool controls_c_tilde(const Experiment& e) { return !e.sweep.c_tilde.empty() || !std::isnan(e.init.c_tilde); }
+const char* c_tilde_key(const Experiment& e) { return e.sweep.c_tilde.empty() ? "init.c_tilde" : "sweep.c_tilde"; }
+
 // The values a quantity takes: its sweep axis when there is one, else its fixed setting.
 template <class T>
 std::pair<std::vector<T>, std::string> values_of(const std::vector<T>& axis, T fixed, const std::string& sweep_key,
@@ -104,8 +108,8 @@ void validate_init(const Experiment& e) {
   if (!std::isnan(in.c_tilde)) check_c_tilde(in.c_tilde, "init.c_tilde");  // NaN: not set
   for (double c : e.sweep.c_tilde) check_c_tilde(c, "sweep.c_tilde");
   const auto [scales, scale_key] = values_of(e.sweep.init_scale, in.scale, "sweep.init_scale", "init.scale");
-  const auto c_key = e.sweep.c_tilde.empty() ? "init.c_tilde" : "sweep.c_tilde";
-  const bool controls_c = !e.sweep.c_tilde.empty() || !std::isnan(in.c_tilde);
+  const auto c_key = c_tilde_key(e);
+  const bool controls_c = controls_c_tilde(e);
   const bool has_profile = !std::isnan(in.ratio_start) || !std::isnan(in.ratio_step);
   const auto widths = values_of(e.sweep.width, e.model.width, "", "").first;
   if (controls_c) {
@@ -278,12 +282,10 @@ std::vector<std::string> experiment_warnings(const Experiment& e) {
   // recovery and branch at init.scale ≤ 1e-6; at 1e-3 some differed. The ratio profile of wider nets
   // fixes C/‖C‖ too, but was not measured, so it is not warned about.
   const auto [all_scales, scale_key] = values_of(e.sweep.init_scale, e.init.scale, "sweep.init_scale", "init.scale");
-  const bool controls_c = !e.sweep.c_tilde.empty() || !std::isnan(e.init.c_tilde);
-  if (init_seeds > 1 && init_idle.empty() && controls_c &&
+  if (init_seeds > 1 && init_idle.empty() && controls_c_tilde(e) &&
       *std::max_element(all_scales.begin(), all_scales.end()) <= 1e-6)
-    warnings.push_back("sweep.init_seed has " + std::to_string(init_seeds) + " values but " +
-                       (e.sweep.c_tilde.empty() ? "init.c_tilde" : "sweep.c_tilde") + " fixes the imbalance and " +
-                       scale_key +
+    warnings.push_back("sweep.init_seed has " + std::to_string(init_seeds) + " values but " + c_tilde_key(e) +
+                       " fixes the imbalance and " + scale_key +
                        " ≤ 1e-6: a trial then follows C/‖C‖ (Theorem 1), so the init seeds of a data "
                        "seed give nearly the same trial (on Example 1: the same recovery and branch), and the "
                        "recovery interval counts them as independent trials; " +
