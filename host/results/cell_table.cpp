@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -14,11 +15,13 @@
 namespace perfgen {
 namespace {
 
+// As an ostream with setprecision(digits) writes it (%g), without a stream per number: the table of
+// 10^6 cells formats each coordinate several times while looking for its digits.
 std::string number_with_digits(double v, int digits) {
   if (std::isnan(v)) return "-";
-  std::ostringstream out;
-  out << std::setprecision(digits) << v;
-  return out.str();
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*g", digits, v);
+  return text;
 }
 
 std::string format_value(const Column& c, std::size_t row, int digits) {
@@ -40,8 +43,12 @@ int digits_to_tell_apart(std::vector<double> values) {
   int digits = 4;
   for (; digits < 17; ++digits) {
     bool distinct = true;
-    for (std::size_t i = 1; i < values.size() && distinct; ++i)
-      distinct = number_with_digits(values[i - 1], digits) != number_with_digits(values[i], digits);
+    std::string previous = values.empty() ? "" : number_with_digits(values[0], digits);
+    for (std::size_t i = 1; i < values.size() && distinct; ++i) {
+      std::string current = number_with_digits(values[i], digits);
+      distinct = current != previous;
+      previous = std::move(current);
+    }
     if (distinct) break;
   }
   return digits;
