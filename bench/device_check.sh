@@ -21,6 +21,8 @@
 #                 kernel (8192 networks) and of the lane-group kernel (1024); then its launch and
 #                 occupancy sections
 #   e2e_1e6_batch64k  the 10^6 end-to-end run with run.batch_size = 65536 (default 1024)
+#   sanitizer     compute-sanitizer memcheck, initcheck and racecheck on short runs of the per-thread,
+#                 lane-group and block kernels
 # The CPU side (default_cpu, latency_cpu, bench_cpu) runs the widest perfgen-x86-64-v4/-v3 of the kit
 # that starts there: the portable perfgen's vector kernel has only 2 SSE2 lanes.
 # Every result line is appended to $OUT/results.txt as it is made (and echoed); each step's whole
@@ -410,7 +412,46 @@ s_ncu_sections() { # launch shape, registers, occupancy and throughput of the fi
     awk -F'","' '{v = $NF; gsub(/"/, "", v); printf "RESULT launch %s: %s = %s %s\n", $1, $(NF - 2), v, $(NF - 1)}' | sed 's/"//g'
   return "$rc"
 }
-export -f s_gpu s_kit s_test s_bench s_bench_cpu timed_run s_e2e s_default s_latency s_peers s_ncu_count s_ncu_sections
+# compute-sanitizer on short runs of each training kernel: memcheck (out-of-bounds accesses, leaks),
+# initcheck (device memory read before anything wrote it; cudaMalloc does not zero) and racecheck
+# (shared memory: the block kernel's reductions, the lane groups' exchange). The kernels: one network
+# per thread (2048 Example-1 networks), lane groups (64), one block per network (16 of m = 1000).
+s_sanitizer() {
+  command -v compute-sanitizer >/dev/null || {
+    echo "RESULT skipped: compute-sanitizer not found"
+    return 77
+  }
+  [ -f "$work/gpu-ok" ] || {
+    echo "RESULT skipped: no GPU seen by nvidia-smi"
+    return 77
+  }
+  local bad=0 tool kernel rc errors
+  local -a settings
+  for tool in memcheck initcheck racecheck; do
+    for kernel in thread group block; do
+      case $kernel in
+      thread) settings=(--set train.max_iters=199 --set 'sweep.c_tilde={linspace=[0.0, 1.0, 2048]}') ;;
+      group) settings=(--set train.max_iters=199 --set 'sweep.c_tilde={linspace=[0.0, 1.0, 64]}') ;;
+      block) settings=(--set train.max_iters=19 --set model.width=1000 --set model.activation=rational
+        --set 'sweep.init_seed={range=[0, 16]}') ;;
+      esac
+      timeout -k 5 40 compute-sanitizer --tool "$tool" --error-exitcode 99 --print-limit 20 \
+        "$PG" run bench/peers/workload.toml -o "$work/sanitizer.h5" --force --quiet --backend cuda "${settings[@]}" \
+        >"$work/sanitizer.out" 2>&1
+      rc=$?
+      cat "$work/sanitizer.out"
+      errors=$(sed -n 's/^========= ERROR SUMMARY: \([0-9]*\) error.*/\1/p' "$work/sanitizer.out" | tail -n 1)
+      if [ "$rc" = 0 ] && [ "${errors:-}" = 0 ]; then
+        echo "RESULT $tool, $kernel kernel: 0 errors"
+      else
+        bad=1
+        echo "RESULT $tool, $kernel kernel: FAILED (exit $rc, ${errors:-no} error summary): $(grep -a -m 1 '^========= [A-Z]' "$work/sanitizer.out" | cut -c11-130)"
+      fi
+    done
+  done
+  return "$bad"
+}
+export -f s_gpu s_kit s_test s_bench s_bench_cpu timed_run s_e2e s_default s_latency s_peers s_ncu_count s_ncu_sections s_sanitizer
 
 emit "perfgen device check: deadline ${deadline_s}s, kit $kit, out $out, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 run_step gpu 15 s_gpu
@@ -437,3 +478,4 @@ run_step ncu_sections 60 s_ncu_sections
 # Last: the 10^6 end-to-end run again with batches of 65536 trials instead of the default 1024 (a
 # batch is what one backend call trains: 1024 networks fill 1024 threads of a 132-SM GPU).
 run_step e2e_1e6_batch64k 120 s_e2e 1000000 65536
+run_step sanitizer 240 s_sanitizer
