@@ -106,7 +106,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
 
   for (const TrialGroup& group : group_trials(trials)) {
     const KernelChoice choice = choose_kernel(group, options_, multiprocessors_);
-    used.insert(describe(choice, group));
+    used.insert(describe(choice));
     std::size_t free_bytes = 0, total_bytes = 0;
     CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     double largest = 0.0;
@@ -151,7 +151,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
         else if (choice.kind == KernelKind::per_group)
           launch_per_group(batch, group.shape, choice.lanes, budget, limits);
         else
-          launch_per_thread(batch, group.shape, group.max_n, budget, limits);
+          launch_per_thread(batch, group.shape, choice.register_samples, budget, limits);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         int finished = 0;
         CUDA_CHECK(cudaMemcpy(&finished, batch.finished, sizeof(int), cudaMemcpyDeviceToHost));

@@ -21,6 +21,10 @@ struct CudaOptions {
   // Processes of this node that use the same device (MPI ranks): each takes at most its share of the
   // device memory (trials_per_part).
   int device_sharers = 1;
+  // Samples the per-thread register kernel holds: 0 takes the smallest compiled count that holds the
+  // group's samples (cuda/kernels.h); a larger compiled count is taken when asked for (perfgen bench
+  // compares them).
+  int register_samples = 0;
 };
 
 class CudaBackend : public Backend {

@@ -55,10 +55,11 @@ KernelChoice choose_kernel(const TrialGroup& g, const CudaOptions& options, int 
   const auto few = static_cast<std::size_t>(32) * multiprocessors;
   if (requested == 0 && g.members.size() < few && smallest_group(g.shape, g.max_n) > 0)
     return {KernelKind::per_group, smallest_group(g.shape, g.max_n)};
-  return {KernelKind::per_thread, 1};
+  return {KernelKind::per_thread, 1,
+          has_register_kernel(g.shape, g.max_n) ? register_samples(g.max_n, options.register_samples) : 0};
 }
 
-std::string describe(const KernelChoice& choice, const TrialGroup& g) {
+std::string describe(const KernelChoice& choice) {
   switch (choice.kind) {
     case KernelKind::per_group:
       return std::to_string(choice.lanes) + " lanes per network";
@@ -67,7 +68,9 @@ std::string describe(const KernelChoice& choice, const TrialGroup& g) {
     case KernelKind::flow:
       return "thread per network (gradient flow)";
     default:
-      return has_register_kernel(g.shape, g.max_n) ? "thread per network (registers)" : "thread per network";
+      return choice.register_samples > 0
+                 ? "thread per network (registers, " + std::to_string(choice.register_samples) + " samples)"
+                 : "thread per network";
   }
 }
 

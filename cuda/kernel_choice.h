@@ -15,7 +15,8 @@ enum class KernelKind { per_thread, per_group, per_block, flow };
 
 struct KernelChoice {
   KernelKind kind;
-  int lanes;  // per_group only
+  int lanes;                 // per_group only
+  int register_samples = 0;  // per_thread only: the samples its registers hold (0: global memory)
 };
 
 // Trials that one kernel trains together: the same layer sizes, the same register/block class, and
@@ -28,7 +29,8 @@ struct TrialGroup {
 };
 
 // The classes of trials, from what the kernels are built for (cuda/kernels.h):
-// networks of a compiled shape with n ≤ kRegisterSamples train in registers, one per thread;
+// networks of a compiled shape with n ≤ kRegisterSamples train in registers, one per thread (the
+// kernel compiled for the fewest samples that hold them: register_samples);
 bool has_register_kernel(const NetShape& shape, int max_n);
 // the smallest lane group (2..32) whose lanes hold max_n samples, for a compiled shape (0: none);
 int smallest_group(const NetShape& shape, int max_n);
@@ -58,6 +60,6 @@ std::int64_t first_launch_steps(const TrialGroup& g);
 std::int64_t next_launch_steps(std::int64_t budget, double seconds);
 
 // The kernel's name as `perfgen bench` and CudaBackend::last_kernels print it.
-std::string describe(const KernelChoice& choice, const TrialGroup& g);
+std::string describe(const KernelChoice& choice);
 
 }  // namespace perfgen::cuda

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "device_batch.h"
 
@@ -26,9 +27,42 @@ bool with_register_shape(const NetShape& shape, Visit visit) {
 // Samples a register network holds per thread: up to 8 the two-neuron networks fit in registers
 // without spilling (ptxas -v, sm_90: 177 registers for d = 1, 224 for d = 3); 16 samples spill.
 constexpr int kRegisterSamples = 8;
+// The per-thread register kernel is compiled for each of these sample counts and a batch takes the
+// smallest that holds its samples: the registers of unused samples cost occupancy (ptxas -v, sm_90,
+// d = 1: 122, 148 and 177 registers for 4, 6 and 8 samples, which leave 4, 3 and 2 blocks of 128
+// threads resident per multiprocessor; bench/NOTES.md). The results are the same bits in each.
+constexpr int kRegisterSampleCounts[] = {4, 6, kRegisterSamples};
 
-// One network per thread (every network of the batch has `shape` and at most max_n samples).
-void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int max_n, std::int64_t budget,
+// The smallest of kRegisterSampleCounts that holds max_n samples, or `forced` when that is one of
+// them and holds them; 0 if none does (the network then lives in global memory).
+constexpr int register_samples(int max_n, int forced = 0) {
+  for (const int count : kRegisterSampleCounts)
+    if (count == forced && max_n <= count) return count;
+  for (const int count : kRegisterSampleCounts)
+    if (max_n <= count) return count;
+  return 0;
+}
+
+// Calls visit(std::integral_constant<int, samples>{}) and returns its result when samples is one of
+// kRegisterSampleCounts; else false.
+template <class Visit>
+bool with_register_samples(int samples, Visit visit) {
+  switch (samples) {
+    case 4:
+      return visit(std::integral_constant<int, 4>{});
+    case 6:
+      return visit(std::integral_constant<int, 6>{});
+    case kRegisterSamples:
+      return visit(std::integral_constant<int, kRegisterSamples>{});
+    default:
+      return false;
+  }
+}
+
+// One network per thread (every network of the batch has `shape`): in registers that hold
+// `register_samples` samples (one of kRegisterSampleCounts, at least every network's n) for a
+// compiled shape, else (register_samples 0) in global memory.
+void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int register_samples, std::int64_t budget,
                        const DeviceLimits& limits);
 
 // One network per group of `lanes` lanes (2..32, a power of two), for the compiled shapes; each lane

@@ -32,12 +32,14 @@ void launch_flow(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& 
   launch<FlowNetwork>(b, budget, limits);
 }
 
-void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int max_n, std::int64_t budget,
+void launch_per_thread(const DeviceBatch& b, const NetShape& shape, int register_samples, std::int64_t budget,
                        const DeviceLimits& limits) {
-  const bool in_registers = max_n <= kRegisterSamples && with_register_shape(shape, [&](auto compiled) {
-                              launch<RegisterNetwork<decltype(compiled), kRegisterSamples>>(b, budget, limits);
-                              return true;
-                            });
+  const bool in_registers = with_register_shape(shape, [&](auto compiled) {
+    return with_register_samples(register_samples, [&](auto samples) {
+      launch<RegisterNetwork<decltype(compiled), decltype(samples)::value>>(b, budget, limits);
+      return true;
+    });
+  });
   if (!in_registers) launch<GlobalNetwork>(b, budget, limits);
 }
 

@@ -34,8 +34,9 @@ bool usable_gpu(std::string& why) {
 enum class Agreement { same_bits, bounded };
 
 // Returns the kernels the CUDA backend used.
-std::string expect_backends_agree(const std::string& experiment, Agreement agreement, cuda::CudaOptions options = {}) {
-  const Experiment e = testing::experiment_from(experiment);
+std::string expect_backends_agree(const std::string& experiment, Agreement agreement, cuda::CudaOptions options = {},
+                                  const std::vector<std::string>& overrides = {}) {
+  const Experiment e = testing::experiment_from(experiment, overrides);
   const Plan plan(e);
   Materializer materializer(plan);
   const std::vector<MaterializedTrial> trials = testing::materialize_all(plan, materializer);
@@ -99,7 +100,11 @@ TEST(CudaBackend, TestExperimentsAreValid) {
 TEST(CudaBackend, AgreesWithTheCpuOnExample1OneNetworkPerThread) {
   SKIP_WITHOUT_GPU();
   EXPECT_EQ(expect_backends_agree(kExample1AwayFromTheBoundary, Agreement::same_bits, {1, 0}),
-            "thread per network (registers)");
+            "thread per network (registers, 6 samples)");
+  EXPECT_EQ(expect_backends_agree(kExample1AwayFromTheBoundary, Agreement::same_bits, {1, 0, 1, 8}),
+            "thread per network (registers, 8 samples)");
+  EXPECT_EQ(expect_backends_agree(kExample1AwayFromTheBoundary, Agreement::same_bits, {1, 0}, {"sweep.n=[2, 4]"}),
+            "thread per network (registers, 4 samples)");
 }
 
 TEST(CudaBackend, AgreesWithTheCpuOnExample1SpreadOverLanes) {
@@ -116,7 +121,7 @@ TEST(CudaBackend, AgreesWithTheCpuWhenTheBatchIsSplitIntoParts) {
 TEST(CudaBackend, AgreesWithTheCpuOnAppendixBInRegistersAndInGlobalMemory) {
   SKIP_WITHOUT_GPU();
   const std::string kernels = expect_backends_agree(kAppendixB, Agreement::same_bits, {1, 0});
-  EXPECT_EQ(kernels, "thread per network, thread per network (registers)");
+  EXPECT_EQ(kernels, "thread per network, thread per network (registers, 8 samples)");
 }
 
 TEST(CudaBackend, AgreesWithTheCpuOnAWideNetwork) {

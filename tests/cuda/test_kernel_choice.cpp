@@ -9,6 +9,7 @@
 #include "batch_layout.h"
 #include "experiments.h"
 #include "kernel_choice.h"
+#include "kernels.h"
 #include "trials.h"
 
 namespace perfgen {
@@ -21,7 +22,7 @@ std::set<std::string> kernels_for(const std::vector<MaterializedTrial>& trials, 
   std::set<std::string> names;
   std::size_t members = 0;
   for (const cuda::TrialGroup& g : cuda::group_trials(trials)) {
-    names.insert(cuda::describe(cuda::choose_kernel(g, {lanes, 0}, kH200Multiprocessors), g));
+    names.insert(cuda::describe(cuda::choose_kernel(g, {lanes, 0}, kH200Multiprocessors)));
     members += g.members.size();
   }
   EXPECT_EQ(members, trials.size());  // every trial in exactly one group
@@ -32,17 +33,38 @@ TEST(KernelChoice, FewExample1NetworksSpreadOverLanesManyOnePerThread) {
   const auto few = testing::trials_of(testing::kExample1Grid + "[sweep]\nn = [2, 6]\nc_tilde = [0.0, 0.5, 1.0]\n");
   EXPECT_EQ(cuda::group_trials(few).size(), 1u);                                 // n = 2 and 6 train together
   EXPECT_EQ(kernels_for(few, 0), std::set<std::string>{"4 lanes per network"});  // 6 samples: 3 lanes → 4
-  EXPECT_EQ(kernels_for(few, 1), std::set<std::string>{"thread per network (registers)"});
+  EXPECT_EQ(kernels_for(few, 1), std::set<std::string>{"thread per network (registers, 6 samples)"});
   EXPECT_EQ(kernels_for(few, 8), std::set<std::string>{"8 lanes per network"});
-  EXPECT_EQ(kernels_for(few, 2), std::set<std::string>{"thread per network (registers)"});  // 2 lanes hold 4 samples
+  EXPECT_EQ(kernels_for(few, 2),
+            std::set<std::string>{"thread per network (registers, 6 samples)"});  // 2 lanes hold 4 samples
   const auto many = testing::trials_of(testing::kExample1Grid + "[sweep]\nc_tilde = {linspace = [0.0, 1.0, 5000]}\n");
-  EXPECT_EQ(kernels_for(many, 0), std::set<std::string>{"thread per network (registers)"});
+  EXPECT_EQ(kernels_for(many, 0), std::set<std::string>{"thread per network (registers, 6 samples)"});
 }
 
 TEST(KernelChoice, RegistersHoldEightSamples) {
   const auto trials = testing::trials_of(testing::appendix_b_experiment(1000) + "[sweep]\nn = [4, 8, 12]\n");
-  EXPECT_EQ(kernels_for(trials, 1), (std::set<std::string>{"thread per network", "thread per network (registers)"}));
+  EXPECT_EQ(kernels_for(trials, 1),
+            (std::set<std::string>{"thread per network", "thread per network (registers, 8 samples)"}));
   EXPECT_EQ(kernels_for(trials, 0), (std::set<std::string>{"4 lanes per network", "8 lanes per network"}));
+}
+
+TEST(KernelChoice, RegistersHoldTheFewestCompiledSamplesThatFit) {
+  EXPECT_EQ(cuda::register_samples(1), 4);
+  EXPECT_EQ(cuda::register_samples(4), 4);
+  EXPECT_EQ(cuda::register_samples(5), 6);
+  EXPECT_EQ(cuda::register_samples(6), 6);
+  EXPECT_EQ(cuda::register_samples(7), 8);
+  EXPECT_EQ(cuda::register_samples(8), 8);
+  EXPECT_EQ(cuda::register_samples(9), 0);
+  EXPECT_EQ(cuda::register_samples(6, 8), 8);  // asked for, compiled, and holds them
+  EXPECT_EQ(cuda::register_samples(6, 4), 6);  // too few
+  EXPECT_EQ(cuda::register_samples(3, 5), 4);  // not compiled
+  const auto trials = testing::trials_of(testing::kExample1Grid + "[sweep]\nn = [3, 4]\n");
+  const cuda::TrialGroup group = cuda::group_trials(trials).front();
+  EXPECT_EQ(cuda::describe(cuda::choose_kernel(group, {1, 0}, kH200Multiprocessors)),
+            "thread per network (registers, 4 samples)");
+  EXPECT_EQ(cuda::describe(cuda::choose_kernel(group, {1, 0, 1, 8}, kH200Multiprocessors)),
+            "thread per network (registers, 8 samples)");
 }
 
 TEST(KernelChoice, WideAndHighDimensionalNetworksTakeABlock) {
@@ -85,7 +107,7 @@ TEST(LaunchSteps, TheFirstLaunchIsBoundedByWorkAndLaterOnesByTime) {
     g.max_n = n;
     return g;
   };
-  EXPECT_EQ(cuda::first_launch_steps(group(2, 1, 6)), 4096);                    // Example 1: 36 per step
+  EXPECT_EQ(cuda::first_launch_steps(group(2, 1, 6)), 4096);                     // Example 1: 36 per step
   EXPECT_EQ(cuda::first_launch_steps(group(1000, 1, 100)), (1 << 26) / 300000);  // P = 3000
   EXPECT_EQ(cuda::first_launch_steps(group(2000, 500, 500)), 1);                 // 5·10^8 per step
   EXPECT_EQ(cuda::next_launch_steps(4096, 0.01), 8192);

@@ -56,6 +56,14 @@ TEST(ThreadWorker, RegisterNetworkMatchesTrainNetworkAcrossSuspensions) {
       example1_trials("[sweep]\nn = [2, 4, 6]\nc_tilde = [0.0, 0.5, 1.0]\ninit_seed = [0, 1]\n"));
 }
 
+// The kernel holds the fewest samples that fit (cuda/kernels.h): each count gives the same bits.
+TEST(ThreadWorker, RegisterNetworksOfFewerSamplesMatchTrainNetwork) {
+  expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 1, true>, 6>>(
+      example1_trials("[sweep]\nn = [2, 5, 6]\nc_tilde = [0.0, 0.5, 1.0]\n"));
+  expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 1, true>, 4>>(
+      example1_trials("[sweep]\nn = [1, 3, 4]\nc_tilde = [0.0, 0.5, 1.0]\n"));
+}
+
 TEST(ThreadWorker, RegisterNetworkOfAppendixBMatchesTrainNetworkAcrossSuspensions) {
   expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 3, true>, 8>>(
       testing::trials_of(testing::appendix_b_experiment(20000) + "[sweep]\nn = [5, 8]\nc_tilde = [0.0, 0.5, 1.0]\n"));
