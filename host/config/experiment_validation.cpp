@@ -191,8 +191,9 @@ void validate_trajectories(const Experiment& e, double trials) {
             "trial " + std::to_string(trial) + " is not in the plan (0 to " + number_text(trials - 1) + ")");
 }
 
-// The kernels index a trial's parameters, its n × d inputs, its training workspace (n · (2m + 1)
-// doubles) and the test set's inputs with int: each must stay below 2^31 (each bound alone allows more).
+// The kernels index a trial's parameters, its n × d inputs, its scratch (at most 5·P + n·(2m + 1)
+// doubles: the sharpness's vectors beside training's activations) and the test set's inputs with int:
+// each must stay below 2^31 (each bound alone allows more).
 void validate_network_size(const Experiment& e) {
   constexpr std::int64_t kMostIndex = std::numeric_limits<int>::max();
   const auto [widths, width_key] = values_of(e.sweep.width, e.model.width, "sweep.width", "model.width");
@@ -209,9 +210,9 @@ void validate_network_size(const Experiment& e) {
       "width " + std::to_string(m) + " with model.input_dim = " + std::to_string(d) + " gives " + limit("P", params));
   require(n * d <= kMostIndex, n_key,
           "n = " + std::to_string(n) + " samples of dimension " + std::to_string(d) + " give " + limit("n·d", n * d));
-  require(n * (2 * m + 1) <= kMostIndex, n > 2 * m + 1 ? n_key : width_key,  // the larger factor
-          "width " + std::to_string(m) + " with n = " + std::to_string(n) + " needs a training workspace of " +
-              limit("n·(2·width + 1)", n * (2 * m + 1)) + " (doubles per trial)");
+  require(5 * params + n * (2 * m + 1) <= kMostIndex, n > 2 * m + 1 ? n_key : width_key,  // the larger factor
+          "width " + std::to_string(m) + " with n = " + std::to_string(n) + " needs a scratch space of " +
+              limit("5·P + n·(2·width + 1)", 5 * params + n * (2 * m + 1)) + " (doubles per trial)");
   require(e.eval.test_points * d <= kMostIndex, "eval.test_points",
           std::to_string(e.eval.test_points) + " test points of dimension " + std::to_string(d) + " give " +
               limit("test_points·d", e.eval.test_points * d));
