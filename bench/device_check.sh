@@ -8,6 +8,7 @@
 #   gpu           nvidia-smi: name, driver, memory, clocks
 #   kit           the kit starts there (ldd, perfgen info), was built from the sources beside it
 #   test_*        the test binaries that need a GPU (gtest XML), each test's line as it finishes
+#   memcheck      compute-sanitizer memcheck on short runs of each training kernel (see s_sanitizer)
 #   bench         perfgen bench: CPU rows, CUDA rows (Example 1 at 10^4/10^5/10^6 networks, wide,
 #                 latency case with 1/4/8 lanes), short settings
 #   e2e_*         whole perfgen runs of the peers workload (1000 steps) at 10^4/10^5/10^6 trials on CUDA
@@ -21,8 +22,7 @@
 #                 kernel (8192 networks) and of the lane-group kernel (1024); then its launch and
 #                 occupancy sections
 #   e2e_1e6_batch64k  the 10^6 end-to-end run with run.batch_size = 65536 (default 1024)
-#   sanitizer     compute-sanitizer memcheck, initcheck and racecheck on short runs of the per-thread,
-#                 lane-group and block kernels
+#   sanitizer     compute-sanitizer initcheck, synccheck and racecheck on short runs of the kernels
 # The CPU side (default_cpu, latency_cpu, bench_cpu) runs the widest perfgen-x86-64-v4/-v3 of the kit
 # that starts there: the portable perfgen's vector kernel has only 2 SSE2 lanes.
 # Every result line is appended to $OUT/results.txt as it is made (and echoed); each step's whole
@@ -212,7 +212,7 @@ s_kit() {
   fi
   # shellcheck source=/dev/null
   echo "RESULT this machine: $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), $(ldd --version | head -n 1), $(nproc) cores"
-  sed -n '1,5p' "$kit/MANIFEST" | sed 's/^/RESULT kit: /'
+  sed -n '1,7p' "$kit/MANIFEST" | grep -v '^[0-9]' | sed 's/^/RESULT kit: /'
   local want have
   want=$(sed -n 's/^source_hash //p' "$kit/MANIFEST")
   have=$(bash bench/source_hash.sh)
@@ -255,6 +255,12 @@ s_test() { # a test binary: each test's line as it finishes (the CUDA ones; else
   grep -a -m 1 -A 2 'Skipped$' "$work/$bin.out" | grep -v 'Skipped$' | head -n 1 | sed 's/^/RESULT first skip reason: /'
   grep -a -A 3 ': Failure$' "$work/$bin.out" | head -n 12 | sed 's/^/RESULT   /'
   echo "RESULT $bin: ${total:-?} tests, ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped (exit $rc)"
+  # A GPU test skips only without a usable device: with nvidia-smi seeing one (a driver older than the
+  # kit's CUDA runtime, say), a skip is a failure, not a pass of nothing.
+  if [[ $bin == test_cuda_* ]] && [ -f "$work/gpu-ok" ] && [ "${skipped:-0}" != 0 ]; then
+    echo "RESULT $bin: FAILED: ${skipped} tests skipped although nvidia-smi sees a GPU (first skip reason above)"
+    rc=1
+  fi
   return "$rc"
 }
 
@@ -412,10 +418,13 @@ s_ncu_sections() { # launch shape, registers, occupancy and throughput of the fi
     awk -F'","' '{v = $NF; gsub(/"/, "", v); printf "RESULT launch %s: %s = %s %s\n", $1, $(NF - 2), v, $(NF - 1)}' | sed 's/"//g'
   return "$rc"
 }
-# compute-sanitizer on short runs of each training kernel: memcheck (out-of-bounds accesses, leaks),
-# initcheck (device memory read before anything wrote it; cudaMalloc does not zero) and racecheck
-# (shared memory: the block kernel's reductions, the lane groups' exchange). The kernels: one network
-# per thread (2048 Example-1 networks), lane groups (64), one block per network (16 of m = 1000).
+# compute-sanitizer over short runs of the training kernels, for each TOOL given: memcheck (out-of-bounds
+# accesses, leaks) and initcheck (device memory read before anything wrote it; cudaMalloc does not zero)
+# on every kernel, synccheck (shuffle masks, barriers) on the lane-group and block kernels, racecheck
+# (shared memory) on the block kernel, the one that uses it. The kernels: one network per thread in
+# registers (8192 Example-1 networks: at least 32 per multiprocessor, else lane groups are chosen) and in
+# global memory (256 of m = 3, a shape without a register kernel), lane groups (64), one block per
+# network (16 of m = 1000). Args: TOOL...
 s_sanitizer() {
   command -v compute-sanitizer >/dev/null || {
     echo "RESULT skipped: compute-sanitizer not found"
@@ -425,27 +434,36 @@ s_sanitizer() {
     echo "RESULT skipped: no GPU seen by nvidia-smi"
     return 77
   }
-  local bad=0 tool kernel rc errors
+  local bad=0 tool kernel kernels rc errors
   local -a settings
-  for tool in memcheck initcheck racecheck; do
-    for kernel in thread group block; do
+  for tool in "$@"; do
+    case $tool in
+    memcheck | initcheck) kernels="thread global group block" ;;
+    synccheck) kernels="group block" ;;
+    *) kernels=block ;;
+    esac
+    for kernel in $kernels; do
       case $kernel in
-      thread) settings=(--set train.max_iters=199 --set 'sweep.c_tilde={linspace=[0.0, 1.0, 2048]}') ;;
+      thread) settings=(--set train.max_iters=49 --set 'sweep.c_tilde={linspace=[0.0, 1.0, 8192]}') ;;
+      global) settings=(--set train.max_iters=49 --set model.width=3 --set 'sweep.init_seed={range=[0, 256]}') ;;
       group) settings=(--set train.max_iters=199 --set 'sweep.c_tilde={linspace=[0.0, 1.0, 64]}') ;;
       block) settings=(--set train.max_iters=19 --set model.width=1000 --set model.activation=rational
         --set 'sweep.init_seed={range=[0, 16]}') ;;
       esac
-      timeout -k 5 40 compute-sanitizer --tool "$tool" --error-exitcode 99 --print-limit 20 \
+      timeout -k 5 40 compute-sanitizer --tool "$tool" --target-processes all --error-exitcode 99 --print-limit 20 \
         "$PG" run bench/peers/workload.toml -o "$work/sanitizer.h5" --force --quiet --backend cuda "${settings[@]}" \
         >"$work/sanitizer.out" 2>&1
       rc=$?
       cat "$work/sanitizer.out"
-      errors=$(sed -n 's/^========= ERROR SUMMARY: \([0-9]*\) error.*/\1/p' "$work/sanitizer.out" | tail -n 1)
-      if [ "$rc" = 0 ] && [ "${errors:-}" = 0 ]; then
-        echo "RESULT $tool, $kernel kernel: 0 errors"
+      # memcheck, initcheck and synccheck end with "ERROR SUMMARY: N errors", racecheck with
+      # "RACECHECK SUMMARY: N hazards displayed (E errors, W warnings)".
+      errors=$(sed -n -E 's/^========= (ERROR SUMMARY: ([0-9]+) error|RACECHECK SUMMARY: [0-9]+ hazards? displayed \(([0-9]+) error).*/\2\3/p' \
+        "$work/sanitizer.out" | tail -n 1)
+      if [ "$rc" = 0 ] && [ "${errors:-0}" = 0 ]; then
+        echo "RESULT $tool, $kernel kernel: ${errors:+0 errors}${errors:-exit 0, no summary line}"
       else
         bad=1
-        echo "RESULT $tool, $kernel kernel: FAILED (exit $rc, ${errors:-no} error summary): $(grep -a -m 1 '^========= [A-Z]' "$work/sanitizer.out" | cut -c11-130)"
+        echo "RESULT $tool, $kernel kernel: FAILED (exit $rc, ${errors:-no} errors in its summary): $(grep -a -m 1 '^========= [A-Z]' "$work/sanitizer.out" | cut -c11-130)"
       fi
     done
   done
@@ -461,6 +479,7 @@ run_step test_cuda_backend 240 s_test test_cuda_backend
 run_step test_cell_aggregation 60 s_test test_cell_aggregation
 run_step test_architectures 30 s_test test_architectures
 run_step test_config_errors 60 s_test test_config_errors
+run_step memcheck 75 s_sanitizer memcheck
 run_step bench 120 s_bench
 run_step e2e_1e4 45 s_e2e 10000
 run_step e2e_1e5 60 s_e2e 100000
@@ -478,4 +497,4 @@ run_step ncu_sections 60 s_ncu_sections
 # Last: the 10^6 end-to-end run again with batches of 65536 trials instead of the default 1024 (a
 # batch is what one backend call trains: 1024 networks fill 1024 threads of a 132-SM GPU).
 run_step e2e_1e6_batch64k 120 s_e2e 1000000 65536
-run_step sanitizer 240 s_sanitizer
+run_step sanitizer 180 s_sanitizer initcheck synccheck racecheck

@@ -165,10 +165,11 @@ max_version() { objdump -T "$kit"/bin/* "$kit"/lib/* 2>/dev/null | grep -o "$1_[
   echo "source_hash $source_hash"
   echo "flags ${flags[*]}"
   echo "needs $(max_version GLIBC) $(max_version GLIBCXX) (the device machine's must be at least these)"
+  echo "cuda $(nvcc --version | tail -n 1) (the CUDA runtime is linked in: the driver there must support it)"
   echo "perfgen $(LD_LIBRARY_PATH="$root/$kit/lib" "$kit/bin/perfgen" --version)"
   (cd "$kit" && find bin lib -type f -printf '%s %p\n' | sort -k2)
 } >"$kit/MANIFEST"
-sed 's/^/prepare_device: /' "$kit/MANIFEST" | head -n 6
+sed 's/^/prepare_device: /' "$kit/MANIFEST" | head -n 7
 echo "prepare_device: $(find "$kit/bin" -type f | wc -l) binaries, $(find "$kit/lib" -type f | wc -l) libraries: $(find "$kit/lib" -type f -printf '%f\n' | LC_ALL=C sort | tr '\n' ' ')"
 echo
 echo "Ready. The one device call (a session lent the machine; about 8 minutes of its 15):"
