@@ -460,7 +460,7 @@ s_sanitizer() {
       errors=$(sed -n -E 's/^========= (ERROR SUMMARY: ([0-9]+) error|RACECHECK SUMMARY: [0-9]+ hazards? displayed \(([0-9]+) error).*/\2\3/p' \
         "$work/sanitizer.out" | tail -n 1)
       if [ "$rc" = 0 ] && [ "${errors:-0}" = 0 ]; then
-        echo "RESULT $tool, $kernel kernel: ${errors:+0 errors}${errors:-exit 0, no summary line}"
+        echo "RESULT $tool, $kernel kernel: $([ -n "$errors" ] && echo 0 errors || echo 'exit 0, no summary line')"
       else
         bad=1
         echo "RESULT $tool, $kernel kernel: FAILED (exit $rc, ${errors:-no} errors in its summary): $(grep -a -m 1 '^========= [A-Z]' "$work/sanitizer.out" | cut -c11-130)"
