@@ -37,7 +37,9 @@ cpu_levels=${PERFGEN_CPU_LEVELS-x86-64-v3 x86-64-v4}
 # test_architectures (the built list against this device) and test_config_errors (its --backend cuda
 # test takes the other branch when a GPU is present).
 tests=(test_cuda_backend test_cuda_math test_cell_aggregation test_architectures test_config_errors)
-flags=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 -DPERFGEN_NATIVE=OFF -DPERFGEN_MPI=OFF)
+# -lineinfo: compute-sanitizer's reports and ncu's source view name the source line (no change to the code).
+flags=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 -DPERFGEN_NATIVE=OFF -DPERFGEN_MPI=OFF
+  -DCMAKE_CUDA_FLAGS=-lineinfo)
 # Present on the device machine (Ubuntu 24.04 image, newer glibc and libstdc++ than Debian 12 here) or
 # the driver's own: never carried. Carrying another glibc's libm/libmvec/libc breaks a binary.
 system_libs='^(linux-vdso|linux-gate|ld-linux.*|libc|libm|libmvec|libpthread|libdl|librt|libresolv|libutil|libanl|libstdc\+\+|libgcc_s|libcuda|libnvidia-.*|libcurand)\.so'
@@ -74,6 +76,7 @@ configure_and_build() {
   [ "$(cache_value PERFGEN_NATIVE)" = OFF ] || die "$dir: PERFGEN_NATIVE is not OFF (a -march=native binary may not run there)"
   [ "$(cache_value PERFGEN_MPI)" = OFF ] || die "$dir: PERFGEN_MPI is not OFF"
   [ "$(cache_value CMAKE_BUILD_TYPE)" = Release ] || die "$dir: CMAKE_BUILD_TYPE is not Release"
+  [ "$(cache_value CMAKE_CUDA_FLAGS)" = -lineinfo ] || die "$dir: CMAKE_CUDA_FLAGS is '$(cache_value CMAKE_CUDA_FLAGS)', not -lineinfo"
   [ "$(cache_value CMAKE_CXX_FLAGS)" = "${extra#-DCMAKE_CXX_FLAGS=}" ] || die "$dir: CMAKE_CXX_FLAGS is '$(cache_value CMAKE_CXX_FLAGS)'"
   case "$(cache_value PERFGEN_SANITIZE)" in "" | OFF | off | 0 | FALSE | NO) ;; *) die "$dir: PERFGEN_SANITIZE is on" ;; esac
   # Build: ninja rebuilds whatever is older than its sources.
