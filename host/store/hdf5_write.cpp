@@ -213,11 +213,12 @@ std::size_t file_element_size(ColumnType t) {
 std::vector<unsigned char> chunk_bytes(const Column& c, std::size_t first, std::size_t rows, std::size_t chunk_rows) {
   const std::size_t width = c.row_width(), size = file_element_size(c.type), values = rows * width;
   std::vector<unsigned char> bytes(chunk_rows * width * size, 0);
-  auto put = [&](auto value_type, auto source) {
+  // The source by reference: a copy cost the whole column per chunk. A T is `size` bytes on disk.
+  auto put = [&](auto value_type, const auto& source) {
     using T = decltype(value_type);
     for (std::size_t i = 0; i < values; ++i) {
       const T value = static_cast<T>(source[first * width + i]);
-      std::memcpy(bytes.data() + i * size, &value, size);
+      std::memcpy(bytes.data() + i * sizeof(T), &value, sizeof(T));
     }
   };
   switch (c.type) {
