@@ -75,8 +75,10 @@ void CellTable::add(const ColumnGroup& cells) {
   if (to_head > 0)
     append_rows(head_, to_head == rows ? ColumnGroup(cells) : row_range(cells, "cell", 0, to_head), "cell");
   if (to_head < rows) {
-    append_rows(tail_, row_range(cells, "cell", to_head, rows), "cell");
-    const std::size_t keep = max_rows_ - max_rows_ / 2, held = tail_.at("cell").rows();  // the rows left to show
+    const std::size_t keep = max_rows_ - max_rows_ / 2;  // the rows left to show
+    // Only the piece's last `keep` rows can be among them: a piece of 10^5 cells is not copied whole.
+    append_rows(tail_, row_range(cells, "cell", std::max(to_head, rows > keep ? rows - keep : 0), rows), "cell");
+    const std::size_t held = tail_.at("cell").rows();
     if (held > keep) tail_ = row_range(tail_, "cell", held - keep, held);
   }
   rows_ += rows;
