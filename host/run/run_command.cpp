@@ -96,7 +96,13 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   if (!store.has_config()) {
     store.create(e.resolved_toml);
   } else if (options.resume && !shard.worker) {  // workers leave the shards of others to the merge
-    set_aside_damaged_shards(store, err);
+    try {
+      set_aside_damaged_shards(store, err, interrupts.requested());
+    } catch (const ReadingStopped&) {
+      err << "perfgen: " << interrupts.signal_name() << ": stopped while checking the shards in " << store.directory()
+          << "; nothing was trained\nperfgen: continue with: " << continue_with << '\n';
+      return kExitInterrupted;
+    }
     refuse_other_schema(store, "--resume");
   }
   TrainControl control;
@@ -226,7 +232,13 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     const Experiment e = load_experiment(store.stored_config(), store.config_path(), {});
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);
-    set_aside_damaged_shards(store, err);
+    try {
+      set_aside_damaged_shards(store, err, interrupts.requested());
+    } catch (const ReadingStopped&) {
+      err << "perfgen: " << interrupts.signal_name() << ": stopped while checking the shards in " << store.directory()
+          << "\nperfgen: continue with: perfgen merge " << shell_word(output) << '\n';
+      return int(kExitInterrupted);
+    }
     refuse_other_schema(store, "merge");
     const ShardIndex index(store, batches);
     std::int64_t first_missing = 0;

@@ -106,8 +106,8 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   return false;
 }
 
-void set_aside_damaged_shards(const ShardStore& store, std::ostream& err) {
-  for (const FileVerdict& damaged : store.set_aside_damaged())
+void set_aside_damaged_shards(const ShardStore& store, std::ostream& err, const std::atomic<bool>& stop) {
+  for (const FileVerdict& damaged : store.set_aside_damaged(&stop))
     err << "perfgen: warning: " << damaged.path << " is damaged (" << damaged.problem << "); renamed to "
         << fs::path(damaged.path).filename().string() << ".damaged, its trials will be trained again\n";
 }

@@ -2,6 +2,7 @@
 // shards it would resume from checked for damage and for another file schema.
 #pragma once
 
+#include <atomic>
 #include <ostream>
 #include <string>
 
@@ -24,8 +25,9 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
                     const ShardSpec& shard);
 
 // A shard or checkpoint damaged since it was written (a disk error, a copy cut short) is set aside,
-// and its trials are trained again rather than stopping the run.
-void set_aside_damaged_shards(const ShardStore& store, std::ostream& err);
+// and its trials are trained again rather than stopping the run. `stop` (a signal) gives the
+// reading up: ReadingStopped.
+void set_aside_damaged_shards(const ShardStore& store, std::ostream& err, const std::atomic<bool>& stop);
 
 // Shards of another file schema (an older perfgen) would merge into a file of two layouts: InputError
 // naming `key`.

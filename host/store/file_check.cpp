@@ -1,5 +1,6 @@
 #include "file_check.h"
 
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,9 +47,14 @@ struct ChildOutput {
   int status = 0;  // as waitpid gives it
 };
 
+// Whether *stop is set; a null stop never is.
+bool stopped(const std::atomic<bool>* stop) { return stop && stop->load(); }
+
 // Runs work(channel) in a child process, which exits with work's return value, and collects what it
-// wrote. `what` names the task in the messages of a pipe or fork that fails.
-ChildOutput run_in_child(const std::function<int(int channel)>& work, const std::string& what) {
+// wrote. `what` names the task in the messages of a pipe or fork that fails. When *stop turns true
+// before the child is done, the child is killed and ReadingStopped thrown.
+ChildOutput run_in_child(const std::function<int(int channel)>& work, const std::string& what,
+                         const std::atomic<bool>* stop = nullptr) {
   int channel[2];
   if (::pipe(channel) != 0) throw std::runtime_error("cannot create a pipe to " + what);
   const pid_t parent = ::getpid();
@@ -71,17 +77,30 @@ ChildOutput run_in_child(const std::function<int(int channel)>& work, const std:
     ::_exit(work(channel[1]));
   }
   ::close(channel[1]);
+  auto reap = [&](int& status) {
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+  };
   ChildOutput out;
   char buffer[4096];
-  for (;;) {  // a signal the parent handles interrupts the read; the child's text must still arrive whole
+  for (;;) {  // a signal the parent handles interrupts the wait; the child's text must still arrive whole
+    if (stopped(stop)) {
+      ::kill(child, SIGKILL);
+      ::close(channel[0]);
+      reap(out.status);
+      throw ReadingStopped();
+    }
+    pollfd ready{channel[0], POLLIN, 0};
+    const int polled = ::poll(&ready, 1, stop ? 100 : -1);  // with a stop flag, look at it every 0.1 s
+    if (polled < 0 && errno != EINTR) break;
+    if (polled <= 0) continue;
     const ssize_t n = ::read(channel[0], buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     out.text.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(channel[0]);
-  while (::waitpid(child, &out.status, 0) < 0 && errno == EINTR) {
-  }
+  reap(out.status);
   return out;
 }
 
@@ -108,7 +127,7 @@ std::string read_in_child(const std::function<std::string()>& read, const std::s
   return out.text;
 }
 
-std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths) {
+std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths, const std::atomic<bool>* stop) {
   std::vector<FileVerdict> verdicts;
   while (verdicts.size() < paths.size()) {
     const ChildOutput out = run_in_child(
@@ -116,7 +135,7 @@ std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& p
           verify_and_report(paths, verdicts.size(), channel);
           return 0;
         },
-        "check " + paths[verdicts.size()]);
+        "check " + paths[verdicts.size()], stop);
     std::istringstream lines(out.text);
     for (std::string line; std::getline(lines, line) && verdicts.size() < paths.size();) {
       FileVerdict v;

@@ -3,8 +3,10 @@
 // group), and every chunk's checksum is checked on the way.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,9 +19,18 @@ struct FileVerdict {
   std::string problem;       // when not
 };
 
+// Thrown by verify_files_in_child when *stop turned true while the files were read: the child is
+// killed at once (reading 10^8 trials takes minutes; a file on a hung mount, for ever), no verdict given.
+class ReadingStopped : public std::runtime_error {
+ public:
+  ReadingStopped() : std::runtime_error("the reading of the files was stopped") {}
+};
+
 // One verdict per file, in order. One child reads them all; if it crashes on a file, that file is
-// damaged and another child takes the rest.
-std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths);
+// damaged and another child takes the rest. With `stop`, the reading is given up within ~0.1 s of
+// *stop turning true (ReadingStopped).
+std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& paths,
+                                               const std::atomic<bool>* stop = nullptr);
 
 // What read() returns, computed in a child process: a file whose damage makes the HDF5 library crash
 // (or free memory it does not own) costs the child, not this process. A failure of read() is

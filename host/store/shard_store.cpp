@@ -210,9 +210,9 @@ std::vector<std::string> ShardStore::result_files() const {
   return files;
 }
 
-std::vector<FileVerdict> ShardStore::set_aside_damaged() const {
+std::vector<FileVerdict> ShardStore::set_aside_damaged(const std::atomic<bool>* stop) const {
   std::vector<FileVerdict> damaged;
-  for (FileVerdict& verdict : verify_files_in_child(result_files())) {
+  for (FileVerdict& verdict : verify_files_in_child(result_files(), stop)) {
     if (verdict.whole) continue;
     fs::rename(verdict.path, verdict.path + ".damaged");
     damaged.push_back(std::move(verdict));

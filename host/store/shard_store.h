@@ -6,6 +6,7 @@
 // training or merged from the shards (host/run/final_file.h) and renamed into place.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -67,7 +68,8 @@ class ShardStore {
   ColumnGroup gather(const std::string& group, const std::string& row_dim) const;
   // Reads every shard and checkpoint in a child process; those that are damaged are renamed to
   // NAME.damaged (their batches count as not trained) and returned with what is wrong with them.
-  std::vector<FileVerdict> set_aside_damaged() const;
+  // *stop turning true gives the reading up (ReadingStopped), nothing renamed.
+  std::vector<FileVerdict> set_aside_damaged(const std::atomic<bool>* stop = nullptr) const;
   // The first entry of the folder that perfgen does not write into a store ("" when there is none): a
   // folder of the store's name that holds others is not a run's, and is never adopted or deleted.
   std::string foreign_entry() const;
