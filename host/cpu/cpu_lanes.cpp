@@ -144,112 +144,151 @@ PERFGEN_CPU_HOT std::array<GeneralizationError, kLanes> lanes_generalization_err
   return errors;
 }
 
+// One thread's share of a group's training: a pack of lanes drains the members (next_member is shared
+// with the other threads), a lane taking the next network as soon as its own stops; stopped networks
+// are evaluated kLanes at a time, and the last network of the pack goes on alone.
 template <class Shape>
-void run_lanes(const Shape& shape, const std::vector<MaterializedTrial>& trials,
-               const std::vector<std::size_t>& members, std::atomic<std::size_t>& next_member, int sharing_threads,
-               const EvaluationContext& context, std::vector<TrialOutcome>& outcomes, TrainControl& control) {
-  const MaterializedTrial& first = trials[members.front()];
-  const LossKind loss = first.train.loss;
-  const bool needs_grad_norm = first.train.grad_tol > 0.0;
-  LaneSet<Shape> lanes(shape, first);
-  std::vector<StoppedNetwork> stopped;  // counted as finished at once, evaluated kLanes at a time
-  auto evaluate_stopped = [&] {
-    if (stopped.empty()) return;
-    const auto generalization = lanes_generalization_error(shape, stopped, context);
-    for (std::size_t k = 0; k < stopped.size(); ++k) {
-      StoppedNetwork& s = stopped[k];
-      outcomes[s.trial] = evaluate_trained(trials[s.trial], std::move(s.theta), s.result, generalization[k], context);
+class LaneRunner {
+ public:
+  LaneRunner(const Shape& shape, const std::vector<MaterializedTrial>& trials, const std::vector<std::size_t>& members,
+             std::atomic<std::size_t>& next_member, const EvaluationContext& context,
+             std::vector<TrialOutcome>& outcomes, TrainControl& control)
+      : shape_(shape),
+        trials_(trials),
+        members_(members),
+        next_member_(next_member),
+        context_(context),
+        outcomes_(outcomes),
+        control_(control),
+        first_(trials[members.front()]),
+        needs_grad_norm_(first_.train.grad_tol > 0.0),
+        lanes_(shape, first_),
+        cancel_check_steps_(
+            steps_between_cancel_checks(std::int64_t{shape.param_count()} * first_.data().count * kLanes, 1 << 12)) {}
+
+  void run(int sharing_threads) {
+    start(sharing_threads);
+    while (active_ > 0) {
+      if (active_ == 1 && next_member_.load() >= members_.size()) {
+        finish_alone();
+        break;
+      }
+      if (lanes_.step() > 0 && lanes_.step() % cancel_check_steps_ == 0) check_for_cancel();
+      const Pack loss_values = lanes_.loss_and_gradient(first_.train.loss);
+      if (lanes_.some_lane_may_stop(loss_values, needs_grad_norm_)) stop_lanes_that_reached_a_rule(loss_values);
+      lanes_.descend();
+      lanes_.advance();
     }
-    stopped.clear();
-  };
-  std::array<std::int64_t, kLanes> counted{};  // each lane's steps added to control.steps so far
-  auto count_steps = [&](int lane) {
-    control.steps += lanes.iteration(lane) - counted[lane];
-    counted[lane] = lanes.iteration(lane);
-  };
-  int active = 0;
-  auto refill = [&](int lane, std::int64_t first_step) {
-    const std::size_t k = next_member++;
-    counted[lane] = 0;
-    if (k < members.size()) {
-      lanes.load(lane, members[k], &trials[members[k]], first_step);
-      counted[lane] = trials[members[k]].first_iteration;  // steps another backend took are not counted here
-      ++control.started;
+    evaluate_stopped();
+  }
+
+ private:
+  // A thread starts with its share of the members, so that few networks spread over the threads (each
+  // then alone) rather than fill one thread's pack; lanes left idle here stay idle.
+  void start(int sharing_threads) {
+    const std::size_t share = (members_.size() + sharing_threads - 1) / sharing_threads;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      if (static_cast<std::size_t>(lane) < share)
+        active_ += refill(lane, 0);
+      else
+        lanes_.load(lane, kIdle, nullptr, 0);
+    }
+  }
+
+  // The next member into the lane, its first loss at step first_step; false (the lane idle) when none is left.
+  bool refill(int lane, std::int64_t first_step) {
+    const std::size_t k = next_member_++;
+    counted_[lane] = 0;
+    if (k < members_.size()) {
+      lanes_.load(lane, members_[k], &trials_[members_[k]], first_step);
+      counted_[lane] = trials_[members_[k]].first_iteration;  // steps another backend took are not counted here
+      ++control_.started;
       return true;
     }
-    lanes.load(lane, kIdle, nullptr, first_step);
+    lanes_.load(lane, kIdle, nullptr, first_step);
     return false;
-  };
+  }
+
+  void count_steps(int lane) {
+    control_.steps += lanes_.iteration(lane) - counted_[lane];
+    counted_[lane] = lanes_.iteration(lane);
+  }
+
+  void check_for_cancel() {
+    for (int lane = 0; lane < kLanes; ++lane)
+      if (!lanes_.idle(lane)) count_steps(lane);
+    if (control_.cancelled()) {
+      evaluate_stopped();  // kept in the run's checkpoint
+      throw TrainingCancelled();
+    }
+  }
+
+  // Each lane's stopping rule, as the scalar path applies it; a lane that stops takes the next member.
+  void stop_lanes_that_reached_a_rule(Pack loss_values) {
+    const Pack grad_sq = needs_grad_norm_ ? lanes_.squared_gradient_norm() : Pack(0.0);
+    for (int lane = 0; lane < kLanes; ++lane) {
+      if (lanes_.idle(lane)) continue;
+      const MaterializedTrial& trial = trials_[lanes_.trial(lane)];
+      TrainResult result;
+      if (!reached_stop(loss_values[lane], std::sqrt(grad_sq[lane]), lanes_.iteration(lane), trial.train,
+                        result.status))
+        continue;
+      const std::vector<double> grad = lanes_.grad(lane);
+      result.iterations = lanes_.iteration(lane);
+      result.final_loss = loss_values[lane];
+      result.grad_norm = euclidean_norm(grad.data(), static_cast<int>(grad.size()));
+      count_steps(lane);
+      stopped_.push_back({lanes_.trial(lane), lanes_.theta(lane), result});
+      control_.record_finished(result.iterations);
+      if (stopped_.size() == kLanes) evaluate_stopped();
+      if (!refill(lane, lanes_.step() + 1)) --active_;
+    }
+  }
+
   // The last network of a pack goes on alone, from where it stands, with the same bits: with AVX-512 a
   // pack's step of the paper's shapes costs about two steps of one network (bench/NOTES.md).
-  auto finish_alone = [&] {
+  void finish_alone() {
     int lane = 0;
-    while (lanes.idle(lane)) ++lane;
+    while (lanes_.idle(lane)) ++lane;
     count_steps(lane);
-    std::vector<double> theta = lanes.theta(lane);
+    std::vector<double> theta = lanes_.theta(lane);
     try {
       const TrainResult result =
-          descend_alone(trials[lanes.trial(lane)], lanes.iteration(lane), theta.data(), &control);
-      stopped.push_back({lanes.trial(lane), std::move(theta), result});
-      control.record_finished(result.iterations);
+          descend_alone(trials_[lanes_.trial(lane)], lanes_.iteration(lane), theta.data(), &control_);
+      stopped_.push_back({lanes_.trial(lane), std::move(theta), result});
+      control_.record_finished(result.iterations);
     } catch (const TrainingCancelled&) {
       evaluate_stopped();  // kept in the run's checkpoint
       throw;
     }
-  };
-  // A thread starts with its share of the members, so that few networks spread over the threads (each
-  // then alone) rather than fill one thread's pack; lanes left idle here stay idle.
-  const std::size_t share = (members.size() + sharing_threads - 1) / sharing_threads;
-  for (int lane = 0; lane < kLanes; ++lane) {
-    if (static_cast<std::size_t>(lane) < share)
-      active += refill(lane, 0);
-    else
-      lanes.load(lane, kIdle, nullptr, 0);
   }
 
-  const std::int64_t cancel_check_steps =
-      steps_between_cancel_checks(std::int64_t{shape.param_count()} * first.data().count * kLanes, 1 << 12);
-  while (active > 0) {
-    if (active == 1 && next_member.load() >= members.size()) {
-      finish_alone();
-      break;
+  void evaluate_stopped() {
+    if (stopped_.empty()) return;
+    const auto generalization = lanes_generalization_error(shape_, stopped_, context_);
+    for (std::size_t k = 0; k < stopped_.size(); ++k) {
+      StoppedNetwork& s = stopped_[k];
+      outcomes_[s.trial] =
+          evaluate_trained(trials_[s.trial], std::move(s.theta), s.result, generalization[k], context_);
     }
-    if (lanes.step() > 0 && lanes.step() % cancel_check_steps == 0) {
-      for (int lane = 0; lane < kLanes; ++lane)
-        if (!lanes.idle(lane)) count_steps(lane);
-      if (control.cancelled()) {
-        evaluate_stopped();  // kept in the run's checkpoint
-        throw TrainingCancelled();
-      }
-    }
-    const Pack loss_values = lanes.loss_and_gradient(loss);
-    if (!lanes.some_lane_may_stop(loss_values, needs_grad_norm)) {
-      lanes.descend();
-      lanes.advance();
-      continue;
-    }
-    const Pack grad_sq = needs_grad_norm ? lanes.squared_gradient_norm() : Pack(0.0);
-    for (int lane = 0; lane < kLanes; ++lane) {
-      if (lanes.idle(lane)) continue;
-      const MaterializedTrial& trial = trials[lanes.trial(lane)];
-      TrainResult result;
-      if (!reached_stop(loss_values[lane], std::sqrt(grad_sq[lane]), lanes.iteration(lane), trial.train, result.status))
-        continue;
-      const std::vector<double> grad = lanes.grad(lane);
-      result.iterations = lanes.iteration(lane);
-      result.final_loss = loss_values[lane];
-      result.grad_norm = euclidean_norm(grad.data(), static_cast<int>(grad.size()));
-      count_steps(lane);
-      stopped.push_back({lanes.trial(lane), lanes.theta(lane), result});
-      control.record_finished(result.iterations);
-      if (stopped.size() == kLanes) evaluate_stopped();
-      if (!refill(lane, lanes.step() + 1)) --active;
-    }
-    lanes.descend();
-    lanes.advance();
+    stopped_.clear();
   }
-  evaluate_stopped();
-}
+
+  const Shape shape_;
+  const std::vector<MaterializedTrial>& trials_;
+  const std::vector<std::size_t>& members_;
+  std::atomic<std::size_t>& next_member_;
+  const EvaluationContext& context_;
+  std::vector<TrialOutcome>& outcomes_;
+  TrainControl& control_;
+  const MaterializedTrial& first_;  // the group's loss, stopping-rule kind and sample count
+  const bool needs_grad_norm_;
+  LaneSet<Shape> lanes_;
+  const std::int64_t cancel_check_steps_;
+  std::vector<StoppedNetwork> stopped_;         // counted as finished at once, evaluated kLanes at a time
+  std::array<std::int64_t, kLanes> counted_{};  // each lane's steps added to control.steps so far
+  int active_ = 0;                              // lanes holding a network
+};
 
 template <class Shape>
 double pack_steps_per_second(const Shape& shape, const MaterializedTrial& example) {
@@ -282,7 +321,7 @@ void train_in_lanes(const std::vector<MaterializedTrial>& trials, const std::vec
                     std::vector<TrialOutcome>& outcomes, TrainControl& control) {
   if (members.empty()) return;
   with_shape_type(trials[members.front()].shape, [&](const auto& shape) {
-    run_lanes(shape, trials, members, next_member, std::max(sharing_threads, 1), context, outcomes, control);
+    LaneRunner(shape, trials, members, next_member, context, outcomes, control).run(std::max(sharing_threads, 1));
   });
 }
 
