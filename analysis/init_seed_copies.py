@@ -35,28 +35,29 @@ def columns_of(path):
 
 
 def summarize(columns):
-    keys = np.stack([columns["cell"], columns["data_seed"]], axis=1)
-    _, group = np.unique(keys, axis=0, return_inverse=True)
-    group = group.ravel()
-    seeds_per_group = np.bincount(group)
-    if seeds_per_group.max() < 2:
+    """Groups agreeing, groups, the init seeds per group (smallest, largest), median spread."""
+    order = np.lexsort((columns["data_seed"], columns["cell"]))
+    cell, data_seed = columns["cell"][order], columns["data_seed"][order]
+    starts = np.flatnonzero(np.r_[True, (cell[1:] != cell[:-1]) | (data_seed[1:] != data_seed[:-1])])
+    sizes = np.diff(np.r_[starts, cell.size])
+    if sizes.max() < 2:
         refuse("every (cell, data seed) has one init seed: nothing to compare")
-    log_error = np.log10(np.maximum(columns["gen_error"], np.finfo(float).tiny))
-    agreeing, spreads = 0, []
-    for g in range(len(seeds_per_group)):
-        members = group == g
-        same = (np.unique(columns["recovered"][members]).size == 1
-                and np.unique(columns["branch"][members]).size == 1)
-        agreeing += same
-        spreads.append(log_error[members].max() - log_error[members].min())
-    return agreeing, len(seeds_per_group), int(np.median(seeds_per_group)), float(np.median(spreads))
+    agree = np.ones(starts.size, dtype=bool)
+    for name in ("recovered", "branch"):
+        values = columns[name][order]
+        agree &= np.minimum.reduceat(values, starts) == np.maximum.reduceat(values, starts)
+    # A diverged trial's gen_error is NaN: fmax and fmin pass it over, as nanmedian does a group of them.
+    log_error = np.log10(np.maximum(columns["gen_error"][order], np.finfo(float).tiny))
+    spread = np.fmax.reduceat(log_error, starts) - np.fmin.reduceat(log_error, starts)
+    return int(agree.sum()), int(starts.size), (int(sizes.min()), int(sizes.max())), float(np.nanmedian(spread))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", help="a perfgen results file (.h5)")
     args = parser.parse_args()
-    agreeing, groups, seeds, spread = summarize(columns_of(args.results))
+    agreeing, groups, (fewest, most), spread = summarize(columns_of(args.results))
+    seeds = str(most) if fewest == most else f"{fewest} to {most}"
     print(f"{agreeing} of {groups} (cell, data seed) groups: all {seeds} init seeds agree on recovered and branch")
     print(f"median spread of log10 gen_error within a group: {spread:.2g}")
 

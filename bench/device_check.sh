@@ -9,8 +9,8 @@
 #   kit           the kit starts there (ldd, perfgen info), was built from the sources beside it
 #   test_*        the test binaries that need a GPU (gtest XML), each test's line as it finishes
 #   memcheck      compute-sanitizer memcheck on short runs of each training kernel (see s_sanitizer)
-#   bench         perfgen bench: CPU rows, CUDA rows (Example 1 at 10^4/10^5/10^6 networks, wide,
-#                 latency case with 1/4/8 lanes), short settings
+#   bench         perfgen bench: CPU rows, CUDA rows (Example 1 at 10^4/10^5/10^6 networks, the 10^6
+#                 again in the 8-sample register kernel, wide, latency case with 1/4/8 lanes), short settings
 #   e2e_*         whole perfgen runs of the peers workload (1000 steps) at 10^4/10^5/10^6 trials on CUDA
 #   default_*     the default experiment's wall time on CUDA, on the CPU (all cores), and with
 #                 --backend auto (the GPU, the CPU finishing the last networks), and whether the
@@ -22,7 +22,8 @@
 #                 kernel (8192 networks) and of the lane-group kernel (1024); then its launch and
 #                 occupancy sections
 #   e2e_1e6_batch64k  the 10^6 end-to-end run with run.batch_size = 65536 (default 1024)
-#   sanitizer     compute-sanitizer initcheck, synccheck and racecheck on short runs of the kernels
+#   sanitizer     compute-sanitizer racecheck (block kernel), synccheck (lane groups, block) and
+#                 initcheck (every kernel) on short runs
 # The CPU side (default_cpu, latency_cpu, bench_cpu) runs the widest perfgen-x86-64-v4/-v3 of the kit
 # that starts there: the portable perfgen's vector kernel has only 2 SSE2 lanes.
 # Every result line is appended to $OUT/results.txt as it is made (and echoed); each step's whole
@@ -119,7 +120,7 @@ run_step() {
   # lines are followed in the log as they come (tail exits once the step's timeout process has).
   rm -f "$work/step.pgid"
   : >"$log"
-  bash -c 'echo $$ >"$0"; exec timeout -k 5 "$@"' "$work/step.pgid" "$t" bash -c '"$@"' "$name" "$@" </dev/null >"$log" 2>&1 &
+  STEP_SECONDS=$t bash -c 'echo $$ >"$0"; exec timeout -k 5 "$@"' "$work/step.pgid" "$t" bash -c '"$@"' "$name" "$@" </dev/null >"$log" 2>&1 &
   local step_pid=$!
   tail -n +1 -s 0.2 -f --pid="$step_pid" "$log" | { grep -a --line-buffered '^RESULT ' || true; } |
     while IFS= read -r line; do emit "$name: ${line#RESULT }"; done &
@@ -418,10 +419,11 @@ s_ncu_sections() { # launch shape, registers, occupancy and throughput of the fi
     awk -F'","' '{v = $NF; gsub(/"/, "", v); printf "RESULT launch %s: %s = %s %s\n", $1, $(NF - 2), v, $(NF - 1)}' | sed 's/"//g'
   return "$rc"
 }
-# compute-sanitizer over short runs of the training kernels, for each TOOL given: memcheck (out-of-bounds
-# accesses, leaks) and initcheck (device memory read before anything wrote it; cudaMalloc does not zero)
-# on every kernel, synccheck (shuffle masks, barriers) on the lane-group and block kernels, racecheck
-# (shared memory) on the block kernel, the one that uses it. The kernels: one network per thread in
+# compute-sanitizer over short runs of the training kernels, for each TOOL given, in that order:
+# memcheck (out-of-bounds and misaligned accesses) and initcheck (device memory read before anything
+# wrote it; cudaMalloc does not zero) on every kernel, synccheck (shuffle masks, barriers) on the
+# lane-group and block kernels, racecheck (shared memory) on the block kernel, the one that uses it.
+# Each run gets an equal share of the step's time (STEP_SECONDS, which run_step sets). The kernels: one network per thread in
 # registers (8192 Example-1 networks: at least 32 per multiprocessor, else lane groups are chosen) and in
 # global memory (256 of m = 3, a shape without a register kernel), lane groups (64), one block per
 # network (16 of m = 1000). Args: TOOL...
@@ -434,8 +436,13 @@ s_sanitizer() {
     echo "RESULT skipped: no GPU seen by nvidia-smi"
     return 77
   }
-  local bad=0 tool kernel kernels rc errors
+  local bad=0 tool kernel kernels rc errors runs=0 share
   local -a settings
+  for tool in "$@"; do
+    case $tool in memcheck | initcheck) runs=$((runs + 4)) ;; synccheck) runs=$((runs + 2)) ;; *) runs=$((runs + 1)) ;; esac
+  done
+  share=$((${STEP_SECONDS:-120} / runs))
+  ((share < 10)) && share=10
   for tool in "$@"; do
     case $tool in
     memcheck | initcheck) kernels="thread global group block" ;;
@@ -450,7 +457,7 @@ s_sanitizer() {
       block) settings=(--set train.max_iters=19 --set model.width=1000 --set model.activation=rational
         --set 'sweep.init_seed={range=[0, 16]}') ;;
       esac
-      timeout -k 5 40 compute-sanitizer --tool "$tool" --target-processes all --error-exitcode 99 --print-limit 20 \
+      timeout -k 5 "$share" compute-sanitizer --tool "$tool" --target-processes all --error-exitcode 99 --print-limit 20 \
         "$PG" run bench/peers/workload.toml -o "$work/sanitizer.h5" --force --quiet --backend cuda "${settings[@]}" \
         >"$work/sanitizer.out" 2>&1
       rc=$?
@@ -463,7 +470,7 @@ s_sanitizer() {
         echo "RESULT $tool, $kernel kernel: $([ -n "$errors" ] && echo 0 errors || echo 'exit 0, no summary line')"
       else
         bad=1
-        echo "RESULT $tool, $kernel kernel: FAILED (exit $rc, ${errors:-no} errors in its summary): $(grep -a -m 1 '^========= [A-Z]' "$work/sanitizer.out" | cut -c11-130)"
+        echo "RESULT $tool, $kernel kernel: FAILED (exit $rc, ${errors:-no} errors in its summary): $(grep -a -v 'COMPUTE-SANITIZER' "$work/sanitizer.out" | grep -a -m 1 '^========= [A-Z]' | cut -c11-130)"
       fi
     done
   done
@@ -497,4 +504,4 @@ run_step ncu_sections 60 s_ncu_sections
 # Last: the 10^6 end-to-end run again with batches of 65536 trials instead of the default 1024 (a
 # batch is what one backend call trains: 1024 networks fill 1024 threads of a 132-SM GPU).
 run_step e2e_1e6_batch64k 120 s_e2e 1000000 65536
-run_step sanitizer 180 s_sanitizer initcheck synccheck racecheck
+run_step sanitizer 180 s_sanitizer racecheck synccheck initcheck

@@ -5,8 +5,10 @@
 // compiled shapes below are what the kernels are built for, and the choice reads them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "device_batch.h"
 
@@ -31,7 +33,13 @@ constexpr int kRegisterSamples = 8;
 // smallest that holds its samples: the registers of unused samples cost occupancy (ptxas -v, sm_90,
 // d = 1: 122, 148 and 177 registers for 4, 6 and 8 samples, which leave 4, 3 and 2 blocks of 128
 // threads resident per multiprocessor; bench/NOTES.md). The results are the same bits in each.
-constexpr int kRegisterSampleCounts[] = {4, 6, kRegisterSamples};
+using RegisterSampleCounts = std::integer_sequence<int, 4, 6, kRegisterSamples>;
+
+template <int... Counts>
+constexpr std::array<int, sizeof...(Counts)> counts_of(std::integer_sequence<int, Counts...>) {
+  return {Counts...};
+}
+constexpr std::array kRegisterSampleCounts = counts_of(RegisterSampleCounts{});
 
 // The smallest of kRegisterSampleCounts that holds max_n samples, or `forced` when that is one of
 // them and holds them; 0 if none does (the network then lives in global memory).
@@ -43,20 +51,18 @@ constexpr int register_samples(int max_n, int forced = 0) {
   return 0;
 }
 
+template <class Visit, int... Counts>
+bool visit_register_samples(int samples, Visit visit, std::integer_sequence<int, Counts...>) {
+  bool result = false;
+  ((samples == Counts && (result = visit(std::integral_constant<int, Counts>{}), true)) || ...);
+  return result;
+}
+
 // Calls visit(std::integral_constant<int, samples>{}) and returns its result when samples is one of
-// kRegisterSampleCounts; else false.
+// RegisterSampleCounts (each compiled from that list); else false.
 template <class Visit>
 bool with_register_samples(int samples, Visit visit) {
-  switch (samples) {
-    case 4:
-      return visit(std::integral_constant<int, 4>{});
-    case 6:
-      return visit(std::integral_constant<int, 6>{});
-    case kRegisterSamples:
-      return visit(std::integral_constant<int, kRegisterSamples>{});
-    default:
-      return false;
-  }
+  return visit_register_samples(samples, visit, RegisterSampleCounts{});
 }
 
 // One network per thread (every network of the batch has `shape`): in registers that hold

@@ -148,6 +148,7 @@ void bench_plain_peer(int device, const Workload& w, double perfgen_rate, std::o
 struct CudaRow {
   std::shared_ptr<const Workload> workload;  // shared by rows that train it with other options
   cuda::CudaOptions options;                 // lanes per network: 0 lets the backend choose
+  std::string label = "";                    // "": the workload's
 };
 
 // The GPU rows: Example 1 at 10^4, 10^5 and 10^6 networks (10^6 also in the kernel that holds 8 samples), one wide
@@ -169,7 +170,7 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
                     {}});
   // The same 10^6 networks in the kernel that holds 8 samples, whose registers 6 samples do not need:
   // what holding fewer gains (cuda/kernels.h).
-  rows.push_back({rows[kMillionRow].workload, {0, 0, 1, 8}});
+  rows.push_back({rows[kMillionRow].workload, {0, 0, 1, 8}, "Example 1, 10^6 networks, 8-sample kernel"});
   rows.push_back({workload("wide: m = 1000, rational, 1024 networks", 1024, 1000,
                            std::vector<std::string>{"model.width=1000", "model.activation=rational"}),
                   {}});
@@ -182,8 +183,9 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
     const Workload& w = *row.workload;
     const double seconds = seconds_to_train(backend, w), rate = w.network_steps / seconds;
     if (&row == &rows[kMillionRow]) million_row_rate = rate;
-    out << std::left << std::setw(46) << w.label << std::setw(44) << backend.last_kernels() << std::scientific
-        << std::setprecision(3) << std::setw(18) << rate << std::fixed << std::setprecision(1) << std::setw(14)
+    out << std::left << std::setw(46) << (row.label.empty() ? w.label : row.label) << std::setw(44)
+        << backend.last_kernels() << std::scientific << std::setprecision(3) << std::setw(18) << rate << std::fixed
+        << std::setprecision(1) << std::setw(14)
         << (std::to_string(100.0 * rate * w.flops_per_step / peak).substr(0, 5) + "%") << std::setprecision(2)
         << seconds << " s" << std::endl  // a row is kept even if a later one hangs
         << std::defaultfloat;

@@ -65,9 +65,10 @@ ChildOutput run_in_child(const std::function<int(int channel)>& work, const std:
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(2);  // the parent died before the line above
     // A Ctrl-C reaches the whole process group. Where the parent handles it (a merge, a resume), the
-    // child finishes its reading and the parent decides: killed, the child would look like a crash of
-    // the HDF5 library, and a healthy shard like a damaged one. Where the parent dies of it, so does
-    // the child.
+    // parent decides: it kills the child when it was given the stop flag (ReadingStopped, no verdict),
+    // else the child finishes its reading; killed by the signal itself, the child would look like a
+    // crash of the HDF5 library, and a healthy shard like a damaged one. Where the parent dies of it,
+    // so does the child.
     for (const int signal : {SIGINT, SIGTERM}) {
       struct sigaction current {};
       ::sigaction(signal, nullptr, &current);

@@ -20,7 +20,8 @@ struct FileVerdict {
 };
 
 // Thrown by verify_files_in_child when *stop turned true while the files were read: the child is
-// killed at once (reading 10^8 trials takes minutes; a file on a hung mount, for ever), no verdict given.
+// killed at once (reading 10^8 trials takes minutes; a file on a hung mount whose waits a signal can end,
+// for ever), no verdict given. A child in an uninterruptible wait is still waited for.
 class ReadingStopped : public std::runtime_error {
  public:
   ReadingStopped() : std::runtime_error("the reading of the files was stopped") {}

@@ -56,9 +56,12 @@ TEST(KernelChoice, RegistersHoldTheFewestCompiledSamplesThatFit) {
   EXPECT_EQ(cuda::register_samples(7), 8);
   EXPECT_EQ(cuda::register_samples(8), 8);
   EXPECT_EQ(cuda::register_samples(9), 0);
-  EXPECT_EQ(cuda::register_samples(6, 8), 8);  // asked for, compiled, and holds them
-  EXPECT_EQ(cuda::register_samples(6, 4), 6);  // too few
-  EXPECT_EQ(cuda::register_samples(3, 5), 4);  // not compiled
+  EXPECT_EQ(cuda::register_samples(6, 8), 8);          // asked for, compiled, and holds them
+  EXPECT_EQ(cuda::register_samples(6, 4), 6);          // too few
+  EXPECT_EQ(cuda::register_samples(3, 5), 4);          // not compiled
+  for (const int count : cuda::kRegisterSampleCounts)  // every count chosen reaches its own kernel
+    EXPECT_TRUE(cuda::with_register_samples(count, [&](auto compiled) { return decltype(compiled)::value == count; }));
+  EXPECT_FALSE(cuda::with_register_samples(5, [](auto) { return true; }));
   const auto trials = testing::trials_of(testing::kExample1Grid + "[sweep]\nn = [3, 4]\n");
   const cuda::TrialGroup group = cuda::group_trials(trials).front();
   EXPECT_EQ(cuda::describe(cuda::choose_kernel(group, {1, 0}, kH200Multiprocessors)),

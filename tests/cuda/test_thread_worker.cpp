@@ -62,6 +62,11 @@ TEST(ThreadWorker, RegisterNetworksOfFewerSamplesMatchTrainNetwork) {
       example1_trials("[sweep]\nn = [2, 5, 6]\nc_tilde = [0.0, 0.5, 1.0]\n"));
   expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 1, true>, 4>>(
       example1_trials("[sweep]\nn = [1, 3, 4]\nc_tilde = [0.0, 0.5, 1.0]\n"));
+  const std::string appendix_b = testing::appendix_b_experiment(20000) + "[sweep]\nc_tilde = [0.0, 1.0]\n";
+  expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 3, true>, 6>>(
+      testing::trials_of(appendix_b + "n = [5, 6]\n"));
+  expect_worker_matches_train_network<cuda::RegisterNetwork<FixedShape<2, 3, true>, 4>>(
+      testing::trials_of(appendix_b + "n = [3, 4]\n"));
 }
 
 TEST(ThreadWorker, RegisterNetworkOfAppendixBMatchesTrainNetworkAcrossSuspensions) {
