@@ -1,4 +1,4 @@
-// One Example-1 step (m = 2, d = 1, n = 6, bias, tanh) of the shared math, and one CUDA tanh, as
+// One Example-1 step (m = 2, d = 1, n = 6, bias, tanh) of the shared math, and one shared tanh, as
 // kernels of their own: bench/ptx/count_fp64.sh counts their FP64 instructions in the PTX.
 #include "perfgen/training.h"
 using namespace perfgen;

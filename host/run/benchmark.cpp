@@ -149,6 +149,7 @@ struct CudaRow {
   std::shared_ptr<const Workload> workload;  // shared by rows that train it with other options
   cuda::CudaOptions options;                 // lanes per network: 0 lets the backend choose
   std::string label = "";                    // "": the workload's
+  double fp64_instructions_per_step = 0;     // 0: not counted for this workload's shape
 };
 
 // The GPU rows: Example 1 at 10^4, 10^5 and 10^6 networks (10^6 also in the kernel that holds 8 samples), one wide
@@ -156,10 +157,14 @@ struct CudaRow {
 // network per thread and spread over 4 and 8 lanes.
 void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
   const double peak = cuda::measured_fp64_peak(device);
+  constexpr double kInstructions = cuda::kExample1Fp64InstructionsPerStep;
   out << "\nCUDA: " << cuda::CudaBackend(device).device() << ", FP64 peak " << std::scientific << std::setprecision(2)
-      << peak << " flop/s (measured: FMA chains on every SM)\n"
-      << std::defaultfloat << std::left << std::setw(46) << "workload" << std::setw(44) << "kernel" << std::setw(18)
-      << "network-steps/s" << std::setw(14) << "of FP64 peak"
+      << peak << " flop/s (measured: FMA chains on every SM; an FMA is 2 flops in one instruction)\n"
+      << std::defaultfloat << "of FP64 instr.: Example 1's " << kInstructions
+      << " FP64 instructions per step (cuda/kernels.h: a static PTX count until ncu's) x network-steps/s, of "
+      << "peak / 2 instructions/s\n"
+      << std::left << std::setw(46) << "workload" << std::setw(44) << "kernel" << std::setw(18) << "network-steps/s"
+      << std::setw(14) << "of FP64 peak" << std::setw(16) << "of FP64 instr."
       << "wall" << std::endl;
   std::vector<CudaRow> rows;
   constexpr std::size_t kMillionRow = 2;  // the row of 10^6 networks, which the plain kernel peer repeats
@@ -167,27 +172,37 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
   for (const std::int64_t networks : {10'000, 100'000, 1'000'000})
     rows.push_back({workload("Example 1, " + std::to_string(networks) + " networks", networks, options.steps,
                              std::vector<std::string>{}),
-                    {}});
+                    {},
+                    "",
+                    kInstructions});
   // The same 10^6 networks in the kernel that holds 8 samples, whose registers 6 samples do not need:
   // what holding fewer gains (cuda/kernels.h).
-  rows.push_back({rows[kMillionRow].workload, {0, 0, 1, 8}, "Example 1, 10^6 networks, 8-sample kernel"});
+  rows.push_back(
+      {rows[kMillionRow].workload, {0, 0, 1, 8}, "Example 1, 10^6 networks, 8-sample kernel", kInstructions});
   rows.push_back({workload("wide: m = 1000, rational, 1024 networks", 1024, 1000,
                            std::vector<std::string>{"model.width=1000", "model.activation=rational"}),
                   {}});
   const auto latency = workload("latency: Example 1, 100 networks x " + std::to_string(options.latency_steps), 100,
                                 options.latency_steps, std::vector<std::string>{});
-  for (const int lanes : {1, 4, 8}) rows.push_back({latency, {lanes, 0}});
+  // One lane per network runs the per-thread kernel, whose instructions are counted; the lane groups
+  // split a step's samples over lanes and add the butterfly sums.
+  for (const int lanes : {1, 4, 8}) rows.push_back({latency, {lanes, 0}, "", lanes == 1 ? kInstructions : 0});
   double million_row_rate = 0.0;  // perfgen's rate on that row, for the plain kernel's ratio
   for (const CudaRow& row : rows) {
     cuda::CudaBackend backend(device, row.options);
     const Workload& w = *row.workload;
     const double seconds = seconds_to_train(backend, w), rate = w.network_steps / seconds;
     if (&row == &rows[kMillionRow]) million_row_rate = rate;
+    const std::string of_instruction_peak =
+        row.fp64_instructions_per_step > 0
+            ? std::to_string(100.0 * rate * row.fp64_instructions_per_step / (peak / 2)).substr(0, 5) + "%"
+            : "-";
     out << std::left << std::setw(46) << (row.label.empty() ? w.label : row.label) << std::setw(44)
         << backend.last_kernels() << std::scientific << std::setprecision(3) << std::setw(18) << rate << std::fixed
         << std::setprecision(1) << std::setw(14)
-        << (std::to_string(100.0 * rate * w.flops_per_step / peak).substr(0, 5) + "%") << std::setprecision(2)
-        << seconds << " s" << std::endl  // a row is kept even if a later one hangs
+        << (std::to_string(100.0 * rate * w.flops_per_step / peak).substr(0, 5) + "%") << std::setw(16)
+        << of_instruction_peak << std::setprecision(2) << seconds << " s"
+        << std::endl  // a row is kept even if a later one hangs
         << std::defaultfloat;
   }
   bench_plain_peer(device, *rows[kMillionRow].workload, million_row_rate, out);
