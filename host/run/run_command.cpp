@@ -83,13 +83,18 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   const InterruptHandling interrupts;
   if (prepare_output(output, store, e, options, shard)) {
     out << output << " is already complete; nothing to resume\n";
-    out << read_in_child(
-        [&] {
-          std::ostringstream table;
-          print_file_table(output, table);
-          return table.str();
-        },
-        output);
+    try {
+      out << read_in_child(
+          [&] {
+            std::ostringstream table;
+            print_file_table(output, table);
+            return table.str();
+          },
+          output, &interrupts.requested());
+    } catch (const ReadingStopped&) {  // the file is complete all the same: only its table is not shown
+      err << "perfgen: " << interrupts.signal_name() << ": stopped while reading the table of " << output << '\n';
+      return kExitInterrupted;
+    }
     return kExitOk;
   }
   err << backend_note.str();

@@ -111,7 +111,8 @@ std::string crash_text(int status) {
 
 }  // namespace
 
-std::string read_in_child(const std::function<std::string()>& read, const std::string& what) {
+std::string read_in_child(const std::function<std::string()>& read, const std::string& what,
+                          const std::atomic<bool>* stop) {
   const ChildOutput out = run_in_child(
       [&](int channel) {
         try {
@@ -122,7 +123,7 @@ std::string read_in_child(const std::function<std::string()>& read, const std::s
           return 1;
         }
       },
-      "read " + what);
+      "read " + what, stop);
   if (WIFSIGNALED(out.status)) throw std::runtime_error(what + ": " + crash_text(out.status));
   if (!WIFEXITED(out.status) || WEXITSTATUS(out.status) != 0) throw std::runtime_error(out.text);
   return out.text;

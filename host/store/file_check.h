@@ -36,7 +36,9 @@ std::vector<FileVerdict> verify_files_in_child(const std::vector<std::string>& p
 // What read() returns, computed in a child process: a file whose damage makes the HDF5 library crash
 // (or free memory it does not own) costs the child, not this process. A failure of read() is
 // rethrown here with its message; a crash becomes "`what`: the HDF5 library crashed reading it".
-std::string read_in_child(const std::function<std::string()>& read, const std::string& what);
+// With `stop`, as verify_files_in_child.
+std::string read_in_child(const std::function<std::string()>& read, const std::string& what,
+                          const std::atomic<bool>* stop = nullptr);
 
 // Whether `path` is a file perfgen wrote as a run's results: an HDF5 file with the `config` attribute,
 // which a finished file gets last (read in a child).

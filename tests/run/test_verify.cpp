@@ -160,5 +160,23 @@ TEST(VerifyInChild, AStopGivesTheReadingUp) {
   stopper.join();
 }
 
+// The same for one read in a child (a resume of a finished run reads its table so): a reading that
+// would take a minute is given up once the flag is set.
+TEST(VerifyInChild, AStopGivesUpAReadInAChild) {
+  std::atomic<bool> stop{false};
+  std::thread stopper([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  EXPECT_THROW(read_in_child(
+                   [] {
+                     std::this_thread::sleep_for(std::chrono::seconds(60));
+                     return std::string("read in full");
+                   },
+                   "a slow table", &stop),
+               ReadingStopped);
+  stopper.join();
+}
+
 }  // namespace
 }  // namespace perfgen
