@@ -8,7 +8,6 @@
 #   gpu           nvidia-smi: name, driver, memory, clocks
 #   kit           the kit starts there (ldd, perfgen info), was built from the sources beside it
 #   test_*        the test binaries that need a GPU (gtest XML), each test's line as it finishes
-#   memcheck      compute-sanitizer memcheck on short runs of each training kernel (see s_sanitizer)
 #   bench         perfgen bench: CPU rows, CUDA rows (Example 1 at 10^4/10^5/10^6 networks, the 10^6
 #                 again in the 8-sample register kernel, wide, latency case with 1/4/8 lanes), short settings
 #   e2e_*         whole perfgen runs of the peers workload (1000 steps) at 10^4/10^5/10^6 trials on CUDA
@@ -22,6 +21,7 @@
 #                 kernel (8192 networks) and of the lane-group kernel (1024); then its launch and
 #                 occupancy sections
 #   e2e_1e6_batch64k  the 10^6 end-to-end run with run.batch_size = 65536 (default 1024)
+#   memcheck      compute-sanitizer memcheck on short runs of each training kernel (see s_sanitizer)
 #   sanitizer     compute-sanitizer racecheck (block kernel), synccheck (lane groups, block) and
 #                 initcheck (every kernel) on short runs
 # The CPU side (default_cpu, latency_cpu, bench_cpu) runs the widest perfgen-x86-64-v4/-v3 of the kit
@@ -486,7 +486,6 @@ run_step test_cuda_backend 240 s_test test_cuda_backend
 run_step test_cell_aggregation 60 s_test test_cell_aggregation
 run_step test_architectures 30 s_test test_architectures
 run_step test_config_errors 60 s_test test_config_errors
-run_step memcheck 75 s_sanitizer memcheck
 run_step bench 120 s_bench
 run_step e2e_1e4 45 s_e2e 10000
 run_step e2e_1e5 60 s_e2e 100000
@@ -504,4 +503,7 @@ run_step ncu_sections 60 s_ncu_sections
 # Last: the 10^6 end-to-end run again with batches of 65536 trials instead of the default 1024 (a
 # batch is what one backend call trains: 1024 networks fill 1024 threads of a 132-SM GPU).
 run_step e2e_1e6_batch64k 120 s_e2e 1000000 65536
+# compute-sanitizer last: the tests above compare every kernel's results with the CPU's, and the figures
+# come first (issue 14); ONLY="memcheck sanitizer" reruns these two alone (about 4 minutes).
+run_step memcheck 75 s_sanitizer memcheck
 run_step sanitizer 180 s_sanitizer racecheck synccheck initcheck
