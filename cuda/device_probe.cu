@@ -4,7 +4,6 @@
 
 #include <string>
 
-#include "architectures.h"
 #include "device_probe.h"
 
 namespace perfgen::cuda {
@@ -27,26 +26,6 @@ DeviceProbe probe_devices() {
     probe.devices.push_back({i, prop.name, prop.major, prop.minor, prop.totalGlobalMem / 1073741824.0});
   }
   return probe;
-}
-
-std::string unusable_reason(const DeviceInfo& d) {
-  const std::string cc = std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor);
-  if (d.compute_major < kOldestComputeMajor)
-    return d.name + " has compute capability " + cc + "; perfgen needs " + std::to_string(kOldestComputeMajor) +
-           ".0 or newer";
-  if (!runs_on(built_architectures(), d.compute_major, d.compute_minor))
-    return d.name + " (compute capability " + cc + ") cannot run this build's CUDA code (" +
-           describe(built_architectures()) +
-           "); rebuild with -DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(d.compute_major) +
-           std::to_string(d.compute_minor);
-  return "";
-}
-
-std::vector<DeviceInfo> usable_devices(const DeviceProbe& probe) {
-  std::vector<DeviceInfo> usable;
-  for (const DeviceInfo& d : probe.devices)
-    if (unusable_reason(d).empty()) usable.push_back(d);
-  return usable;
 }
 
 }  // namespace perfgen::cuda

@@ -250,8 +250,12 @@ int info_command(std::ostream& out) {
         << d.compute_minor << ", " << std::setprecision(3) << d.memory_gib << " GiB"
         << (unusable.empty() ? "" : "; not usable: " + unusable) << '\n';
   }
-  out << "cuda backend: built with " << cuda::describe(cuda::built_architectures())
-      << "; used on devices of compute capability >= " << cuda::kOldestComputeMajor << ".0 that this code runs on\n";
+  const cuda::BuiltArchitectures& built = cuda::built_architectures();
+  if (built.native.empty() && built.ptx.empty() && built.arch_specific.empty() && built.family_specific.empty())
+    out << "cuda backend: not in this build (no CUDA toolkit when it was built)\n";
+  else
+    out << "cuda backend: built with " << cuda::describe(built)
+        << "; used on devices of compute capability >= " << cuda::kOldestComputeMajor << ".0 that this code runs on\n";
   return kExitOk;
 }
 
