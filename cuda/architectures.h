@@ -17,6 +17,8 @@ struct BuiltArchitectures {
   std::vector<int> ptx;              // PTX: 90 for compute_90
   std::vector<int> arch_specific;    // 90 for sm_90a or compute_90a
   std::vector<int> family_specific;  // 100 for sm_100f or compute_100f
+  // No CUDA code at all: a build without the CUDA toolkit.
+  bool empty() const { return native.empty() && ptx.empty() && arch_specific.empty() && family_specific.empty(); }
 };
 
 // From a CMAKE_CUDA_ARCHITECTURES list ("80-real;86-real;89-real;90", or with commas); throws on a

@@ -161,7 +161,7 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
   out << "\nCUDA: " << cuda::CudaBackend(device).device() << ", FP64 peak " << std::scientific << std::setprecision(2)
       << peak << " flop/s (measured: FMA chains on every SM; an FMA is 2 flops in one instruction)\n"
       << std::defaultfloat << "of FP64 instr.: Example 1's " << kInstructions
-      << " FP64 instructions per step (cuda/kernels.h: a static PTX count until ncu's) x network-steps/s, of "
+      << " FP64 instructions per step (cuda/fp64_peak.h: a static PTX count until ncu's) x network-steps/s, of "
       << "peak / 2 instructions/s\n"
       << std::left << std::setw(46) << "workload" << std::setw(44) << "kernel" << std::setw(18) << "network-steps/s"
       << std::setw(14) << "of FP64 peak" << std::setw(16) << "of FP64 instr."

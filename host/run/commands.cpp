@@ -251,7 +251,7 @@ int info_command(std::ostream& out) {
         << (unusable.empty() ? "" : "; not usable: " + unusable) << '\n';
   }
   const cuda::BuiltArchitectures& built = cuda::built_architectures();
-  if (built.native.empty() && built.ptx.empty() && built.arch_specific.empty() && built.family_specific.empty())
+  if (built.empty())
     out << "cuda backend: not in this build (no CUDA toolkit when it was built)\n";
   else
     out << "cuda backend: built with " << cuda::describe(built)
