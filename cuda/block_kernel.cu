@@ -77,13 +77,13 @@ __global__ void __launch_bounds__(kBlockThreads) evaluate_per_block(DeviceBatch 
 
 void launch_block_evaluation(const DeviceBatch& b, const DeviceEvaluation& e, const DeviceLimits& limits) {
   const int blocks = resident_blocks(evaluate_per_block, kBlockThreads, b.count, 1, limits);
-  evaluate_per_block<<<blocks, kBlockThreads>>>(b, e);
+  PERFGEN_LAUNCH(blocks, kBlockThreads, evaluate_per_block)(b, e);
   CUDA_CHECK_LAUNCH();
 }
 
 void launch_per_block(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
   const int blocks = resident_blocks(train_per_block, kBlockThreads, b.count, 1, limits);
-  train_per_block<<<blocks, kBlockThreads>>>(b, budget);
+  PERFGEN_LAUNCH(blocks, kBlockThreads, train_per_block)(b, budget);
   CUDA_CHECK_LAUNCH();
 }
 

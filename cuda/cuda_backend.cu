@@ -186,7 +186,7 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
         launch_block_evaluation(batch, evaluation, limits);
       } else {
         constexpr int kThreads = 128;
-        evaluate<<<(count + kThreads - 1) / kThreads, kThreads>>>(batch, evaluation);
+        PERFGEN_LAUNCH((count + kThreads - 1) / kThreads, kThreads, evaluate)(batch, evaluation);
         CUDA_CHECK_LAUNCH();
       }
 

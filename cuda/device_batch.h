@@ -67,15 +67,13 @@ struct DeviceEvaluation {
   double* distance;
 };
 
-// The queue's atomic increment: atomicAdd on the device; a plain increment on the host, where the
-// tests run a worker in one thread (cuda/thread_worker.h).
+// The queue's atomic increment: atomicAdd on the device, the compiler's atomic builtin on the host,
+// where tests run the workers on threads (tests/support/cuda_on_host).
 PERFGEN_HD int fetch_and_add(int* counter, int value) {
 #if defined(__CUDA_ARCH__)
   return atomicAdd(counter, value);
 #else
-  const int old = *counter;
-  *counter += value;
-  return old;
+  return __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
 #endif
 }
 
@@ -83,7 +81,7 @@ PERFGEN_HD void add_to(long long* counter, long long value) {
 #if defined(__CUDA_ARCH__)
   atomicAdd(reinterpret_cast<unsigned long long*>(counter), static_cast<unsigned long long>(value));
 #else
-  *counter += value;
+  __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
 #endif
 }
 

@@ -28,13 +28,13 @@ double measured_fp64_peak(int device) {
   const int threads = 256, blocks = prop.multiProcessorCount * 8;
   double* sink = nullptr;
   CUDA_CHECK(cudaMalloc(&sink, sizeof(double)));
-  fma_chains<<<blocks, threads>>>(sink, 0.999999, 1e-9);  // warm-up
+  PERFGEN_LAUNCH(blocks, threads, fma_chains)(sink, 0.999999, 1e-9);  // warm-up
   CUDA_CHECK_LAUNCH();
   cudaEvent_t start, stop;
   CUDA_CHECK(cudaEventCreate(&start));
   CUDA_CHECK(cudaEventCreate(&stop));
   CUDA_CHECK(cudaEventRecord(start));
-  fma_chains<<<blocks, threads>>>(sink, 0.999999, 1e-9);
+  PERFGEN_LAUNCH(blocks, threads, fma_chains)(sink, 0.999999, 1e-9);
   CUDA_CHECK(cudaEventRecord(stop));
   CUDA_CHECK_LAUNCH();
   float ms = 0.0f;

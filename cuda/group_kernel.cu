@@ -42,7 +42,7 @@ template <class Shape, int Lanes>
 void launch(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
   const int blocks =
       resident_blocks(train_per_group<Shape, Lanes>, kGroupBlockThreads, b.count, kGroupBlockThreads / Lanes, limits);
-  train_per_group<Shape, Lanes><<<blocks, kGroupBlockThreads>>>(b, budget);
+  PERFGEN_LAUNCH(blocks, kGroupBlockThreads, train_per_group<Shape, Lanes>)(b, budget);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -22,7 +22,7 @@ PlainPeerRun run_plain_peer(int device, const std::vector<double>& theta0, const
   run.final_loss.resize(static_cast<std::size_t>(networks));
   for (const int count : {1, steps}) {  // the first launch warms up, the second is timed
     const auto start = std::chrono::steady_clock::now();
-    train_plain<<<blocks, kBlock>>>(theta.get(), loss.get(), x.get(), y.get(), networks, count, lr);
+    PERFGEN_LAUNCH(blocks, kBlock, train_plain)(theta.get(), loss.get(), x.get(), y.get(), networks, count, lr);
     CUDA_CHECK_LAUNCH();
     CUDA_CHECK(
         cudaMemcpy(run.final_loss.data(), loss.get(), run.final_loss.size() * sizeof(double), cudaMemcpyDeviceToHost));

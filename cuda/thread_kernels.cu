@@ -22,7 +22,7 @@ template <class Network>
 void launch(const DeviceBatch& b, std::int64_t budget, const DeviceLimits& limits) {
   constexpr int kThreads = 128;
   const int blocks = resident_blocks(train_per_thread<Network>, kThreads, b.count, kThreads, limits);
-  train_per_thread<Network><<<blocks, kThreads>>>(b, budget);
+  PERFGEN_LAUNCH(blocks, kThreads, train_per_thread<Network>)(b, budget);
   CUDA_CHECK_LAUNCH();
 }
 
