@@ -1,0 +1,365 @@
+// The part of CUDA's runtime and of its kernel built-ins that the CUDA backend uses, emulated on the
+// host, so that cuda/*.cu compiled as C++ runs its orchestration, launches and kernels without a GPU
+// (test_cuda_on_host, tests/CMakeLists.txt). It stands in for the toolkit's header of this name.
+//
+// Device memory is host memory. A launch runs the grid's blocks on the host's cores, one block at a
+// time per core, and a block's threads as fibers (ucontext) on that core: a thread runs until it
+// returns or waits, at __syncthreads (a barrier of the block's threads that have not returned) or at a
+// warp shuffle (an exchange among the lanes of its mask). A shuffle checks what the hardware requires
+// of it: the calling lane and the lane it reads are in the mask, and every lane of the mask comes. When
+// every thread of a block waits and none can go on (a lane that returned while the others of its mask
+// shuffle, a barrier in divergent code), the launch fails instead of hanging. A kernel that throws or a
+// check that fails makes the launch fail as a failed launch does: cudaGetLastError and
+// cudaDeviceSynchronize return cudaErrorLaunchFailure, and cudaGetErrorString says what happened.
+// Not emulated: anything the backend does not call, the device's arithmetic (the host's is used: the
+// shared math gives the same bits on both, docs/CUDA.md), and timing.
+#pragma once
+
+#include <ucontext.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#define __global__
+#define __device__
+#define __host__
+#define __shared__ static thread_local  // a core runs one block at a time, its threads on that core
+#define __launch_bounds__(...)
+
+struct uint3 {
+  unsigned x = 0, y = 0, z = 0;
+};
+struct dim3 {
+  unsigned x = 1, y = 1, z = 1;
+  dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
+};
+inline thread_local uint3 threadIdx, blockIdx;
+inline thread_local dim3 blockDim, gridDim;
+
+enum cudaError_t {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorMemoryAllocation = 2,
+  cudaErrorInsufficientDriver = 35,
+  cudaErrorInvalidDevice = 101,
+  cudaErrorLaunchFailure = 719,
+};
+enum cudaMemcpyKind { cudaMemcpyHostToHost, cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost, cudaMemcpyDeviceToDevice };
+
+struct cudaDeviceProp {
+  char name[256];
+  int major, minor, multiProcessorCount;
+  std::size_t totalGlobalMem;
+};
+
+namespace perfgen_on_host {
+
+// The emulated device: what cudaGetDeviceProperties and cudaMemGetInfo report.
+inline constexpr const char* kDeviceName = "NVIDIA H200 (emulated on the host)";
+inline constexpr int kMultiprocessors = 132;
+inline constexpr std::size_t kTotalBytes = std::size_t{16} << 30, kFreeBytes = std::size_t{15} << 30;
+
+struct LaunchState {
+  std::mutex mutex;
+  std::atomic<cudaError_t> error{cudaSuccess};  // sticky, as a failed launch is on a device
+  std::string message;
+  void fail(const std::string& what) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (error == cudaSuccess) message = what;
+    error = cudaErrorLaunchFailure;
+  }
+};
+inline LaunchState launch_state;
+
+struct KernelFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Block;
+inline thread_local Block* current_block = nullptr;
+
+// A barrier of `expected` fibers of one block that a fiber can also leave for good (drop).
+struct Barrier {
+  explicit Barrier(int expected_) : expected(expected_) {}
+  void wait(const char* what);
+  void drop() {
+    if (--expected > 0 && arrived == expected) release();
+  }
+  void release() {
+    arrived = 0;
+    ++generation;
+  }
+  int expected, arrived = 0;
+  unsigned generation = 0;
+};
+
+// One block: its threads as fibers on the calling OS thread, its __syncthreads barrier, and its warps'
+// exchange slots and barriers (one per warp and mask: a warp's lane groups exchange each among its own).
+class Block {
+ public:
+  static constexpr std::size_t kStackBytes = std::size_t{256} << 10;
+
+  Block(unsigned index, dim3 grid, dim3 threads, std::function<void()> kernel)
+      : sync(static_cast<int>(threads.x)),
+        slots(threads.x),
+        index_(index),
+        grid_(grid),
+        threads_(threads),
+        kernel_(std::move(kernel)),
+        fibers_(threads.x) {}
+
+  // Runs the block's threads until each has returned; false (with the launch failed) when one threw or
+  // all that remain wait for one another.
+  bool run() {
+    current_block = this;
+    for (unsigned t = 0; t < threads_.x; ++t) {
+      Fiber& f = fibers_[t];
+      f.stack.reset(new char[kStackBytes]);
+      getcontext(&f.context);
+      f.context.uc_stack.ss_sp = f.stack.get();
+      f.context.uc_stack.ss_size = kStackBytes;
+      f.context.uc_link = &scheduler_;
+      makecontext(&f.context, &Block::start, 0);
+    }
+    // Each pass resumes about half of the threads that can go on, drawn anew, and now and then holds one
+    // back for many passes (seeded by the block, so a run repeats): the others run ahead of it, so code
+    // that reads what another thread writes, or writes what another still has to read, without a barrier
+    // between them goes wrong, as it may on the device.
+    constexpr long kHeldPasses = 200;
+    std::vector<unsigned> order(threads_.x);
+    for (unsigned t = 0; t < threads_.x; ++t) order[t] = t;
+    std::vector<long> held_until(threads_.x, 0);
+    std::minstd_rand draw(index_ + 1);
+    std::size_t returned = 0;
+    for (long pass = 0; returned < fibers_.size(); ++pass) {
+      if (draw() % 8 == 0) held_until[draw() % threads_.x] = pass + kHeldPasses;
+      bool can_go_on = false, held = false;
+      std::shuffle(order.begin(), order.end(), draw);
+      for (const unsigned t : order) {
+        Fiber& f = fibers_[t];
+        if (f.state == Fiber::returned || (f.state == Fiber::waiting && f.barrier->generation == f.generation))
+          continue;
+        if (held_until[t] > pass) {
+          held = true;
+          continue;
+        }
+        can_go_on = true;
+        if (draw() % 2) continue;
+        switch_to(t);
+        if (failed_) return false;
+        if (f.state == Fiber::returned) {
+          ++returned;
+          sync.drop();
+        }
+      }
+      if (!can_go_on && held) {
+        std::fill(held_until.begin(), held_until.end(), 0);  // only the held ones can go on: release them
+      } else if (!can_go_on) {
+        launch_state.fail("block " + std::to_string(index_) +
+                          ": every thread left waits at a barrier or shuffle that " +
+                          "another thread of it never reaches");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The running fiber waits until `barrier` passes `generation`.
+  void wait_on(Barrier& barrier, unsigned generation) {
+    Fiber& f = fibers_[current_];
+    f.state = Fiber::waiting;
+    f.barrier = &barrier;
+    f.generation = generation;
+    swapcontext(&f.context, &scheduler_);
+  }
+
+  Barrier& mask_barrier(unsigned warp, unsigned mask) {
+    auto& barrier = mask_barriers_[{warp, mask}];
+    if (!barrier) barrier = std::make_unique<Barrier>(__builtin_popcount(mask));
+    return *barrier;
+  }
+
+  Barrier sync;
+  std::vector<std::uint64_t> slots;  // a shuffle's values, by thread
+
+ private:
+  struct Fiber {
+    enum State { ready, waiting, returned } state = ready;
+    ucontext_t context;
+    std::unique_ptr<char[]> stack;
+    Barrier* barrier = nullptr;
+    unsigned generation = 0;
+  };
+
+  void switch_to(unsigned t) {
+    current_ = t;
+    fibers_[t].state = Fiber::ready;
+    threadIdx = {t, 0, 0};
+    blockIdx = {index_, 0, 0};
+    blockDim = threads_;
+    gridDim = grid_;
+    swapcontext(&scheduler_, &fibers_[t].context);
+  }
+
+  static void start() {
+    Block& block = *current_block;
+    const unsigned t = block.current_;
+    try {
+      block.kernel_();
+    } catch (const std::exception& e) {
+      launch_state.fail("block " + std::to_string(block.index_) + ", thread " + std::to_string(t) + ": " + e.what());
+      block.failed_ = true;
+    }
+    block.fibers_[t].state = Fiber::returned;  // back to the scheduler through uc_link
+  }
+
+  unsigned index_;
+  dim3 grid_, threads_;
+  std::function<void()> kernel_;
+  std::vector<Fiber> fibers_;
+  std::map<std::pair<unsigned, unsigned>, std::unique_ptr<Barrier>> mask_barriers_;
+  ucontext_t scheduler_;
+  unsigned current_ = 0;
+  bool failed_ = false;
+};
+
+inline void Barrier::wait(const char*) {
+  const unsigned g = generation;
+  if (++arrived == expected) return release();
+  current_block->wait_on(*this, g);
+}
+
+inline void require(bool condition, const std::string& what) {
+  if (!condition) throw KernelFailure(what);
+}
+
+// The value `v` of lane `source` of this thread's warp, exchanged among the lanes of `mask`.
+template <class T>
+T exchange(unsigned mask, T v, unsigned source) {
+  static_assert(sizeof(T) <= sizeof(std::uint64_t), "a shuffle moves at most 64 bits");
+  const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  require(mask >> lane & 1u, "shuffle: lane " + std::to_string(lane) + " is not in its mask");
+  require(mask >> source & 1u, "shuffle: lane " + std::to_string(lane) + " reads lane " + std::to_string(source) +
+                                   ", which is not in the mask");
+  Block& block = *current_block;
+  require(warp * 32 + source < block.slots.size(), "shuffle: lane " + std::to_string(source) + " is past the block");
+  Barrier& barrier = block.mask_barrier(warp, mask);
+  std::memcpy(&block.slots[threadIdx.x], &v, sizeof(T));
+  barrier.wait("shuffle");
+  T result;
+  std::memcpy(&result, &block.slots[warp * 32 + source], sizeof(T));
+  barrier.wait("shuffle");  // every lane has read before a slot is written again
+  return result;
+}
+
+// Runs `kernel` over the grid: a block at a time on each of the host's cores.
+inline void run_grid(dim3 blocks, dim3 threads, const std::function<void()>& kernel) {
+  if (launch_state.error != cudaSuccess) return;  // a failed launch leaves the device unusable
+  if (blocks.x == 0 || threads.x == 0 || threads.x > 1024 || blocks.y != 1 || blocks.z != 1 || threads.y != 1 ||
+      threads.z != 1) {
+    launch_state.fail("launch: a configuration the emulation does not run (1-D grids of 1-1024 threads)");
+    return;
+  }
+  std::atomic<unsigned> next{0};
+  std::vector<std::thread> cores(std::max(1u, std::min(blocks.x, std::thread::hardware_concurrency())));
+  for (std::thread& core : cores)
+    core = std::thread([&] {
+      for (unsigned b = next++; b < blocks.x && launch_state.error == cudaSuccess; b = next++)
+        if (!Block(b, blocks, threads, kernel).run()) return;
+    });
+  for (std::thread& core : cores) core.join();
+}
+
+// PERFGEN_LAUNCH(blocks, threads, kernel)(arguments...): the arguments copied, as a launch copies them.
+template <class Kernel>
+auto launch(dim3 blocks, dim3 threads, Kernel kernel) {
+  return [=](auto... arguments) { run_grid(blocks, threads, [&] { kernel(arguments...); }); };
+}
+
+}  // namespace perfgen_on_host
+
+#define PERFGEN_LAUNCH(blocks, threads, ...) ::perfgen_on_host::launch(blocks, threads, __VA_ARGS__)
+
+inline void __syncthreads() { perfgen_on_host::current_block->sync.wait("__syncthreads"); }
+
+template <class T>
+T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
+  const unsigned lane = threadIdx.x % 32, source = lane ^ static_cast<unsigned>(lane_mask);
+  // A lane past its segment of `width` lanes reads its own value, as on the device.
+  return perfgen_on_host::exchange(mask, v, source / width == lane / width ? source : lane);
+}
+
+template <class T>
+T __shfl_sync(unsigned mask, T v, int source_lane, int width = 32) {
+  const unsigned lane = threadIdx.x % 32;
+  return perfgen_on_host::exchange(mask, v, lane / width * width + static_cast<unsigned>(source_lane % width));
+}
+
+inline cudaError_t cudaGetDeviceCount(int* count) {
+  *count = 1;
+  return cudaSuccess;
+}
+inline cudaError_t cudaSetDevice(int device) { return device == 0 ? cudaSuccess : cudaErrorInvalidDevice; }
+inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (device != 0) return cudaErrorInvalidDevice;
+  *prop = {};
+  std::strncpy(prop->name, perfgen_on_host::kDeviceName, sizeof prop->name - 1);
+  prop->major = 9;
+  prop->minor = 0;
+  prop->multiProcessorCount = perfgen_on_host::kMultiprocessors;
+  prop->totalGlobalMem = perfgen_on_host::kTotalBytes;
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemGetInfo(std::size_t* free, std::size_t* total) {
+  *free = perfgen_on_host::kFreeBytes;
+  *total = perfgen_on_host::kTotalBytes;
+  return cudaSuccess;
+}
+// One block per multiprocessor: the grid stays small, and its blocks run one after another anyway.
+template <class Kernel>
+cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, Kernel, int, std::size_t) {
+  *blocks = 1;
+  return cudaSuccess;
+}
+
+inline cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
+  *pointer = std::malloc(bytes);
+  return *pointer ? cudaSuccess : cudaErrorMemoryAllocation;
+}
+template <class T>
+cudaError_t cudaMalloc(T** pointer, std::size_t bytes) {
+  return cudaMalloc(reinterpret_cast<void**>(pointer), bytes);
+}
+inline cudaError_t cudaFree(void* pointer) {
+  std::free(pointer);
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemcpy(void* to, const void* from, std::size_t bytes, cudaMemcpyKind) {
+  std::memcpy(to, from, bytes);
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemset(void* to, int value, std::size_t bytes) {
+  std::memset(to, value, bytes);
+  return cudaSuccess;
+}
+
+inline cudaError_t cudaGetLastError() { return perfgen_on_host::launch_state.error; }
+inline cudaError_t cudaDeviceSynchronize() { return perfgen_on_host::launch_state.error; }
+inline const char* cudaGetErrorString(cudaError_t error) {
+  if (error == cudaErrorLaunchFailure) return perfgen_on_host::launch_state.message.c_str();
+  return error == cudaSuccess ? "no error" : "emulated CUDA error";
+}
