@@ -44,9 +44,14 @@ std::string first_foreign_entry(const fs::path& folder) {
   if (!fs::is_directory(fs::symlink_status(folder))) return folder.string();
   for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
     const std::string name = entry.path().filename().string();
+    std::error_code ignored;
+    const fs::file_status status = entry.symlink_status(ignored);  // looked up now, not when listed
+    // Gone since it was listed: a temporary of another process renamed into place (the ranks of one
+    // mpirun check the store while one of them writes config.toml).
+    if (status.type() == fs::file_type::not_found) continue;
     static const char* const kOurs[] = {"config.toml", "batches-", "batch-", "final.h5.partial", ".nfs"};
     const bool ours =
-        fs::is_regular_file(entry.symlink_status()) &&
+        fs::is_regular_file(status) &&
         std::any_of(std::begin(kOurs), std::end(kOurs), [&](const char* prefix) { return name.rfind(prefix, 0) == 0; });
     if (!ours) return name;
   }

@@ -4,7 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "cell_summary.h"
 #include "experiments.h"
@@ -146,6 +151,33 @@ TEST(ShardStore, ACheckpointKeepsSomeTrialsOfABatchUntilTheBatchsShardReplacesIt
   EXPECT_EQ(ShardIndex(store, 8).finished_batches(), 1);
 }
 
+// The ranks of one mpirun check the store while one of them writes config.toml through a temporary
+// (PATH.tmp-PID, renamed into place): a temporary listed and gone before it is looked at is no foreign
+// entry (it was: MpiRuns.TwoAndThreeRanksEqualOneProcess refused "holds config.toml.tmp-13070").
+TEST(ShardStore, ATemporaryRenamedAwayWhileTheFolderIsReadIsNotForeign) {
+  testing::TempDir dir;
+  const ShardStore store(dir.file("shared.h5"));
+  store.create("name = \"x\"\n");
+  std::atomic<bool> stop{false};
+  std::atomic<long> renames{0};
+  std::thread writer([&] {
+    const std::string config = store.directory() + "/config.toml", temporary = config + ".tmp-999999";
+    while (!stop) {
+      std::ofstream(temporary) << "name = \"x\"\n";
+      std::rename(temporary.c_str(), config.c_str());
+      ++renames;
+    }
+  });
+  long reads = 0, foreign = 0;
+  for (const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+       std::chrono::steady_clock::now() < end; ++reads)
+    foreign += !store.foreign_entry().empty();
+  stop = true;
+  writer.join();
+  EXPECT_GT(renames.load(), 100);
+  EXPECT_EQ(foreign, 0) << "of " << reads << " reads";
+}
+
 TEST(CellSummaryBuilder, PieceByPieceEqualsAllAtOnceAndHandsOnCellsInOrder) {
   const Experiment e = sweep_of(10);
   const Plan plan(e);
@@ -170,7 +202,8 @@ TEST(CellSummaryBuilder, PieceByPieceEqualsAllAtOnceAndHandsOnCellsInOrder) {
       most_held = std::max(most_held, builder.rows_held());
     }
     builder.finish();
-    EXPECT_LE(most_held, std::max<std::size_t>(max_rows, 3) + 2) << "cells seen whole are aggregated once max_rows wait";
+    EXPECT_LE(most_held, std::max<std::size_t>(max_rows, 3) + 2)
+        << "cells seen whole are aggregated once max_rows wait";
     EXPECT_LE(most_cells, max_rows);
     testing::expect_columns_of(cell_columns(plan, all), cells);
   }
@@ -215,8 +248,7 @@ TEST(Resources, AHundredMillionTrialSweepFitsA32GiBWorkstation) {
     EXPECT_LT(at_1e8.merge_memory_bytes, 1.1 * at_1e6.merge_memory_bytes + 8e6) << "only the cells may add";
     EXPECT_GT(at_1e8.disk_bytes, 90 * at_1e6.disk_bytes) << "the disk does grow with the trials";
   }
-  EXPECT_GT(estimate_resources(large, kGpuCall).batch_memory_bytes,
-            10 * estimate_resources(large).batch_memory_bytes);
+  EXPECT_GT(estimate_resources(large, kGpuCall).batch_memory_bytes, 10 * estimate_resources(large).batch_memory_bytes);
 }
 
 // The merge holds the trials of the cell it aggregates (exact quantiles), so the estimate grows with the
