@@ -1,6 +1,7 @@
 // The part of CUDA's runtime and of its kernel built-ins that the CUDA backend uses, emulated on the
 // host, so that cuda/*.cu compiled as C++ runs its orchestration, launches and kernels without a GPU
-// (test_cuda_on_host, tests/CMakeLists.txt). It stands in for the toolkit's header of this name.
+// (test_cuda_on_host and perfgen_on_host, tests/CMakeLists.txt). It stands in for the toolkit's header
+// of this name.
 //
 // Device memory is host memory. A launch runs the grid's blocks on the host's cores, one block at a
 // time per core, and a block's threads as fibers (ucontext) on that core: a thread runs until it
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -95,7 +97,7 @@ inline thread_local Block* current_block = nullptr;
 // A barrier of `expected` fibers of one block that a fiber can also leave for good (drop).
 struct Barrier {
   explicit Barrier(int expected_) : expected(expected_) {}
-  void wait(const char* what);
+  void wait();
   void drop() {
     if (--expected > 0 && arrived == expected) release();
   }
@@ -237,7 +239,7 @@ class Block {
   bool failed_ = false;
 };
 
-inline void Barrier::wait(const char*) {
+inline void Barrier::wait() {
   const unsigned g = generation;
   if (++arrived == expected) return release();
   current_block->wait_on(*this, g);
@@ -259,10 +261,10 @@ T exchange(unsigned mask, T v, unsigned source) {
   require(warp * 32 + source < block.slots.size(), "shuffle: lane " + std::to_string(source) + " is past the block");
   Barrier& barrier = block.mask_barrier(warp, mask);
   std::memcpy(&block.slots[threadIdx.x], &v, sizeof(T));
-  barrier.wait("shuffle");
+  barrier.wait();
   T result;
   std::memcpy(&result, &block.slots[warp * 32 + source], sizeof(T));
-  barrier.wait("shuffle");  // every lane has read before a slot is written again
+  barrier.wait();  // every lane has read before a slot is written again
   return result;
 }
 
@@ -294,7 +296,7 @@ auto launch(dim3 blocks, dim3 threads, Kernel kernel) {
 
 #define PERFGEN_LAUNCH(blocks, threads, ...) ::perfgen_on_host::launch(blocks, threads, __VA_ARGS__)
 
-inline void __syncthreads() { perfgen_on_host::current_block->sync.wait("__syncthreads"); }
+inline void __syncthreads() { perfgen_on_host::current_block->sync.wait(); }
 
 template <class T>
 T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
@@ -354,6 +356,28 @@ inline cudaError_t cudaMemcpy(void* to, const void* from, std::size_t bytes, cud
 }
 inline cudaError_t cudaMemset(void* to, int value, std::size_t bytes) {
   std::memset(to, value, bytes);
+  return cudaSuccess;
+}
+
+// Launches are synchronous here, so an event records when the host reaches it.
+struct CUevent_st {
+  std::chrono::steady_clock::time_point at;
+};
+using cudaEvent_t = CUevent_st*;
+inline cudaError_t cudaEventCreate(cudaEvent_t* event) {
+  *event = new CUevent_st{};
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventRecord(cudaEvent_t event) {
+  event->at = std::chrono::steady_clock::now();
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t stop) {
+  *ms = std::chrono::duration<float, std::milli>(stop->at - start->at).count();
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  delete event;
   return cudaSuccess;
 }
 
