@@ -94,6 +94,31 @@ struct KernelFailure : std::runtime_error {
 class Block;
 inline thread_local Block* current_block = nullptr;
 
+// Fiber stacks, kept for the blocks that follow: a block of 256 threads needs 256 of them per launch,
+// and allocating them anew each time (ASan poisons and quarantines each) cost more than the launch.
+// 64 KiB: the kernels' frames are small (their state is in registers or global memory). ASan clears a
+// stack's shadow at every switch to it, so a smaller stack is also a cheaper switch there.
+class StackPool {
+ public:
+  static constexpr std::size_t kBytes = std::size_t{64} << 10;
+  std::unique_ptr<char[]> take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return std::unique_ptr<char[]>(new char[kBytes]);
+    std::unique_ptr<char[]> stack = std::move(free_.back());
+    free_.pop_back();
+    return stack;
+  }
+  void give(std::unique_ptr<char[]> stack) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(stack));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<char[]>> free_;
+};
+inline StackPool stack_pool;
+
 // A barrier of `expected` fibers of one block that a fiber can also leave for good (drop).
 struct Barrier {
   explicit Barrier(int expected_) : expected(expected_) {}
@@ -113,8 +138,6 @@ struct Barrier {
 // exchange slots and barriers (one per warp and mask: a warp's lane groups exchange each among its own).
 class Block {
  public:
-  static constexpr std::size_t kStackBytes = std::size_t{256} << 10;
-
   Block(unsigned index, dim3 grid, dim3 threads, std::function<void()> kernel)
       : sync(static_cast<int>(threads.x)),
         slots(threads.x),
@@ -123,6 +146,12 @@ class Block {
         threads_(threads),
         kernel_(std::move(kernel)),
         fibers_(threads.x) {}
+  ~Block() {
+    for (Fiber& f : fibers_)
+      if (f.stack) stack_pool.give(std::move(f.stack));
+  }
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
 
   // Runs the block's threads until each has returned; false (with the launch failed) when one threw or
   // all that remain wait for one another.
@@ -130,10 +159,10 @@ class Block {
     current_block = this;
     for (unsigned t = 0; t < threads_.x; ++t) {
       Fiber& f = fibers_[t];
-      f.stack.reset(new char[kStackBytes]);
+      f.stack = stack_pool.take();
       getcontext(&f.context);
       f.context.uc_stack.ss_sp = f.stack.get();
-      f.context.uc_stack.ss_size = kStackBytes;
+      f.context.uc_stack.ss_size = StackPool::kBytes;
       f.context.uc_link = &scheduler_;
       makecontext(&f.context, &Block::start, 0);
     }
