@@ -80,6 +80,108 @@ double helper_rate_for(const TailHelper& helper, const std::vector<MaterializedT
 
 }  // namespace
 
+// One part's trials on the device: their records, state, θ and data, scratch (zeroed: a flow network's
+// step 0), the per-neuron outputs of the evaluation, and the queue's counters.
+struct DevicePart {
+  explicit DevicePart(const BatchLayout& layout)
+      : records(layout.records),
+        results(std::vector<DeviceResult>(layout.records.size(), DeviceResult{})),
+        theta(layout.theta),
+        inputs(layout.inputs),
+        targets(layout.targets),
+        scratch(static_cast<std::size_t>(layout.scratch)),
+        final_a(static_cast<std::size_t>(layout.neurons)),
+        distance(static_cast<std::size_t>(layout.neurons)),
+        counters(std::vector<int>{0, 0}),
+        work(std::vector<DeviceWork>{DeviceWork{}}),
+        batch{records.get(),      static_cast<int>(layout.records.size()),
+              results.get(),      theta.get(),
+              inputs.get(),       targets.get(),
+              scratch.get(),      counters.get(),
+              counters.get() + 1, work.get()} {
+    CUDA_CHECK(cudaMemset(scratch.get(), 0, static_cast<std::size_t>(layout.scratch) * sizeof(double)));
+  }
+  DeviceBuffer<DeviceTrial> records;
+  DeviceBuffer<DeviceResult> results;
+  DeviceBuffer<double> theta, inputs, targets, scratch, final_a, distance;
+  DeviceBuffer<int> counters;  // queue position, networks stopped
+  DeviceBuffer<DeviceWork> work;
+  DeviceBatch batch;  // last: made of the buffers above
+};
+
+namespace {
+
+void launch_training(const KernelChoice& choice, const NetShape& shape, const DeviceBatch& batch, std::int64_t budget,
+                     const DeviceLimits& limits) {
+  if (choice.kind == KernelKind::flow)
+    launch_flow(batch, budget, limits);
+  else if (choice.kind == KernelKind::per_block)
+    launch_per_block(batch, budget, limits);
+  else if (choice.kind == KernelKind::per_group)
+    launch_per_group(batch, shape, choice.lanes, budget, limits);
+  else
+    launch_per_thread(batch, shape, choice.register_samples, budget, limits);
+}
+
+// Tells `control` what the workers have counted since it was last told: networks stopped, started, and
+// their steps (the progress line's estimate is made of them). Returns the networks stopped so far.
+class WorkReport {
+ public:
+  int update(const DevicePart& device, TrainControl& control) {
+    int finished = 0;
+    CUDA_CHECK(cudaMemcpy(&finished, device.batch.finished, sizeof(int), cudaMemcpyDeviceToHost));
+    control.finished += finished - finished_;
+    finished_ = finished;
+    const DeviceWork work = device.work.to_host().front();
+    control.steps += work.steps - work_.steps;
+    control.finished_steps += work.finished_steps - work_.finished_steps;
+    control.started += work.started - work_.started;
+    work_ = work;
+    return finished;
+  }
+
+ private:
+  int finished_ = 0;
+  DeviceWork work_{};
+};
+
+// The outcomes of the part's networks that stopped on the device; those cancelled while training, or
+// finished by the tail helper, are left as they are.
+void download_outcomes(const DevicePart& device, const BatchLayout& layout, const std::vector<std::size_t>& members,
+                       const EvaluationContext& context, std::vector<TrialOutcome>& outcomes) {
+  const std::vector<DeviceResult> done = device.results.to_host();
+  const std::vector<double> theta = device.theta.to_host(), a = device.final_a.to_host(),
+                            distance = device.distance.to_host();
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    if (!done[k].done) continue;
+    const DeviceTrial& t = layout.records[k];
+    TrialOutcome& out = outcomes[members[k]];
+    out.finished = true;
+    out.trained_on = TrainedOn::cuda;
+    out.train = done[k].train;
+    out.generalization = done[k].generalization;
+    out.recovered = context.recovered(out.generalization);
+    out.branch = done[k].branch;
+    out.sharpness = done[k].sharpness;
+    out.theta.assign(theta.begin() + t.theta, theta.begin() + t.theta + t.shape.param_count());
+    out.final_a.assign(a.begin() + t.neurons, a.begin() + t.neurons + t.shape.width);
+    out.distance.assign(distance.begin() + t.neurons, distance.begin() + t.neurons + t.shape.width);
+  }
+}
+
+}  // namespace
+
+// A part of a group of trials on its way through the device, and what its evaluation reads besides.
+struct CudaBackend::Part {
+  const std::vector<MaterializedTrial>& trials;
+  std::vector<std::size_t> members;  // its trials, as indices into `trials`
+  const TrialGroup& group;
+  KernelChoice choice;
+  BatchLayout layout;
+  DataView test;
+  const double* target_weights;
+};
+
 CudaBackend::CudaBackend(int device, CudaOptions options) : device_(device), options_(options) {
   CUDA_CHECK(cudaSetDevice(device_));
   cudaDeviceProp prop{};
@@ -120,97 +222,59 @@ void CudaBackend::train(const std::vector<MaterializedTrial>& trials, const Eval
     for (std::size_t start = 0; start < group.members.size(); start += per_part) {
       const std::vector<std::size_t> members(group.members.begin() + start,
                                              group.members.begin() + std::min(group.members.size(), start + per_part));
-      const BatchLayout part = lay_out(trials, members);
-      const int count = static_cast<int>(members.size());
-      DeviceBuffer<DeviceTrial> records(part.records);
-      DeviceBuffer<DeviceResult> results(std::vector<DeviceResult>(members.size(), DeviceResult{}));
-      DeviceBuffer<double> theta(part.theta), inputs(part.inputs), targets(part.targets);
-      DeviceBuffer<double> scratch(static_cast<std::size_t>(part.scratch));
-      CUDA_CHECK(
-          cudaMemset(scratch.get(), 0, static_cast<std::size_t>(part.scratch) * sizeof(double)));  // flow: step 0
-      DeviceBuffer<double> final_a(static_cast<std::size_t>(part.neurons));
-      DeviceBuffer<double> distance(static_cast<std::size_t>(part.neurons));
-      DeviceBuffer<int> counters(std::vector<int>{0, 0});  // queue position, networks stopped
-      DeviceBuffer<DeviceWork> work(std::vector<DeviceWork>{DeviceWork{}});
-      const DeviceBatch batch{records.get(), count,         results.get(),  theta.get(),        inputs.get(),
-                              targets.get(), scratch.get(), counters.get(), counters.get() + 1, work.get()};
-      const DeviceLimits limits{multiprocessors_};
-
-      std::int64_t budget = first_launch_steps(group), reported = 0;
-      bool first_launch = true;    // its time holds the kernel's loading: no rate to hand the tail over on
-      DeviceWork reported_work{};  // what control has been told of the workers' counts
-      bool cancelled = false;      // then the networks that stopped are evaluated and kept, the others not
-      double helper_rate = -1.0;   // one network's steps per second on the tail helper, measured when needed
-      for (;;) {
-        CUDA_CHECK(cudaMemset(batch.next, 0, sizeof(int)));
-        const auto started = std::chrono::steady_clock::now();
-        if (choice.kind == KernelKind::flow)
-          launch_flow(batch, budget, limits);
-        else if (choice.kind == KernelKind::per_block)
-          launch_per_block(batch, budget, limits);
-        else if (choice.kind == KernelKind::per_group)
-          launch_per_group(batch, group.shape, choice.lanes, budget, limits);
-        else
-          launch_per_thread(batch, group.shape, choice.register_samples, budget, limits);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        int finished = 0;
-        CUDA_CHECK(cudaMemcpy(&finished, batch.finished, sizeof(int), cudaMemcpyDeviceToHost));
-        control.finished += finished - reported;
-        reported = finished;
-        const DeviceWork done_work = work.to_host().front();  // for the progress line's estimate
-        control.steps += done_work.steps - reported_work.steps;
-        control.finished_steps += done_work.finished_steps - reported_work.finished_steps;
-        control.started += done_work.started - reported_work.started;
-        reported_work = done_work;
-        if (finished == count) break;
-        if (control.cancelled()) {
-          cancelled = true;
-          break;
-        }
-        // A cheap test first: the helper's rate (a short training on the CPU) is measured only for a
-        // kernel that can hand over, and only once at most 64 networks per CPU slot remain.
-        if (tail_.backend && !first_launch && choice.kind == KernelKind::per_thread &&
-            count - finished <= 64 * tail_.slots) {
-          if (helper_rate < 0.0) helper_rate = helper_rate_for(tail_, trials, members);
-          if (hands_tail_over(choice, count - finished, static_cast<double>(budget) / seconds, helper_rate,
-                              tail_.slots)) {
-            cancelled = !finish_on_helper(tail_, trials, members, part, results, theta, context, outcomes, control);
-            break;
-          }
-        }
-        budget = next_launch_steps(budget, seconds);
-        first_launch = false;
-      }
-      const DeviceEvaluation evaluation{test, target_weights.get(), context.tolerances, final_a.get(), distance.get()};
-      if (choice.kind == KernelKind::per_block) {  // a wide network's evaluation needs its block too
-        launch_block_evaluation(batch, evaluation, limits);
-      } else {
-        constexpr int kThreads = 128;
-        PERFGEN_LAUNCH((count + kThreads - 1) / kThreads, kThreads, evaluate)(batch, evaluation);
-        CUDA_CHECK_LAUNCH();
-      }
-
-      const std::vector<DeviceResult> done = results.to_host();
-      const std::vector<double> final_theta = theta.to_host(), a = final_a.to_host(), dist = distance.to_host();
-      for (std::size_t k = 0; k < members.size(); ++k) {
-        if (!done[k].done) continue;  // cancelled while it was training, or finished by the tail helper
-        const DeviceTrial& t = part.records[k];
-        TrialOutcome& out = outcomes[members[k]];
-        out.finished = true;
-        out.trained_on = TrainedOn::cuda;
-        out.train = done[k].train;
-        out.generalization = done[k].generalization;
-        out.recovered = context.recovered(out.generalization);
-        out.branch = done[k].branch;
-        out.sharpness = done[k].sharpness;
-        out.theta.assign(final_theta.begin() + t.theta, final_theta.begin() + t.theta + t.shape.param_count());
-        out.final_a.assign(a.begin() + t.neurons, a.begin() + t.neurons + t.shape.width);
-        out.distance.assign(dist.begin() + t.neurons, dist.begin() + t.neurons + t.shape.width);
-      }
-      if (cancelled) throw TrainingCancelled();
+      train_part({trials, members, group, choice, lay_out(trials, members), test, target_weights.get()}, context,
+                 outcomes, control);
     }
   }
   for (const std::string& kernel : used) last_kernels_ += (last_kernels_.empty() ? "" : ", ") + kernel;
+}
+
+void CudaBackend::train_part(const Part& part, const EvaluationContext& context, std::vector<TrialOutcome>& outcomes,
+                             TrainControl& control) {
+  const DevicePart device(part.layout);
+  const bool cancelled = launch_until_stopped(part, device, context, outcomes, control);
+  const DeviceEvaluation evaluation{part.test, part.target_weights, context.tolerances, device.final_a.get(),
+                                    device.distance.get()};
+  if (part.choice.kind == KernelKind::per_block) {  // a wide network's evaluation needs its block too
+    launch_block_evaluation(device.batch, evaluation, DeviceLimits{multiprocessors_});
+  } else {
+    constexpr int kThreads = 128;
+    PERFGEN_LAUNCH((device.batch.count + kThreads - 1) / kThreads, kThreads, evaluate)(device.batch, evaluation);
+    CUDA_CHECK_LAUNCH();
+  }
+  download_outcomes(device, part.layout, part.members, context, outcomes);
+  if (cancelled) throw TrainingCancelled();
+}
+
+bool CudaBackend::launch_until_stopped(const Part& part, const DevicePart& device, const EvaluationContext& context,
+                                       std::vector<TrialOutcome>& outcomes, TrainControl& control) {
+  const DeviceLimits limits{multiprocessors_};
+  const int count = device.batch.count;
+  std::int64_t budget = first_launch_steps(part.group);
+  bool first_launch = true;   // its time holds the kernel's loading: no rate to hand the tail over on
+  double helper_rate = -1.0;  // one network's steps per second on the tail helper, measured when needed
+  WorkReport report;
+  for (;;) {
+    CUDA_CHECK(cudaMemset(device.batch.next, 0, sizeof(int)));
+    const auto started = std::chrono::steady_clock::now();
+    launch_training(part.choice, part.group.shape, device.batch, budget, limits);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const int finished = report.update(device, control);
+    if (finished == count) return false;
+    if (control.cancelled()) return true;
+    // A cheap test first: the helper's rate (a short training on the CPU) is measured only for a
+    // kernel that can hand over, and only once at most 64 networks per CPU slot remain.
+    if (tail_.backend && !first_launch && part.choice.kind == KernelKind::per_thread &&
+        count - finished <= 64 * tail_.slots) {
+      if (helper_rate < 0.0) helper_rate = helper_rate_for(tail_, part.trials, part.members);
+      if (hands_tail_over(part.choice, count - finished, static_cast<double>(budget) / seconds, helper_rate,
+                          tail_.slots))
+        return !finish_on_helper(tail_, part.trials, part.members, part.layout, device.results, device.theta, context,
+                                 outcomes, control);
+    }
+    budget = next_launch_steps(budget, seconds);
+    first_launch = false;
+  }
 }
 
 }  // namespace perfgen::cuda

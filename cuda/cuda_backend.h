@@ -27,6 +27,8 @@ struct CudaOptions {
   int register_samples = 0;
 };
 
+struct DevicePart;  // one part's buffers on the device (cuda_backend.cu)
+
 class CudaBackend : public Backend {
  public:
   // About a million Example-1 networks are resident at once on an H100/H200; the backend splits a
@@ -56,6 +58,15 @@ class CudaBackend : public Backend {
   }
 
  private:
+  struct Part;  // a part of a group of trials, as much as fits the device (cuda_backend.cu)
+  // Uploads, trains (with the tail helper, if any), evaluates and downloads one part.
+  void train_part(const Part& part, const EvaluationContext& context, std::vector<TrialOutcome>& outcomes,
+                  TrainControl& control);
+  // Launches the part's kernel until every network has stopped (false), a cancel comes (true), or the
+  // tail helper has taken the networks left (true when a cancel stopped it there). Launches are kept to
+  // a fraction of a second (next_launch_steps), so progress is counted and a cancel obeyed between them.
+  bool launch_until_stopped(const Part& part, const DevicePart& device, const EvaluationContext& context,
+                            std::vector<TrialOutcome>& outcomes, TrainControl& control);
   int device_;
   CudaOptions options_;
   int multiprocessors_ = 0;
