@@ -13,7 +13,8 @@
 // check that fails makes the launch fail as a failed launch does: cudaGetLastError and
 // cudaDeviceSynchronize return cudaErrorLaunchFailure, and cudaGetErrorString says what happened.
 // Not emulated: anything the backend does not call, the device's arithmetic (the host's is used: the
-// shared math gives the same bits on both, docs/CUDA.md), and timing.
+// shared math gives the same bits on both, docs/CUDA.md), and the device's speed (events read the
+// host's clock around synchronous launches).
 #pragma once
 
 #include <ucontext.h>
