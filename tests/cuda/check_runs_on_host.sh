@@ -15,13 +15,20 @@ fail() {
 }
 
 # Every dataset of /trials but trained_on, byte for byte (h5dump -b: the values as stored, NaNs too).
+# Both files must hold the same datasets, and every one of them is compared.
 compare_trials() {
-  local name
-  for name in $(h5ls "$1/trials" | awk '$1 != "trained_on" {print $1}'); do
+  local names other name compared=0
+  names=$(h5ls "$1/trials" | awk '{print $1}')
+  other=$(h5ls "$2/trials" | awk '{print $1}')
+  [ "$names" = "$other" ] || fail "the /trials datasets differ: $(echo "$names" | tr '\n' ' ') against $(echo "$other" | tr '\n' ' ')"
+  for name in $names; do
+    [ "$name" = trained_on ] && continue
     h5dump -d "/trials/$name" -b NATIVE -o "$work/a.bin" "$1" >/dev/null
     h5dump -d "/trials/$name" -b NATIVE -o "$work/b.bin" "$2" >/dev/null
     cmp -s "$work/a.bin" "$work/b.bin" || fail "/trials/$name differs from the CPU's ($(cmp "$work/a.bin" "$work/b.bin"))"
+    compared=$((compared + 1))
   done
+  ((compared >= 40)) || fail "only $compared datasets of /trials compared"
 }
 
 # $1: label, then the settings of the run.

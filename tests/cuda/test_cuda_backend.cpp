@@ -90,8 +90,8 @@ const std::string kHighDimensional = testing::high_dimensional_experiment(50, 0.
                                      "[sweep]\nc_tilde = [0.2, 0.5, 1.0]\ninit_seed = [0, 1, 2]\n";
 
 // Under the host emulation (test_cuda_on_host, tests/support/cuda_on_host) each shuffle and
-// __syncthreads is a wait of OS threads, so there the lane-group and block kernels train one init seed
-// for a few hundred steps; on a GPU, the whole sweep.
+// __syncthreads is a switch between fibers (swapcontext), so there the lane-group and block kernels train
+// one init seed for a few hundred steps; on a GPU, the whole sweep.
 #if defined(PERFGEN_CUDA_ON_HOST)
 const std::vector<std::string> kFewerStepsWhereSynchronizationIsSlow = {"sweep.init_seed=[0]", "train.max_iters=200"};
 #else

@@ -161,6 +161,7 @@ class Block {
     for (unsigned t = 0; t < threads_.x; ++t) {
       Fiber& f = fibers_[t];
       f.stack = stack_pool.take();
+      std::memset(f.stack.get(), kCanary, kCanaryBytes);
       getcontext(&f.context);
       f.context.uc_stack.ss_sp = f.stack.get();
       f.context.uc_stack.ss_size = StackPool::kBytes;
@@ -207,6 +208,13 @@ class Block {
         return false;
       }
     }
+    for (unsigned t = 0; t < threads_.x; ++t)
+      for (std::size_t i = 0; i < kCanaryBytes; ++i)
+        if (static_cast<unsigned char>(fibers_[t].stack[i]) != kCanary) {
+          launch_state.fail("block " + std::to_string(index_) + ", thread " + std::to_string(t) + ": its " +
+                            std::to_string(StackPool::kBytes >> 10) + " KiB fiber stack overflowed");
+          return false;
+        }
     return true;
   }
 
@@ -229,6 +237,11 @@ class Block {
   std::vector<std::uint64_t> slots;  // a shuffle's values, by thread
 
  private:
+  // The lowest bytes of each fiber stack, which a stack about to overflow writes first (there is no guard
+  // page: the stacks are heap memory).
+  static constexpr std::size_t kCanaryBytes = 256;
+  static constexpr unsigned char kCanary = 0xa5;
+
   struct Fiber {
     enum State { ready, waiting, returned } state = ready;
     ucontext_t context;
@@ -254,6 +267,9 @@ class Block {
       block.kernel_();
     } catch (const std::exception& e) {
       launch_state.fail("block " + std::to_string(block.index_) + ", thread " + std::to_string(t) + ": " + e.what());
+      block.failed_ = true;
+    } catch (...) {
+      launch_state.fail("block " + std::to_string(block.index_) + ", thread " + std::to_string(t) + ": an exception");
       block.failed_ = true;
     }
     block.fibers_[t].state = Fiber::returned;  // back to the scheduler through uc_link
@@ -331,14 +347,15 @@ inline void __syncthreads() { perfgen_on_host::current_block->sync.wait(); }
 template <class T>
 T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
   const unsigned lane = threadIdx.x % 32, source = lane ^ static_cast<unsigned>(lane_mask);
-  // A lane past its segment of `width` lanes reads its own value, as on the device.
-  return perfgen_on_host::exchange(mask, v, source / width == lane / width ? source : lane);
+  // A lane that would read a later segment of `width` lanes reads its own value, as on the device (an
+  // earlier segment is read).
+  return perfgen_on_host::exchange(mask, v, source / width <= lane / width ? source : lane);
 }
 
 template <class T>
 T __shfl_sync(unsigned mask, T v, int source_lane, int width = 32) {
   const unsigned lane = threadIdx.x % 32;
-  return perfgen_on_host::exchange(mask, v, lane / width * width + static_cast<unsigned>(source_lane % width));
+  return perfgen_on_host::exchange(mask, v, lane / width * width + static_cast<unsigned>(source_lane & (width - 1)));
 }
 
 inline cudaError_t cudaGetDeviceCount(int* count) {
