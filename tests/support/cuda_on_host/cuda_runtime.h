@@ -211,8 +211,7 @@ class Block {
     for (unsigned t = 0; t < threads_.x; ++t)
       for (std::size_t i = 0; i < kCanaryBytes; ++i)
         if (static_cast<unsigned char>(fibers_[t].stack[i]) != kCanary) {
-          launch_state.fail("block " + std::to_string(index_) + ", thread " + std::to_string(t) + ": its " +
-                            std::to_string(StackPool::kBytes >> 10) + " KiB fiber stack overflowed");
+          fail_thread(t, "its " + std::to_string(StackPool::kBytes >> 10) + " KiB fiber stack overflowed");
           return false;
         }
     return true;
@@ -266,13 +265,17 @@ class Block {
     try {
       block.kernel_();
     } catch (const std::exception& e) {
-      launch_state.fail("block " + std::to_string(block.index_) + ", thread " + std::to_string(t) + ": " + e.what());
-      block.failed_ = true;
+      block.fail_thread(t, e.what());
     } catch (...) {
-      launch_state.fail("block " + std::to_string(block.index_) + ", thread " + std::to_string(t) + ": an exception");
-      block.failed_ = true;
+      block.fail_thread(t, "an exception");
     }
     block.fibers_[t].state = Fiber::returned;  // back to the scheduler through uc_link
+  }
+
+  // The launch fails, naming this block's thread t.
+  void fail_thread(unsigned t, const std::string& what) {
+    launch_state.fail("block " + std::to_string(index_) + ", thread " + std::to_string(t) + ": " + what);
+    failed_ = true;
   }
 
   unsigned index_;
