@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace perfgen {
 
@@ -26,6 +27,8 @@ class ProcessGroup {
   int max_over_ranks(int value) const;
   // Collective: the sum over all ranks.
   std::int64_t sum_over_ranks(std::int64_t value) const;
+  // Collective: rank 0's text, on every rank.
+  std::string text_of_rank_zero(const std::string& text) const;
 
  private:
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;

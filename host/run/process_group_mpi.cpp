@@ -6,6 +6,7 @@
 #include <mpi.h>
 #include <sched.h>
 
+#include <string>
 #include <vector>
 
 #include "cpu_share.h"
@@ -67,6 +68,15 @@ std::int64_t ProcessGroup::sum_over_ranks(std::int64_t value) const {
   if (!joined_) return value;
   std::int64_t result = value;
   MPI_Allreduce(&value, &result, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  return result;
+}
+
+std::string ProcessGroup::text_of_rank_zero(const std::string& text) const {
+  if (!joined_) return text;
+  long long length = static_cast<long long>(text.size());
+  MPI_Bcast(&length, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+  std::string result = rank_ == 0 ? text : std::string(static_cast<std::size_t>(length), '\0');
+  if (length > 0) MPI_Bcast(result.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD);
   return result;
 }
 

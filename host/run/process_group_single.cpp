@@ -24,4 +24,6 @@ int ProcessGroup::max_over_ranks(int value) const { return value; }
 
 std::int64_t ProcessGroup::sum_over_ranks(std::int64_t value) const { return value; }
 
+std::string ProcessGroup::text_of_rank_zero(const std::string& text) const { return text; }
+
 }  // namespace perfgen

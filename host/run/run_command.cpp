@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -146,26 +147,58 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   return kExitOk;
 }
 
+// What a run reads and checks before it starts: the same on every rank of an MPI job.
+struct RunInput {
+  Experiment experiment;
+  std::string output;
+  ShardSpec shard;
+};
+
+RunInput read_run_input(const RunOptions& options, const ProcessGroup& group, std::ostream& err) {
+  if (options.resume && options.force)  // one keeps what the other discards: neither is guessed
+    throw InputError("--force", "cannot go with --resume: --resume keeps the unfinished run, --force discards it");
+  if (options.experiment_path == "-" && group.size() > 1)  // mpirun feeds standard input to rank 0 only
+    throw InputError("experiment", "'-' (standard input) cannot be read by every rank of mpirun; give a file");
+  RunInput input{load_experiment_or_default(options.experiment_path, options.overrides), {}, options.shard};
+  if (group.rank() == 0) print_experiment_warnings(input.experiment, err);
+  input.output = options.output_path.empty() ? default_output(input.experiment) : options.output_path;
+  if (group.size() > 1) {
+    if (input.shard.worker) throw InputError("--shard", "mpirun's ranks already split the sweep; drop --shard");
+    input.shard = {group.rank(), group.size(), true};
+  }
+  check_output_location(input.output);
+  return input;
+}
+
+// Collective: the worst status of reading the input over every rank, its message printed once for the
+// job. A bad experiment fails on every rank in the same words, which rank 0 prints; another rank prints
+// its own only where it differs (a file that one node lacks, say).
+int input_status_of_every_rank(const ProcessGroup& group, int status, const std::string& message, std::ostream& err) {
+  const std::string rank_zeros = group.text_of_rank_zero(message);  // every rank takes part
+  if (group.rank() == 0 || message != rank_zeros) err << message;
+  const int worst = group.max_over_ranks(status);
+  if (worst != kExitOk && status == kExitOk && group.rank() == 0)
+    err << "perfgen: error: another rank of this job cannot start the run (its message above)\n";
+  return worst;
+}
+
 }  // namespace
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
     const auto start = std::chrono::steady_clock::now();
     const ProcessGroup group;
-    if (options.resume && options.force)  // one keeps what the other discards: neither is guessed
-      throw InputError("--force", "cannot go with --resume: --resume keeps the unfinished run, --force discards it");
-    // Identical on every rank: a bad experiment fails everywhere, before any collective step.
-    if (options.experiment_path == "-" && group.size() > 1)  // mpirun feeds standard input to rank 0 only
-      throw InputError("experiment", "'-' (standard input) cannot be read by every rank of mpirun; give a file");
-    const Experiment e = load_experiment_or_default(options.experiment_path, options.overrides);
-    if (group.rank() == 0) print_experiment_warnings(e, err);
-    const std::string output = options.output_path.empty() ? default_output(e) : options.output_path;
-    ShardSpec shard = options.shard;
-    if (group.size() > 1) {
-      if (shard.worker) throw InputError("--shard", "mpirun's ranks already split the sweep; drop --shard");
-      shard = {group.rank(), group.size(), true};
-    }
-    check_output_location(output);
+    std::optional<RunInput> input;
+    std::ostringstream input_message;
+    const int read = with_exit_codes(input_message, [&] {
+      input.emplace(read_run_input(options, group, err));
+      return int(kExitOk);
+    });
+    if (const int worst = input_status_of_every_rank(group, read, input_message.str(), err); worst != kExitOk)
+      return worst;
+    const Experiment& e = input->experiment;
+    const std::string& output = input->output;
+    const ShardSpec& shard = input->shard;
     // One writer per run: a whole run alone; workers side by side, each shard once. A lock is one rank's
     // own (a --shard worker may hold rank 0's shard): every rank learns whether all got theirs before
     // any trains, or one would wait forever in the collective at the end for a rank that left.

@@ -93,17 +93,22 @@ TEST(ShardedRuns, AnUnfinishedRunBesideAFinishedFileIsContinuedNotRemoved) {
 }
 
 #ifdef PERFGEN_MPIEXEC
-// `mpirun [LAUNCHER...] -n RANKS perfgen RUN...`, its output in `log`; 0 on success.
-int run_under_mpirun(int ranks, const std::vector<std::string>& run, const std::string& log,
-                     std::vector<std::string> launcher = {}) {
+// `mpirun ARGS...`, its output in `log`; 0 on success.
+int mpirun(const std::vector<std::string>& args, const std::string& log) {
   if (geteuid() == 0) {  // Open MPI refuses root unless told that it is on purpose
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   }
+  return Process(PERFGEN_MPIEXEC, args, log).wait(180);
+}
+
+// `mpirun [LAUNCHER...] -n RANKS perfgen RUN...`, its output in `log`; 0 on success.
+int run_under_mpirun(int ranks, const std::vector<std::string>& run, const std::string& log,
+                     std::vector<std::string> launcher = {}) {
   std::vector<std::string>& args = launcher;
   args.insert(args.end(), {"--oversubscribe", "-n", std::to_string(ranks), PERFGEN_BINARY});
   args.insert(args.end(), run.begin(), run.end());
-  return Process(PERFGEN_MPIEXEC, args, log).wait(180);
+  return mpirun(args, log);
 }
 #endif
 
@@ -223,6 +228,42 @@ TEST(MpiRuns, ARankThatCannotLockStopsEveryRank) {
   EXPECT_NE(read_file(log).find("another rank of this job could not lock the run"), std::string::npos)
       << read_file(log);
   EXPECT_FALSE(std::filesystem::exists(output + ".shards")) << "no rank trained";
+#endif
+}
+
+#ifdef PERFGEN_MPIEXEC
+std::size_t occurrences(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+#endif
+
+// Bad input is one message for the whole job, not one per rank; a rank that fails where rank 0 does
+// not (here: mpirun's MPMD form gives the ranks different experiments) still says why.
+TEST(MpiRuns, BadInputIsReportedOncePerJob) {
+#ifndef PERFGEN_MPIEXEC
+  GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
+#else
+  testing::TempDir dir;
+  const std::string bad = "model.width: must be in [1, 1000000], got 0";
+  const std::string log = dir.file("bad.log");
+  EXPECT_EQ(run_under_mpirun(3, sweep_to(dir.file("bad.h5"), {"--set", "model.width=0"}), log), 2) << read_file(log);
+  EXPECT_EQ(occurrences(read_file(log), bad), 1u) << read_file(log);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.h5.shards"))) << "no rank trained";
+
+  std::vector<std::string> mixed = {"--oversubscribe", "-n", "1", PERFGEN_BINARY};
+  const std::vector<std::string> good_rank = sweep_to(dir.file("mixed.h5"));
+  mixed.insert(mixed.end(), good_rank.begin(), good_rank.end());
+  mixed.insert(mixed.end(), {":", "-n", "1", PERFGEN_BINARY});
+  const std::vector<std::string> bad_rank = sweep_to(dir.file("mixed.h5"), {"--set", "model.width=0"});
+  mixed.insert(mixed.end(), bad_rank.begin(), bad_rank.end());
+  const std::string mixed_log = dir.file("mixed.log");
+  EXPECT_EQ(mpirun(mixed, mixed_log), 2) << read_file(mixed_log);
+  EXPECT_EQ(occurrences(read_file(mixed_log), bad), 1u) << read_file(mixed_log);
+  EXPECT_EQ(occurrences(read_file(mixed_log), "another rank of this job cannot start the run"), 1u)
+      << read_file(mixed_log);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("mixed.h5.shards"))) << "no rank trained";
 #endif
 }
 
