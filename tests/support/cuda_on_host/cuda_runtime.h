@@ -12,6 +12,9 @@
 // shuffle, a barrier in divergent code), the launch fails instead of hanging. A kernel that throws or a
 // check that fails makes the launch fail as a failed launch does: cudaGetLastError and
 // cudaDeviceSynchronize return cudaErrorLaunchFailure, and cudaGetErrorString says what happened.
+// Under ThreadSanitizer each CUDA thread is a fiber of its own to TSan, ordered with the others only
+// as on a device (namespace tsan_fibers), so TSan reports two threads that touch the same memory without
+// a barrier between them, whichever order the scheduler happened to run them in.
 // Not emulated: anything the backend does not call, the device's arithmetic (the host's is used: the
 // shared math gives the same bits on both, docs/CUDA.md), and the device's speed (events read the
 // host's clock around synchronous launches).
@@ -28,14 +31,18 @@
 #include <cstring>
 #include <exception>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
 
 #define __global__
 #define __device__
@@ -50,8 +57,11 @@ struct dim3 {
   unsigned x = 1, y = 1, z = 1;
   dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
 };
-inline thread_local uint3 threadIdx, blockIdx;
-inline thread_local dim3 blockDim, gridDim;
+// Each CUDA thread's own, at the foot of its fiber stack (perfgen_on_host::this_thread).
+#define threadIdx (::perfgen_on_host::this_thread().thread_index)
+#define blockIdx (::perfgen_on_host::this_thread().block_index)
+#define blockDim (::perfgen_on_host::this_thread().block_dim)
+#define gridDim (::perfgen_on_host::this_thread().grid_dim)
 
 enum cudaError_t {
   cudaSuccess = 0,
@@ -93,46 +103,110 @@ struct KernelFailure : std::runtime_error {
 };
 
 class Block;
-inline thread_local Block* current_block = nullptr;
+
+// What TSan is told (no-ops in other builds). Each CUDA thread is a TSan fiber, and nothing orders two
+// of them but what a kernel may count on: __syncthreads (every thread that arrives releases, every
+// thread that passes acquires), a shuffle among the lanes of its mask, and the end of the block (the
+// scheduler acquires what every thread released, and the next block's threads start after it). A
+// shuffle is taken to order its lanes as __syncwarp does: CUDA promises that of __syncwarp only, but a
+// lane that writes what its group's shuffled sum was made of (the lane-group loop's lane 0 storing θ
+// that every lane read) cannot be seen by the reads that made the sum. The emulation's own state that
+// the threads share (barrier counts, exchange slots, a thread's state for the scheduler) is held in
+// relaxed atomics, which TSan takes for neither races nor order. The scheduler hands its own writes
+// (a thread's built-ins) to a thread as it switches to it, and takes nothing back until the block ends.
+namespace tsan_fibers {
+#if defined(__SANITIZE_THREAD__)
+inline void* current() { return __tsan_get_current_fiber(); }
+inline void* create(const std::string& name) {
+  void* fiber = __tsan_create_fiber(0);
+  __tsan_set_fiber_name(fiber, name.c_str());
+  return fiber;
+}
+inline void destroy(void* fiber) { __tsan_destroy_fiber(fiber); }
+inline void enter(void* fiber) { __tsan_switch_to_fiber(fiber, 0); }  // ordered after the scheduler
+inline void leave(void* scheduler) { __tsan_switch_to_fiber(scheduler, __tsan_switch_to_fiber_no_sync); }
+inline void release(void* token) { __tsan_release(token); }
+inline void acquire(void* token) { __tsan_acquire(token); }
+#else
+inline void* current() { return nullptr; }
+inline void* create(const std::string&) { return nullptr; }
+inline void destroy(void*) {}
+inline void enter(void*) {}
+inline void leave(void*) {}
+inline void release(void*) {}
+inline void acquire(void*) {}
+#endif
+}  // namespace tsan_fibers
+
+// A CUDA thread's built-in variables and its place in the emulation, kept at the foot of its fiber
+// stack: the stacks are aligned to their size, so a thread finds its own from the address of its
+// frame, and no variable of the core's is rewritten at every switch (which TSan would see racing).
+struct ThreadBuiltins {
+  uint3 thread_index, block_index;
+  dim3 block_dim, grid_dim;
+  Block* block;
+};
 
 // Fiber stacks, kept for the blocks that follow: a block of 256 threads needs 256 of them per launch,
 // and allocating them anew each time (ASan poisons and quarantines each) cost more than the launch.
 // 64 KiB: the kernels' frames are small (their state is in registers or global memory). ASan clears a
 // stack's shadow at every switch to it, so a smaller stack is also a cheaper switch there.
+// Aligned to their size (this_thread).
 class StackPool {
  public:
   static constexpr std::size_t kBytes = std::size_t{64} << 10;
-  std::unique_ptr<char[]> take() {
+  struct Free {
+    void operator()(char* stack) const { std::free(stack); }
+  };
+  using Stack = std::unique_ptr<char[], Free>;
+  Stack take() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (free_.empty()) return std::unique_ptr<char[]>(new char[kBytes]);
-    std::unique_ptr<char[]> stack = std::move(free_.back());
+    if (free_.empty()) return Stack(static_cast<char*>(std::aligned_alloc(kBytes, kBytes)));
+    Stack stack = std::move(free_.back());
     free_.pop_back();
     return stack;
   }
-  void give(std::unique_ptr<char[]> stack) {
+  void give(Stack stack) {
     std::lock_guard<std::mutex> lock(mutex_);
     free_.push_back(std::move(stack));
   }
 
  private:
   std::mutex mutex_;
-  std::vector<std::unique_ptr<char[]>> free_;
+  std::vector<Stack> free_;
 };
 inline StackPool stack_pool;
 
+// The running CUDA thread's built-ins (only a fiber of a block may ask).
+inline ThreadBuiltins& this_thread() {
+  const auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  return *reinterpret_cast<ThreadBuiltins*>(frame & ~(std::uintptr_t{StackPool::kBytes} - 1));
+}
+
 // A barrier of `expected` fibers of one block that a fiber can also leave for good (drop).
 struct Barrier {
-  explicit Barrier(int expected_) : expected(expected_) {}
-  void wait();
+  explicit Barrier(int expected_ = 0) : expected(expected_) {}
+  // orders_memory: every fiber's accesses before it happen before every fiber's after it, for TSan.
+  // Each generation's token alternates, so that a fiber running ahead into the next generation releases
+  // nothing to a fiber still resuming from this one.
+  void wait(bool orders_memory = false);
   void drop() {
-    if (--expected > 0 && arrived == expected) release();
+    if (expected.fetch_sub(1, kRelaxed) - 1 > 0 && arrived.load(kRelaxed) == expected.load(kRelaxed)) release();
   }
   void release() {
-    arrived = 0;
-    ++generation;
+    arrived.store(0, kRelaxed);
+    generation.fetch_add(1, kRelaxed);
   }
-  int expected, arrived = 0;
-  unsigned generation = 0;
+  static constexpr std::memory_order kRelaxed = std::memory_order_relaxed;
+  std::atomic<int> expected, arrived{0};
+  std::atomic<unsigned> generation{0};
+  char tokens[2] = {};  // addresses for TSan's release and acquire, by generation parity
+};
+
+// The barrier of the lanes of a warp that shuffle with one mask: a few per warp, claimed by mask.
+struct MaskBarrier {
+  std::atomic<unsigned> mask{0};  // 0: unclaimed
+  Barrier barrier;
 };
 
 // One block: its threads as fibers on the calling OS thread, its __syncthreads barrier, and its warps'
@@ -142,14 +216,19 @@ class Block {
   Block(unsigned index, dim3 grid, dim3 threads, std::function<void()> kernel)
       : sync(static_cast<int>(threads.x)),
         slots(threads.x),
+        mask_barriers_((threads.x + 31) / 32 * kMasksPerWarp),
         index_(index),
         grid_(grid),
         threads_(threads),
         kernel_(std::move(kernel)),
         fibers_(threads.x) {}
   ~Block() {
-    for (Fiber& f : fibers_)
-      if (f.stack) stack_pool.give(std::move(f.stack));
+    for (Fiber& f : fibers_) {
+      if (f.tsan) tsan_fibers::destroy(f.tsan);
+      // A stack is kept for the next block only after its thread returned and the end was acquired (for
+      // TSan, the next block's writes to it then come after this block's).
+      if (f.stack && ended_acquired_) stack_pool.give(std::move(f.stack));
+    }
   }
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
@@ -157,17 +236,8 @@ class Block {
   // Runs the block's threads until each has returned; false (with the launch failed) when one threw or
   // all that remain wait for one another.
   bool run() {
-    current_block = this;
-    for (unsigned t = 0; t < threads_.x; ++t) {
-      Fiber& f = fibers_[t];
-      f.stack = stack_pool.take();
-      std::memset(f.stack.get(), kCanary, kCanaryBytes);
-      getcontext(&f.context);
-      f.context.uc_stack.ss_sp = f.stack.get();
-      f.context.uc_stack.ss_size = StackPool::kBytes;
-      f.context.uc_link = &scheduler_;
-      makecontext(&f.context, &Block::start, 0);
-    }
+    scheduler_tsan_ = tsan_fibers::current();
+    for (unsigned t = 0; t < threads_.x; ++t) prepare_fiber(t);
     // Each pass resumes about half of the threads that can go on, drawn anew, and now and then holds one
     // back for many passes (seeded by the block, so a run repeats): the others run ahead of it, so code
     // that reads what another thread writes, or writes what another still has to read, without a barrier
@@ -184,7 +254,9 @@ class Block {
       std::shuffle(order.begin(), order.end(), draw);
       for (const unsigned t : order) {
         Fiber& f = fibers_[t];
-        if (f.state == Fiber::returned || (f.state == Fiber::waiting && f.barrier->generation == f.generation))
+        const Fiber::State state = f.state.load(kRelaxed);
+        if (state == Fiber::returned || (state == Fiber::waiting && f.barrier.load(kRelaxed)->generation.load(
+                                                                        kRelaxed) == f.generation.load(kRelaxed)))
           continue;
         if (held_until[t] > pass) {
           held = true;
@@ -193,8 +265,8 @@ class Block {
         can_go_on = true;
         if (draw() % 2) continue;
         switch_to(t);
-        if (failed_) return false;
-        if (f.state == Fiber::returned) {
+        if (failed_.load(kRelaxed)) return false;
+        if (f.state.load(kRelaxed) == Fiber::returned) {
           ++returned;
           sync.drop();
         }
@@ -208,8 +280,10 @@ class Block {
         return false;
       }
     }
+    tsan_fibers::acquire(&ended_);  // every thread has returned: what follows comes after all of them
+    ended_acquired_ = true;
     for (unsigned t = 0; t < threads_.x; ++t)
-      for (std::size_t i = 0; i < kCanaryBytes; ++i)
+      for (std::size_t i = kFootBytes; i < kFootBytes + kCanaryBytes; ++i)
         if (static_cast<unsigned char>(fibers_[t].stack[i]) != kCanary) {
           fail_thread(t, "its " + std::to_string(StackPool::kBytes >> 10) + " KiB fiber stack overflowed");
           return false;
@@ -219,49 +293,72 @@ class Block {
 
   // The running fiber waits until `barrier` passes `generation`.
   void wait_on(Barrier& barrier, unsigned generation) {
-    Fiber& f = fibers_[current_];
-    f.state = Fiber::waiting;
-    f.barrier = &barrier;
-    f.generation = generation;
+    Fiber& f = fibers_[threadIdx.x];
+    f.barrier.store(&barrier, kRelaxed);
+    f.generation.store(generation, kRelaxed);
+    f.state.store(Fiber::waiting, kRelaxed);
+    tsan_fibers::leave(scheduler_tsan_);
     swapcontext(&f.context, &scheduler_);
   }
 
   Barrier& mask_barrier(unsigned warp, unsigned mask) {
-    auto& barrier = mask_barriers_[{warp, mask}];
-    if (!barrier) barrier = std::make_unique<Barrier>(__builtin_popcount(mask));
-    return *barrier;
+    for (std::size_t i = 0; i < kMasksPerWarp; ++i) {
+      MaskBarrier& m = mask_barriers_[warp * kMasksPerWarp + i];
+      unsigned claimed = 0;
+      if (m.mask.compare_exchange_strong(claimed, mask, kRelaxed))
+        m.barrier.expected.store(__builtin_popcount(mask), kRelaxed);
+      if (claimed == 0 || claimed == mask) return m.barrier;
+    }
+    throw KernelFailure("shuffle: more than " + std::to_string(kMasksPerWarp) + " masks in warp " +
+                        std::to_string(warp));
   }
 
   Barrier sync;
-  std::vector<std::uint64_t> slots;  // a shuffle's values, by thread
+  std::vector<std::atomic<std::uint64_t>> slots;  // a shuffle's values, by thread
 
  private:
-  // The lowest bytes of each fiber stack, which a stack about to overflow writes first (there is no guard
-  // page: the stacks are heap memory).
-  static constexpr std::size_t kCanaryBytes = 256;
+  static constexpr std::memory_order kRelaxed = std::memory_order_relaxed;
+  static constexpr std::size_t kMasksPerWarp = 64;  // lane groups of one lane and the whole warp fit
+  // Each fiber stack's foot: its ThreadBuiltins, then the bytes that a stack about to overflow writes
+  // first (there is no guard page: the stacks are heap memory).
+  static constexpr std::size_t kFootBytes = 64, kCanaryBytes = 256;
+  static_assert(sizeof(ThreadBuiltins) <= kFootBytes, "a thread's built-ins fit the stack's foot");
   static constexpr unsigned char kCanary = 0xa5;
 
   struct Fiber {
-    enum State { ready, waiting, returned } state = ready;
+    enum State { ready, waiting, returned };
+    std::atomic<State> state{ready};
     ucontext_t context;
-    std::unique_ptr<char[]> stack;
-    Barrier* barrier = nullptr;
-    unsigned generation = 0;
+    void* tsan = nullptr;  // its TSan fiber
+    StackPool::Stack stack;
+    std::atomic<Barrier*> barrier{nullptr};
+    std::atomic<unsigned> generation{0};
   };
 
+  // Thread t's fiber, ready to start (a function of its own: getcontext returns twice as far as the
+  // compiler knows, which a loop around it would have to be warned about).
+  void prepare_fiber(unsigned t) {
+    Fiber& f = fibers_[t];
+    f.stack = stack_pool.take();
+    new (f.stack.get()) ThreadBuiltins{{t, 0, 0}, {index_, 0, 0}, threads_, grid_, this};
+    std::memset(f.stack.get() + kFootBytes, kCanary, kCanaryBytes);
+    f.tsan = tsan_fibers::create("CUDA block " + std::to_string(index_) + ", thread " + std::to_string(t));
+    getcontext(&f.context);
+    f.context.uc_stack.ss_sp = f.stack.get() + kFootBytes;
+    f.context.uc_stack.ss_size = StackPool::kBytes - kFootBytes;
+    f.context.uc_link = &scheduler_;
+    makecontext(&f.context, &Block::start, 0);
+  }
+
   void switch_to(unsigned t) {
-    current_ = t;
-    fibers_[t].state = Fiber::ready;
-    threadIdx = {t, 0, 0};
-    blockIdx = {index_, 0, 0};
-    blockDim = threads_;
-    gridDim = grid_;
+    fibers_[t].state.store(Fiber::ready, kRelaxed);
+    tsan_fibers::enter(fibers_[t].tsan);
     swapcontext(&scheduler_, &fibers_[t].context);
   }
 
   static void start() {
-    Block& block = *current_block;
-    const unsigned t = block.current_;
+    Block& block = *this_thread().block;
+    const unsigned t = threadIdx.x;
     try {
       block.kernel_();
     } catch (const std::exception& e) {
@@ -269,29 +366,41 @@ class Block {
     } catch (...) {
       block.fail_thread(t, "an exception");
     }
-    block.fibers_[t].state = Fiber::returned;  // back to the scheduler through uc_link
+    void* const scheduler_tsan = block.scheduler_tsan_;
+    ucontext_t* const scheduler = &block.scheduler_;
+    block.fibers_[t].state.store(Fiber::returned, kRelaxed);
+    tsan_fibers::release(&block.ended_);  // after its last access to the block
+    // Back to the scheduler without returning: TSan would count start()'s return as the scheduler's.
+    tsan_fibers::leave(scheduler_tsan);
+    setcontext(scheduler);
   }
 
   // The launch fails, naming this block's thread t.
   void fail_thread(unsigned t, const std::string& what) {
     launch_state.fail("block " + std::to_string(index_) + ", thread " + std::to_string(t) + ": " + what);
-    failed_ = true;
+    failed_.store(true, kRelaxed);
   }
 
+  std::vector<MaskBarrier> mask_barriers_;  // kMasksPerWarp per warp
   unsigned index_;
   dim3 grid_, threads_;
   std::function<void()> kernel_;
   std::vector<Fiber> fibers_;
-  std::map<std::pair<unsigned, unsigned>, std::unique_ptr<Barrier>> mask_barriers_;
   ucontext_t scheduler_;
-  unsigned current_ = 0;
-  bool failed_ = false;
+  void* scheduler_tsan_ = nullptr;  // the TSan fiber of the core's thread, which runs the scheduler
+  char ended_ = 0;                  // an address for TSan: each thread releases, the scheduler acquires
+  bool ended_acquired_ = false;
+  std::atomic<bool> failed_{false};
 };
 
-inline void Barrier::wait() {
-  const unsigned g = generation;
-  if (++arrived == expected) return release();
-  current_block->wait_on(*this, g);
+inline void Barrier::wait(bool orders_memory) {
+  const unsigned g = generation.load(kRelaxed);
+  if (orders_memory) tsan_fibers::release(&tokens[g % 2]);
+  if (arrived.fetch_add(1, kRelaxed) + 1 == expected.load(kRelaxed))
+    release();
+  else
+    this_thread().block->wait_on(*this, g);
+  if (orders_memory) tsan_fibers::acquire(&tokens[g % 2]);
 }
 
 inline void require(bool condition, const std::string& what) {
@@ -306,14 +415,17 @@ T exchange(unsigned mask, T v, unsigned source) {
   require(mask >> lane & 1u, "shuffle: lane " + std::to_string(lane) + " is not in its mask");
   require(mask >> source & 1u, "shuffle: lane " + std::to_string(lane) + " reads lane " + std::to_string(source) +
                                    ", which is not in the mask");
-  Block& block = *current_block;
+  Block& block = *this_thread().block;
   require(warp * 32 + source < block.slots.size(), "shuffle: lane " + std::to_string(source) + " is past the block");
   Barrier& barrier = block.mask_barrier(warp, mask);
-  std::memcpy(&block.slots[threadIdx.x], &v, sizeof(T));
-  barrier.wait();
-  T result;
-  std::memcpy(&result, &block.slots[warp * 32 + source], sizeof(T));
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  block.slots[threadIdx.x].store(bits, std::memory_order_relaxed);
+  barrier.wait(true);
+  bits = block.slots[warp * 32 + source].load(std::memory_order_relaxed);
   barrier.wait();  // every lane has read before a slot is written again
+  T result;
+  std::memcpy(&result, &bits, sizeof(T));
   return result;
 }
 
@@ -345,7 +457,7 @@ auto launch(dim3 blocks, dim3 threads, Kernel kernel) {
 
 #define PERFGEN_LAUNCH(blocks, threads, ...) ::perfgen_on_host::launch(blocks, threads, __VA_ARGS__)
 
-inline void __syncthreads() { perfgen_on_host::current_block->sync.wait(); }
+inline void __syncthreads() { perfgen_on_host::this_thread().block->sync.wait(true); }
 
 template <class T>
 T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
