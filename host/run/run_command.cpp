@@ -170,15 +170,17 @@ RunInput read_run_input(const RunOptions& options, const ProcessGroup& group, st
   return input;
 }
 
-// Collective: the worst status of reading the input over every rank, its message printed once for the
-// job. A bad experiment fails on every rank in the same words, which rank 0 prints; another rank prints
-// its own only where it differs (a file that one node lacks, say).
-int input_status_of_every_rank(const ProcessGroup& group, int status, const std::string& message, std::ostream& err) {
-  const std::string rank_zeros = group.text_of_rank_zero(message);  // every rank takes part
-  if (group.rank() == 0 || message != rank_zeros) err << message;
+// Collective: the worst of every rank's status of one step, its error messages printed once for the job.
+// Ranks that fail the same way (a bad experiment, a run lock held by another perfgen) say so in the same
+// words, which rank 0 prints; another rank prints its own only where it differs (a file that one node
+// lacks, its own shard's lock). Where only other ranks failed, rank 0 says that another rank `failed_to`.
+int worst_status_of_every_rank(const ProcessGroup& group, int status, const std::string& message, std::ostream& err,
+                               const std::string& failed_to) {
+  const std::string rank_zero_message = group.text_of_rank_zero(message);  // every rank takes part
+  if (group.rank() == 0 || message != rank_zero_message) err << message;
   const int worst = group.max_over_ranks(status);
   if (worst != kExitOk && status == kExitOk && group.rank() == 0)
-    err << "perfgen: error: another rank of this job cannot start the run (its message above)\n";
+    err << "perfgen: error: another rank of this job " << failed_to << " (that rank says why)\n";
   return worst;
 }
 
@@ -190,11 +192,13 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const ProcessGroup group;
     std::optional<RunInput> input;
     std::ostringstream input_message;
-    const int read = with_exit_codes(input_message, [&] {
+    const int read_status = with_exit_codes(input_message, [&] {
       input.emplace(read_run_input(options, group, err));
       return int(kExitOk);
     });
-    if (const int worst = input_status_of_every_rank(group, read, input_message.str(), err); worst != kExitOk)
+    if (const int worst =
+            worst_status_of_every_rank(group, read_status, input_message.str(), err, "cannot start the run");
+        worst != kExitOk)
       return worst;
     const Experiment& e = input->experiment;
     const std::string& output = input->output;
@@ -203,7 +207,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // own (a --shard worker may hold rank 0's shard): every rank learns whether all got theirs before
     // any trains, or one would wait forever in the collective at the end for a rank that left.
     std::unique_ptr<RunLock> run_lock, worker_lock;
-    const int locked = with_exit_codes(err, [&] {
+    std::ostringstream lock_message;
+    const int locked = with_exit_codes(lock_message, [&] {
       run_lock = std::make_unique<RunLock>(run_lock_path(output),
                                            shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
       if (shard.worker) {
@@ -217,11 +222,9 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       }
       return int(kExitOk);
     });
-    if (const int worst = group.size() > 1 ? group.max_over_ranks(locked) : locked; worst != kExitOk) {
-      if (locked == kExitOk)
-        err << "perfgen: error: another rank of this job could not lock the run (its message above)\n";
+    if (const int worst = worst_status_of_every_rank(group, locked, lock_message.str(), err, "could not lock the run");
+        worst != kExitOk)
       return worst;
-    }
     RunOptions mine = options;
     if (mine.threads <= 0) mine.threads = group.default_threads();
     mine.quiet = options.quiet || group.rank() != 0;  // one progress line per job

@@ -22,25 +22,31 @@ ARITHMETIC = re.compile(r"^\s*(?:@!?%\w+\s+)?(add|sub|mul|mad|fma|div|rcp|sqrt|r
 APPROXIMATE = re.compile(r"\.approx\b")
 
 
+# nvcc's options that name a target, written -opt=VALUE or -opt VALUE (CMake's --generate-code=…, -arch=native
+# or all, or what CMAKE_CUDA_FLAGS adds): all dropped, and the PTX made for the first number among them.
+ARCHITECTURE_OPTIONS = ("-arch", "--gpu-architecture", "-gencode", "--generate-code", "-code", "--gpu-code")
+
+
 def ptx_command(entry, ptx_path):
-    """The build's command for this source, changed to write PTX for the first target architecture."""
+    """The build's command for this source, changed to write PTX for its first target architecture."""
     args = entry["arguments"] if "arguments" in entry else shlex.split(entry["command"])
-    kept, architecture, skip = [], None, False
+    kept, numbers, skip_value_of = [], [], None
     for arg in args:
-        if skip:
-            skip = False
+        if skip_value_of:
+            if skip_value_of in ARCHITECTURE_OPTIONS:
+                numbers += re.findall(r"_(\d+)", arg)
+            skip_value_of = None
             continue
         if arg in ("-c", "-MD"):
             continue
-        if arg in ("-o", "-MT", "-MF"):
-            skip = True
+        if arg in ("-o", "-MT", "-MF") or arg in ARCHITECTURE_OPTIONS:
+            skip_value_of = arg
             continue
-        found = re.match(r"--generate-code=arch=compute_(\d+)|-arch=(?:sm|compute)_(\d+)", arg)
-        if found:
-            architecture = architecture or found.group(1) or found.group(2)
+        if arg.split("=", 1)[0] in ARCHITECTURE_OPTIONS:
+            numbers += re.findall(r"_(\d+)", arg)
             continue
         kept.append(arg)
-    return kept + [f"-arch=compute_{architecture or 90}", "--ptx", "-o", ptx_path]
+    return kept + [f"-arch=compute_{numbers[0] if numbers else 90}", "--ptx", "-o", ptx_path]
 
 
 def check(ptx_text):
@@ -61,7 +67,7 @@ def check(ptx_text):
 def main():
     source_dir, build_dir, sources = sys.argv[1], sys.argv[2], sys.argv[3:]
     with open(os.path.join(build_dir, "compile_commands.json")) as f:
-        entries = {os.path.realpath(e["file"]): e for e in json.load(f)}
+        entries = {os.path.realpath(os.path.join(e["directory"], e["file"])): e for e in json.load(f)}
     failed, total = False, 0
     with tempfile.TemporaryDirectory() as work:
         for source in sources:

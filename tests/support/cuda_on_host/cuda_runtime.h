@@ -95,6 +95,12 @@ struct LaunchState {
     if (error == cudaSuccess) message = what;
     error = cudaErrorLaunchFailure;
   }
+  // For the emulation's own tests, which fail launches on purpose (a device would need a new process).
+  void clear() {
+    std::lock_guard<std::mutex> lock(mutex);
+    message.clear();
+    error = cudaSuccess;
+  }
 };
 inline LaunchState launch_state;
 
@@ -161,7 +167,11 @@ class StackPool {
   using Stack = std::unique_ptr<char[], Free>;
   Stack take() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (free_.empty()) return Stack(static_cast<char*>(std::aligned_alloc(kBytes, kBytes)));
+    if (free_.empty()) {
+      Stack stack(static_cast<char*>(std::aligned_alloc(kBytes, kBytes)));
+      if (!stack) throw std::bad_alloc();
+      return stack;
+    }
     Stack stack = std::move(free_.back());
     free_.pop_back();
     return stack;
@@ -223,11 +233,16 @@ class Block {
         kernel_(std::move(kernel)),
         fibers_(threads.x) {}
   ~Block() {
+    // What the threads did comes before their stacks are used again or freed: at the end of a block
+    // that ran through, by `ended_`; after a failure, by what each thread left behind as it last
+    // waited (acquired only here, so that a block that runs through stays unordered for TSan).
+    if (!ended_acquired_) {
+      tsan_fibers::acquire(&ended_);
+      for (Fiber& f : fibers_) tsan_fibers::acquire(&f.left);
+    }
     for (Fiber& f : fibers_) {
       if (f.tsan) tsan_fibers::destroy(f.tsan);
-      // A stack is kept for the next block only after its thread returned and the end was acquired (for
-      // TSan, the next block's writes to it then come after this block's).
-      if (f.stack && ended_acquired_) stack_pool.give(std::move(f.stack));
+      if (f.stack) stack_pool.give(std::move(f.stack));
     }
   }
   Block(const Block&) = delete;
@@ -297,6 +312,7 @@ class Block {
     f.barrier.store(&barrier, kRelaxed);
     f.generation.store(generation, kRelaxed);
     f.state.store(Fiber::waiting, kRelaxed);
+    tsan_fibers::release(&f.left);
     tsan_fibers::leave(scheduler_tsan_);
     swapcontext(&f.context, &scheduler_);
   }
@@ -318,7 +334,9 @@ class Block {
 
  private:
   static constexpr std::memory_order kRelaxed = std::memory_order_relaxed;
-  static constexpr std::size_t kMasksPerWarp = 64;  // lane groups of one lane and the whole warp fit
+  // The distinct masks a warp may shuffle with in a block's life (a claim is never given back): every
+  // power-of-two lane group of a warp is 63.
+  static constexpr std::size_t kMasksPerWarp = 64;
   // Each fiber stack's foot: its ThreadBuiltins, then the bytes that a stack about to overflow writes
   // first (there is no guard page: the stacks are heap memory).
   static constexpr std::size_t kFootBytes = 64, kCanaryBytes = 256;
@@ -333,6 +351,7 @@ class Block {
     StackPool::Stack stack;
     std::atomic<Barrier*> barrier{nullptr};
     std::atomic<unsigned> generation{0};
+    char left = 0;  // an address for TSan: released as the thread waits, acquired if its block fails
   };
 
   // Thread t's fiber, ready to start (a function of its own: getcontext returns twice as far as the
@@ -346,7 +365,7 @@ class Block {
     getcontext(&f.context);
     f.context.uc_stack.ss_sp = f.stack.get() + kFootBytes;
     f.context.uc_stack.ss_size = StackPool::kBytes - kFootBytes;
-    f.context.uc_link = &scheduler_;
+    f.context.uc_link = &scheduler_;  // not taken: start() ends in setcontext
     makecontext(&f.context, &Block::start, 0);
   }
 
