@@ -43,6 +43,9 @@
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #define __global__
 #define __device__
@@ -143,6 +146,29 @@ inline void release(void*) {}
 inline void acquire(void*) {}
 #endif
 }  // namespace tsan_fibers
+
+// What ASan is told of each switch between stacks (no-ops in other builds): which stack runs next, so
+// that it knows the running stack's bounds (an exception thrown in a CUDA thread unpoisons its frames
+// on the stack it runs on; not told, ASan guesses wrong and reports an overflow later).
+namespace asan_fibers {
+struct Stack {
+  const void* bottom = nullptr;  // lowest address
+  std::size_t size = 0;
+};
+#if defined(__SANITIZE_ADDRESS__)
+// Before a switch to `to`; fake_stack null when the stack left is done for good.
+inline void start(void** fake_stack, const Stack& to) {
+  __sanitizer_start_switch_fiber(fake_stack, to.bottom, to.size);
+}
+// After a switch, on the new stack; `from` (when not null) receives the stack left.
+inline void finish(void* fake_stack, Stack* from) {
+  __sanitizer_finish_switch_fiber(fake_stack, from ? &from->bottom : nullptr, from ? &from->size : nullptr);
+}
+#else
+inline void start(void**, const Stack&) {}
+inline void finish(void*, Stack*) {}
+#endif
+}  // namespace asan_fibers
 
 // A CUDA thread's built-in variables and its place in the emulation, kept at the foot of its fiber
 // stack: the stacks are aligned to their size, so a thread finds its own from the address of its
@@ -313,8 +339,11 @@ class Block {
     f.generation.store(generation, kRelaxed);
     f.state.store(Fiber::waiting, kRelaxed);
     tsan_fibers::release(&f.left);
+    void* fake_stack = nullptr;
+    asan_fibers::start(&fake_stack, scheduler_stack_);
     tsan_fibers::leave(scheduler_tsan_);
     swapcontext(&f.context, &scheduler_);
+    asan_fibers::finish(fake_stack, nullptr);
   }
 
   Barrier& mask_barrier(unsigned warp, unsigned mask) {
@@ -371,12 +400,16 @@ class Block {
 
   void switch_to(unsigned t) {
     fibers_[t].state.store(Fiber::ready, kRelaxed);
+    void* fake_stack = nullptr;
+    asan_fibers::start(&fake_stack, {fibers_[t].stack.get() + kFootBytes, StackPool::kBytes - kFootBytes});
     tsan_fibers::enter(fibers_[t].tsan);
     swapcontext(&scheduler_, &fibers_[t].context);
+    asan_fibers::finish(fake_stack, nullptr);
   }
 
   static void start() {
     Block& block = *this_thread().block;
+    asan_fibers::finish(nullptr, &block.scheduler_stack_);
     const unsigned t = threadIdx.x;
     try {
       block.kernel_();
@@ -386,10 +419,12 @@ class Block {
       block.fail_thread(t, "an exception");
     }
     void* const scheduler_tsan = block.scheduler_tsan_;
+    const asan_fibers::Stack scheduler_stack = block.scheduler_stack_;
     ucontext_t* const scheduler = &block.scheduler_;
     block.fibers_[t].state.store(Fiber::returned, kRelaxed);
     tsan_fibers::release(&block.ended_);  // after its last access to the block
     // Back to the scheduler without returning: TSan would count start()'s return as the scheduler's.
+    asan_fibers::start(nullptr, scheduler_stack);  // this stack is done
     tsan_fibers::leave(scheduler_tsan);
     setcontext(scheduler);
   }
@@ -406,8 +441,9 @@ class Block {
   std::function<void()> kernel_;
   std::vector<Fiber> fibers_;
   ucontext_t scheduler_;
-  void* scheduler_tsan_ = nullptr;  // the TSan fiber of the core's thread, which runs the scheduler
-  char ended_ = 0;                  // an address for TSan: each thread releases, the scheduler acquires
+  void* scheduler_tsan_ = nullptr;      // the TSan fiber of the core's thread, which runs the scheduler
+  asan_fibers::Stack scheduler_stack_;  // that thread's stack, for ASan (each CUDA thread learns it as it starts)
+  char ended_ = 0;                      // an address for TSan: each thread releases, the scheduler acquires
   bool ended_acquired_ = false;
   std::atomic<bool> failed_{false};
 };
