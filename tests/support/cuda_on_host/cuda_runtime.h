@@ -1,7 +1,7 @@
 // The part of CUDA's runtime and of its kernel built-ins that the CUDA backend uses, emulated on the
 // host, so that cuda/*.cu compiled as C++ runs its orchestration, launches and kernels without a GPU
-// (test_cuda_on_host and perfgen_on_host, tests/CMakeLists.txt). It stands in for the toolkit's header
-// of this name.
+// (test_cuda_on_host and perfgen_on_host, tests/CMakeLists.txt; test_emulated_runtime tests it). It
+// stands in for the toolkit's header of this name.
 //
 // Device memory is host memory. A launch runs the grid's blocks on the host's cores, one block at a
 // time per core, and a block's threads as fibers (ucontext) on that core: a thread runs until it
@@ -14,7 +14,8 @@
 // cudaDeviceSynchronize return cudaErrorLaunchFailure, and cudaGetErrorString says what happened.
 // Under ThreadSanitizer each CUDA thread is a fiber of its own to TSan, ordered with the others only
 // as on a device (namespace tsan_fibers), so TSan reports two threads that touch the same memory without
-// a barrier between them, whichever order the scheduler happened to run them in.
+// a barrier between them, whichever order the scheduler happened to run them in. Under ASan every
+// switch between stacks is announced (namespace asan_fibers).
 // Not emulated: anything the backend does not call, the device's arithmetic (the host's is used: the
 // shared math gives the same bits on both, docs/CUDA.md), and the device's speed (events read the
 // host's clock around synchronous launches).
