@@ -170,12 +170,16 @@ RunInput read_run_input(const RunOptions& options, const ProcessGroup& group, st
   return input;
 }
 
-// Collective: the worst of every rank's status of one step, its error messages printed once for the job.
-// Ranks that fail the same way (a bad experiment, a run lock held by another perfgen) say so in the same
-// words, which rank 0 prints; another rank prints its own only where it differs (a file that one node
-// lacks, its own shard's lock). Where only other ranks failed, rank 0 says that another rank `failed_to`.
-int worst_status_of_every_rank(const ProcessGroup& group, int status, const std::string& message, std::ostream& err,
-                               const std::string& failed_to) {
+// Collective: runs `step` (returning an exit code, or throwing as with_exit_codes takes it) on every rank
+// and returns the worst status, its error messages printed once for the job. Ranks that fail the same way
+// (a bad experiment, a run lock held by another perfgen) say so in the same words, which rank 0 prints;
+// another rank prints its own only where it differs (a file that one node lacks, its own shard's lock).
+// Where only other ranks failed, rank 0 says that another rank `failed_to`.
+template <class Step>
+int step_on_every_rank(const ProcessGroup& group, std::ostream& err, const std::string& failed_to, Step step) {
+  std::ostringstream message_stream;
+  const int status = with_exit_codes(message_stream, step);
+  const std::string message = message_stream.str();
   const std::string rank_zero_message = group.text_of_rank_zero(message);  // every rank takes part
   if (group.rank() == 0 || message != rank_zero_message) err << message;
   const int worst = group.max_over_ranks(status);
@@ -191,15 +195,11 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const auto start = std::chrono::steady_clock::now();
     const ProcessGroup group;
     std::optional<RunInput> input;
-    std::ostringstream input_message;
-    const int read_status = with_exit_codes(input_message, [&] {
+    const int input_status = step_on_every_rank(group, err, "cannot start the run", [&] {
       input.emplace(read_run_input(options, group, err));
       return int(kExitOk);
     });
-    if (const int worst =
-            worst_status_of_every_rank(group, read_status, input_message.str(), err, "cannot start the run");
-        worst != kExitOk)
-      return worst;
+    if (input_status != kExitOk) return input_status;
     const Experiment& e = input->experiment;
     const std::string& output = input->output;
     const ShardSpec& shard = input->shard;
@@ -207,8 +207,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // own (a --shard worker may hold rank 0's shard): every rank learns whether all got theirs before
     // any trains, or one would wait forever in the collective at the end for a rank that left.
     std::unique_ptr<RunLock> run_lock, worker_lock;
-    std::ostringstream lock_message;
-    const int locked = with_exit_codes(lock_message, [&] {
+    const int lock_status = step_on_every_rank(group, err, "could not lock the run", [&] {
       run_lock = std::make_unique<RunLock>(run_lock_path(output),
                                            shard.worker ? RunLock::Mode::shared : RunLock::Mode::exclusive);
       if (shard.worker) {
@@ -222,9 +221,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       }
       return int(kExitOk);
     });
-    if (const int worst = worst_status_of_every_rank(group, locked, lock_message.str(), err, "could not lock the run");
-        worst != kExitOk)
-      return worst;
+    if (lock_status != kExitOk) return lock_status;
     RunOptions mine = options;
     if (mine.threads <= 0) mine.threads = group.default_threads();
     mine.quiet = options.quiet || group.rank() != 0;  // one progress line per job
