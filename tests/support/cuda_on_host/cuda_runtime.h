@@ -402,7 +402,8 @@ class Block {
   void switch_to(unsigned t) {
     fibers_[t].state.store(Fiber::ready, kRelaxed);
     void* fake_stack = nullptr;
-    asan_fibers::start(&fake_stack, {fibers_[t].stack.get() + kFootBytes, StackPool::kBytes - kFootBytes});
+    const stack_t& stack = fibers_[t].context.uc_stack;
+    asan_fibers::start(&fake_stack, {stack.ss_sp, stack.ss_size});
     tsan_fibers::enter(fibers_[t].tsan);
     swapcontext(&scheduler_, &fibers_[t].context);
     asan_fibers::finish(fake_stack, nullptr);
