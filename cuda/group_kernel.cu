@@ -30,6 +30,7 @@ struct WarpLanes {
     return v;
   }
   __device__ int broadcast(int v) const { return __shfl_sync(mask, v, 0, Lanes); }
+  __device__ void sync() const { __syncwarp(mask); }
 };
 
 template <class Shape, int Lanes>

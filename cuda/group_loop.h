@@ -13,7 +13,9 @@
 namespace perfgen::cuda {
 
 // One launch's work of one team: at most `budget` steps; a network still running then is suspended
-// (member 0 stores θ and iteration) and the next launch resumes it.
+// (member 0 stores θ and iteration) and the next launch resumes it. Member 0 stores over what every
+// member loaded, so the team syncs first: CUDA orders memory among a warp's lanes at __syncwarp, not
+// at a shuffle (once per network; the loop's steps need no sync).
 template <class Shape, class Team>
 PERFGEN_HD void drain_group_queue(const DeviceBatch& b, std::int64_t budget, Team team) {
   RegisterNetwork<Shape, kSamplesPerLane> net;
@@ -28,6 +30,7 @@ PERFGEN_HD void drain_group_queue(const DeviceBatch& b, std::int64_t budget, Tea
   load();
   for (std::int64_t step = 0; i < b.count; ++step) {
     if (step == budget) {
+      team.sync();
       if (lane == 0) {
         net.store(b, i);
         add_to(&b.work->steps, b.results[i].train.iterations - loaded_at);
@@ -39,6 +42,7 @@ PERFGEN_HD void drain_group_queue(const DeviceBatch& b, std::int64_t budget, Tea
     for (int p = 0; p < Shape::param_count(); ++p) net.grad[p] = team.sum(net.grad[p]);
     TrainResult result;
     if (net.finish(loss, result)) {
+      team.sync();
       if (lane == 0) {
         net.store(b, i);
         record_stop(b, i, result);

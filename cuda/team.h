@@ -3,9 +3,10 @@
 //   rank()            this member's index from 0, unsigned as threadIdx.x
 //   sum(v)            Σ of every member's v, the same bits in every member, in the kernel's order
 //   broadcast(v)      member 0's int v, in every member
+//   sync()            a barrier that also orders memory: every member's accesses before it happen
+//                     before every member's after it (sum and broadcast promise no such order)
 // and for the block loop also
 //   kSize             the members, a compile-time constant
-//   sync()            a barrier
 //   warp_sum(v)       Σ of v over this member's warp (32 members), in the kernel's order
 //   max(v)            the largest of the members' v (fmax: NaNs are passed over), in every member
 // Every member calls them at the same points of the loop. The kernels' teams are warp lanes and

@@ -1,7 +1,8 @@
 // The CUDA runtime emulated on the host (tests/support/cuda_on_host/cuda_runtime.h) on small kernels of
-// its own: what a kernel sees (built-in indices, shared memory through a barrier) and how a launch fails
-// (a thread that throws, threads that wait for one another, a shuffle outside its mask). Under TSan
-// the barrier test also shows that __syncthreads orders the threads' shared memory.
+// its own: what a kernel sees (built-in indices, shared memory through __syncthreads and through a
+// lane group's __syncwarp) and how a launch fails (a thread that throws, threads that wait for one
+// another, a shuffle or __syncwarp outside its mask). Under TSan the two shared-memory tests also show
+// that the barriers order the threads' memory (each reported as a race with its barrier removed).
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -20,6 +21,22 @@ __global__ void pass_through_shared_memory(int* out) {
   values[t] = static_cast<int>(blockIdx.x * 1000 + t);
   __syncthreads();
   out[blockIdx.x * blockDim.x + t] = values[(t + 1) % blockDim.x] + static_cast<int>(gridDim.x) * 100000;
+}
+
+constexpr unsigned kGroupLanes = 8;
+
+// Lane groups of 8, as in the lane-group kernel: each group's first lane writes the group's value,
+// which every lane of the group reads after the group's __syncwarp.
+__global__ void pass_within_lane_groups(int* out) {
+  __shared__ int group_values[kThreads / kGroupLanes];
+  const unsigned t = threadIdx.x, group = t / kGroupLanes;
+  if (t % kGroupLanes == 0) group_values[group] = static_cast<int>(blockIdx.x * 100 + group);
+  __syncwarp(0xffu << (t % 32 / kGroupLanes * kGroupLanes));
+  out[blockIdx.x * blockDim.x + t] = group_values[group];
+}
+
+__global__ void syncwarp_outside_the_mask() {
+  if (threadIdx.x < 8) __syncwarp(0xfu);  // lanes 4-7 call with a mask of lanes 0-3
 }
 
 __global__ void throw_in_one_thread() {
@@ -55,6 +72,16 @@ TEST(EmulatedRuntime, EachThreadSeesItsIndicesAndItsBlocksSharedMemory) {
           << "block " << b << ", thread " << t;
 }
 
+TEST(EmulatedRuntime, TheLanesOfAGroupSeeWhatOneWroteBeforeTheirSyncwarp) {
+  std::vector<int> seen(kBlocks * kThreads, -1);
+  PERFGEN_LAUNCH(kBlocks, kThreads, pass_within_lane_groups)(seen.data());
+  ASSERT_EQ(launch_failure(), "");
+  for (unsigned b = 0; b < kBlocks; ++b)
+    for (unsigned t = 0; t < kThreads; ++t)
+      EXPECT_EQ(seen[b * kThreads + t], static_cast<int>(b * 100 + t / kGroupLanes))
+          << "block " << b << ", thread " << t;
+}
+
 TEST(EmulatedRuntime, AThreadThatThrowsFailsTheLaunch) {
   PERFGEN_LAUNCH(kBlocks, kThreads, throw_in_one_thread)();
   EXPECT_EQ(launch_failure(), "block 1, thread 3: thrown on purpose");
@@ -68,6 +95,13 @@ TEST(EmulatedRuntime, ThreadsThatWaitForEachOtherFailTheLaunch) {
 TEST(EmulatedRuntime, AShuffleOutsideItsMaskFailsTheLaunch) {
   PERFGEN_LAUNCH(1, 32, shuffle_outside_the_mask)();
   EXPECT_NE(launch_failure().find("is not in its mask"), std::string::npos);
+}
+
+TEST(EmulatedRuntime, ASyncwarpOutsideItsMaskFailsTheLaunch) {
+  PERFGEN_LAUNCH(1, 32, syncwarp_outside_the_mask)();
+  const std::string failure = launch_failure();
+  EXPECT_NE(failure.find("__syncwarp: lane "), std::string::npos) << failure;
+  EXPECT_NE(failure.find(" is not in its mask"), std::string::npos) << failure;
 }
 
 TEST(EmulatedRuntime, AFailedLaunchLeavesTheNextWorking) {

@@ -22,7 +22,8 @@ namespace perfgen::testing {
 // has passed the barrier of the exchange between, which every member reaches only after reading.
 class Exchange {
  public:
-  explicit Exchange(int size) : barrier_(size), rows_{std::vector<double>(size), std::vector<double>(size)}, rounds_(size) {}
+  explicit Exchange(int size)
+      : barrier_(size), rows_{std::vector<double>(size), std::vector<double>(size)}, rounds_(size) {}
 
   // Every member's v, by member; valid until this member's next call.
   const std::vector<double>& all(int member, double v) {
@@ -77,6 +78,7 @@ struct HostLanes {
     return each[lane];
   }
   int broadcast(int v) const { return static_cast<int>(shared->lanes.all(lane, v)[0]); }  // an int is exact
+  void sync() const { shared->lanes.wait(); }
 };
 
 // A block of the block kernel (BlockThreads, cuda/block_kernel.cu), Threads a multiple of 32: sums

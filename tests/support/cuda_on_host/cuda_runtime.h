@@ -115,12 +115,10 @@ struct KernelFailure : std::runtime_error {
 class Block;
 
 // What TSan is told (no-ops in other builds). Each CUDA thread is a TSan fiber, and nothing orders two
-// of them but what a kernel may count on: __syncthreads (every thread that arrives releases, every
-// thread that passes acquires), a shuffle among the lanes of its mask, and the end of the block (the
-// scheduler acquires what every thread released, and the next block's threads start after it). A
-// shuffle is taken to order its lanes as __syncwarp does: CUDA promises that of __syncwarp only, but a
-// lane that writes what its group's shuffled sum was made of (the lane-group loop's lane 0 storing θ
-// that every lane read) cannot be seen by the reads that made the sum. The emulation's own state that
+// of them but what CUDA's memory model promises a kernel: __syncthreads and __syncwarp (every thread
+// that arrives releases, every thread that passes acquires) and the end of the block (the scheduler
+// acquires what every thread released, and the next block's threads start after it). A shuffle waits
+// for its mask's lanes but orders no memory, as CUDA promises none. The emulation's own state that
 // the threads share (barrier counts, exchange slots, a thread's state for the scheduler) is held in
 // relaxed atomics, which TSan takes for neither races nor order. The scheduler hands its own writes
 // (a thread's built-ins) to a thread as it switches to it, and takes nothing back until the block ends.
@@ -240,7 +238,8 @@ struct Barrier {
   char tokens[2] = {};  // addresses for TSan's release and acquire, by generation parity
 };
 
-// The barrier of the lanes of a warp that shuffle with one mask: a few per warp, claimed by mask.
+// The barrier of the lanes of a warp that shuffle or __syncwarp with one mask: a few per warp, claimed
+// by mask.
 struct MaskBarrier {
   std::atomic<unsigned> mask{0};  // 0: unclaimed
   Barrier barrier;
@@ -478,12 +477,20 @@ T exchange(unsigned mask, T v, unsigned source) {
   std::uint64_t bits = 0;
   std::memcpy(&bits, &v, sizeof(T));
   block.slots[threadIdx.x].store(bits, std::memory_order_relaxed);
-  barrier.wait(true);
+  barrier.wait();
   bits = block.slots[warp * 32 + source].load(std::memory_order_relaxed);
   barrier.wait();  // every lane has read before a slot is written again
   T result;
   std::memcpy(&result, &bits, sizeof(T));
   return result;
+}
+
+// __syncwarp(mask): the lanes of `mask` wait for one another, and each one's accesses before it happen
+// before every one's after it.
+inline void sync_lanes(unsigned mask) {
+  const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  require(mask >> lane & 1u, "__syncwarp: lane " + std::to_string(lane) + " is not in its mask");
+  this_thread().block->mask_barrier(warp, mask).wait(true);
 }
 
 // Runs `kernel` over the grid: a block at a time on each of the host's cores.
@@ -515,6 +522,7 @@ auto launch(dim3 blocks, dim3 threads, Kernel kernel) {
 #define PERFGEN_LAUNCH(blocks, threads, ...) ::perfgen_on_host::launch(blocks, threads, __VA_ARGS__)
 
 inline void __syncthreads() { perfgen_on_host::this_thread().block->sync.wait(true); }
+inline void __syncwarp(unsigned mask = 0xffffffffu) { perfgen_on_host::sync_lanes(mask); }
 
 template <class T>
 T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
