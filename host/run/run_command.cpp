@@ -100,6 +100,9 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   }
   err << backend_note.str();
   if (!store.has_config()) {
+    // Not an error (a job script may always pass --resume), but never silent: a mistyped -o trains anew.
+    if (options.resume && group.rank() == 0)
+      err << "perfgen: nothing to resume (no " << output << " or " << store.directory() << "): a fresh run\n";
     store.create(e.resolved_toml);
   } else if (options.resume && !shard.worker) {  // workers leave the shards of others to the merge
     try {

@@ -379,6 +379,25 @@ TEST(Run, ABatchFinishedFromACheckpointCountsTheCheckpointsSeconds) {
   EXPECT_GE(read_hdf5_attributes(merged.output_path).number_of("wall_seconds").value_or(0.0), 1000.0);
 }
 
+// --resume with nothing to resume trains a fresh run, and says so (a mistyped -o is not silent); a run
+// without --resume does not.
+TEST(Run, ResumeWithNothingToResumeSaysSoAndRunsAfresh) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "fresh.h5");
+  options.resume = true;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  EXPECT_NE(err.str().find("perfgen: nothing to resume (no " + options.output_path + " or " + options.output_path +
+                           ".shards): a fresh run\n"),
+            std::string::npos)
+      << err.str();
+  EXPECT_NE(out.str().find("3/3"), std::string::npos) << out.str();
+  RunOptions plain = options_for(dir, "plain.h5");
+  std::ostringstream plain_out, plain_err;
+  ASSERT_EQ(run_command(plain, plain_out, plain_err), kExitOk) << plain_err.str();
+  EXPECT_EQ(plain_err.str().find("nothing to resume"), std::string::npos) << plain_err.str();
+}
+
 // --resume on a finished file compares the stored config with the current one and only prints the
 // table. The stored text was read through a pointer into a destroyed temporary (garbage, exit 2).
 TEST(Run, ResumeOfAFinishedFilePrintsItsTable) {
