@@ -31,6 +31,8 @@
 # the end: a summary table ($OUT/summary.txt, also appended to results.txt and printed), and logs/ is
 # packed into $OUT/logs.tar.gz (the device tool returns at most 8 files from $OUT).
 # Exit status: 1 if a CUDA test failed, timed out or did not run; else 2 if no GPU was seen; else 0.
+# The test suite runs this script without a GPU on a kit of the build's binaries (CTest
+# bench.device_check, tests/process/check_device_check.sh), so that it keeps working between devices.
 # LD_LIBRARY_PATH names the kit's libraries for perfgen and the test binaries only: python (peers)
 # and ncu itself never see them.
 # Settings (environment): OUT (default /tmp/perfgen-device-check), DEADLINE_S, PERFGEN_KIT (default

@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 # ccache (faster rebuilds), bc (bench scripts), python3-venv (the project's venv), Random123 (the host
 # Philox streams), Open MPI (the mpirun launch and its
 # tests), clang and its runtime libraries (the libFuzzer target over the experiment-file parser), GMP
-# with its C++ interface (exact rational ranks in perfgen rank).
+# with its C++ interface (exact rational ranks in perfgen rank), shellcheck (the device scripts'
+# test, bench.device_check).
 packages=(cmake ninja-build g++ libhdf5-dev zlib1g-dev libtomlplusplus-dev libcli11-dev libgtest-dev
           netcdf-bin hdf5-tools ccache bc python3-venv librandom123-dev libopenmpi-dev openmpi-bin clang libclang-rt-14-dev
-          libgmp-dev)
+          libgmp-dev shellcheck)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
