@@ -353,6 +353,9 @@ std::vector<double> numeric_axis(const toml::node& node, const std::string& key,
     for (const auto& item : *node.as_array())
       values.push_back(integral ? static_cast<double>(as_integer(item, key)) : as_number(item, key));
     if (values.empty()) throw InputError(key, "must not be empty");
+    if (static_cast<double>(values.size()) > kMaxAxisValues)
+      throw InputError(key,
+                       "has " + std::to_string(values.size()) + " values, above the limit of 10^6 values per axis");
     return values;
   }
   const toml::table* spec = node.as_table();
@@ -434,6 +437,9 @@ void read_sweep(const toml::table& root, Experiment& e) {
     for (const auto& item : as_array(*node, r.key("activation")))
       s.activation.push_back(as_activation(item, r.key("activation")));
     if (s.activation.empty()) throw InputError(r.key("activation"), "must not be empty");
+    if (static_cast<double>(s.activation.size()) > kMaxAxisValues)
+      throw InputError(r.key("activation"), "has " + std::to_string(s.activation.size()) +
+                                                " values, above the limit of 10^6 values per axis");
   }
 }
 
@@ -499,6 +505,11 @@ void apply_override(toml::table& root, const std::string& assignment) {
   const auto dot = path.find('.');
   if (path.empty() || dot == 0 || dot + 1 == path.size())
     throw InputError("--set " + shown_value(assignment), "expected section.key=value");
+  static const std::vector<std::string> sections = section_names();
+  // A whole section would replace the file's, every key not given falling back to its default.
+  if (std::find(sections.begin(), sections.end(), path) != sections.end())
+    throw InputError("--set " + shown_value(assignment),
+                     path + " is a section; set its keys one at a time (--set " + path + ".KEY=VALUE)");
   toml::table* target = &root;
   std::string key = path;
   if (dot != std::string::npos) {

@@ -24,6 +24,13 @@ const char* kValid = "name = \"valid\"\n[train]\nmax_iters = 10\n";
 
 void PrintTo(const BadInput& bad, std::ostream* os) { *os << "expects " << bad.expected; }
 
+// An experiment whose sweep axis `axis` is a list of `count` copies of `value`.
+std::string list_of_values(const std::string& axis, const std::string& value, int count) {
+  std::string text = "[train]\nmax_iters = 10\n[sweep]\n" + axis + " = [" + value;
+  for (int i = 1; i < count; ++i) text += ", " + value;
+  return text + "]\n";
+}
+
 class ConfigErrorTest : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(ConfigErrorTest, ExitsTwoNamingTheKeyAndWritesNothing) {
@@ -155,6 +162,11 @@ INSTANTIATE_TEST_SUITE_P(
                  "seed: unknown key; did you mean data.seed, init.seed, eval.test_seed, sweep.data_seed or "
                  "sweep.init_seed?\n"},
         BadInput{"[data]\nlr = 0.1\n", {}, "data.lr: unknown key; did you mean train.lr or sweep.lr?\n"},
+        // A whole section would replace the file's: max_iters back at its default, or a sweep of one trial.
+        BadInput{kValid,
+                 {"train={lr=0.1}"},
+                 "--set train={lr=0.1}: train is a section; set its keys one at a time (--set train.KEY=VALUE)\n"},
+        BadInput{kValid, {"sweep={}"}, "--set sweep={}: sweep is a section; set its keys one at a time"},
         BadInput{kValid,
                  {"train.lr=0.1 train.max_iters=5"},
                  "--set train.lr=0.1 train.max_iters=5: holds more than one setting; give each its own --set\n"},
@@ -205,7 +217,11 @@ INSTANTIATE_TEST_SUITE_P(
                                "sweep.init_scale: logspace count must be an integer >= 1, got 0.5"},
                       BadInput{kValid,
                                {"sweep.data_seed={range = [0, 2000000]}"},
-                               "sweep.data_seed: range has 2000000 values, above the limit of 10^6 values per axis"}));
+                               "sweep.data_seed: range has 2000000 values, above the limit of 10^6 values per axis"},
+                      // A list written out is held to the same limit as a range.
+                      BadInput{list_of_values("n", "2", 1000001),
+                               {},
+                               "sweep.n: has 1000001 values, above the limit of 10^6 values per axis\n"}));
 
 // The name names the output file and is stored as a C string: a NUL would cut both (and the stored
 // name would no longer match the attributes' checksum).
