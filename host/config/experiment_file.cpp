@@ -567,8 +567,29 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
   return e;
 }
 
+namespace {
+
+// The experiment's text from `in`, read once (a pipe or FIFO cannot be read again) and refused when it
+// is an HDF5 file; its first bytes are looked at before the rest is read, as a results file may be
+// gigabytes. `name` is the path, or <stdin>.
+std::string experiment_text(std::istream& in, const std::string& name) {
+  std::string text(8, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (!holds_hdf5_signature(text)) {  // also at a user block's end, once the whole text is in
+    std::ostringstream rest;
+    rest << in.rdbuf();
+    text += rest.str();
+  }
+  if (holds_hdf5_signature(text))
+    throw InputError("", name + " is an HDF5 file (a results file?), not an experiment file" +
+                             (name == "<stdin>" ? std::string() : "; perfgen summary " + name + " prints its table"));
+  return text;
+}
+
+}  // namespace
+
 Experiment load_experiment_file(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ostringstream text;
   if (path == "-") {
     // A folder or a closed descriptor as standard input reads nothing, which would pass as an
     // all-defaults experiment.
@@ -577,22 +598,17 @@ Experiment load_experiment_file(const std::string& path, const std::vector<std::
       throw InputError("", std::string("cannot read the experiment from standard input: ") + std::strerror(errno));
     if (S_ISDIR(input.st_mode))
       throw InputError("", "cannot read the experiment from standard input: it is a directory");
-    text << std::cin.rdbuf();
-    return load_experiment(text.str(), "<stdin>", overrides);
+    return load_experiment(experiment_text(std::cin, "<stdin>"), "<stdin>", overrides);
   }
   // A directory opens as a stream that reads nothing, which would pass as an all-defaults experiment.
   if (std::filesystem::is_directory(path))
     throw InputError("", "cannot read experiment file " + path + ": it is a directory");
-  if (has_hdf5_signature(path))
-    throw InputError("", path + " is an HDF5 file (a results file?), not an experiment file; perfgen summary " + path +
-                             " prints its table");
   errno = 0;
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in)
     throw InputError("",
                      "cannot read experiment file " + path + (errno ? ": " + std::string(std::strerror(errno)) : ""));
-  text << in.rdbuf();
-  return load_experiment(text.str(), path, overrides, std::filesystem::path(path).stem().string());
+  return load_experiment(experiment_text(in, path), path, overrides, std::filesystem::path(path).stem().string());
 }
 
 const std::vector<std::string>& setting_keys() {

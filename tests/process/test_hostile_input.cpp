@@ -2,6 +2,7 @@
 // and a message naming what is wrong (the file's first line, "# expect: …"), never with a crash, a
 // hang (20 s limit) or an attempt to take more than 4 GiB of memory.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -52,6 +53,31 @@ TEST(HostileInput, StandardInputThatCannotBeReadIsRefused) {
     EXPECT_EQ(testing::read_file(log),
               "perfgen: error: cannot read the experiment from standard input: " + message + "\n");
   }
+}
+
+// An experiment from a FIFO or a pipe is read once: perfgen opened the file twice (once for the HDF5
+// signature), and the second open of a FIFO waited forever for a writer that had gone. A results file
+// on standard input is named as such, not reported as a character TOML does not take.
+TEST(HostileInput, AFifoIsReadOnceAndAResultsFileOnStandardInputIsNamed) {
+  testing::TempDir dir;
+  const std::string fifo = dir.file("experiment.fifo"), log = dir.file("fifo.log");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string writer = "printf '[train]\\nmax_iters = 10\\n' > " + fifo + " & ";
+  int code = testing::Process("/bin/sh", {"-c", writer + PERFGEN_BINARY + " plan " + fifo}, log).wait(20);
+  EXPECT_EQ(code, 0) << "exit " << code << " (-1: it hung): " << testing::read_file(log);
+  EXPECT_NE(testing::read_file(log).find("trials"), std::string::npos) << testing::read_file(log);
+
+  const std::string results = dir.file("results.h5");
+  ASSERT_EQ(testing::Process({"run", "--backend", "cpu", "--quiet", "--set", "train.max_iters=1", "--set",
+                              "sweep.n=[2]", "-o", results},
+                             dir.file("run.log"))
+                .wait(60),
+            0)
+      << testing::read_file(dir.file("run.log"));
+  code = testing::Process("/bin/sh", {"-c", std::string(PERFGEN_BINARY) + " plan - < " + results}, log).wait(20);
+  EXPECT_EQ(code, 2) << testing::read_file(log);
+  EXPECT_EQ(testing::read_file(log),
+            "perfgen: error: <stdin> is an HDF5 file (a results file?), not an experiment file\n");
 }
 
 // A results file this user may not read is named as such by summary and verify (exit 1), not taken
