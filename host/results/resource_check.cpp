@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
+#include "available_memory.h"
 #include "errors.h"
 #include "shard_writer.h"
 
@@ -18,17 +18,6 @@ constexpr double kDouble = sizeof(double);
 constexpr int kScalarColumns = 40;                      // the 1-D columns of /trials, counted generously
 constexpr double kFinalFileOverheadBytes = 256 * 1024;  // /trials and /cells: ~75 datasets' headers
 constexpr double kShardOverheadBytes = 160 * 1024;      // HDF5 headers of ~45 datasets: a 25-trial shard is ~130 KiB
-
-double available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  double kib = 0;
-  while (meminfo >> key >> kib) {
-    if (key == "MemAvailable:") return kib * 1024.0;
-    meminfo.ignore(256, '\n');
-  }
-  return 1e18;  // unknown: do not refuse on memory
-}
 
 double free_disk_bytes(const std::string& output_path) {
   const std::string folder = std::filesystem::absolute(output_path).parent_path().string();
@@ -90,10 +79,11 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
 
 void check_resources(const Plan& plan, const std::string& output_path, std::int64_t trials_per_call, bool merges) {
   const ResourceEstimate r = estimate_resources(plan, trials_per_call);
-  const double memory = available_memory_bytes(), disk = free_disk_bytes(output_path);
+  const AvailableMemory memory = available_memory();
+  const double disk = free_disk_bytes(output_path);
   const std::string trials = std::to_string(plan.trial_count());
   const double needed = r.memory_bytes() - (merges ? 0.0 : r.merge_memory_bytes);
-  if (needed > 0.9 * memory)
+  if (needed > 0.9 * memory.bytes)
     throw InputError(
         "sweep",
         "needs about " + human_bytes(needed) + " of memory (" + trials + " trials of " + human_bytes(r.row_bytes) +
@@ -104,8 +94,8 @@ void check_resources(const Plan& plan, const std::string& output_path, std::int6
             (merges ? ", the merge " + human_bytes(r.merge_memory_bytes) + " for " +
                           std::to_string(plan.cells().size()) + " cells"
                     : std::string()) +
-            ", test set " + human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory) +
-            " is available; split the sweep or narrow it" +
+            ", test set " + human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory.bytes) + " is available (" +
+            memory.limited_by + "); split the sweep or narrow it" +
             (merges ? " (a --shard worker needs none for the merge)" : ""));
   if (r.disk_bytes > disk)
     throw InputError("sweep", "needs up to " + human_bytes(r.disk_bytes) + " of disk (" + trials + " trials of " +

@@ -80,6 +80,29 @@ TEST(HostileInput, AFifoIsReadOnceAndAResultsFileOnStandardInputIsNamed) {
             "perfgen: error: <stdin> is an HDF5 file (a results file?), not an experiment file\n");
 }
 
+// A sweep that fits the machine but not the process's address-space limit (ulimit -v) is refused before
+// any work, naming that limit: it was checked against MemAvailable alone, started, and failed with
+// "std::bad_alloc", leaving an unfinished run behind.
+TEST(HostileInput, ASweepAboveTheAddressSpaceLimitIsRefusedNamingIt) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan reserves terabytes of address space: no address-space limit can be set under it";
+#endif
+  testing::TempDir dir;
+  const std::string log = dir.file("limit.log"), output = dir.file("wide.h5"), experiment = dir.file("wide.toml");
+  // About 6 GiB by perfgen's estimate (one trial of width 20000 on 1000 inputs), under a 3 GiB limit.
+  std::ofstream(experiment) << "[model]\nwidth = 20000\ninput_dim = 1000\n[data]\ndistribution = \"gaussian\"\n"
+                               "[train]\nmax_iters = 1\n";
+  const int code =
+      testing::Process(PERFGEN_BINARY, {"run", experiment, "--backend", "cpu", "-o", output}, log, rlim_t{3} << 30)
+          .wait(60);
+  const std::string message = testing::read_file(log);
+  EXPECT_EQ(code, 2) << message;
+  EXPECT_NE(message.find("is available (under its address-space limit, ulimit -v); split the sweep"), std::string::npos)
+      << message;
+  EXPECT_FALSE(std::filesystem::exists(output));
+  EXPECT_FALSE(std::filesystem::exists(output + ".shards"));
+}
+
 // A results file this user may not read is named as such by summary and verify (exit 1), not taken
 // for an experiment file for lacking the HDF5 signature it could not be read for. As root (who reads
 // every file) the commands run as nobody, through setpriv.
