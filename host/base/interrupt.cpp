@@ -5,6 +5,7 @@ namespace {
 
 std::atomic<bool> g_requested{false};  // lock-free, so safe to set from a signal handler
 volatile std::sig_atomic_t g_signal = 0;
+int g_depth = 0;  // handlings alive (a run inside perfgen bench is the second); the thread that makes them
 
 extern "C" void on_stop_signal(int signal) {
   g_signal = signal;
@@ -14,8 +15,10 @@ extern "C" void on_stop_signal(int signal) {
 }  // namespace
 
 InterruptHandling::InterruptHandling() {
-  g_requested.store(false);
-  g_signal = 0;
+  if (g_depth++ == 0) {  // a handling inside another keeps what the outer one caught
+    g_requested.store(false);
+    g_signal = 0;
+  }
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -27,6 +30,7 @@ InterruptHandling::InterruptHandling() {
 InterruptHandling::~InterruptHandling() {
   sigaction(SIGINT, &previous_int_, nullptr);
   sigaction(SIGTERM, &previous_term_, nullptr);
+  --g_depth;
 }
 
 const std::atomic<bool>& InterruptHandling::requested() const { return g_requested; }

@@ -20,11 +20,11 @@ std::vector<std::string> bench_workload_overrides(std::int64_t networks, std::in
           "sweep.c_tilde={linspace=[0.0, 1.0, " + std::to_string(networks) + "]}"};
 }
 
-void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, const BenchOptions& options,
-                      std::ostream& out) {
+bool bench_end_to_end(BackendChoice backend, const std::string& workload_toml, const BenchOptions& options,
+                      const std::atomic<bool>& stop, std::ostream& out) {
   if (std::none_of(options.end_to_end_trials.begin(), options.end_to_end_trials.end(),
                    [](std::int64_t trials) { return trials > 0; }))
-    return;  // --end-to-end 0: no rows, no heading
+    return true;  // --end-to-end 0: no rows, no heading
   const fs::path dir = fs::temp_directory_path() / ("perfgen-bench-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "workload.toml") << workload_toml;
@@ -34,8 +34,13 @@ void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, c
       << std::setw(18) << "network-steps/s"
       << "stages\n"
       << std::flush;
+  bool finished = true;
   for (const std::int64_t trials : options.end_to_end_trials) {
     if (trials <= 0) continue;
+    if (stop) {
+      finished = false;
+      break;
+    }
     RunOptions run;
     run.experiment_path = (dir / "workload.toml").string();
     run.output_path = (dir / "end-to-end.h5").string();
@@ -48,6 +53,11 @@ void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, c
     const int code = run_command(run, run_out, run_err);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out << std::left << std::setw(12) << trials;
+    if (code == kExitInterrupted) {  // the run's own hint to resume names a folder removed below
+      out << "interrupted" << std::endl;
+      finished = false;
+      break;
+    }
     if (code != kExitOk) {
       out << "failed (exit " << code << "): " << run_err.str() << std::flush;
       continue;
@@ -64,6 +74,7 @@ void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, c
   }
   std::error_code ignored;
   fs::remove_all(dir, ignored);
+  return finished;
 }
 
 }  // namespace perfgen

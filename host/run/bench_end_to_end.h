@@ -2,6 +2,7 @@
 // materialize, train, write shards, merge), so that what the host does around training shows.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -15,8 +16,9 @@ namespace perfgen {
 std::vector<std::string> bench_workload_overrides(std::int64_t networks, std::int64_t steps);
 
 // One row per size in options.end_to_end_trials (0s skipped): trials/s and network-steps/s from the
-// run's wall time, and its stage line. Each row is flushed as it completes.
-void bench_end_to_end(BackendChoice backend, const std::string& workload_toml, const BenchOptions& options,
-                      std::ostream& out);
+// run's wall time, and its stage line. Each row is flushed as it completes. Returns false when a
+// SIGINT or SIGTERM stopped it (`stop` set before a row, or the run of a row interrupted).
+bool bench_end_to_end(BackendChoice backend, const std::string& workload_toml, const BenchOptions& options,
+                      const std::atomic<bool>& stop, std::ostream& out);
 
 }  // namespace perfgen

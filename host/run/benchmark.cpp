@@ -21,6 +21,7 @@
 #include "experiment_file.h"
 #include "fp64_peak.h"
 #include "hot_code.h"
+#include "interrupt.h"
 #include "materialize.h"
 #include "plain_peer.h"
 #include "simd_pack.h"
@@ -102,10 +103,11 @@ double seconds_to_train(Backend& backend, const Workload& w) {
 // The CPU's latency rows: one network alone, its steps one after another on one thread, which is what
 // the tail of a sweep waits for (one network × 10^9 steps is the latency benchmark of the CUDA issue:
 // --cpu-latency-steps 1000000000).
-void bench_cpu_latency(const BenchOptions& options, std::ostream& out) {
+void bench_cpu_latency(const BenchOptions& options, const std::atomic<bool>& stop, std::ostream& out) {
   if (options.cpu_latency_steps <= 0) return;
   const Workload w = make_workload("latency", 1, options.cpu_latency_steps, {});
   for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
+    if (stop) return;
     CpuBackend backend(1, kernel);
     const double seconds = seconds_to_train(backend, w);
     out << std::left << std::setw(10) << "cpu" << std::setw(48) << backend.device() << "latency: 1 network x "
@@ -155,7 +157,7 @@ struct CudaRow {
 // The GPU rows: Example 1 at 10^4, 10^5 and 10^6 networks (10^6 also in the kernel that holds 8 samples), one wide
 // case, and the latency case (100 networks × --latency-steps, where the time of one network's steps rules) with one
 // network per thread and spread over 4 and 8 lanes.
-void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
+void bench_cuda(int device, const BenchOptions& options, const std::atomic<bool>& stop, std::ostream& out) {
   const double peak = cuda::measured_fp64_peak(device);
   constexpr double kInstructions = cuda::kExample1Fp64InstructionsPerStep;
   out << "\nCUDA: " << cuda::CudaBackend(device).device() << ", FP64 peak " << std::scientific << std::setprecision(2)
@@ -189,6 +191,7 @@ void bench_cuda(int device, const BenchOptions& options, std::ostream& out) {
   for (const int lanes : {1, 4, 8}) rows.push_back({latency, {lanes, 0}, "", lanes == 1 ? kInstructions : 0});
   double million_row_rate = 0.0;  // perfgen's rate on that row, for the plain kernel's ratio
   for (const CudaRow& row : rows) {
+    if (stop) return;
     cuda::CudaBackend backend(device, row.options);
     const Workload& w = *row.workload;
     const double seconds = seconds_to_train(backend, w), rate = w.network_steps / seconds;
@@ -226,9 +229,16 @@ void check_bench_options(const BenchOptions& options) {
 
 }  // namespace
 
+// SIGINT or SIGTERM stops the bench after the row in flight (a second one at once): exit 75, the rows
+// printed so far complete.
 int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
     check_bench_options(options);
+    const InterruptHandling interrupts;
+    auto stopped = [&] {
+      err << "perfgen: " << interrupts.signal_name() << ": bench stopped; the rows above are complete\n";
+      return int(kExitInterrupted);
+    };
     const Workload w = make_workload("Example 1", options.networks, options.steps, {});
     const int threads = CpuBackend(options.threads).threads();
     const double peak = cpu_fp64_peak(threads);
@@ -241,6 +251,7 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
         << std::left << std::setw(10) << "backend" << std::setw(48) << "kernel" << std::setw(20) << "network-steps/s"
         << "of FP64 peak\n";
     for (const CpuKernel kernel : {CpuKernel::vector, CpuKernel::scalar}) {
+      if (interrupts.requested()) return stopped();
       CpuBackend backend(options.threads, kernel);
       const double rate = w.network_steps / seconds_to_train(backend, w);
       out << std::left << std::setw(10) << "cpu" << std::setw(48) << backend.device() << std::scientific
@@ -248,19 +259,21 @@ int bench_command(const BenchOptions& options, std::ostream& out, std::ostream& 
           << 100.0 * rate * w.flops_per_step / peak << "%" << std::endl
           << std::defaultfloat;
     }
-    bench_cpu_latency(options, out);
+    bench_cpu_latency(options, interrupts.requested(), out);
+    if (interrupts.requested()) return stopped();
     const cuda::DeviceProbe probe = cuda::probe_devices();
     const std::vector<cuda::DeviceInfo> usable = cuda::usable_devices(probe);
     if (usable.empty()) {
       out << std::left << std::setw(10) << "cuda"
           << "not measured: " << (probe.devices.empty() ? probe.problem : cuda::unusable_reason(probe.devices.front()))
           << std::endl;
-      bench_end_to_end(BackendChoice::cpu, kWorkload, options, out);
-      return int(kExitOk);
+      return bench_end_to_end(BackendChoice::cpu, kWorkload, options, interrupts.requested(), out) ? int(kExitOk)
+                                                                                                   : stopped();
     }
-    bench_cuda(usable.front().index, options, out);
-    bench_end_to_end(BackendChoice::cuda, kWorkload, options, out);
-    return int(kExitOk);
+    bench_cuda(usable.front().index, options, interrupts.requested(), out);
+    if (interrupts.requested()) return stopped();
+    return bench_end_to_end(BackendChoice::cuda, kWorkload, options, interrupts.requested(), out) ? int(kExitOk)
+                                                                                                  : stopped();
   });
 }
 

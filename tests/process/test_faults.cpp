@@ -2,6 +2,8 @@
 // shard written before readable; a network that blows up is diverged and leaves the others untouched.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -156,6 +158,27 @@ TEST(Faults, ACheckpointThatCannotBeWrittenAtACancelIsReportedAndEarlierBatchesA
   EXPECT_EQ(code, 1) << message;
   EXPECT_NE(message.find("cannot write"), std::string::npos) << message;
   EXPECT_TRUE(std::filesystem::exists(shards + "/batches-00000000-to-00000000-every-1.h5")) << message;
+}
+
+// Ctrl-C during `perfgen bench` stops it after the row in flight with exit 75 and says that the rows
+// above are complete: in an end-to-end row it exited 0, printing the interrupted run's hint to resume
+// in a folder the bench then removed.
+TEST(Faults, AnInterruptedBenchExitsSeventyFiveAndSaysSo) {
+  testing::TempDir dir;
+  const std::string log = dir.file("bench.log");
+  const testing::Process bench({"bench", "--networks", "64", "--steps", "100", "--cpu-latency-steps", "0",
+                                "--end-to-end", "1000000", "--end-to-end-steps", "100000"},
+                               log);
+  for (int i = 0; i < 6000 && testing::read_file(log).find("end to end") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into the row's run, or just before it
+  bench.signal(SIGINT);
+  const int code = bench.wait(120);
+  const std::string text = testing::read_file(log);
+  EXPECT_EQ(code, 75) << text;
+  EXPECT_NE(text.find("1000000     interrupted\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("perfgen: SIGINT: bench stopped; the rows above are complete\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("continue with"), std::string::npos) << text;
 }
 
 TEST(Faults, ADivergingNetworkLeavesItsNeighboursUntouched) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -471,13 +472,20 @@ TEST(Bench, EndToEndRowsAreWholeRuns) {
   options.end_to_end_trials = {0, 40, 80};
   options.end_to_end_steps = 10;
   std::ostringstream out;
-  bench_end_to_end(BackendChoice::cpu, "[data]\ndistribution = \"grid\"\n[train]\nloss_tol = 0.0\n", options, out);
+  const std::string workload = "[data]\ndistribution = \"grid\"\n[train]\nloss_tol = 0.0\n";
+  const std::atomic<bool> stop{false};
+  EXPECT_TRUE(bench_end_to_end(BackendChoice::cpu, workload, options, stop, out));
   const std::string text = out.str();
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + 2 + 2) << text;  // blank line, headings, two rows
   EXPECT_NE(text.find("\n40 "), std::string::npos) << text;
   EXPECT_NE(text.find("\n80 "), std::string::npos) << text;
   EXPECT_EQ(text.find("failed"), std::string::npos) << text;
   EXPECT_NE(text.find("merge"), std::string::npos) << "each row has its stage line: " << text;
+  // A signal caught before the rows (stop set) runs none of them.
+  const std::atomic<bool> stopped{true};
+  std::ostringstream none;
+  EXPECT_FALSE(bench_end_to_end(BackendChoice::cpu, workload, options, stopped, none));
+  EXPECT_EQ(none.str().find("\n40 "), std::string::npos) << none.str();
 }
 
 // A long table shows its first and last cells and says how many it left out.
