@@ -38,6 +38,16 @@ CLI::Validator number_at_least(double low, bool low_allowed) {
       "number " + bound);
 }
 const CLI::Validator kNonNegative = number_at_least(0, true), kPositive = number_at_least(0, false);
+// --threads: a whole number, 0 for one per CPU this process may run on. More than 1024 is taken for a
+// typo: the FP64 peak and the training start a thread each (100000 of them hung bench).
+const CLI::Validator kThreadCount(
+    [](const std::string& text) -> std::string {
+      const bool digits = !text.empty() && text.size() <= 4 &&
+                          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (digits && std::stoi(text) <= 1024) return "";
+      return "must be a whole number from 0 to 1024 (0: one per CPU this process may run on), got " + shown_value(text);
+    },
+    "0-1024");
 // A path given as '' (say, an unset shell variable) is a mistake, not a request for the default.
 const CLI::Validator kNonEmptyPath(
     [](const std::string& text) {
@@ -147,7 +157,7 @@ int cli_main(int argc, char** argv) {
   run_cmd
       ->add_option("--threads", run.threads,
                    "CPU threads (default: the CPUs this process may run on, split among MPI ranks given the same ones)")
-      ->check(kNonNegative);
+      ->check(kThreadCount);
   const std::map<std::string, CpuKernel> kernels{{"vector", CpuKernel::vector}, {"scalar", CpuKernel::scalar}};
   add_choice(*run_cmd, "--cpu-kernel", run.cpu_kernel, kernels, "vector (SIMD lanes, default) or scalar (reference)");
   run_cmd->add_option_function<std::string>(
@@ -211,7 +221,7 @@ int cli_main(int argc, char** argv) {
                    "gradient steps per network (default " + std::to_string(defaults.steps) + ")")
       ->check(kPositive);
   bench_cmd->add_option("--threads", bench.threads, "CPU threads (default: the CPUs this process may run on)")
-      ->check(kNonNegative);
+      ->check(kThreadCount);
   bench_cmd
       ->add_option(
           "--latency-steps", bench.latency_steps,
@@ -250,6 +260,14 @@ int cli_main(int argc, char** argv) {
     return after_flushing_output(app.exit(e));
   } catch (const CLI::ExtrasError& e) {
     std::cerr << "perfgen: error: " << e.what() << option_suggestion(app, argv[1], e.what())
+              << " (--help lists the options)\n";
+    return kExitBadInput;
+  } catch (const CLI::ArgumentMismatch& e) {
+    // CLI11 says "--output: At Most 1 required but received 2" of an option given twice.
+    const std::string what = e.what();
+    const std::size_t twice = what.find(": At Most 1 required");
+    std::cerr << "perfgen: error: "
+              << (twice == std::string::npos ? what : what.substr(0, twice) + ": given more than once; give it once")
               << " (--help lists the options)\n";
     return kExitBadInput;
   } catch (const CLI::ParseError& e) {

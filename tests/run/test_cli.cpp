@@ -187,7 +187,14 @@ TEST(CommandLine, BarePerfgenPrintsUsageAndExitsTwo) {
 TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"summery", "run.h5"}, "perfgen: error: summery: unknown command; did you mean summary?"},
-      {{"run", "--threads", "-1"}, "perfgen: error: --threads: must be a number >= 0, got -1"},
+      {{"run", "--threads", "-1"},
+       "perfgen: error: --threads: must be a whole number from 0 to 1024 (0: one per CPU this process may run on), "
+       "got -1"},
+      {{"run", "--threads", "100000"}, "perfgen: error: --threads: must be a whole number from 0 to 1024"},
+      {{"run", "--threads", "1e3"}, "perfgen: error: --threads: must be a whole number from 0 to 1024"},
+      {{"run", "--threads", "2147483648"}, "perfgen: error: --threads: must be a whole number from 0 to 1024"},
+      {{"run", "-o", "a.h5", "--output", "b.h5"},
+       "perfgen: error: --output: given more than once; give it once (--help lists the options)"},
       {{"bench", "--networks", "0"}, "perfgen: error: --networks: must be a number > 0, got 0"},
       {{"run", "--backend", "gpu"}, "perfgen: error: --backend: must be auto, cpu or cuda, got gpu"},
       {{"run", "--cpu-kernel", "simd"}, "perfgen: error: --cpu-kernel: must be scalar or vector, got simd"},
@@ -207,7 +214,7 @@ TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
        "perfgen: error: --end-to-end: expected trial counts separated by commas (e.g. 10000,100000), got \"1,,2\""},
       {{"bench", "--end-to-end", "-5"}, "perfgen: error: --end-to-end: expected trial counts separated by commas"},
       // Refused before the first row (the threads hung it; the others failed late, naming sweep.c_tilde).
-      {{"bench", "--threads", "100000"}, "perfgen: error: --threads: must be at most 1024 for bench, got 100000"},
+      {{"bench", "--threads", "100000"}, "perfgen: error: --threads: must be a whole number from 0 to 1024"},
       {{"bench", "--networks", "2000000"}, "perfgen: error: --networks: must be at most 1000000"},
       {{"bench", "--end-to-end", "10,2000000"}, "perfgen: error: --end-to-end: each row must be at most 1000000"},
       {{"run", "--resum"},
