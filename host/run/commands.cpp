@@ -104,9 +104,9 @@ bool looks_like_text(const std::string& path) {
 
 // For a path that holds neither a results file nor the shards of a run.
 InputError no_run_at(const std::string& path) {
-  return InputError("file", fs::is_directory(path) && !fs::exists(fs::path(path) / "config.toml")
-                                ? path + " is a folder, not a results file or the shards of a run"
-                                : "no results file or unfinished run at " + path);
+  return InputError("", fs::is_directory(path) && !fs::exists(fs::path(path) / "config.toml")
+                            ? path + " is a folder, not a results file or the shards of a run"
+                            : "no results file or unfinished run at " + path);
 }
 
 // A file this user may not read is named as such, not taken for a damaged or foreign one (exit 1).
@@ -181,14 +181,14 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
       }
       out << table;
       // Newer work beside it (an interrupted --force run), which --resume would merge over this file.
-      if (const ShardStore beside(output); beside.exists())
+      if (const ShardStore beside(output); beside.has_config())
         out << "an unfinished run is beside it in " << beside.directory() << ": perfgen summary "
             << shell_word(beside.directory()) << " shows it\n";
       return int(kExitOk);
     }
     const ShardStore store(output);
-    if (!store.exists()) throw no_run_at(results_path);
-    std::ostringstream text;  // nothing printed unless all of it could be read
+    if (!store.has_config()) throw no_run_at(results_path);  // an empty folder, or one a user made
+    std::ostringstream text;                                 // nothing printed unless all of it could be read
     try {
       summarize_store(store, output, all_cells, text);
     } catch (const std::exception&) {

@@ -50,8 +50,10 @@ OutputDecision decide_output(const OutputFacts& facts, const OutputRequest& requ
     return step(OutputStep::finished);
   }
   if (facts.output_exists && !request.force) {
-    if (!facts.store_exists)
+    if (!facts.store_exists) {  // --resume keeps only a perfgen results file
+      if (const std::string why = facts.output_foreign(); !why.empty()) return refuse("--output", why);
       return refuse("--output", output + " exists; pass --force to replace it or --resume to keep it");
+    }
     if (const std::string why = facts.output_foreign(); !why.empty())
       return refuse("--output", why + "; an unfinished run is in " + store + " beside it");
     if (const std::string diff = facts.store_difference(); !diff.empty())

@@ -101,8 +101,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   err << backend_note.str();
   if (!store.has_config()) {
     // Not an error (a job script may always pass --resume), but never silent: a mistyped -o trains anew.
-    if (options.resume && group.rank() == 0)
-      err << "perfgen: nothing to resume (no " << output << " or " << store.directory() << "): a fresh run\n";
+    if (options.resume && group.rank() == 0) err << "perfgen: nothing to resume for " << output << ": a fresh run\n";
     store.create(e.resolved_toml);
   } else if (options.resume && !shard.worker) {  // workers leave the shards of others to the merge
     try {
@@ -169,7 +168,8 @@ RunInput read_run_input(const RunOptions& options, const ProcessGroup& group, st
     if (input.shard.worker) throw InputError("--shard", "mpirun's ranks already split the sweep; drop --shard");
     input.shard = {group.rank(), group.size(), true};
   }
-  check_output_location(input.output);
+  // Without -o the experiment's name made the file name: a problem with it is the name's.
+  check_output_location(input.output, options.output_path.empty() ? "name (the default output NAME.h5)" : "--output");
   return input;
 }
 
@@ -254,10 +254,9 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err) {
   return with_exit_codes(err, [&] {
     if (const NamedOutput named = named_output(output); named.names_shards && fs::is_directory(output))
-      throw InputError("file",
-                       output + " is the shard folder; perfgen merge " + shell_word(named.output) + " merges it");
-    check_output_location(output, "file");
-    const RunLock lock(run_lock_path(output), RunLock::Mode::exclusive, "file");  // no worker may still be writing
+      throw InputError("", output + " is the shard folder; perfgen merge " + shell_word(named.output) + " merges it");
+    check_output_location(output, "");
+    const RunLock lock(run_lock_path(output), RunLock::Mode::exclusive, "");  // no worker may still be writing
     // From here a signal stops the merge with exit 75, also while the checks below read every shard.
     const InterruptHandling interrupts;
     const ShardStore store(output);
@@ -266,10 +265,10 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
       return int(kExitOk);
     }
     if (!store.exists())
-      throw InputError("file", "no unfinished run at " + store.directory() +
-                                   (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
+      throw InputError("", "no unfinished run at " + store.directory() +
+                               (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
     if (const std::string entry = store.foreign_entry(); !entry.empty())  // the merge deletes the folder
-      throw InputError("file", foreign_store_reason(store.directory(), entry));
+      throw InputError("", foreign_store_reason(store.directory(), entry));
     const Experiment e = load_experiment(store.stored_config(), store.config_path(), {});
     const Plan plan(e);
     const std::int64_t batches = batch_count(plan);
@@ -294,9 +293,12 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
                                     : "";
       throw InputError("merge", std::to_string(missing) + " of " + std::to_string(batches) +
                                     " batches have no shard yet (first: batch " + std::to_string(first_missing) +
-                                    owner + "); run the missing --shard workers first");
+                                    owner + "); " +
+                                    (owner.empty() ? "continue the run that wrote them (its perfgen run command with "
+                                                     "--resume, or its --shard workers) first"
+                                                   : "run the missing --shard workers first"));
     }
-    if (fs::exists(output) && !force) throw InputError("file", output + " exists; pass --force to replace it");
+    if (fs::exists(output) && !force) throw InputError("", output + " exists; pass --force to replace it");
     remove_stale_temporaries(output);  // a killed merge's partial file (the lock above is exclusive)
     StageTimes times;
     try {

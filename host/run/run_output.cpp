@@ -35,6 +35,13 @@ void check_output_location(const std::string& output, const std::string& key) {
                               "and below it, a path may have at most " +
                               std::to_string(PATH_MAX - 1 - kLongestSuffix - kLongestInside));
   if (fs::is_directory(output)) throw InputError(key, output + " is a directory");
+  // The run's shards go in the folder OUTPUT.shards: anything else of that name is in the way. (A link
+  // to a folder is refused with the store's other foreign contents, after this check.)
+  const std::string store = output + ".shards";
+  if (std::error_code error; fs::exists(fs::symlink_status(store, error)) && !fs::is_directory(store))
+    throw InputError(key, store +
+                              " is in the way: perfgen keeps the run's shards in a folder of that name; move the "
+                              "file away or choose another output");
   // The finished file is renamed over the output: a link would be replaced, not its target, and a
   // device or FIFO (-o /dev/null --force) by a regular file.
   std::error_code ignored;
@@ -55,7 +62,9 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
                     const ShardSpec& shard) {
   OutputFacts facts;
   facts.output_exists = fs::exists(output);
-  facts.store_exists = store.exists();
+  // A store folder with nothing of a run in it (one stopped between making it and writing config.toml)
+  // is no unfinished run: a run trains into it, with or without --resume.
+  facts.store_exists = store.exists() && !store.holds_no_run();
   facts.store_has_config = store.has_config();
   facts.store_difference = [&] {
     if (!store.has_config())  // a folder made by hand, or a run stopped before writing it

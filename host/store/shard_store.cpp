@@ -80,6 +80,15 @@ bool ShardStore::exists() const { return fs::is_directory(directory_); }
 
 bool ShardStore::has_config() const { return fs::exists(config_path()); }
 
+bool ShardStore::holds_no_run() const {
+  std::error_code error;
+  if (!fs::is_directory(fs::symlink_status(directory_, error))) return false;
+  const std::string config_temporary = std::string("config.toml") + kTemporaryInfix;
+  for (const fs::directory_entry& entry : fs::directory_iterator(directory_, error))
+    if (entry.path().filename().string().rfind(config_temporary, 0) != 0) return false;
+  return !error;
+}
+
 void ShardStore::create(const std::string& resolved_config) const {
   std::error_code ec;
   const bool made = fs::create_directories(directory_, ec);

@@ -40,6 +40,9 @@ class ShardStore {
   const std::string& directory() const { return directory_; }
   bool exists() const;
   bool has_config() const;  // config.toml is written last when a store is created
+  // The folder is there with nothing of a run in it: empty, or holding only the temporary of
+  // config.toml that a run stopped while creating the store leaves (config.toml precedes any shard).
+  bool holds_no_run() const;
   // Creates the directory and records the resolved config; throws InputError if it cannot.
   void create(const std::string& resolved_config) const;
   std::string stored_config() const;

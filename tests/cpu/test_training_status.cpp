@@ -21,8 +21,8 @@ lr = 0.05
 max_iters = 200000
 )";
 
-TrialOutcome run_single(const std::vector<std::string>& overrides) {
-  const Experiment e = testing::experiment_from(kExample1, overrides);
+TrialOutcome run_single(const std::vector<std::string>& overrides, const std::string& toml = kExample1) {
+  const Experiment e = testing::experiment_from(toml, overrides);
   const Plan plan(e);
   Materializer materializer(plan);
   return train_and_evaluate(materializer.materialize(0), materializer.evaluation());
@@ -44,7 +44,11 @@ TEST(TrainingStatus, MaxItersWhenBudgetRunsOut) {
 
 TEST(TrainingStatus, StationaryAtTheOriginSaddle) {
   // θ0 = 0 is a critical point (σ(0) = 0), with loss ½Σy² > 0: stuck, not converged.
-  const TrialOutcome out = run_single({"init={scale = 0.0}", "train.grad_tol=1e-30"});
+  // Without imbalance control, which θ0 = 0 cannot have (no ratio): kExample1 less its c_tilde.
+  std::string toml = kExample1;
+  const std::string c_tilde = "c_tilde = 0.0\n";
+  toml.erase(toml.find(c_tilde), c_tilde.size());
+  const TrialOutcome out = run_single({"init.scale=0.0", "train.grad_tol=1e-30"}, toml);
   EXPECT_EQ(out.train.status, TrainStatus::stationary);
   EXPECT_EQ(out.train.iterations, 0);
   EXPECT_EQ(out.train.grad_norm, 0.0);

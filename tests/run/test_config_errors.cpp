@@ -351,6 +351,28 @@ TEST(OutputErrors, AnOutputThatIsNotARegularFileIsRefused) {
   EXPECT_EQ(content, "precious");
 }
 
+// A file where the run's shard folder goes is refused with the output's other problems, before any work
+// (it failed after the backend line, "cannot create FILE.h5.shards: Not a directory"), and kept.
+TEST(OutputErrors, AFileInThePlaceOfTheShardFolderIsRefusedBeforeAnyWork) {
+  testing::TempDir dir;
+  const std::string output = dir.file("out.h5");
+  std::ofstream(output + ".shards") << "precious";
+  for (const bool force : {false, true}) {
+    RunOptions options;
+    options.output_path = output;
+    options.force = force;
+    options.overrides = {"train.max_iters=10", "sweep.n=[2]", "sweep.c_tilde=[0.0]", "sweep.data_seed=[0]"};
+    std::ostringstream out, err;
+    EXPECT_EQ(run_command(options, out, err), kExitBadInput);
+    EXPECT_EQ(err.str(), "perfgen: error: --output: " + output +
+                             ".shards is in the way: perfgen keeps the run's shards in a folder of that name; move "
+                             "the file away or choose another output\n");
+  }
+  std::string content;
+  std::ifstream(output + ".shards") >> content;
+  EXPECT_EQ(content, "precious");
+}
+
 // Names beside the output (OUTPUT.shards.removing, OUTPUT.shard-i-of-K.lock) add up to 40 bytes to its
 // name: a name that fits alone but not with them (a run once failed at its end, shards left) and a
 // path too long with what goes below it are refused before any work.

@@ -47,6 +47,7 @@ const Row kTable[] = {
   {T, T, T, T, T,   F, T, F,   S::refuse, "not a perfgen results file", false},  // never replaced unasked
   {T, F, F, F, T,   F, T, F,   S::refuse, "not a perfgen results file", false},
   {T, T, T, T, T,   F, F, F,   S::refuse, "not a perfgen results file", false},  // no --resume hint then
+  {T, F, F, F, T,   F, F, F,   S::refuse, "not a perfgen results file", false},  // nor here: --resume refuses it
   // a folder of the store's name holding a user's files: never adopted or deleted, --force or not
   {F, T, F, F, F,   T, F, F,   S::refuse, "which perfgen does not write", true, false},
   {F, T, F, F, F,   F, F, T,   S::refuse, "which perfgen does not write", true, false},

@@ -388,8 +388,7 @@ TEST(Run, ResumeWithNothingToResumeSaysSoAndRunsAfresh) {
   options.resume = true;
   std::ostringstream out, err;
   ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
-  EXPECT_NE(err.str().find("perfgen: nothing to resume (no " + options.output_path + " or " + options.output_path +
-                           ".shards): a fresh run\n"),
+  EXPECT_NE(err.str().find("perfgen: nothing to resume for " + options.output_path + ": a fresh run\n"),
             std::string::npos)
       << err.str();
   EXPECT_NE(out.str().find("3/3"), std::string::npos) << out.str();
@@ -397,6 +396,26 @@ TEST(Run, ResumeWithNothingToResumeSaysSoAndRunsAfresh) {
   std::ostringstream plain_out, plain_err;
   ASSERT_EQ(run_command(plain, plain_out, plain_err), kExitOk) << plain_err.str();
   EXPECT_EQ(plain_err.str().find("nothing to resume"), std::string::npos) << plain_err.str();
+}
+
+// A shard folder with nothing in it (a run stopped between making it and writing its config.toml) is
+// no unfinished run: summary says there is none, and a run trains into it without --resume or --force
+// (it was refused as unfinished, and --resume then refused it for want of a config.toml).
+TEST(Run, AnEmptyShardFolderIsNoUnfinishedRun) {
+  testing::TempDir dir;
+  RunOptions options = options_for(dir, "empty.h5");
+  std::filesystem::create_directory(options.output_path + ".shards");
+  std::ostringstream summary_out, summary_err;
+  EXPECT_EQ(summary_command(options.output_path, false, summary_out, summary_err), kExitBadInput);
+  EXPECT_EQ(summary_err.str(), "perfgen: error: no results file or unfinished run at " + options.output_path + "\n");
+  std::ostringstream out, err;
+  ASSERT_EQ(run_command(options, out, err), kExitOk) << err.str();
+  EXPECT_NE(out.str().find("3/3"), std::string::npos) << out.str();
+  RunOptions resumed = options_for(dir, "resumed.h5");
+  std::filesystem::create_directory(resumed.output_path + ".shards");
+  resumed.resume = true;
+  std::ostringstream resumed_out, resumed_err;
+  ASSERT_EQ(run_command(resumed, resumed_out, resumed_err), kExitOk) << resumed_err.str();
 }
 
 // --resume on a finished file compares the stored config with the current one and only prints the
@@ -543,6 +562,12 @@ TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
   std::ostringstream refused;
   EXPECT_EQ(run_command(resumed, out, refused), kExitBadInput);
   EXPECT_NE(refused.str().find("--resume"), std::string::npos) << refused.str();
+  // A merge of it names the run to continue, not --shard workers this run never had.
+  std::ostringstream merge_out, merge_refused;
+  EXPECT_EQ(merge_command(resumed.output_path, false, merge_out, merge_refused), kExitBadInput);
+  EXPECT_NE(merge_refused.str().find("have no shard yet (first: batch 1); continue the run that wrote them"),
+            std::string::npos)
+      << merge_refused.str();
 
   RunOptions changed = resumed;
   changed.resume = true;
