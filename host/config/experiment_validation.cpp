@@ -256,6 +256,20 @@ std::string idle_seed_warning(const std::string& axis, std::size_t values, const
          ", and the recovery interval counts them as " + trials + " independent trials";
 }
 
+// "AXIS lists V values but D distinct ones (S more than once): …" for a seed axis that repeats a seed,
+// whose copies train the same trial again; empty when every seed is distinct.
+std::string repeated_seed_warning(const std::vector<std::int64_t>& seeds, const std::string& axis) {
+  std::vector<std::int64_t> sorted = seeds;
+  std::sort(sorted.begin(), sorted.end());
+  const auto repeat = std::adjacent_find(sorted.begin(), sorted.end());
+  if (repeat == sorted.end()) return "";
+  const auto distinct = static_cast<std::size_t>(std::unique(sorted.begin(), sorted.end()) - sorted.begin());
+  return axis + " lists " + std::to_string(seeds.size()) + " values but " + std::to_string(distinct) +
+         " distinct ones (" + std::to_string(*repeat) +
+         " more than once): a repeated seed trains the same trials again, and the recovery interval counts the "
+         "copies as independent trials";
+}
+
 }  // namespace
 
 std::vector<std::string> experiment_warnings(const Experiment& e) {
@@ -267,6 +281,10 @@ std::vector<std::string> experiment_warnings(const Experiment& e) {
   const std::size_t distinct_data = data_idle.empty() ? data_seeds : 1;
   const std::size_t distinct_init = init_idle.empty() ? init_seeds : 1;
   std::vector<std::string> warnings;
+  for (const auto& [seeds, axis] :
+       {std::pair{&e.sweep.data_seed, "sweep.data_seed"}, {&e.sweep.init_seed, "sweep.init_seed"}})
+    if (std::string repeated = repeated_seed_warning(*seeds, axis); !repeated.empty())
+      warnings.push_back(std::move(repeated));
   if (data_seeds > 1 && !data_idle.empty())
     warnings.push_back(
         idle_seed_warning("sweep.data_seed", data_seeds, data_idle, "each cell", per_cell, distinct_init));

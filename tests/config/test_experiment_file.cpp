@@ -292,6 +292,24 @@ TEST(ExperimentWarnings, SeedAxesThatDrawNothing) {
             std::vector<std::string>{});
 }
 
+// A seed listed twice trains the same trials twice, which the interval would count as independent.
+TEST(ExperimentWarnings, RepeatedSeeds) {
+  auto warnings = [](const std::vector<std::string>& overrides) {
+    return experiment_warnings(testing::experiment_from("[data]\ndistribution = \"gaussian\"\n", overrides));
+  };
+  EXPECT_EQ(
+      warnings({"sweep.data_seed=[1, 1, 1]"}),
+      std::vector<std::string>{"sweep.data_seed lists 3 values but 1 distinct ones (1 more than once): a repeated "
+                               "seed trains the same trials again, and the recovery interval counts the copies "
+                               "as independent trials"});
+  EXPECT_EQ(
+      warnings({"sweep.init_seed=[7, 4, 9, 4]", "sweep.data_seed=[0, 1]"}),
+      std::vector<std::string>{"sweep.init_seed lists 4 values but 3 distinct ones (4 more than once): a repeated "
+                               "seed trains the same trials again, and the recovery interval counts the copies "
+                               "as independent trials"});
+  EXPECT_EQ(warnings({"sweep.init_seed={range=[0, 1000]}", "sweep.data_seed=[3, 2, 1]"}), std::vector<std::string>{});
+}
+
 // Init seeds under imbalance control at a small scale are near-copies (Theorem 1): warned about, with the
 // axis that gives independent trials; a larger scale, or no control of c~, draws distinct trials.
 TEST(ExperimentWarnings, InitSeedsThatNearlyCoincide) {
