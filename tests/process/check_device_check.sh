@@ -82,8 +82,9 @@ for step in peers ncu_thread ncu_group ncu_sections memcheck sanitizer; do expec
 tar -tzf "$work/out/logs.tar.gz" | grep -q '^logs/03-test_cuda_math.log$' || fail "logs.tar.gz lacks the steps' logs"
 tar -tzf "$work/out/logs.tar.gz" | grep -q '^logs/gtest-test_cuda_math.xml$' || fail "logs.tar.gz lacks the gtest XML"
 
-# 2. A test binary that hangs and ignores SIGTERM: killed at its limit (60 s scaled to 9 s; the steps after it keep 4-6 s, enough on a loaded machine), its test
-# named, nothing of it left running, and the steps after it still measured.
+# 2. A test binary that hangs and ignores SIGTERM: killed at its limit (60 s scaled to 9 s; the steps
+# after it get 4-6 s, enough on a loaded machine), its test named, nothing of it left running, and the
+# steps after it still measured.
 make_kit "$work/hang-kit"
 rm "$work/hang-kit/bin/test_cell_aggregation"
 cat >"$work/hang-kit/bin/test_cell_aggregation" <<'EOF'
