@@ -171,6 +171,9 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
       try {
         table = read_in_child(
             [&] {
+              // A shard or checkpoint copied out of a run's folder: its trials, no /cells (and no table,
+              // which is never empty).
+              if (!hdf5_has_group(output, "cells") && hdf5_has_group(output, "trials")) return std::string();
               std::ostringstream text;
               print_file_table(output, text, all_cells ? 0 : kTableRows);
               return text.str();
@@ -179,6 +182,11 @@ int summary_command(const std::string& results_path, bool all_cells, std::ostrea
       } catch (const std::exception& failure) {
         throw std::runtime_error(output + " cannot be read (" + failure.what() + "); " + what_to_try(output));
       }
+      if (table.empty())
+        throw InputError("", output +
+                                 " holds trials but no /cells: a shard of a run, not a finished results file (perfgen "
+                                 "summary on the run's FILE.h5.shards folder shows the run, perfgen merge writes its "
+                                 "file)");
       out << table;
       // Newer work beside it (an interrupted --force run), which --resume would merge over this file.
       if (const ShardStore beside(output); beside.has_config())

@@ -558,6 +558,15 @@ TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
   std::ostringstream partial;
   ASSERT_EQ(summary_command(resumed.output_path, false, partial, err), kExitOk) << err.str();
   EXPECT_NE(partial.str().find("4 of 12 trials finished"), std::string::npos) << partial.str();
+  // One of its shards copied out is named as a shard, not as a file that cannot be read.
+  const std::string copy = dir.file("copied-shard.h5");
+  std::filesystem::copy_file(store.result_files().front(), copy);
+  std::ostringstream copy_out, copy_err;
+  EXPECT_EQ(summary_command(copy, false, copy_out, copy_err), kExitBadInput);
+  EXPECT_EQ(copy_err.str(), "perfgen: error: " + copy +
+                                " holds trials but no /cells: a shard of a run, not a finished results file (perfgen "
+                                "summary on the run's FILE.h5.shards folder shows the run, perfgen merge writes its "
+                                "file)\n");
 
   std::ostringstream refused;
   EXPECT_EQ(run_command(resumed, out, refused), kExitBadInput);
