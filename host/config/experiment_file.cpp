@@ -478,6 +478,15 @@ void note_settings_axes_replace(const toml::table& root, Experiment& e) {
   }
 }
 
+// toml++'s description of a parse error, less the name of the library's build setting that some end
+// with ("… depth of 256 (TOML_MAX_NESTED_VALUES)"), which means nothing to a user.
+std::string toml_problem(const toml::parse_error& err) {
+  std::string text(err.description());
+  if (const std::size_t setting = text.rfind(" (TOML_"); setting != std::string::npos && text.back() == ')')
+    text.erase(setting);
+  return text;
+}
+
 void apply_override(toml::table& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos) throw InputError("--set " + shown_value(assignment), "expected section.key=value");
@@ -493,7 +502,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
     if (overflows_double(text))
       throw InputError(path, shown_value(text) + " is out of range for a double (at most about 1.8e+308)");
     if (looks_like_a_toml_value(text))
-      throw InputError(path, shown_value(text) + " is not a valid TOML value (" + std::string(err.description()) +
+      throw InputError(path, shown_value(text) + " is not a valid TOML value (" + toml_problem(err) +
                                  "; a string is written in quotes)");
     if (const std::size_t bad = first_invalid_utf8(text); bad != std::string::npos) {
       char hex[8];
@@ -533,7 +542,7 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
   } catch (const toml::parse_error& err) {
     const auto& where = err.source().begin;
     throw InputError("", source + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
-                             ": invalid TOML: " + std::string(err.description()));
+                             ": invalid TOML: " + toml_problem(err));
   }
   for (const std::string& assignment : overrides) apply_override(root, assignment);
   static const std::vector<std::string> sections = section_names();
