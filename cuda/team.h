@@ -4,7 +4,9 @@
 //   sum(v)            Σ of every member's v, the same bits in every member, in the kernel's order
 //   broadcast(v)      member 0's int v, in every member
 //   sync()            a barrier that also orders memory: every member's accesses before it happen
-//                     before every member's after it (sum and broadcast promise no such order)
+//                     before every member's after it (the lane group's sum and broadcast, shuffles,
+//                     promise no such order; the block's sum, max and broadcast are __syncthreads
+//                     barriers, and cuda/block_loop.h counts on that)
 // and for the block loop also
 //   kSize             the members, a compile-time constant
 //   warp_sum(v)       Σ of v over this member's warp (32 members), in the kernel's order

@@ -20,6 +20,7 @@ struct MemorySources {
   std::string cgroup_root = "/sys/fs/cgroup";
   std::string own_status = "/proc/self/status";  // VmSize: the address space already taken
   double address_space_limit = -1;               // bytes; < 0: this process's RLIMIT_AS (soft)
+  int threads = 0;                               // the threads it will start; 0: one per usable CPU
 };
 
 AvailableMemory available_memory(const MemorySources& sources = {});

@@ -5,7 +5,7 @@ namespace {
 
 std::atomic<bool> g_requested{false};  // lock-free, so safe to set from a signal handler
 volatile std::sig_atomic_t g_signal = 0;
-int g_depth = 0;  // handlings alive (a run inside perfgen bench is the second); the thread that makes them
+std::atomic<int> g_depth{0};  // handlings alive (a run inside perfgen bench is the second)
 
 extern "C" void on_stop_signal(int signal) {
   g_signal = signal;
@@ -15,10 +15,11 @@ extern "C" void on_stop_signal(int signal) {
 }  // namespace
 
 InterruptHandling::InterruptHandling() {
-  if (g_depth++ == 0) {  // a handling inside another keeps what the outer one caught
-    g_requested.store(false);
-    g_signal = 0;
-  }
+  // A handling inside another (a run of perfgen bench) leaves the outer one's handlers and flag as they
+  // are: a first signal then stops both, and a second one still ends the process at once.
+  if (g_depth++ > 0) return;
+  g_requested.store(false);
+  g_signal = 0;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -28,9 +29,9 @@ InterruptHandling::InterruptHandling() {
 }
 
 InterruptHandling::~InterruptHandling() {
+  if (--g_depth > 0) return;
   sigaction(SIGINT, &previous_int_, nullptr);
   sigaction(SIGTERM, &previous_term_, nullptr);
-  --g_depth;
 }
 
 const std::atomic<bool>& InterruptHandling::requested() const { return g_requested; }

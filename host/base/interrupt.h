@@ -1,8 +1,8 @@
 // SIGINT and SIGTERM (what Slurm sends before SIGKILL) during a run: the first one sets a flag that
 // training polls, so the batch in flight is abandoned within about a second and every finished shard
 // stays; the handlers are one-shot, so a second signal ends the process at once. One handling may live
-// inside another (a run of perfgen bench's end-to-end rows): the inner one starts with what the outer
-// one caught, so a signal between the two is not lost.
+// inside another (a run of perfgen bench's end-to-end rows): the inner one changes nothing, so a signal
+// caught by the outer one stops the inner run too, and a second one ends the process.
 #pragma once
 
 #include <atomic>

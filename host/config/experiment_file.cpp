@@ -579,8 +579,9 @@ Experiment load_experiment(const std::string& toml_text, const std::string& sour
 namespace {
 
 // The experiment's text from `in`, read once (a pipe or FIFO cannot be read again) and refused when it
-// is an HDF5 file; its first bytes are looked at before the rest is read, as a results file may be
-// gigabytes. `name` is the path, or <stdin>.
+// is an HDF5 file. Its first 8 bytes are looked at before the rest is read, so a results file (which
+// may be gigabytes) is refused unread; one with a user block before its signature is read whole first.
+// `name` is the path, or <stdin>.
 std::string experiment_text(std::istream& in, const std::string& name) {
   std::string text(8, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));

@@ -260,11 +260,11 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     // From here a signal stops the merge with exit 75, also while the checks below read every shard.
     const InterruptHandling interrupts;
     const ShardStore store(output);
-    if (!store.exists() && is_results_file(output)) {  // merged already (a merge run twice, say)
+    if (!store.has_config() && is_results_file(output)) {  // merged already (a merge run twice, say)
       out << output << " is already complete; nothing to merge\n";
       return int(kExitOk);
     }
-    if (!store.exists())
+    if (!store.has_config())  // none, or a folder holding no run (store.holds_no_run, or a user's)
       throw InputError("", "no unfinished run at " + store.directory() +
                                (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
     if (const std::string entry = store.foreign_entry(); !entry.empty())  // the merge deletes the folder

@@ -87,11 +87,12 @@ tar -tzf "$work/out/logs.tar.gz" | grep -q '^logs/gtest-test_cuda_math.xml$' || 
 # steps after it still measured.
 make_kit "$work/hang-kit"
 rm "$work/hang-kit/bin/test_cell_aggregation"
-cat >"$work/hang-kit/bin/test_cell_aggregation" <<'EOF'
+hang_seconds=617.$$ # a command line no other process has (another build's run of this test, say)
+cat >"$work/hang-kit/bin/test_cell_aggregation" <<EOF
 #!/bin/sh
 trap '' TERM
 echo "[ RUN      ] Fake.HangsAndIgnoresSigterm"
-exec sleep 617.25
+exec sleep $hang_seconds
 EOF
 chmod +x "$work/hang-kit/bin/test_cell_aggregation"
 status=0
@@ -101,8 +102,8 @@ device_check "$work/hang-kit" "$work/hang" PATH="$PATH" DEADLINE_S=60 STEP_TIMEO
 expect_row "$work/hang" test_cell_aggregation TIMEOUT 'killed after 9s, in Fake.HangsAndIgnoresSigterm'
 expect_row "$work/hang" test_architectures ok
 expect_row "$work/hang" latency_cpu ok 'µs per network-step'
-if pgrep -f 'sleep 617.25' >/dev/null; then
-  pkill -KILL -f 'sleep 617.25'
+if pgrep -f "sleep $hang_seconds" >/dev/null; then
+  pkill -KILL -f "sleep $hang_seconds"
   fail "the hung step's process outlived its step"
 fi
 
