@@ -111,7 +111,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
           << "; nothing was trained\nperfgen: continue with: " << continue_with << '\n';
       return kExitInterrupted;
     }
-    refuse_other_schema(store, "--resume");
+    refuse_shards_of_another_run(store, "--resume");
   }
   TrainControl control;
   control.cancel = &interrupts.requested();
@@ -232,6 +232,10 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const Plan plan = times.time(Stage::plan, [&] { return Plan(e); });
     const ShardStore store(output);
     TrainedHere trained;
+    // Held until the end, past the training's own: a rank that has finished waits below for the others,
+    // and a SIGTERM there (mpirun and srun pass it to every rank) must not kill it, or the job is aborted
+    // and the ranks still saving their finished trials are killed with it.
+    const InterruptHandling interrupts;
     const int status = with_exit_codes(err, [&] {
       return train_own_batches(mine, e, plan, store, output, shard, group, start, times, trained,
                                resume_command(options, output), out, err);
@@ -245,7 +249,15 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // The ranks hold the lock shared, but no other perfgen can write the output meanwhile (a merge or
     // a run of the whole sweep would need it exclusively): a killed earlier merge's file goes.
     remove_stale_temporaries(output);
-    merge_into_final(plan, store, output, figures, times, out, nullptr, nullptr, options.quiet ? nullptr : &err);
+    try {
+      merge_into_final(plan, store, output, figures, times, out, nullptr, &interrupts.requested(),
+                       options.quiet ? nullptr : &err);
+    } catch (const TrainingCancelled&) {
+      err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
+          << " trials are kept in " << store.directory()
+          << "\nperfgen: continue with: " << resume_command(options, output) << '\n';
+      return int(kExitInterrupted);
+    }
     run_lock->remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);
   });
@@ -276,10 +288,10 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
       set_aside_damaged_shards(store, err, interrupts.requested());
     } catch (const ReadingStopped&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while checking the shards in " << store.directory()
-          << "\nperfgen: continue with: perfgen merge " << shell_word(output) << '\n';
+          << "\nperfgen: continue with: perfgen merge " << shell_word(output) << (force ? " --force" : "") << '\n';
       return int(kExitInterrupted);
     }
-    refuse_other_schema(store, "merge");
+    refuse_shards_of_another_run(store, "merge");
     const ShardIndex index(store, batches);
     std::int64_t first_missing = 0;
     while (first_missing < batches && index.has(first_missing)) ++first_missing;
@@ -306,7 +318,8 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
       merge_into_final(plan, store, output, RunFigures{}, times, out, nullptr, &interrupts.requested());
     } catch (const TrainingCancelled&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; the shards stay in "
-          << store.directory() << "\nperfgen: continue with: perfgen merge " << shell_word(output) << '\n';
+          << store.directory() << "\nperfgen: continue with: perfgen merge " << shell_word(output)
+          << (force ? " --force" : "") << '\n';
       return int(kExitInterrupted);
     }
     return int(kExitOk);

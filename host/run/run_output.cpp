@@ -9,6 +9,7 @@
 #include "command_support.h"
 #include "errors.h"
 #include "file_check.h"
+#include "fingerprint.h"
 #include "hdf5_io.h"
 #include "hdf5_signature.h"
 #include "output_protocol.h"
@@ -121,13 +122,19 @@ void set_aside_damaged_shards(const ShardStore& store, std::ostream& err, const 
         << fs::path(damaged.path).filename().string() << ".damaged, its trials will be trained again\n";
 }
 
-void refuse_other_schema(const ShardStore& store, const char* key) {
-  for (const std::string& file : store.result_files())
-    for (const auto& [name, version] : read_hdf5_attributes(file).integers)
+void refuse_shards_of_another_run(const ShardStore& store, const char* key) {
+  const std::string run_hash = fingerprint(store.stored_config());
+  for (const std::string& file : store.result_files()) {
+    const FileAttributes attributes = read_hdf5_attributes(file);
+    for (const auto& [name, version] : attributes.integers)
       if (name == "schema_version" && version != kSchemaVersion)
         throw InputError(key, file + " has file schema " + std::to_string(version) + ", this perfgen writes " +
                                   std::to_string(kSchemaVersion) +
                                   ": finish the run with the perfgen that started it, or start over with --force");
+    if (const auto hash = attributes.text_of("config_hash"); hash && *hash != run_hash)
+      throw InputError(key, file + " was trained for another experiment (config_hash " + *hash + ", the run's " +
+                                run_hash + " from its config.toml): start over with --force");
+  }
 }
 
 }  // namespace perfgen

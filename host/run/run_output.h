@@ -29,8 +29,9 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
 // reading up: ReadingStopped.
 void set_aside_damaged_shards(const ShardStore& store, std::ostream& err, const std::atomic<bool>& stop);
 
-// Shards of another file schema (an older perfgen) would merge into a file of two layouts: InputError
+// Shards of another file schema (an older perfgen) would merge into a file of two layouts, and shards
+// whose config_hash is not that of the store's config.toml into a file of two experiments: InputError
 // naming `key`.
-void refuse_other_schema(const ShardStore& store, const char* key);
+void refuse_shards_of_another_run(const ShardStore& store, const char* key);
 
 }  // namespace perfgen

@@ -104,7 +104,17 @@ void ShardStore::create(const std::string& resolved_config) const {
       throw std::runtime_error("cannot write " + path);
     }
   }
-  fs::rename(temporary_name(path), path);
+  // Linked, not renamed, into place: workers of one sweep started together each store their config, and a
+  // rename would let the last one replace an earlier one's, whose shards then hold another experiment.
+  const bool linked = ::link(temporary_name(path).c_str(), path.c_str()) == 0;
+  const int link_error = errno;
+  fs::remove(temporary_name(path), ec);
+  if (!linked && link_error != EEXIST)
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(link_error));
+  if (!linked && stored_config() != resolved_config)
+    throw InputError("--output", "another perfgen stored a different experiment in " + directory_ +
+                                     " at the same moment (its config.toml): the workers of one sweep must run the "
+                                     "same experiment");
   fsync_directory(directory_);
 }
 

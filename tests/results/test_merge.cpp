@@ -7,11 +7,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
 
 #include "cell_summary.h"
+#include "errors.h"
 #include "experiments.h"
 #include "hdf5_io.h"
 #include "merge.h"
@@ -154,6 +156,19 @@ TEST(ShardStore, ACheckpointKeepsSomeTrialsOfABatchUntilTheBatchsShardReplacesIt
 // The ranks of one mpirun check the store while one of them writes config.toml through a temporary
 // (PATH.tmp-PID, renamed into place): a temporary listed and gone before it is looked at is no foreign
 // entry (it was: MpiRuns.TwoAndThreeRanksEqualOneProcess refused "holds config.toml.tmp-13070").
+// Workers of one sweep started together each store their config: the same experiment again is taken,
+// another one refused (a rename let the last worker's replace the first's, and merge mixed the two).
+TEST(ShardStore, AnotherExperimentStoredAtTheSameMomentIsRefused) {
+  testing::TempDir dir;
+  const ShardStore store(dir.file("race.h5"));
+  store.create("name = \"a\"\n");
+  EXPECT_NO_THROW(store.create("name = \"a\"\n"));
+  EXPECT_THROW(store.create("name = \"b\"\n"), InputError);
+  EXPECT_EQ(store.stored_config(), "name = \"a\"\n");
+  EXPECT_TRUE(store.foreign_entry().empty());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(store.directory()), {}), 1) << "no temporary left";
+}
+
 TEST(ShardStore, ATemporaryRenamedAwayWhileTheFolderIsReadIsNotForeign) {
   testing::TempDir dir;
   const ShardStore store(dir.file("shared.h5"));

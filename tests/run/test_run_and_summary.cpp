@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "experiment_file.h"
 #include "final_file.h"
+#include "fingerprint.h"
 #include "hdf5_io.h"
 #include "resource_check.h"
 #include "results_schema.h"
@@ -558,6 +559,20 @@ TEST(Run, UnfinishedRunHasASummaryAndResumesToTheSameTrials) {
   std::ostringstream partial;
   ASSERT_EQ(summary_command(resumed.output_path, false, partial, err), kExitOk) << err.str();
   EXPECT_NE(partial.str().find("4 of 12 trials finished"), std::string::npos) << partial.str();
+  // A shard trained for another experiment (its config_hash not the store's) is refused by merge.
+  {
+    const ShardStore other(dir.file("other.h5"));
+    other.create(e.resolved_toml);
+    FileAttributes foreign;
+    foreign.text.emplace_back("config_hash", "0123456789abcdef");
+    other.write_shard({0, 0, 1}, foreign, result_groups(plan, first_batch.trials, first_batch.outcomes), 4);
+    std::ostringstream merge_out, merge_err;
+    EXPECT_EQ(merge_command(dir.file("other.h5"), false, merge_out, merge_err), kExitBadInput);
+    EXPECT_NE(merge_err.str().find("was trained for another experiment (config_hash 0123456789abcdef, the run's " +
+                                   fingerprint(e.resolved_toml)),
+              std::string::npos)
+        << merge_err.str();
+  }
   // One of its shards copied out is named as a shard, not as a file that cannot be read.
   const std::string copy = dir.file("copied-shard.h5");
   std::filesystem::copy_file(store.result_files().front(), copy);
