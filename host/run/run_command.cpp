@@ -64,6 +64,23 @@ std::string resume_command(const RunOptions& options, const std::string& output)
   return options.experiment_path == "-" ? command + "   (with the same experiment on standard input)" : command;
 }
 
+// Whether `path` is a perfgen results file of the experiment `config` (read in a child: it may be damaged).
+bool holds_experiment(const std::string& path, const std::string& config) {
+  try {
+    return read_in_child(
+               [&] {
+                 try {
+                   return stored_results_config(path);
+                 } catch (const InputError&) {
+                   return std::string();  // not a results file
+                 }
+               },
+               path) == config;
+  } catch (const std::exception&) {  // damaged beyond reading: not this experiment's file
+    return false;
+  }
+}
+
 // What one process trained: trials and network-steps (a resumed run trains only some).
 struct TrainedHere {
   std::int64_t trials = 0, steps = 0;
@@ -310,7 +327,10 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
                                                      "--resume, or its --shard workers) first"
                                                    : "run the missing --shard workers first"));
     }
-    if (fs::exists(output) && !force) throw InputError("", output + " exists; pass --force to replace it");
+    // A results file of this very experiment (a merge killed after writing it, before removing the
+    // shards) is replaced as --resume would: the shards beside it are complete, and no older.
+    if (fs::exists(output) && !force && !holds_experiment(output, store.stored_config()))
+      throw InputError("", output + " exists; pass --force to replace it");
     remove_stale_temporaries(output);  // a killed merge's partial file (the lock above is exclusive)
     StageTimes times;
     try {

@@ -171,6 +171,25 @@ TEST(Run, AWorkerNamesTheMergeCommandQuoted) {
   EXPECT_NE(folder.str().find(".shards/ is the shard folder; perfgen merge '" + options.output_path + "' merges it"),
             std::string::npos)
       << folder.str();
+  // A merge killed after writing its file, before removing the shards: the same command finishes it
+  // (it was refused, "exists; pass --force"), while a file of another experiment still needs --force.
+  const std::filesystem::path shards = options.output_path + ".shards", kept = dir.file("kept.shards");
+  std::filesystem::copy(shards, kept);
+  std::ostringstream merged, merge_err;
+  ASSERT_EQ(merge_command(options.output_path, false, merged, merge_err), kExitOk) << merge_err.str();
+  std::filesystem::rename(kept, shards);
+  std::ostringstream again, again_err;
+  EXPECT_EQ(merge_command(options.output_path, false, again, again_err), kExitOk) << again_err.str();
+  EXPECT_FALSE(std::filesystem::exists(shards));
+  std::filesystem::copy(options.output_path, dir.file("finished.h5"));
+  RunOptions other = options_for(dir, "other.h5");
+  other.overrides.push_back("train.lr=0.05");
+  other.shard = parse_shard("0/1");
+  ASSERT_EQ(run_command(other, out, err), kExitOk) << err.str();
+  std::filesystem::copy(options.output_path, other.output_path);  // a file of the first experiment
+  std::ostringstream refused, refused_err;
+  EXPECT_EQ(merge_command(other.output_path, false, refused, refused_err), kExitBadInput) << refused.str();
+  EXPECT_NE(refused_err.str().find("exists; pass --force to replace it"), std::string::npos) << refused_err.str();
 }
 
 // After the progress line's 100%, a merge from the shards (a resumed run's) is announced; a fresh run
