@@ -67,18 +67,18 @@ std::string resume_command(const RunOptions& options, const std::string& output)
 // Whether `path` is a perfgen results file of the experiment `config` (read in a child: it may be damaged).
 bool holds_experiment(const std::string& path, const std::string& config) {
   try {
-    return read_in_child(
-               [&] {
-                 try {
-                   return stored_results_config(path);
-                 } catch (const InputError&) {
-                   return std::string();  // not a results file
-                 }
-               },
-               path) == config;
+    return results_config_in_child(path) == config;
   } catch (const std::exception&) {  // damaged beyond reading: not this experiment's file
     return false;
   }
+}
+
+// A run's merge stopped by a signal: every trial stays in the shards, and continue_with finishes it.
+int say_merge_stopped(std::ostream& err, const InterruptHandling& interrupts, const Plan& plan, const ShardStore& store,
+                      const std::string& continue_with) {
+  err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
+      << " trials are kept in " << store.directory() << "\nperfgen: continue with: " << continue_with << '\n';
+  return kExitInterrupted;
 }
 
 // What one process trained: trials and network-steps (a resumed run trains only some).
@@ -155,9 +155,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
       merge_into_final(plan, store, output, figures, times, out, live_final.get(), &interrupts.requested(),
                        options.quiet ? nullptr : &err);
     } catch (const TrainingCancelled&) {
-      err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
-          << " trials are kept in " << store.directory() << "\nperfgen: continue with: " << continue_with << '\n';
-      return kExitInterrupted;
+      return say_merge_stopped(err, interrupts, plan, store, continue_with);
     }
   } else if (group.size() == 1) {  // one of several --shard workers: how to go on
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
@@ -270,10 +268,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       merge_into_final(plan, store, output, figures, times, out, nullptr, &interrupts.requested(),
                        options.quiet ? nullptr : &err);
     } catch (const TrainingCancelled&) {
-      err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; all " << plan.trial_count()
-          << " trials are kept in " << store.directory()
-          << "\nperfgen: continue with: " << resume_command(options, output) << '\n';
-      return int(kExitInterrupted);
+      return say_merge_stopped(err, interrupts, plan, store, resume_command(options, output));
     }
     run_lock->remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);

@@ -59,6 +59,18 @@ void check_output_location(const std::string& output, const std::string& key) {
   if (::access(folder.c_str(), W_OK) != 0) throw InputError(key, "cannot write to the folder " + folder.string());
 }
 
+std::string results_config_in_child(const std::string& path) {
+  return read_in_child(
+      [&] {
+        try {
+          return stored_results_config(path);
+        } catch (const InputError&) {
+          return std::string();  // not a results file
+        }
+      },
+      path);
+}
+
 bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,
                     const ShardSpec& shard) {
   OutputFacts facts;
@@ -74,16 +86,7 @@ bool prepare_output(const std::string& output, const ShardStore& store, const Ex
   };
   std::optional<std::string> output_config;  // the existing output's stored config, "" if it has none
   auto stored_output_config = [&]() -> const std::string& {
-    if (!output_config)  // an existing file may be damaged: read in a child (file_check.h)
-      output_config = read_in_child(
-          [&] {
-            try {
-              return stored_results_config(output);
-            } catch (const InputError&) {
-              return std::string();  // not a results file
-            }
-          },
-          output);
+    if (!output_config) output_config = results_config_in_child(output);
     return *output_config;
   };
   facts.output_foreign = [&] {

@@ -18,6 +18,10 @@ namespace perfgen {
 // `key`: the option the message names.
 void check_output_location(const std::string& output, const std::string& key = "--output");
 
+// The resolved config a results file stores, "" when it is no perfgen results file; read in a child,
+// as the file may be damaged (a read that crashes throws, file_check.h).
+std::string results_config_in_child(const std::string& path);
+
 // Refuses, before any work, an output that would lose data or cannot be resumed. Deletes what a killed
 // removal of the store left (FILE.h5.shards.removing), and the store itself when --force starts over.
 // Returns true when the output already is the finished run, so that there is nothing to do.
