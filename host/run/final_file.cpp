@@ -1,6 +1,7 @@
 #include "final_file.h"
 
 #include <chrono>
+#include <filesystem>
 #include <iomanip>
 #include <optional>
 
@@ -14,13 +15,33 @@
 
 namespace perfgen {
 
+namespace {
+
+// The file is whole and in place once this runs: a store that cannot be deleted (a folder this user
+// may not write) is said in a warning, not an error; the merge did what it was asked.
+void remove_merged_store(const ShardStore& store, const std::string& output, std::ostream& err) {
+  try {
+    store.remove();
+  } catch (const std::filesystem::filesystem_error& e) {
+    const std::string aside = store.directory() + ".removing";
+    std::error_code ignored;
+    const std::string left = std::filesystem::exists(aside, ignored) ? aside : store.directory();
+    const std::string where = e.path2().empty() ? e.path1().string() : e.path2().string();
+    err << "perfgen: warning: " << output << " is complete, but " << left << " could not be deleted ("
+        << e.code().message() << ": " << where << "); every trial is in " << output << ", delete " << left
+        << " yourself" << std::endl;
+  }
+}
+
+}  // namespace
+
 StorageLayout final_file_layout(const Plan& plan) {
   return StorageLayout{static_cast<std::size_t>(plan.experiment().run.batch_size), 1, 0};
 }
 
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, RunFigures figures,
-                      StageTimes& times, std::ostream& out, LiveFinalFile* live, const std::atomic<bool>* cancel,
-                      std::ostream* notes) {
+                      StageTimes& times, std::ostream& out, std::ostream& err, LiveFinalFile* live,
+                      const std::atomic<bool>* cancel, std::ostream* notes) {
   const auto merge_start = std::chrono::steady_clock::now();
   const Experiment& e = plan.experiment();
   const ShardIndex index(store, batch_count(plan));
@@ -71,7 +92,7 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
       throw;
     }
   }
-  store.remove();
+  remove_merged_store(store, output, err);
   times.add(Stage::merge, seconds_since(merge_start));
   wall_seconds += seconds_since(merge_start);
   merged.table.print(out);

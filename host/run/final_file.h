@@ -33,9 +33,10 @@ struct RunFigures {
 // With a live file that got every trial, it is finished instead of merging the shards again. Once
 // *cancel is set, a merge from the shards stops with TrainingCancelled, leaving the shards and no output.
 // notes (a run's stderr unless --quiet) hears when a merge from the shards begins: after a resume it
-// takes seconds per 10^6 trials, after the progress line has said 100%.
+// takes seconds per 10^6 trials, after the progress line has said 100%. err hears warnings: a store
+// that cannot be deleted once the file is in place (the exit stays 0; the file is whole).
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, RunFigures figures,
-                      StageTimes& times, std::ostream& out, LiveFinalFile* live = nullptr,
+                      StageTimes& times, std::ostream& out, std::ostream& err, LiveFinalFile* live = nullptr,
                       const std::atomic<bool>* cancel = nullptr, std::ostream* notes = nullptr);
 
 }  // namespace perfgen

@@ -152,7 +152,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
   if (!shard.worker) {
     try {
       const RunFigures figures{seconds_since(start), trained.trials, static_cast<double>(trained.steps)};
-      merge_into_final(plan, store, output, figures, times, out, live_final.get(), &interrupts.requested(),
+      merge_into_final(plan, store, output, figures, times, out, err, live_final.get(), &interrupts.requested(),
                        options.quiet ? nullptr : &err);
     } catch (const TrainingCancelled&) {
       return say_merge_stopped(err, interrupts, plan, store, continue_with);
@@ -265,7 +265,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // a run of the whole sweep would need it exclusively): a killed earlier merge's file goes.
     remove_stale_temporaries(output);
     try {
-      merge_into_final(plan, store, output, figures, times, out, nullptr, &interrupts.requested(),
+      merge_into_final(plan, store, output, figures, times, out, err, nullptr, &interrupts.requested(),
                        options.quiet ? nullptr : &err);
     } catch (const TrainingCancelled&) {
       return say_merge_stopped(err, interrupts, plan, store, resume_command(options, output));
@@ -330,7 +330,7 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
     StageTimes times;
     try {
       if (interrupts.requested()) throw TrainingCancelled();  // during the checks
-      merge_into_final(plan, store, output, RunFigures{}, times, out, nullptr, &interrupts.requested());
+      merge_into_final(plan, store, output, RunFigures{}, times, out, err, nullptr, &interrupts.requested());
     } catch (const TrainingCancelled&) {
       err << "perfgen: " << interrupts.signal_name() << ": stopped while merging; the shards stay in "
           << store.directory() << "\nperfgen: continue with: perfgen merge " << shell_word(output)

@@ -115,6 +115,36 @@ TEST(Faults, AFileSizeLimitOfZeroFailsBeforeAnyShardAndLeavesNothing) {
   EXPECT_FALSE(std::filesystem::exists(output));
 }
 
+// A merge whose shard folder cannot be deleted (here a file made immutable; for a user, a folder they
+// may not write) has written the whole file: it warns, names what is left, and exits 0 with the table.
+TEST(Faults, AStoreThatCannotBeDeletedAfterTheMergeIsAWarningAndTheFileIsWhole) {
+  testing::TempDir dir;
+  const std::string output = dir.file("kept.h5"), log = dir.file("kept.log");
+  ASSERT_EQ(testing::Process({"run", "-o", output, "--backend", "cpu", "--quiet", "--shard", "0/1", "--set",
+                              "sweep.n=[2, 3]", "--set", "sweep.data_seed=[0]", "--set", "train.max_iters=100"},
+                             log)
+                .wait(60),
+            0)
+      << testing::read_file(log);
+  const std::string pinned = output + ".shards/config.toml";
+  if (std::system(("chattr +i " + pinned + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "chattr +i is not possible here (needs root on ext4 or a like filesystem)";
+  struct Unpin {
+    std::string shards;
+    ~Unpin() { std::system(("chattr -i " + shards + "*/config.toml 2>/dev/null").c_str()); }
+  } unpin_at_end{output + ".shards"};
+  const int code = testing::Process({"merge", output}, log).wait(60);
+  const std::string message = testing::read_file(log);
+  EXPECT_EQ(code, 0) << message;
+  EXPECT_NE(message.find("warning: " + output + " is complete, but " + output +
+                         ".shards.removing could not be deleted (Operation not permitted"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("wrote " + output + ": 10 trials"), std::string::npos) << message;
+  const std::string verify_log = dir.file("verify.log");
+  EXPECT_EQ(testing::Process({"verify", output}, verify_log).wait(30), 0) << testing::read_file(verify_log);
+}
+
 // Standard output that cannot be written (/dev/full: every write fails with ENOSPC) is an error, exit 1,
 // not a table lost with exit 0.
 TEST(Faults, StandardOutputThatCannotBeWrittenIsAnError) {

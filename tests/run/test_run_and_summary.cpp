@@ -275,7 +275,7 @@ TEST(Merge, ACancelLeavesTheShardsAndNoOutput) {
   const Plan plan(e);
   const std::atomic<bool> cancel{true};
   StageTimes times;
-  EXPECT_THROW(merge_into_final(plan, store, options.output_path, RunFigures{}, times, out, nullptr, &cancel),
+  EXPECT_THROW(merge_into_final(plan, store, options.output_path, RunFigures{}, times, out, err, nullptr, &cancel),
                TrainingCancelled);
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(entry.path().filename().string().find("merged.h5.tmp"), std::string::npos) << entry.path();
