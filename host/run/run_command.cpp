@@ -86,20 +86,34 @@ struct TrainedHere {
   std::int64_t trials = 0, steps = 0;
 };
 
+// What a run settles before it trains, on every rank alike: the backend, whether the sweep fits this
+// machine, and what becomes of an existing output (a refusal is thrown).
+struct PreparedRun {
+  std::unique_ptr<Backend> backend;
+  std::string backend_note;  // which backend `auto` chose: said once the run goes ahead
+  bool output_complete = false;
+};
+
+PreparedRun prepare_run(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
+                        const std::string& output, const ShardSpec& shard, const ProcessGroup& group) {
+  PreparedRun prepared;
+  std::ostringstream backend_note;
+  prepared.backend = choose_backend(options, group.local_rank(), group.local_size(), backend_note);
+  prepared.backend_note = backend_note.str();
+  const bool merges = !shard.worker || (group.size() > 1 && group.rank() == 0);  // a --shard worker never does
+  check_resources(plan, output, prepared.backend->trials_per_call(), merges);
+  prepared.output_complete = prepare_output(output, store, e, options, shard);
+  return prepared;
+}
+
 // Trains the batches this process owns. With the whole sweep (no --shard, no MPI), also merges.
 // continue_with: the command that continues the run, from the options as given (not as resolved).
 int train_own_batches(const RunOptions& options, const Experiment& e, const Plan& plan, const ShardStore& store,
                       const std::string& output, const ShardSpec& shard, const ProcessGroup& group,
-                      std::chrono::steady_clock::time_point start, StageTimes& times, TrainedHere& trained,
-                      const std::string& continue_with, std::ostream& out, std::ostream& err) {
-  // Which backend `auto` chose is said once the run goes ahead: a refusal below is the one message.
-  std::ostringstream backend_note;
-  std::unique_ptr<Backend> backend = choose_backend(options, group.local_rank(), group.local_size(), backend_note);
-  const bool merges = !shard.worker || (group.size() > 1 && group.rank() == 0);  // a --shard worker never does
-  check_resources(plan, output, backend->trials_per_call(), merges);
-  // From here a signal stops the run with exit 75, also while a resume reads every shard first.
-  const InterruptHandling interrupts;
-  if (prepare_output(output, store, e, options, shard)) {
+                      const PreparedRun& prepared, std::chrono::steady_clock::time_point start, StageTimes& times,
+                      TrainedHere& trained, const std::string& continue_with, std::ostream& out, std::ostream& err) {
+  const InterruptHandling interrupts;  // run_command's, nested: a signal stops the run with exit 75
+  if (prepared.output_complete) {
     out << output << " is already complete; nothing to resume\n";
     try {
       out << read_in_child(
@@ -115,7 +129,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     }
     return kExitOk;
   }
-  err << backend_note.str();
+  err << prepared.backend_note;
   if (!store.has_config()) {
     // Not an error (a job script may always pass --resume), but never silent: a mistyped -o trains anew.
     if (options.resume && group.rank() == 0) err << "perfgen: nothing to resume for " << output << ": a fresh run\n";
@@ -140,7 +154,7 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     const BatchLoop loop{shard,           fingerprint(e.resolved_toml),  options.quiet, options.serial,
                          options.threads, options.save_interval_seconds, times,         live_final.get()};
     if (control.cancelled()) throw TrainingCancelled();  // during the checks above
-    train_missing_batches(plan, *backend, store, loop, control);
+    train_missing_batches(plan, *prepared.backend, store, loop, control);
     trained = {control.finished.load(), control.steps.load()};
   } catch (const TrainingCancelled&) {
     const OwnTrials left = count_own_trials(plan, store, shard);
@@ -251,8 +265,14 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // and a SIGTERM there (mpirun and srun pass it to every rank) must not kill it, or the job is aborted
     // and the ranks still saving their finished trials are killed with it.
     const InterruptHandling interrupts;
+    std::optional<PreparedRun> prepared;
+    const int prepare_status = step_on_every_rank(group, err, "cannot start the run", [&] {
+      prepared.emplace(prepare_run(mine, e, plan, store, output, shard, group));
+      return int(kExitOk);
+    });
+    if (prepare_status != kExitOk) return prepare_status;
     const int status = with_exit_codes(err, [&] {
-      return train_own_batches(mine, e, plan, store, output, shard, group, start, times, trained,
+      return train_own_batches(mine, e, plan, store, output, shard, group, *prepared, start, times, trained,
                                resume_command(options, output), out, err);
     });
     if (group.size() == 1) return status;

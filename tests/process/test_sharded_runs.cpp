@@ -281,6 +281,22 @@ TEST(MpiRuns, BadInputIsReportedOncePerJob) {
 #endif
 }
 
+// A refusal found while preparing the output (here: the file exists) is the same on every rank and
+// printed once, before any rank trains (each rank printed it).
+TEST(MpiRuns, AnExistingOutputIsReportedOncePerJob) {
+#ifndef PERFGEN_MPIEXEC
+  GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
+#else
+  testing::TempDir dir;
+  const std::string output = dir.file("taken.h5"), log = dir.file("taken.log");
+  std::ofstream(output) << "a file the user keeps\n";
+  EXPECT_EQ(run_under_mpirun(3, sweep_to(output), log), 2) << read_file(log);
+  EXPECT_EQ(occurrences(read_file(log), output + " exists (this sweep was merged already?)"), 1u) << read_file(log);
+  EXPECT_FALSE(std::filesystem::exists(output + ".shards")) << "no rank trained";
+  EXPECT_EQ(read_file(output), "a file the user keeps\n");
+#endif
+}
+
 // Without --threads, ranks that mpirun left on the same CPUs split them instead of each starting one
 // thread per CPU (ranks bound to CPUs of their own keep those: usable_cpus()).
 TEST(MpiRuns, RanksOfOneNodeShareItsCpus) {
