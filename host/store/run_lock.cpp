@@ -81,7 +81,11 @@ void RunLock::remove_file() const { ::unlink(path_.c_str()); }
 
 RunLock::~RunLock() {
   if (fd_ < 0) return;
-  if (mode_ == Mode::exclusive) ::unlink(path_.c_str());
+  // The last holder removes the file: an exclusive one always, a shared one when it can take the lock
+  // exclusively (no other holder is left; a failed attempt may drop its shared lock, which it is about
+  // to close anyway). A process that opened the file meanwhile locks a file the path no longer names,
+  // and the constructor's loop makes a new one.
+  if (mode_ == Mode::exclusive || ::flock(fd_, LOCK_EX | LOCK_NB) == 0) ::unlink(path_.c_str());
   ::close(fd_);
 }
 

@@ -2,8 +2,8 @@
 // --shard i/K (or an MPI rank) holds it shared, so that workers run side by side, and holds
 // OUTPUT.shard-i-of-K.lock exclusively, so that a worker runs once. The locks are flock(2) locks: the
 // kernel drops them when their process dies, so a lock file left by a killed run does not block the
-// next one. An exclusive holder writes its pid, host and start time into the file for the message
-// another process then gives.
+// next one; a lock's last holder removes its file. An exclusive holder writes its pid, host and start time into the
+// file for the message another process then gives.
 #pragma once
 
 #include <string>
@@ -17,7 +17,7 @@ class RunLock {
   // Throws InputError(named_by, …) naming the holder when another process holds the lock; named_by is
   // what names the output on the command line.
   RunLock(const std::string& path, Mode mode, const std::string& named_by = "--output");
-  ~RunLock();  // an exclusive holder removes the file
+  ~RunLock();  // the last holder removes the file (a shared one finds that it is last)
   // Removes the file while shared holders may still hold it: for the last step of a run whose other
   // holders have all finished (mpirun's rank 0 after the merge). A process that opens the path later
   // locks a new file.

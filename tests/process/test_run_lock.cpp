@@ -30,9 +30,14 @@ TEST(RunLock, ExclusiveExcludesEveryoneAndSharedOnlyExclusive) {
   EXPECT_FALSE(std::filesystem::exists(path)) << "the exclusive holder removes its lock file";
   {
     const RunLock worker(path, RunLock::Mode::shared);
-    const RunLock other_worker(path, RunLock::Mode::shared);
-    EXPECT_THROW(RunLock(path, RunLock::Mode::exclusive), InputError);
+    {
+      const RunLock other_worker(path, RunLock::Mode::shared);
+      EXPECT_THROW(RunLock(path, RunLock::Mode::exclusive), InputError);
+    }
+    EXPECT_TRUE(std::filesystem::exists(path)) << "a shared holder that is not the last leaves the file";
+    EXPECT_THROW(RunLock(path, RunLock::Mode::exclusive), InputError) << "and the other still holds it";
   }
+  EXPECT_FALSE(std::filesystem::exists(path)) << "the last shared holder removes the lock file";
   std::ofstream(path) << "pid 999999 on a-host-that-died since 2026-01-01T00:00:00Z\n";  // no flock held
   EXPECT_NO_THROW(RunLock(path, RunLock::Mode::exclusive)) << "a stale lock file blocks nothing";
 }

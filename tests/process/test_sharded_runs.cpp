@@ -293,6 +293,7 @@ TEST(MpiRuns, AnExistingOutputIsReportedOncePerJob) {
   EXPECT_EQ(run_under_mpirun(3, sweep_to(output), log), 2) << read_file(log);
   EXPECT_EQ(occurrences(read_file(log), output + " exists (this sweep was merged already?)"), 1u) << read_file(log);
   EXPECT_FALSE(std::filesystem::exists(output + ".shards")) << "no rank trained";
+  EXPECT_FALSE(std::filesystem::exists(output + ".lock")) << "the ranks' last holder of the lock removes it";
   EXPECT_EQ(read_file(output), "a file the user keeps\n");
 #endif
 }
