@@ -290,7 +290,6 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     } catch (const TrainingCancelled&) {
       return say_merge_stopped(err, interrupts, plan, store, resume_command(options, output));
     }
-    run_lock->remove_file();  // the ranks hold it shared, and all of them have finished training
     return int(kExitOk);
   });
 }

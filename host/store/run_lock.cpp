@@ -18,6 +18,14 @@
 namespace perfgen {
 namespace {
 
+// Whether `path` names the file open as fd (not one made after it was unlinked).
+bool names_file(const std::string& path, int fd) {
+  struct stat held {
+  }, named{};
+  return ::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+         held.st_dev == named.st_dev;
+}
+
 std::string owner_line() {
   char host[256] = "?";
   ::gethostname(host, sizeof host - 1);
@@ -50,8 +58,8 @@ std::string holder_of(const std::string& path) {
 }  // namespace
 
 RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by) : path_(path), mode_(mode) {
-  // The file may be removed by its last exclusive holder between our open and our flock: then the
-  // lock we got is on a file nobody else will see, and we try again.
+  // The file may be removed by its last holder between our open and our flock: then the lock we got
+  // is on a file nobody else will see, and we try again.
   for (;;) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw InputError(named_by, "cannot create the lock file " + path + ": " + std::strerror(errno));
@@ -63,11 +71,7 @@ RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by
       throw InputError(named_by, "another perfgen is writing this run (" + holder_of(path) + ", lock " + path +
                                      "); wait for it to end or stop it");
     }
-    struct stat held {
-    }, named{};
-    if (::fstat(fd_, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
-        held.st_dev == named.st_dev)
-      break;
+    if (names_file(path, fd_)) break;
     ::close(fd_);
   }
   if (mode == Mode::exclusive) {  // the owner line only improves another process's message
@@ -77,15 +81,15 @@ RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by
   }
 }
 
-void RunLock::remove_file() const { ::unlink(path_.c_str()); }
-
 RunLock::~RunLock() {
   if (fd_ < 0) return;
   // The last holder removes the file: an exclusive one always, a shared one when it can take the lock
   // exclusively (no other holder is left; a failed attempt may drop its shared lock, which it is about
   // to close anyway). A process that opened the file meanwhile locks a file the path no longer names,
-  // and the constructor's loop makes a new one.
-  if (mode_ == Mode::exclusive || ::flock(fd_, LOCK_EX | LOCK_NB) == 0) ::unlink(path_.c_str());
+  // and the constructor's loop makes a new one. Only the file this lock holds is removed, never a
+  // newer one at the same path.
+  if (mode_ == Mode::exclusive || ::flock(fd_, LOCK_EX | LOCK_NB) == 0)
+    if (names_file(path_, fd_)) ::unlink(path_.c_str());
   ::close(fd_);
 }
 

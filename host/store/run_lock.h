@@ -1,4 +1,4 @@
-// One writer per run. A whole run, `merge` and `--force` hold OUTPUT.lock exclusively; a worker of
+// One writer per run. A whole run (with or without --force) and `merge` hold OUTPUT.lock exclusively; a worker of
 // --shard i/K (or an MPI rank) holds it shared, so that workers run side by side, and holds
 // OUTPUT.shard-i-of-K.lock exclusively, so that a worker runs once. The locks are flock(2) locks: the
 // kernel drops them when their process dies, so a lock file left by a killed run does not block the
@@ -18,10 +18,6 @@ class RunLock {
   // what names the output on the command line.
   RunLock(const std::string& path, Mode mode, const std::string& named_by = "--output");
   ~RunLock();  // the last holder removes the file (a shared one finds that it is last)
-  // Removes the file while shared holders may still hold it: for the last step of a run whose other
-  // holders have all finished (mpirun's rank 0 after the merge). A process that opens the path later
-  // locks a new file.
-  void remove_file() const;
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 #include <sstream>
 
 #include "child_process.h"
@@ -38,6 +39,13 @@ TEST(RunLock, ExclusiveExcludesEveryoneAndSharedOnlyExclusive) {
     EXPECT_THROW(RunLock(path, RunLock::Mode::exclusive), InputError) << "and the other still holds it";
   }
   EXPECT_FALSE(std::filesystem::exists(path)) << "the last shared holder removes the lock file";
+  {
+    auto worker = std::make_unique<RunLock>(path, RunLock::Mode::shared);
+    std::filesystem::remove(path);  // as a holder that ended would; then another run takes the path
+    const RunLock next_run(path, RunLock::Mode::exclusive);
+    worker.reset();
+    EXPECT_TRUE(std::filesystem::exists(path)) << "a holder leaving removes its own file, not a newer one";
+  }
   std::ofstream(path) << "pid 999999 on a-host-that-died since 2026-01-01T00:00:00Z\n";  // no flock held
   EXPECT_NO_THROW(RunLock(path, RunLock::Mode::exclusive)) << "a stale lock file blocks nothing";
 }
