@@ -1,5 +1,6 @@
-// FNV-1a (64 bit) of a text, in hex: the files' config_hash (for a reader to tell configs apart) and
-// the checksum of their root attributes, which HDF5 keeps without one of its own.
+// FNV-1a (64 bit) of a text, in hex: the files' config_hash (for a reader to tell configs apart, and for
+// --resume and merge to refuse shards of another run) and the checksum of their root attributes, which
+// HDF5 keeps without one of its own.
 #pragma once
 
 #include <cstdint>

@@ -153,10 +153,4 @@ void CellTable::print(std::ostream& out) const {
   }
 }
 
-void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows) {
-  CellTable table(max_rows);
-  table.add(cells);
-  table.print(out);
-}
-
 }  // namespace perfgen

@@ -28,7 +28,4 @@ class CellTable {
   std::vector<double> first_coordinates_;
 };
 
-// The table of a whole /cells group.
-void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows = kTableRows);
-
 }  // namespace perfgen

@@ -32,8 +32,7 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
 // Throws InputError("sweep", …) when the estimate exceeds the available memory or the free disk space
 // in the folder that will hold `output_path`. `merges`: this process also merges (a whole run, rank 0
 // of mpirun); a --shard worker does not, so the merge's memory is not asked of it.
-void check_resources(const Plan& plan, const std::string& output_path, std::int64_t trials_per_call = 0,
-                     bool merges = true);
+void check_resources(const Plan& plan, const std::string& output_path, std::int64_t trials_per_call, bool merges);
 
 // "12.3 GiB" and the like.
 std::string human_bytes(double bytes);

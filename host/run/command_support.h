@@ -36,7 +36,7 @@ NamedOutput named_output(std::string path);
 // else in single quotes (a quote inside becoming '\''), so that printed commands can be pasted.
 std::string shell_word(const std::string& text);
 
-// The resolved experiment stored in a results file; InputError if it is not one.
+// The resolved experiment stored in a results file; "" if it is not one (or cannot be read).
 std::string stored_results_config(const std::string& results_path);
 
 // The recovery table of a finished results file, with a header line.

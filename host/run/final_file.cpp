@@ -55,7 +55,8 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
   }
   const std::string backend = first.text_of("backend").value_or("?");
   const std::string device = first.text_of("device").value_or("?");
-  // The steps the rate counts: this process's, where known, else every row's.
+  // The steps the rate counts: the run's (this process's, or every rank's under mpirun), where known,
+  // else every row's.
   auto run_steps = [&](const MergeReport& merged) { return figures.steps >= 0 ? figures.steps : merged.network_steps; };
   // The file records the merge up to its attributes; the line printed at the end has the whole merge.
   auto close_file = [&](Hdf5Writer& file, const MergeReport& merged) {

@@ -7,8 +7,7 @@
 
 #include "columns.h"
 #include "experiment.h"
-#include "fingerprint.h"  // config_hash (--resume and merge compare the config text itself)
-#include "hdf5_io.h"
+#include "fingerprint.h"  // config_hash: --resume and merge refuse shards whose hash is not the run's
 #include "stage_times.h"
 
 namespace perfgen {

@@ -60,15 +60,7 @@ void check_output_location(const std::string& output, const std::string& key) {
 }
 
 std::string results_config_in_child(const std::string& path) {
-  return read_in_child(
-      [&] {
-        try {
-          return stored_results_config(path);
-        } catch (const InputError&) {
-          return std::string();  // not a results file
-        }
-      },
-      path);
+  return read_in_child([&] { return stored_results_config(path); }, path);
 }
 
 bool prepare_output(const std::string& output, const ShardStore& store, const Experiment& e, const RunOptions& options,

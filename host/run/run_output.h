@@ -16,7 +16,7 @@ namespace perfgen {
 // Refuses an output path that names a folder, a link, a device or FIFO, or whose folder is missing or
 // not writable (perfgen creates no folders): checked before the run's lock file is made beside it.
 // `key`: the option the message names.
-void check_output_location(const std::string& output, const std::string& key = "--output");
+void check_output_location(const std::string& output, const std::string& key);
 
 // The resolved config a results file stores, "" when it is no perfgen results file; read in a child,
 // as the file may be damaged (a read that crashes throws, file_check.h).

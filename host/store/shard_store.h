@@ -43,7 +43,8 @@ class ShardStore {
   // The folder is there with nothing of a run in it: empty, or holding only the temporary of
   // config.toml that a run stopped while creating the store leaves (config.toml precedes any shard).
   bool holds_no_run() const;
-  // Creates the directory and records the resolved config; throws InputError if it cannot.
+  // Creates the directory and records the resolved config: InputError where the folder cannot be made
+  // or holds another run's config.toml, std::runtime_error where writing fails (an I/O failure).
   void create(const std::string& resolved_config) const;
   std::string stored_config() const;
   std::string config_path() const { return directory_ + "/config.toml"; }  // the stored config's file
@@ -117,7 +118,8 @@ void sort_rows(ColumnGroup& group, const std::string& row_dim);
 
 // What replace_atomically leaves when killed: PATH.tmp-PID files whose number is no running PID here,
 // and which are empty or HDF5 files without a finished file's attributes (a user's file of that name
-// is kept). Only while holding the output's lock exclusively: no other perfgen is writing it then.
+// is kept). Only while no other perfgen can write the output: holding its lock exclusively, or as
+// mpirun's rank 0 once every rank has trained (the ranks hold it shared, and exclude every writer).
 void remove_stale_temporaries(const std::string& path);
 
 // Runs write(temporary) and renames the temporary file to `path`; removes it if write throws. The

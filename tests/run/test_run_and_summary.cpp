@@ -527,6 +527,13 @@ TEST(Bench, EndToEndRowsAreWholeRuns) {
   EXPECT_EQ(none.str().find("\n40 "), std::string::npos) << none.str();
 }
 
+// The table of a whole /cells group.
+void print_cell_table(std::ostream& out, const ColumnGroup& cells, std::size_t max_rows) {
+  CellTable table(max_rows);
+  table.add(cells);
+  table.print(out);
+}
+
 // A long table shows its first and last cells and says how many it left out.
 TEST(CellTable, ShowsTheFirstAndLastCellsOfALongTable) {
   const Experiment e = testing::experiment_from(kSmall, {"sweep.c_tilde={linspace=[0, 1, 50]}"});
