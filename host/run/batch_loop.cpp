@@ -217,6 +217,10 @@ void train_missing_batches(const Plan& plan, Backend& backend, const ShardStore&
             throw std::logic_error("a batch left unfinished without a cancel");
         });
       }
+      // The batches collected wait for the next part's, which takes about as long as this one did.
+      if (!cancelled)
+        loop.times.time(Stage::write,
+                        [&] { shards.flush_if_due(seconds_per_trial * static_cast<double>(part->trials.size())); });
     });
   };
   // The next part's materialization, which cannot be cancelled: declared before the loop so that

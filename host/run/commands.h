@@ -29,7 +29,7 @@ struct RunOptions {
   CpuKernel cpu_kernel = CpuKernel::vector;  // SIMD lanes, or the scalar reference
   ShardSpec shard;                           // --shard i/K: train every K-th batch from the i-th (Slurm arrays)
   bool serial = false;                       // no pipeline: materialize, train, write one after another
-  double save_interval_seconds = 10.0;       // seconds a finished batch waits at most before a shard holds it
+  double save_interval_seconds = 10.0;       // about the longest a finished batch waits for a shard
 };
 
 struct BenchOptions {

@@ -58,6 +58,11 @@ void ShardWriter::add(std::int64_t batch, std::vector<ColumnGroup> groups, doubl
   if (write_now) flush();
 }
 
+void ShardWriter::flush_if_due(double wait_seconds) {
+  const double since_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count();
+  if (since_write + wait_seconds >= seconds_) flush();
+}
+
 void ShardWriter::flush() {
   if (groups_.empty()) return;
   store_.write_shard(batches_, attributes_(wall_seconds_, network_steps_), groups_, chunk_rows_);

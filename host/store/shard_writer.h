@@ -1,9 +1,10 @@
 // Collects a worker's finished batches into shards worth their fixed cost (~20 ms of HDF5 set-up and
 // fsync each, bench/NOTES.md): a shard is written once it holds kShardBytes of rows or `seconds` have
 // passed since the last one was written (`perfgen run --save-interval`), when the next batch does
-// not continue its run of batches, and on flush(). SIGKILL loses the batches not yet in a shard (about
-// `seconds` of work) and the trials in flight; SIGINT/SIGTERM lose nothing finished (the run writes
-// the finished trials of unfinished batches to checkpoints, ShardStore::write_checkpoint).
+// not continue its run of batches, on flush(), and on flush_if_due() when waiting for the next batch
+// would pass `seconds`. SIGKILL loses the batches not yet in a shard (about `seconds` of work) and the
+// trials in flight; SIGINT/SIGTERM lose nothing finished (the run writes the finished trials of
+// unfinished batches to checkpoints, ShardStore::write_checkpoint).
 #pragma once
 
 #include <chrono>
@@ -31,6 +32,9 @@ class ShardWriter {
   // and network steps.
   void add(std::int64_t batch, std::vector<ColumnGroup> groups, double wall_seconds, double network_steps);
   void flush();  // writes what is collected, if anything
+  // Writes what is collected if the next batch, due in about wait_seconds (a part's training time),
+  // would come after `seconds` since the last write: the batches collected would wait past it.
+  void flush_if_due(double wait_seconds);
   std::size_t shards_written() const { return shards_written_; }
 
  private:

@@ -119,6 +119,28 @@ TEST(ShardWriter, GroupsRunsOfBatchesAndStartsAnotherShardAtAGap) {
   EXPECT_EQ(index.position(2), 2);
 }
 
+// The batches collected at the end of a part are written when the next part, as long as this one,
+// would keep them past the save interval; not when it would not (a shard per part would be too many).
+TEST(ShardWriter, WritesAtAPartsEndWhatWouldWaitPastTheSaveInterval) {
+  testing::TempDir dir;
+  const Experiment e = sweep_of(8);
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  const ShardStore store(dir.file("due.h5"));
+  store.create(e.resolved_toml);
+  const std::vector<MaterializedTrial> trials(run.trials.begin(), run.trials.begin() + kBatch);
+  const std::vector<TrialOutcome> outcomes(run.outcomes.begin(), run.outcomes.begin() + kBatch);
+  ShardWriter writer(store, 1, kBatch, 3600.0, [](double, double) { return FileAttributes{}; });
+  writer.add(0, result_groups(plan, trials, outcomes), 0.0, 0.0);
+  writer.flush_if_due(60.0);
+  EXPECT_EQ(writer.shards_written(), 0u) << "a minute's part: the batch can wait within the hour";
+  writer.flush_if_due(3600.0);
+  EXPECT_EQ(writer.shards_written(), 1u) << "an hour's part: the batch is written before it trains";
+  writer.flush_if_due(3600.0);
+  EXPECT_EQ(writer.shards_written(), 1u) << "nothing collected, nothing written";
+  EXPECT_EQ(store.shards().size(), 1u);
+}
+
 TEST(ShardStore, ACheckpointKeepsSomeTrialsOfABatchUntilTheBatchsShardReplacesIt) {
   testing::TempDir dir;
   const Experiment e = sweep_of(10);
