@@ -103,11 +103,16 @@ void merge_into_final(const Plan& plan, const ShardStore& store, const std::stri
     out << " (" << figures.trained << " trained by this run)";
   out << " in " << std::fixed << std::setprecision(1) << wall_seconds << " s, " << std::scientific
       << std::setprecision(2) << run_steps(merged) / wall_seconds << " network-steps/s on " << device << '\n'
-      << std::defaultfloat << "stages: " << times.report();
+      << std::defaultfloat;
+  print_stages(out, times, wall_seconds);
+}
+
+void print_stages(std::ostream& out, const StageTimes& times, double wall_seconds) {
+  out << "stages: " << times.report();
   if (times.seconds(Stage::train) > 0)
     out << "; training busy " << std::fixed << std::setprecision(0) << 100.0 * busy_fraction(times, wall_seconds)
         << "% of the wall time" << std::defaultfloat;
-  else  // `perfgen merge`, or a rank 0 that found its batches done: the wall time is the workers'
+  else  // `perfgen merge`, a rank 0 or a worker that found its batches done: the wall time is others'
     out << " (this process trained nothing)";
   out << '\n';
 }

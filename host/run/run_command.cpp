@@ -171,7 +171,8 @@ int train_own_batches(const RunOptions& options, const Experiment& e, const Plan
     } catch (const TrainingCancelled&) {
       return say_merge_stopped(err, interrupts, plan, store, continue_with);
     }
-  } else if (group.size() == 1) {  // one of several --shard workers: how to go on
+  } else if (group.size() == 1) {                    // one of several --shard workers: how to go on
+    print_stages(out, times, seconds_since(start));  // before the last line, a command to paste
     out << "shard " << shard.index << "/" << shard.count << " done: its batches are in " << store.directory()
         << "\nwhen all " << shard.count << " shards are done: perfgen merge " << shell_word(output) << '\n';
   }
@@ -307,9 +308,12 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
       out << output << " is already complete; nothing to merge\n";
       return int(kExitOk);
     }
-    if (!store.has_config())  // none, or a folder holding no run (store.holds_no_run, or a user's)
+    if (!store.has_config()) {  // none, or a folder holding no run (store.holds_no_run, or a user's)
+      const std::string entry = store.exists() ? store.foreign_entry() : std::string();
       throw InputError("", "no unfinished run at " + store.directory() +
+                               (entry.empty() ? "" : " (it holds " + entry + ", which perfgen does not write)") +
                                (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
+    }
     if (const std::string entry = store.foreign_entry(); !entry.empty())  // the merge deletes the folder
       throw InputError("", foreign_store_reason(store.directory(), entry));
     const Experiment e = load_experiment(store.stored_config(), store.config_path(), {});

@@ -127,6 +127,12 @@ TEST(Run, FoldersOfTheStoresNamesWithAUsersFilesAreLeftAlone) {
   options.shard = parse_shard("0/2");
   std::ostringstream out, err;
   EXPECT_EQ(run_command(options, out, err), kExitBadInput) << "a worker does not adopt it either";
+  for (const bool force : {false, true}) {
+    std::ostringstream merge_out, merge_err;
+    EXPECT_EQ(merge_command(options.output_path, force, merge_out, merge_err), kExitBadInput);
+    EXPECT_NE(merge_err.str().find(".shards (it holds notes.txt, which perfgen does not write)"), std::string::npos)
+        << "merge names it too: " << merge_err.str();
+  }
   EXPECT_TRUE(std::filesystem::exists(options.output_path + ".shards/notes.txt"));
 
   options = options_for(dir, "aside.h5");
@@ -154,6 +160,7 @@ TEST(Run, AWorkerNamesTheMergeCommandQuoted) {
   EXPECT_NE(out.str().find("when all 2 shards are done: perfgen merge '" + options.output_path + "'\n"),
             std::string::npos)
       << out.str();
+  EXPECT_EQ(out.str().rfind("stages: plan ", 0), 0u) << "the worker's stage times come first: " << out.str();
   // The summary of the shards says when every trial is there, and how to merge; merge given the
   // folder names the command that merges it.
   std::ostringstream half;
