@@ -4,11 +4,12 @@
 
 KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
 against aligned time), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
-data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|). Each function returns the
+data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig11 (final training loss
+against c_tilde of Fig. 4's runs that did not reach loss_tol). Each function returns the
 numbers it drew, so tests can check them. RESULTS may also be the run's .shards folder; a trial that
 a shard and a checkpoint both hold (a kill between writing one and removing the other) is read once.
 A file that is missing, not HDF5, not a perfgen result or without what KIND needs (a group or a
-column), a fig4 file whose (n, data seed, c~) lines would join runs of another axis, and an -o in a
+column), a fig4 or fig11 file whose (n, data seed, c~) lines would join runs of another axis, and an -o in a
 missing folder or without an image format's extension, are refused with one line on stderr and exit
 code 2.
 """
@@ -28,7 +29,7 @@ import numpy as np  # noqa: E402
 BRANCH_COLOURS = {0: "0.6", 1: "tab:blue", 2: "tab:orange"}  # off target, Q1, Q2
 BRANCH_NAMES = {0: "off target", 1: "Q1", 2: "Q2"}
 INDEX_COORDINATES = ("neuron", "param", "checkpoint", "weight")  # the same in every shard: not concatenated
-DIVERGED = 3  # /trials status
+MAX_ITERS, DIVERGED = 1, 3  # /trials status
 BLOWN_UP = 1e10  # a gen error no trained network reaches (θ = 0 gives mean f*², order 1): the run blew up
 MISSING_GROUP_HINTS = {
     "trajectories": ": run with [trajectories] trials = [...] in the experiment (or --set "
@@ -210,27 +211,31 @@ def blown_up_runs(t):
     return (t["status"] == DIVERGED) | ~np.isfinite(gen) | (gen > BLOWN_UP)
 
 
-def fig4(path, out):
-    """Generalization error against c_tilde, one panel per n, one line per data seed; recovered runs
-    are drawn at the recovery threshold as in the paper. Runs that blew up are left out and counted
-    (panel titles, stderr); a line breaks at the c_tilde where they were."""
-    t = load(path, needs=("n", "data_seed", "c_tilde", "gen_error", "status"))
+def _c_tilde_sweep(kind, column, path):
+    """/trials and config of a file whose runs are one per (n, data_seed, c_tilde), as fig4 and fig11
+    draw them: one line per n and data seed against a [sweep] c_tilde axis."""
+    t = load(path, needs=("n", "data_seed", "c_tilde", "gen_error", "status", column))
     config = _config(path)
     if "c_tilde" not in config.get("sweep", {}):
-        raise ResultsError(f"{path} does not sweep c_tilde: fig4 draws /trials gen_error against a "
+        raise ResultsError(f"{path} does not sweep c_tilde: {kind} draws /trials {column} against a "
                            "[sweep] c_tilde axis, one panel per n and one line per data_seed "
                            "(as data/figures/fig4.toml)")
     others = [name for name in ("init_seed", "lr", "init_scale", "width", "activation", "max_iters")
               if name in t and len(np.unique(t[name])) > 1]
     if others:  # their trials would join one (n, data_seed) line, zig-zagging between them
-        raise ResultsError(f"{path} also varies {', '.join(others)}: fig4 draws one line per n and "
+        raise ResultsError(f"{path} also varies {', '.join(others)}: {kind} draws one line per n and "
                            "data_seed against c_tilde, so each (n, data_seed, c_tilde) must be one run")
-    threshold = config.get("eval", {}).get("recovery_threshold", 1e-8)
+    return t, config
+
+
+def _lines_against_c_tilde(kind, t, ns, values, ylabel, out, marked=None):
+    """One panel per n, one line per data seed of `values` (a /trials-long array) against c_tilde.
+    Runs that blew up are left out and counted (panel titles, stderr); a line breaks at the c_tilde
+    where they were. `marked` (optional rows) are drawn again as open circles."""
     left_out = blown_up_runs(t)
     if left_out.any():
-        print(f"fig4: left out {left_out.sum()} of {left_out.size} runs that diverged or whose gen error "
+        print(f"{kind}: left out {left_out.sum()} of {left_out.size} runs that diverged or whose gen error "
               f"is not finite or above {BLOWN_UP:g}", file=sys.stderr)
-    ns = sorted(set(t["n"]))
     fig, axes = plt.subplots(1, len(ns), figsize=(3.2 * len(ns), 3), squeeze=False)
     drawn = {}
     for ax, n in zip(axes[0], ns):
@@ -239,16 +244,41 @@ def fig4(path, out):
             order = np.argsort(t["c_tilde"][rows])
             c = t["c_tilde"][rows][order]
             # NaN (not drawn, no axis range) where a run was left out, so the line breaks there
-            gen = np.where(left_out[rows][order], np.nan, np.maximum(t["gen_error"][rows][order], threshold))
-            ax.semilogy(c, gen, "o-", markersize=3, label=f"seed {seed}")
-            drawn[(int(n), int(seed))] = (c, gen)
+            y = np.where(left_out[rows][order], np.nan, values[rows][order])
+            line, = ax.semilogy(c, y, "o-", markersize=3, label=f"seed {seed}")
+            if marked is not None:
+                open_rows = marked[rows][order]
+                ax.semilogy(c[open_rows], y[open_rows], "o", markersize=6, markerfacecolor="none",
+                            color=line.get_color())
+            drawn[(int(n), int(seed))] = (c, y)
         dropped = int((left_out & (t["n"] == n)).sum())
         ax.set_title(f"n = {n}" + (f" ({dropped} diverged, left out)" if dropped else ""))
         ax.set_xlabel("c̃")
-    axes[0][0].set_ylabel("generalization error")
+    axes[0][0].set_ylabel(ylabel)
     axes[0][-1].legend(fontsize=6)
     _save(fig, out)
     return drawn
+
+
+def fig4(path, out):
+    """Generalization error against c_tilde, one panel per n, one line per data seed; recovered runs
+    are drawn at the recovery threshold as in the paper."""
+    t, config = _c_tilde_sweep("fig4", "gen_error", path)
+    threshold = config.get("eval", {}).get("recovery_threshold", 1e-8)
+    return _lines_against_c_tilde("fig4", t, sorted(set(t["n"])), np.maximum(t["gen_error"], threshold),
+                                  "generalization error", out)
+
+
+def fig11(path, out):
+    """The final training loss of Fig. 4's runs against c_tilde, one line per data seed, for the n
+    where some run did not reach loss_tol (the paper's Fig. 11: n = 5 and 6); open circles: runs
+    stopped at max_iters. Every n when all reached it."""
+    t, config = _c_tilde_sweep("fig11", "final_loss", path)
+    loss_tol = config.get("train", {}).get("loss_tol", 0.0)
+    short = (t["final_loss"] > loss_tol) & ~blown_up_runs(t)
+    ns = sorted(set(t["n"][short])) or sorted(set(t["n"]))
+    return _lines_against_c_tilde("fig11", t, ns, t["final_loss"], "final training loss", out,
+                                  marked=t["status"] == MAX_ITERS)
 
 
 def fig6(path, out):
@@ -276,7 +306,7 @@ def _save(fig, out):
     plt.close(fig)
 
 
-KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3b": fig3b, "fig4": fig4, "fig6": fig6}
+KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3b": fig3b, "fig4": fig4, "fig6": fig6, "fig11": fig11}
 
 
 def check_output(out):

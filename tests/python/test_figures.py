@@ -77,6 +77,26 @@ def test_fig4_gen_error_against_c_tilde(tmp_path):
     assert gen.size == 275 and 0 < np.isnan(gen).sum() < 275 and np.nanmax(gen) < 1
 
 
+def test_fig11_final_loss_of_the_runs_that_stopped_short(tmp_path, monkeypatch):
+    path = run(tmp_path, "fig4-small.toml")
+    figs = []
+    monkeypatch.setattr(figures, "_save", lambda fig, out: figs.append(fig))
+    drawn = figures.fig11(path, str(tmp_path / "fig11.png"))
+    with h5py.File(path) as f:
+        t = {name: f["trials"][name][:] for name in ("n", "data_seed", "c_tilde", "final_loss", "status")}
+    short = (t["final_loss"] > 1e-15) & (t["status"] != figures.DIVERGED)
+    assert short.any() and not short.all()
+    panels = sorted({n for n, _ in drawn})
+    assert panels == sorted(set(t["n"][short])), "a panel for each n with a run that stopped short, no other"
+    assert [ax.get_title().split(" (")[0] for ax in figs[0].axes] == [f"n = {n}" for n in panels]
+    for (n, seed), (c, loss) in drawn.items():
+        rows = (t["n"] == n) & (t["data_seed"] == seed) & (t["status"] != figures.DIVERGED)
+        assert np.array_equal(np.sort(loss[np.isfinite(loss)]), np.sort(t["final_loss"][rows])), (n, seed)
+    # each line is followed by its open circles: the runs stopped at max_iters
+    circles = sum(len(line.get_xdata()) for ax in figs[0].axes for line in ax.get_lines()[1::2])
+    assert circles == int(((t["status"] == figures.MAX_ITERS) & np.isin(t["n"], panels)).sum())
+
+
 def test_fig6_neuron_magnitudes_against_width(tmp_path):
     drawn = figures.fig6(run(tmp_path, "fig6-small.toml"), str(tmp_path / "fig6.png"))
     check_png(tmp_path / "fig6.png")
