@@ -214,7 +214,8 @@ def blown_up_runs(t):
 def _c_tilde_sweep(kind, column, path):
     """/trials and config of a file whose runs are one per (n, data_seed, c_tilde), as fig4 and fig11
     draw them: one line per n and data seed against a [sweep] c_tilde axis."""
-    t = load(path, needs=("n", "data_seed", "c_tilde", "gen_error", "status", column))
+    needs = ("n", "data_seed", "c_tilde", "gen_error", "status")
+    t = load(path, needs=needs + ((column,) if column not in needs else ()))
     config = _config(path)
     if "c_tilde" not in config.get("sweep", {}):
         raise ResultsError(f"{path} does not sweep c_tilde: {kind} draws /trials {column} against a "

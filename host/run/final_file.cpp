@@ -23,10 +23,14 @@ void remove_merged_store(const ShardStore& store, const std::string& output, std
   try {
     store.remove();
   } catch (const std::filesystem::filesystem_error& e) {
-    const std::string aside = store.directory() + ".removing";
+    // The store is deleted in place, or renamed to FOLDER.removing first (which may also be a user's
+    // folder of that name, ShardStore::remove): what is left is the first of the two that is there.
     std::error_code ignored;
-    const std::string left = std::filesystem::exists(aside, ignored) ? aside : store.directory();
-    const std::string where = e.path2().empty() ? e.path1().string() : e.path2().string();
+    const std::string left =
+        std::filesystem::exists(store.directory(), ignored) ? store.directory() : store.directory() + ".removing";
+    // The entry that failed: a file in the folder, or the folder itself (a rename's target is not there).
+    const bool second_is_there = !e.path2().empty() && std::filesystem::exists(e.path2(), ignored);
+    const std::string where = second_is_there ? e.path2().string() : e.path1().string();
     err << "perfgen: warning: " << output << " is complete, but " << left << " could not be deleted ("
         << e.code().message() << ": " << where << "); every trial is in " << output << ", delete " << left
         << " yourself" << std::endl;

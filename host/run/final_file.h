@@ -30,13 +30,14 @@ struct RunFigures {
   double steps = -1;
 };
 
+// The line `stages: plan … s, …; training busy …% of the wall time` of a run that took wall_seconds.
+void print_stages(std::ostream& out, const StageTimes& times, double wall_seconds);
+
 // With a live file that got every trial, it is finished instead of merging the shards again. Once
 // *cancel is set, a merge from the shards stops with TrainingCancelled, leaving the shards and no output.
 // notes (a run's stderr unless --quiet) hears when a merge from the shards begins: after a resume it
 // takes seconds per 10^6 trials, after the progress line has said 100%. err hears warnings: a store
 // that cannot be deleted once the file is in place (the exit stays 0; the file is whole).
-// The line `stages: plan … s, …; training busy …% of the wall time` of a run that took wall_seconds.
-void print_stages(std::ostream& out, const StageTimes& times, double wall_seconds);
 
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, RunFigures figures,
                       StageTimes& times, std::ostream& out, std::ostream& err, LiveFinalFile* live = nullptr,

@@ -204,17 +204,18 @@ RunInput read_run_input(const RunOptions& options, const ProcessGroup& group, st
 }
 
 // Collective: runs `step` (returning an exit code, or throwing as with_exit_codes takes it) on every rank
-// and returns the worst status, its error messages printed once for the job. Ranks that fail the same way
-// (a bad experiment, a run lock held by another perfgen) say so in the same words, which rank 0 prints;
-// another rank prints its own only where it differs (a file that one node lacks, its own shard's lock).
-// Where only other ranks failed, rank 0 says that another rank `failed_to`.
+// and returns the worst status, its error messages printed once for the job. Where rank 0 failed, its
+// message is the job's (other ranks failing the same way say the same; one that fails otherwise, say
+// without the memory rank 0 needs for the merge, is heard on the next try). Where rank 0 did not, each
+// rank that failed prints its own (a file one node lacks, its own shard's lock), and rank 0 says that
+// another rank `failed_to`.
 template <class Step>
 int step_on_every_rank(const ProcessGroup& group, std::ostream& err, const std::string& failed_to, Step step) {
   std::ostringstream message_stream;
   const int status = with_exit_codes(message_stream, step);
   const std::string message = message_stream.str();
   const std::string rank_zero_message = group.text_of_rank_zero(message);  // every rank takes part
-  if (group.rank() == 0 || message != rank_zero_message) err << message;
+  if (group.rank() == 0 || rank_zero_message.empty()) err << message;
   const int worst = group.max_over_ranks(status);
   if (worst != kExitOk && status == kExitOk && group.rank() == 0)
     err << "perfgen: error: another rank of this job " << failed_to << " (that rank says why)\n";
@@ -276,6 +277,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       return train_own_batches(mine, e, plan, store, output, shard, group, *prepared, start, times, trained,
                                resume_command(options, output), out, err);
     });
+    prepared.reset();  // the backend (a GPU context, the CPU's threads) is not kept through rank 0's merge
     if (group.size() == 1) return status;
     // Every rank reaches this point, failed or not; rank 0 merges only when all succeeded.
     const int worst = group.max_over_ranks(status);
@@ -309,9 +311,16 @@ int merge_command(const std::string& output, bool force, std::ostream& out, std:
       return int(kExitOk);
     }
     if (!store.has_config()) {  // none, or a folder holding no run (store.holds_no_run, or a user's)
-      const std::string entry = store.exists() ? store.foreign_entry() : std::string();
-      throw InputError("", "no unfinished run at " + store.directory() +
-                               (entry.empty() ? "" : " (it holds " + entry + ", which perfgen does not write)") +
+      std::string entry, what;
+      try {
+        if (store.exists()) entry = store.foreign_entry();
+      } catch (const fs::filesystem_error&) {  // a folder that cannot be listed: no run either
+      }
+      if (entry == store.directory())  // not a folder itself
+        what = " (a link, which perfgen does not make)";
+      else if (!entry.empty())
+        what = " (it holds " + entry + ", which perfgen does not write)";
+      throw InputError("", "no unfinished run at " + store.directory() + what +
                                (fs::exists(output) ? " and " + output + " is not a perfgen results file" : ""));
     }
     if (const std::string entry = store.foreign_entry(); !entry.empty())  // the merge deletes the folder

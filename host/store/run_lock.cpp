@@ -7,16 +7,22 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "errors.h"
 #include "utc_time.h"
 
 namespace perfgen {
 namespace {
+
+// How long a lock held by another process is tried again before the run is refused: far longer than a
+// holder on its way out holds it, far shorter than any run.
+constexpr std::chrono::milliseconds kHolderLeavingMilliseconds{200};
 
 // Whether `path` names the file open as fd (not one made after it was unlinked).
 bool names_file(const std::string& path, int fd) {
@@ -59,7 +65,9 @@ std::string holder_of(const std::string& path) {
 
 RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by) : path_(path), mode_(mode) {
   // The file may be removed by its last holder between our open and our flock: then the lock we got
-  // is on a file nobody else will see, and we try again.
+  // is on a file nobody else will see, and we try again. A holder on its way out holds the lock
+  // exclusively for a moment (to learn whether it is the last, ~RunLock): a refusal waits that out.
+  const auto refuse_after = std::chrono::steady_clock::now() + kHolderLeavingMilliseconds;
   for (;;) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw InputError(named_by, "cannot create the lock file " + path + ": " + std::strerror(errno));
@@ -68,6 +76,10 @@ RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by
       ::close(fd_);
       fd_ = -1;
       if (cause != EWOULDBLOCK) throw InputError(named_by, "cannot lock " + path + ": " + std::strerror(cause));
+      if (std::chrono::steady_clock::now() < refuse_after) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
       throw InputError(named_by, "another perfgen is writing this run (" + holder_of(path) + ", lock " + path +
                                      "); wait for it to end or stop it");
     }

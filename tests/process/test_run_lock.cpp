@@ -3,9 +3,11 @@
 // Also the run's printed commands: a resume hint that the shell reads back as it was given.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "child_process.h"
 #include "command_support.h"
@@ -48,6 +50,24 @@ TEST(RunLock, ExclusiveExcludesEveryoneAndSharedOnlyExclusive) {
   }
   std::ofstream(path) << "pid 999999 on a-host-that-died since 2026-01-01T00:00:00Z\n";  // no flock held
   EXPECT_NO_THROW(RunLock(path, RunLock::Mode::exclusive)) << "a stale lock file blocks nothing";
+}
+
+// A holder on its way out holds the lock exclusively for a moment (to learn whether it is the last); a
+// worker starting then waits that out instead of being refused. One that stays is still refused.
+TEST(RunLock, AHolderLeavingDoesNotRefuseTheNextWorker) {
+  testing::TempDir dir;
+  const std::string path = dir.file("out.h5.lock");
+  auto leaving = std::make_unique<RunLock>(path, RunLock::Mode::exclusive);
+  std::thread leave([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    leaving.reset();
+  });
+  EXPECT_NO_THROW(RunLock(path, RunLock::Mode::shared));
+  leave.join();
+  const RunLock staying(path, RunLock::Mode::exclusive);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(RunLock(path, RunLock::Mode::shared), InputError);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "refused, not waited for";
 }
 
 // 32 trials of exactly 4·10^6 steps on one thread: a few seconds, long enough to collide with.

@@ -213,7 +213,8 @@ TEST(ShardedRuns, AWorkerOfAnotherSplitIsRefusedWhileWorkersRun) {
     ASSERT_EQ(Process(sweep_to(output, {"--shard", "0/3"}), dir.file("same.log")).wait(120), 0)
         << read_file(dir.file("same.log"));
   }
-  // Once they have ended (their lock files stay behind, unheld), another split may continue the run.
+  // Once they have ended, another split may continue the run, also beside a worker's lock file that a
+  // killed worker left (unheld).
   std::ofstream(output + ".shard-2-of-3.lock") << "a worker that was killed\n";
   EXPECT_EQ(Process(sweep_to(output, {"--shard", "1/2"}), dir.file("later.log")).wait(120), 0)
       << read_file(dir.file("later.log"));
@@ -281,9 +282,9 @@ TEST(MpiRuns, BadInputIsReportedOncePerJob) {
 #endif
 }
 
-// A refusal found while preparing the output (here: the file exists) is the same on every rank and
-// printed once, before any rank trains (each rank printed it).
-TEST(MpiRuns, AnExistingOutputIsReportedOncePerJob) {
+// A refusal found while preparing the output (the file exists, the sweep is too large) is printed once,
+// before any rank trains (each rank printed it).
+TEST(MpiRuns, AnExistingOutputOrASweepTooLargeIsReportedOncePerJob) {
 #ifndef PERFGEN_MPIEXEC
   GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
 #else
@@ -295,6 +296,17 @@ TEST(MpiRuns, AnExistingOutputIsReportedOncePerJob) {
   EXPECT_FALSE(std::filesystem::exists(output + ".shards")) << "no rank trained";
   EXPECT_FALSE(std::filesystem::exists(output + ".lock")) << "the ranks' last holder of the lock removes it";
   EXPECT_EQ(read_file(output), "a file the user keeps\n");
+  // 10^9 trials: rank 0, which also merges, may lack memory where the others lack disk; rank 0's
+  // refusal is the job's one message.
+  const std::string huge = dir.file("huge.h5"), huge_log = dir.file("huge.log");
+  EXPECT_EQ(run_under_mpirun(3,
+                             sweep_to(huge, {"--set", "sweep.data_seed={range=[0, 1000000]}", "--set",
+                                             "sweep.init_seed={range=[0, 1000]}"}),
+                             huge_log),
+            2)
+      << read_file(huge_log);
+  EXPECT_EQ(occurrences(read_file(huge_log), "perfgen: error: sweep: needs"), 1u) << read_file(huge_log);
+  EXPECT_FALSE(std::filesystem::exists(huge + ".shards")) << "no rank trained";
 #endif
 }
 
