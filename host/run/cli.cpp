@@ -10,6 +10,7 @@
 #include "cell_table.h"
 #include "commands.h"
 #include "errors.h"
+#include "mpi_launch.h"
 #include "name_suggestions.h"
 #include "number_text.h"
 #include "override_text.h"
@@ -254,28 +255,35 @@ int cli_main(int argc, char** argv) {
               << " (perfgen --help lists them)\n";
     return kExitBadInput;
   }
+  // A command line that does not parse: under mpirun every rank finds it, and a run says it once.
+  std::ostringstream refusal;
+  auto refuse = [&] {
+    if (std::string(argv[1]) == "run" && mpi_launch().launched) return refuse_run(refusal.str(), std::cerr);
+    std::cerr << refusal.str();
+    return static_cast<int>(kExitBadInput);
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help or --version
     return after_flushing_output(app.exit(e));
   } catch (const CLI::ExtrasError& e) {
-    std::cerr << "perfgen: error: " << e.what() << option_suggestion(app, argv[1], e.what())
-              << " (--help lists the options)\n";
-    return kExitBadInput;
+    refusal << "perfgen: error: " << e.what() << option_suggestion(app, argv[1], e.what())
+            << " (--help lists the options)\n";
+    return refuse();
   } catch (const CLI::ArgumentMismatch& e) {
     // CLI11 says "--output: At Most 1 required but received 2" of an option given twice.
     const std::string what = e.what();
     const std::size_t twice = what.find(": At Most 1 required");
-    std::cerr << "perfgen: error: "
-              << (twice == std::string::npos ? what : what.substr(0, twice) + ": given more than once; give it once")
-              << " (--help lists the options)\n";
-    return kExitBadInput;
+    refusal << "perfgen: error: "
+            << (twice == std::string::npos ? what : what.substr(0, twice) + ": given more than once; give it once")
+            << " (--help lists the options)\n";
+    return refuse();
   } catch (const CLI::ParseError& e) {
-    std::cerr << "perfgen: error: " << e.what() << " (--help lists the options)\n";
-    return kExitBadInput;
+    refusal << "perfgen: error: " << e.what() << " (--help lists the options)\n";
+    return refuse();
   } catch (const InputError& e) {  // an option value parsed here, e.g. --shard
-    std::cerr << "perfgen: error: " << e.what() << '\n';
-    return kExitBadInput;
+    refusal << "perfgen: error: " << e.what() << '\n';
+    return refuse();
   }
   auto run_the_command = [&] {
     if (*run_cmd) return run_command(run, std::cout, std::cerr);

@@ -44,6 +44,9 @@ struct BenchOptions {
 };
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);
+// A `run` whose command line did not parse (`message`, one or more lines): under mpirun it is said once
+// for the job, in the first step that the ranks whose command line parsed take in run_command.
+int refuse_run(const std::string& message, std::ostream& err);
 int plan_command(const std::string& experiment_path, const std::vector<std::string>& overrides, std::ostream& out,
                  std::ostream& err);
 // The model rank at the target and the sample sizes the theory predicts (host/theory/rank_report.h),

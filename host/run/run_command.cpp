@@ -209,11 +209,8 @@ RunInput read_run_input(const RunOptions& options, const ProcessGroup& group, st
 // without the memory rank 0 needs for the merge, is heard on the next try). Where rank 0 did not, each
 // rank that failed prints its own (a file one node lacks, its own shard's lock), and rank 0 says that
 // another rank `failed_to`.
-template <class Step>
-int step_on_every_rank(const ProcessGroup& group, std::ostream& err, const std::string& failed_to, Step step) {
-  std::ostringstream message_stream;
-  const int status = with_exit_codes(message_stream, step);
-  const std::string message = message_stream.str();
+int report_on_every_rank(const ProcessGroup& group, std::ostream& err, const std::string& failed_to, int status,
+                         const std::string& message) {
   const std::string rank_zero_message = group.text_of_rank_zero(message);  // every rank takes part
   if (group.rank() == 0 || rank_zero_message.empty()) err << message;
   const int worst = group.max_over_ranks(status);
@@ -222,6 +219,15 @@ int step_on_every_rank(const ProcessGroup& group, std::ostream& err, const std::
   return worst;
 }
 
+template <class Step>
+int step_on_every_rank(const ProcessGroup& group, std::ostream& err, const std::string& failed_to, Step step) {
+  std::ostringstream message_stream;
+  const int status = with_exit_codes(message_stream, step);
+  return report_on_every_rank(group, err, failed_to, status, message_stream.str());
+}
+
+constexpr char kCannotStart[] = "cannot start the run";
+
 }  // namespace
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
@@ -229,7 +235,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     const auto start = std::chrono::steady_clock::now();
     const ProcessGroup group;
     std::optional<RunInput> input;
-    const int input_status = step_on_every_rank(group, err, "cannot start the run", [&] {
+    const int input_status = step_on_every_rank(group, err, kCannotStart, [&] {  // refuse_run's step too
       input.emplace(read_run_input(options, group, err));
       return int(kExitOk);
     });
@@ -268,7 +274,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     // and the ranks still saving their finished trials are killed with it.
     const InterruptHandling interrupts;
     std::optional<PreparedRun> prepared;
-    const int prepare_status = step_on_every_rank(group, err, "cannot start the run", [&] {
+    const int prepare_status = step_on_every_rank(group, err, kCannotStart, [&] {
       prepared.emplace(prepare_run(mine, e, plan, store, output, shard, group));
       return int(kExitOk);
     });
@@ -294,6 +300,13 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       return say_merge_stopped(err, interrupts, plan, store, resume_command(options, output));
     }
     return int(kExitOk);
+  });
+}
+
+int refuse_run(const std::string& message, std::ostream& err) {
+  return with_exit_codes(err, [&] {
+    const ProcessGroup group;  // as run_command's, which the other ranks are in
+    return report_on_every_rank(group, err, kCannotStart, kExitBadInput, message);
   });
 }
 

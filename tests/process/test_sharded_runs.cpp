@@ -254,8 +254,9 @@ TEST(MpiRuns, ALockHeldByAnotherRunIsReportedOnce) {
 #endif
 }
 
-// Bad input is one message for the whole job, not one per rank; a rank that fails where rank 0 does
-// not (here: mpirun's MPMD form gives the ranks different experiments) still says why.
+// Bad input, in the experiment or in the command line, is one message for the whole job, not one per
+// rank; a rank that fails where rank 0 does not (here: mpirun's MPMD form gives the ranks different
+// arguments) still says why.
 TEST(MpiRuns, BadInputIsReportedOncePerJob) {
 #ifndef PERFGEN_MPIEXEC
   GTEST_SKIP() << "perfgen was built without MPI (no MPI found at configure time)";
@@ -278,6 +279,23 @@ TEST(MpiRuns, BadInputIsReportedOncePerJob) {
   EXPECT_EQ(occurrences(read_file(mixed_log), bad), 1u) << read_file(mixed_log);
   EXPECT_EQ(occurrences(read_file(mixed_log), "another rank of this job cannot start the run"), 1u)
       << read_file(mixed_log);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("mixed.h5.shards"))) << "no rank trained";
+
+  // A command line that does not parse, on every rank and on one rank only.
+  const std::string threads_log = dir.file("threads.log");
+  EXPECT_EQ(run_under_mpirun(3, sweep_to(dir.file("threads.h5"), {"--threads", "1025"}), threads_log), 2)
+      << read_file(threads_log);
+  EXPECT_EQ(occurrences(read_file(threads_log), "--threads: must be a whole number"), 1u) << read_file(threads_log);
+  std::vector<std::string> misspelt = {"--oversubscribe", "-n", "1", PERFGEN_BINARY};
+  misspelt.insert(misspelt.end(), good_rank.begin(), good_rank.end());
+  misspelt.insert(misspelt.end(), {":", "-n", "1", PERFGEN_BINARY});
+  const std::vector<std::string> misspelt_rank = sweep_to(dir.file("mixed.h5"), {"--resum"});
+  misspelt.insert(misspelt.end(), misspelt_rank.begin(), misspelt_rank.end());
+  const std::string misspelt_log = dir.file("misspelt.log");
+  EXPECT_EQ(mpirun(misspelt, misspelt_log), 2) << read_file(misspelt_log);
+  EXPECT_EQ(occurrences(read_file(misspelt_log), "did you mean --resume?"), 1u) << read_file(misspelt_log);
+  EXPECT_EQ(occurrences(read_file(misspelt_log), "another rank of this job cannot start the run"), 1u)
+      << read_file(misspelt_log);
   EXPECT_FALSE(std::filesystem::exists(dir.file("mixed.h5.shards"))) << "no rank trained";
 #endif
 }
