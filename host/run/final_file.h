@@ -38,7 +38,6 @@ void print_stages(std::ostream& out, const StageTimes& times, double wall_second
 // notes (a run's stderr unless --quiet) hears when a merge from the shards begins: after a resume it
 // takes seconds per 10^6 trials, after the progress line has said 100%. err hears warnings: a store
 // that cannot be deleted once the file is in place (the exit stays 0; the file is whole).
-
 void merge_into_final(const Plan& plan, const ShardStore& store, const std::string& output, RunFigures figures,
                       StageTimes& times, std::ostream& out, std::ostream& err, LiveFinalFile* live = nullptr,
                       const std::atomic<bool>* cancel = nullptr, std::ostream* notes = nullptr);
