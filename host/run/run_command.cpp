@@ -203,22 +203,25 @@ RunInput read_run_input(const RunOptions& options, const ProcessGroup& group, st
   return input;
 }
 
-// Collective: runs `step` (returning an exit code, or throwing as with_exit_codes takes it) on every rank
-// and returns the worst status, its error messages printed once for the job. Where rank 0 failed, its
-// message is the job's (other ranks failing the same way say the same; one that fails otherwise, say
-// without the memory rank 0 needs for the merge, is heard on the next try). Where rank 0 did not, each
-// rank that failed prints its own (a file one node lacks, its own shard's lock), and rank 0 says that
-// another rank `failed_to`.
+// Collective: one step's outcome on every rank (its exit code, and its error message or "") made the
+// job's: the status returned, the messages printed once for the job. Where rank 0 failed, its
+// message and exit code are the job's (other ranks failing the same way say the same; one that fails
+// otherwise, say without the memory rank 0 needs for the merge, is heard on the next try). Where rank 0
+// did not, each rank that failed prints its own (a file one node lacks, its own shard's lock), rank 0
+// says that another rank `failed_to`, and the exit code is the worst.
 int report_on_every_rank(const ProcessGroup& group, std::ostream& err, const std::string& failed_to, int status,
                          const std::string& message) {
   const std::string rank_zero_message = group.text_of_rank_zero(message);  // every rank takes part
+  const int rank_zero_status = std::stoi(group.text_of_rank_zero(std::to_string(status)));
   if (group.rank() == 0 || rank_zero_message.empty()) err << message;
   const int worst = group.max_over_ranks(status);
   if (worst != kExitOk && status == kExitOk && group.rank() == 0)
     err << "perfgen: error: another rank of this job " << failed_to << " (that rank says why)\n";
-  return worst;
+  return rank_zero_status != kExitOk ? rank_zero_status : worst;  // the exit code of the message printed
 }
 
+// Collective: runs `step` (returning an exit code, or throwing as with_exit_codes takes it) on every rank
+// and reports its outcome for the job (report_on_every_rank).
 template <class Step>
 int step_on_every_rank(const ProcessGroup& group, std::ostream& err, const std::string& failed_to, Step step) {
   std::ostringstream message_stream;
@@ -304,10 +307,14 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 }
 
 int refuse_run(const std::string& message, std::ostream& err) {
-  return with_exit_codes(err, [&] {
-    const ProcessGroup group;  // as run_command's, which the other ranks are in
-    return report_on_every_rank(group, err, kCannotStart, kExitBadInput, message);
-  });
+  std::optional<ProcessGroup> group;  // as run_command's, which the other ranks are in
+  try {
+    group.emplace();
+  } catch (const std::exception& e) {  // no job to join (a build without MPI under mpirun): said here
+    err << message << "perfgen: error: " << e.what() << '\n';
+    return kExitBadInput;
+  }
+  return report_on_every_rank(*group, err, kCannotStart, kExitBadInput, message);
 }
 
 int merge_command(const std::string& output, bool force, std::ostream& out, std::ostream& err) {

@@ -90,6 +90,8 @@ RunLock::RunLock(const std::string& path, Mode mode, const std::string& named_by
     const std::string owner = owner_line() + "\n";
     [[maybe_unused]] const bool written =
         ::ftruncate(fd_, 0) == 0 && ::write(fd_, owner.data(), owner.size()) == static_cast<ssize_t>(owner.size());
+  } else {  // an owner line here is a killed exclusive holder's: a refusal should name the workers
+    [[maybe_unused]] const bool cleared = ::ftruncate(fd_, 0) == 0;
   }
 }
 

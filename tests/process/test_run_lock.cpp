@@ -50,6 +50,18 @@ TEST(RunLock, ExclusiveExcludesEveryoneAndSharedOnlyExclusive) {
   }
   std::ofstream(path) << "pid 999999 on a-host-that-died since 2026-01-01T00:00:00Z\n";  // no flock held
   EXPECT_NO_THROW(RunLock(path, RunLock::Mode::exclusive)) << "a stale lock file blocks nothing";
+  std::ofstream(path) << "pid 999999 on a-host-that-died since 2026-01-01T00:00:00Z\n";
+  {
+    const RunLock worker(path, RunLock::Mode::shared);
+    try {
+      RunLock(path, RunLock::Mode::exclusive);
+      ADD_FAILURE() << "a worker holds the lock";
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("workers of a sharded run"), std::string::npos) << message;
+      EXPECT_EQ(message.find("999999"), std::string::npos) << "the dead holder's line is not the holder: " << message;
+    }
+  }
 }
 
 // A holder on its way out holds the lock exclusively for a moment (to learn whether it is the last); a
