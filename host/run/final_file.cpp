@@ -27,7 +27,7 @@ void remove_merged_store(const ShardStore& store, const std::string& output, std
     // folder of that name, ShardStore::remove): what is left is the first of the two that is there.
     std::error_code ignored;
     const std::string left =
-        std::filesystem::exists(store.directory(), ignored) ? store.directory() : store.directory() + ".removing";
+        std::filesystem::exists(store.directory(), ignored) ? store.directory() : store.removing_directory();
     // The entry that failed: a file in the folder, or the folder itself (a rename's target is not there).
     const bool second_is_there = !e.path2().empty() && std::filesystem::exists(e.path2(), ignored);
     const std::string where = second_is_there ? e.path2().string() : e.path1().string();

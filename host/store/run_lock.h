@@ -1,9 +1,9 @@
-// One writer per run. A whole run (with or without --force) and `merge` hold OUTPUT.lock exclusively; a worker of
-// --shard i/K (or an MPI rank) holds it shared, so that workers run side by side, and holds
-// OUTPUT.shard-i-of-K.lock exclusively, so that a worker runs once. The locks are flock(2) locks: the
-// kernel drops them when their process dies, so a lock file left by a killed run does not block the
-// next one; a lock's last holder removes its file. An exclusive holder writes its pid, host and start time into the
-// file for the message another process then gives.
+// One writer per run. A whole run (with or without --force) and `merge` hold OUTPUT.lock exclusively;
+// a worker of --shard i/K (or an MPI rank) holds it shared, so that workers run side by side, and
+// holds OUTPUT.shard-i-of-K.lock exclusively, so that a worker runs once. The locks are flock(2)
+// locks: the kernel drops them when their process dies, so a lock file left by a killed run does not
+// block the next one; a lock's last holder removes its file. An exclusive holder writes its pid, host
+// and start time into the file for the message another process then gives.
 #pragma once
 
 #include <string>

@@ -250,7 +250,7 @@ std::string ShardStore::foreign_entry() const { return first_foreign_entry(direc
 void ShardStore::remove() const {
   remove_leftover();
   if (!fs::exists(directory_)) return;
-  const fs::path aside = directory_ + ".removing";
+  const fs::path aside = removing_directory();
   // A FOLDER.removing that is not a leftover of ours is left alone, and the store deleted in place; so
   // is the store when the name cannot be used (too long for this filesystem: check_output_location
   // refuses such outputs, a store made before that check may exist).
@@ -266,7 +266,7 @@ void ShardStore::remove() const {
 }
 
 void ShardStore::remove_leftover() const {
-  const fs::path aside = directory_ + ".removing";
+  const fs::path aside = removing_directory();
   std::error_code ignored;  // workers of one run may both find it; one of them deletes it
   try {
     if (fs::exists(fs::symlink_status(aside, ignored)) && first_foreign_entry(aside).empty())

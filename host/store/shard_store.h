@@ -48,6 +48,8 @@ class ShardStore {
   void create(const std::string& resolved_config) const;
   std::string stored_config() const;
   std::string config_path() const { return directory_ + "/config.toml"; }  // the stored config's file
+  // What remove() renames the folder to before deleting it (FOLDER.removing).
+  std::string removing_directory() const { return directory_ + ".removing"; }
 
   std::string shard_path(const BatchRange& batches) const;
   // Uncompressed (the checksum filter only): a shard lives until the merge. The rows are those of the

@@ -38,8 +38,7 @@ void ShardWriter::add(std::int64_t batch, std::vector<ColumnGroup> groups, doubl
   bytes_ += group_bytes(groups);
   wall_seconds_ += wall_seconds;
   network_steps_ += network_steps;
-  const double since_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count();
-  const bool write_now = bytes_ >= kShardBytes || since_write >= seconds_;
+  const bool write_now = bytes_ >= kShardBytes || seconds_since_write() >= seconds_;
   for (ColumnGroup& g : groups) {
     if (g.columns.empty()) continue;
     const std::string row_dim = g.columns.front().dims.front();  // trial, or traj for /trajectories
@@ -59,8 +58,11 @@ void ShardWriter::add(std::int64_t batch, std::vector<ColumnGroup> groups, doubl
 }
 
 void ShardWriter::flush_if_due(double wait_seconds) {
-  const double since_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count();
-  if (since_write + wait_seconds >= seconds_) flush();
+  if (seconds_since_write() + wait_seconds >= seconds_) flush();
+}
+
+double ShardWriter::seconds_since_write() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count();
 }
 
 void ShardWriter::flush() {

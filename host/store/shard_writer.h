@@ -38,6 +38,8 @@ class ShardWriter {
   std::size_t shards_written() const { return shards_written_; }
 
  private:
+  double seconds_since_write() const;
+
   const ShardStore& store_;
   std::int64_t stride_;
   std::size_t chunk_rows_;
