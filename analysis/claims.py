@@ -7,7 +7,8 @@ KIND: scale (Fig. 1: gen error against init scale; the means include runs that b
 beside them), alignment (Fig. 2, 5, 7: gap between aligned loss curves of equal c~, and within each
 init scale), branches (Fig. 3, 8: branch against c~; the Q2 points' curve), recovery (Fig. 4, 9:
 recovery by n and c~, with GD stability, the runs from inside (0, 1) near Q1, and their best gen error
-per data seed), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
+per data seed), minima (Fig. 10: runs near c~ = 0 that end at a global minimum of the training loss off
+the target, and where that minimum lies), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
 refused with one line on stderr and exit code 2, as in figures.py.
 """
 import argparse
@@ -140,6 +141,44 @@ def recovery(path):
         print(f"{n:3d}  " + ", ".join(best))
 
 
+def minima(path):
+    """Appendix B, Fig. 10: runs near c~ = 0 that reach a global minimum of the training loss (status
+    converged) without recovering the target. Per n and requested c~: how many recover, how many stop
+    at such a minimum, how many neither recover nor converge (at max_iters, or diverged), the median
+    log10 gen error of those off target, and where the minimum lies: the neuron nearer ±w~0 (its
+    |a| and relative distance to ±w~0) and the other one (its |a| and |w~|; the origin of Q2 is the
+    target neuron beside a neuron at 0)."""
+    t = load(path, needs=("n", "c_tilde_requested", "recovered", "status", "gen_error", "final_a", "target_distance",
+                          "theta", "width"))
+    if len(set(t["width"])) != 1 or int(t["width"][0]) != 2:
+        raise ResultsError(f"{path} is not a sweep of two-neuron networks: minima compares a network's two neurons")
+    per_neuron = t["theta"].shape[1] // 2  # θ is neuron-major: (a_k, w_k, b_k)
+    weight_norm = np.stack([np.linalg.norm(t["theta"][:, k * per_neuron + 1:(k + 1) * per_neuron], axis=1)
+                            for k in (0, 1)], axis=1)
+    near = np.argmin(t["target_distance"], axis=1)  # the neuron nearer ±w~0
+    rows = np.arange(len(near))
+    other = 1 - near
+    print("off target: converged (training loss below loss_tol), not recovered; unconverged: neither; medians "
+          "over the runs off target")
+    print(f"{'n':>3} {'c~':>8} {'recovered':>10} {'off target':>10} {'unconverged':>11} {'log10 gen':>9} "
+          f"{'|a| near':>8} {'dist near':>9} {'|a| other':>9} {'|w~| other':>10}")
+    recovered = t["recovered"].astype(bool)
+    for n in sorted(set(t["n"])):
+        for c in sorted(set(t["c_tilde_requested"][t["n"] == n])):
+            cell = (t["n"] == n) & (t["c_tilde_requested"] == c)
+            off = cell & (t["status"] == 0) & ~recovered
+            if off.any():
+                stats = (np.median(np.log10(t["gen_error"][off])), np.median(np.abs(t["final_a"][rows, near][off])),
+                         np.median(t["target_distance"][rows, near][off]),
+                         np.median(np.abs(t["final_a"][rows, other][off])), np.median(weight_norm[rows, other][off]))
+                text = f"{stats[0]:9.1f} {stats[1]:8.2f} {stats[2]:9.3f} {stats[3]:9.3f} {stats[4]:10.3f}"
+            else:
+                text = f"{'-':>9} {'-':>8} {'-':>9} {'-':>9} {'-':>10}"
+            unconverged = cell & (t["status"] != 0) & ~recovered
+            print(f"{n:3d} {c:8.2g} {int(recovered[cell].sum()):4d}/{cell.sum():<5d} {int(off.sum()):10d} "
+                  f"{int(unconverged.sum()):11d} {text}")
+
+
 def widths(path):
     t = load(path, needs=("width", "final_a", "C", "gen_error", "status"))
     for row, width in enumerate(t["width"]):
@@ -153,7 +192,8 @@ def widths(path):
               f"status {int(t['status'][row])}")
 
 
-KINDS = {"scale": scale, "alignment": alignment, "branches": branches, "recovery": recovery, "widths": widths}
+KINDS = {"scale": scale, "alignment": alignment, "branches": branches, "recovery": recovery, "minima": minima,
+         "widths": widths}
 
 
 def main(argv):

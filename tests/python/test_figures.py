@@ -104,6 +104,22 @@ def test_fig6_neuron_magnitudes_against_width(tmp_path):
     assert all(len(drawn[w]) == w for w in drawn)
 
 
+def test_minima_of_fig10_small(tmp_path, capsys):
+    """At c~ = 0 neuron 2 starts at exactly 0 and stays there (σ(0) = 0: no gradient reaches it); the
+    table's counts are the file's."""
+    path = run(tmp_path, "fig10-small.toml")
+    claims.minima(path)
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    with h5py.File(path) as f:
+        t = {name: f["trials"][name][...] for name in ("c_tilde_requested", "theta", "recovered", "status")}
+    at_zero = t["c_tilde_requested"] == 0
+    assert at_zero.sum() == 4 and np.all(t["theta"][at_zero, 5:] == 0) and np.any(t["theta"][~at_zero, 5:] != 0)
+    for row, c in zip(rows, (0.0, 0.01)):
+        cell = t["c_tilde_requested"] == c
+        off = cell & (t["status"] == 0) & (t["recovered"] == 0)
+        assert row[:4] == ["6", f"{c:g}", f"{int(t['recovered'][cell].sum())}/4", str(int(off.sum()))], row
+
+
 def test_plots_work_on_an_unfinished_run(tmp_path):
     output = run(tmp_path, "fig4-small.toml", "--shard", "0/3", "--set", "run.batch_size=25")
     assert not os.path.exists(output) and os.path.isdir(output + ".shards")
@@ -482,6 +498,30 @@ def test_branches_describes_the_curve_of_the_q2_points(tmp_path, capsys):
     last = capsys.readouterr().out.splitlines()[-1]
     assert last == ("Q2, converged: 4 runs; the silent neuron's distance to ±w~0 against c~: "
                     "Spearman -1.000, 0.90 at c~ 0.10 to 0.30 at c~ 0.60"), last
+
+
+def test_minima_describes_the_off_target_minima_by_neuron(tmp_path, capsys):
+    """Converged and not recovered: off target. The neuron nearer ±w~0 is neuron 2 in row 0 and neuron 1
+    in row 1; |w~| of the other one is taken from θ (a, w, b per neuron, d = 1)."""
+    theta = np.array([[0.2, 0.3, 0.4, 1.0, 1.0, 1.0], [0.9, 1.0, 1.0, 0.1, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]])
+    columns = dict(trial=np.arange(3), n=np.full(3, 6, np.int32), width=np.full(3, 2, np.int32),
+                   c_tilde_requested=np.array([0.01, 0.01, 0.0]), recovered=np.array([0, 0, 1], np.int8),
+                   status=np.zeros(3, np.int8), gen_error=np.array([1e-2, 1e-4, 1e-12]), theta=theta,
+                   final_a=theta[:, [0, 3]], target_distance=np.array([[0.8, 0.02], [0.04, 1.0], [0.0, 1.0]]))
+    claims.minima(write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns))
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert rows == [["6", "0", "1/1", "0", "0", "-", "-", "-", "-", "-"],
+                    ["6", "0.01", "0/2", "2", "0", "-3.0", "0.95", "0.030", "0.150", "0.250"]], rows
+
+
+def test_minima_refuses_networks_that_are_not_two_neurons(tmp_path, capsys):
+    columns = dict(trial=np.arange(1), n=np.full(1, 6, np.int32), width=np.full(1, 3, np.int32),
+                   c_tilde_requested=np.zeros(1), recovered=np.zeros(1, np.int8), status=np.zeros(1, np.int8),
+                   gen_error=np.ones(1), theta=np.zeros((1, 9)), final_a=np.zeros((1, 3)),
+                   target_distance=np.ones((1, 3)))
+    path = write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns)
+    code, err = exit_code_and_stderr(claims.main, ["minima", path], capsys)
+    assert code == 2 and "is not a sweep of two-neuron networks" in err, err
 
 
 def test_recovery_gives_the_best_gen_error_of_the_inside_runs_per_seed(tmp_path, capsys):
