@@ -4,7 +4,8 @@
 
 KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
 against aligned time), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
-data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig11 (final training loss
+data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig10 (shares of runs
+that recover and that converge off the target against c_tilde near 0, per n), fig11 (final training loss
 against c_tilde of Fig. 4's runs that did not reach loss_tol). Each function returns the
 numbers it drew, so tests can check them. RESULTS may also be the run's .shards folder; a trial that
 a shard and a checkpoint both hold (a kill between writing one and removing the other) is read once.
@@ -282,6 +283,33 @@ def fig11(path, out):
                                   marked=t["status"] == MAX_ITERS)
 
 
+def fig10(path, out):
+    """Appendix B, Fig. 10's question: the share of runs that recover and the share that converge off
+    the target (training loss below loss_tol, not recovered) against c_tilde near 0, one colour per n,
+    pooled over the other axes. The c~ axis is logarithmic above 1e-12 and linear below, so c~ = 0 shows."""
+    t = load(path, needs=("n", "c_tilde_requested", "recovered", "status"))
+    recovered = t["recovered"].astype(bool)
+    off = (t["status"] == 0) & ~recovered
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    drawn = {}
+    for n in sorted(set(t["n"])):
+        rows = t["n"] == n
+        c = np.array(sorted(set(t["c_tilde_requested"][rows])))
+        cells = [rows & (t["c_tilde_requested"] == value) for value in c]
+        share = np.array([recovered[cell].mean() for cell in cells])
+        off_share = np.array([off[cell].mean() for cell in cells])
+        line, = ax.plot(c, share, "o-", markersize=4, label=f"n = {n}, recovered")
+        ax.plot(c, off_share, "s--", markersize=3, color=line.get_color(), label=f"n = {n}, off target")
+        drawn[int(n)] = (c, share, off_share)
+    ax.set_xscale("symlog", linthresh=1e-12)
+    ax.set_xlabel("c̃ (linear below 1e-12)")
+    ax.set_ylabel("share of runs")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize=6, ncol=2)
+    _save(fig, out)
+    return drawn
+
+
 def fig6(path, out):
     """|a_k| of every neuron against the network width, coloured by |C_k| (Fig. 6(a))."""
     t = load(path, needs=("width", "final_a", "C"))
@@ -307,7 +335,8 @@ def _save(fig, out):
     plt.close(fig)
 
 
-KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3b": fig3b, "fig4": fig4, "fig6": fig6, "fig11": fig11}
+KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3b": fig3b, "fig4": fig4, "fig6": fig6, "fig10": fig10,
+         "fig11": fig11}
 
 
 def check_output(out):

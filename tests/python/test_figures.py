@@ -120,6 +120,20 @@ def test_minima_of_fig10_small(tmp_path, capsys):
         assert row[:4] == ["6", f"{c:g}", f"{int(t['recovered'][cell].sum())}/4", str(int(off.sum()))], row
 
 
+def test_fig10_shares_of_recovered_and_off_target_runs(tmp_path):
+    path = run(tmp_path, "fig10-small.toml")
+    drawn = figures.fig10(path, str(tmp_path / "fig10.png"))
+    check_png(tmp_path / "fig10.png")
+    with h5py.File(path) as f:
+        t = {name: f["trials"][name][...] for name in ("c_tilde_requested", "recovered", "status")}
+    c, share, off_share = drawn[6]
+    assert list(c) == [0.0, 0.01]
+    for value, recovered, off in zip(c, share, off_share):
+        cell = t["c_tilde_requested"] == value
+        assert recovered == t["recovered"][cell].mean()
+        assert off == ((t["status"][cell] == 0) & (t["recovered"][cell] == 0)).mean()
+
+
 def test_plots_work_on_an_unfinished_run(tmp_path):
     output = run(tmp_path, "fig4-small.toml", "--shard", "0/3", "--set", "run.batch_size=25")
     assert not os.path.exists(output) and os.path.isdir(output + ".shards")
