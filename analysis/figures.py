@@ -3,7 +3,8 @@
     .venv/bin/python analysis/figures.py KIND RESULTS.h5 [-o OUT.png]
 
 KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
-against aligned time), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
+against aligned time), fig3a (where the runs end: the (a, w, b) of the neuron with the smaller |a|, beside
+the line Q1 and the plane Q2), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
 data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig10 (shares of runs
 that recover and that converge off the target against c_tilde near 0, per n), fig11 (final training loss
 against c_tilde of Fig. 4's runs that did not reach loss_tol). Each function returns the
@@ -160,6 +161,46 @@ def trajectories(path, out):
     param_ax.set_xlabel("aligned time")
     param_ax.set_ylabel("parameter")
     param_ax.legend(fontsize=5, ncol=2)
+    _save(fig, out)
+    return drawn
+
+
+def fig3a(path, out):
+    """Fig. 3(a) for m = 2, d = 1 with bias: where each run ends, as the (a, w, b) of its neuron with the
+    smaller |a| at the end (the silent one on Q2), its sign chosen so that w + b >= 0 ((a, w, b) and
+    (-a, -w, -b) are one neuron for odd σ); colour: c~. With the other neuron on the target (a0, w0, b0),
+    Q1 is the line (t, w0, b0) and Q2 the plane a = 0."""
+    t = load(path, needs=("width", "theta", "c_tilde", "branch"))
+    if t["theta"].shape[1] != 6 or np.any(t["width"] != 2):
+        raise ResultsError(f"{path} is not a sweep of two-neuron networks with d = 1 and a bias: fig3a draws "
+                           "one neuron's (a, w, b)")
+    target = _config(path).get("target", {})
+    w0, b0 = target.get("w", [1.0])[0], target.get("b", 1.0)
+    neurons = t["theta"].reshape(-1, 2, 3)
+    smaller = np.argmin(np.abs(neurons[:, :, 0]), axis=1)
+    points = neurons[np.arange(len(smaller)), smaller]
+    points = points * np.where(points[:, 1] + points[:, 2] < 0, -1.0, 1.0)[:, None]
+    fig = plt.figure(figsize=(6, 4.8))
+    ax = fig.add_subplot(projection="3d")
+    reach = max(1.0, float(np.nanmax(np.abs(points[:, 1:])))) if len(points) else 1.0
+    w, b = np.meshgrid(np.linspace(-reach, reach, 2), np.linspace(-reach, reach, 2))
+    ax.plot_surface(np.zeros_like(w), w, b, color="tab:orange", alpha=0.15)
+    line = np.linspace(-0.5, 1.0, 2)
+    ax.plot(line, np.full(2, w0), np.full(2, b0), "--", color="tab:blue", label="Q1")
+    drawn = {}
+    for branch, marker in ((1, "^"), (2, "o"), (0, "x")):
+        rows = t["branch"] == branch
+        if rows.any():
+            shown = ax.scatter(points[rows, 0], points[rows, 1], points[rows, 2], c=t["c_tilde"][rows],
+                               cmap="viridis", vmin=0.0, vmax=1.0, marker=marker, s=10,
+                               label=f"{BRANCH_NAMES[branch]} ({int(rows.sum())})")
+            drawn[branch] = points[rows]
+    if drawn:
+        fig.colorbar(shown, ax=ax, label="c̃", shrink=0.6)
+    ax.set_xlabel("a")
+    ax.set_ylabel("w")
+    ax.set_zlabel("b")
+    ax.legend(fontsize=7)
     _save(fig, out)
     return drawn
 
@@ -335,7 +376,7 @@ def _save(fig, out):
     plt.close(fig)
 
 
-KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3b": fig3b, "fig4": fig4, "fig6": fig6, "fig10": fig10,
+KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3a": fig3a, "fig3b": fig3b, "fig4": fig4, "fig6": fig6, "fig10": fig10,
          "fig11": fig11}
 
 

@@ -55,13 +55,31 @@ def test_trajectories_align_in_aligned_time(tmp_path):
     assert np.ptp(crossing) < 0.15 * np.mean(np.abs(crossing)) + 5.0
 
 
-def test_fig3b_branch_against_ratio(tmp_path):
-    path = run(tmp_path, "fig3-small.toml")
-    drawn = figures.fig3b(path, str(tmp_path / "fig3b.png"))
+@pytest.fixture(scope="module")
+def fig3_small(tmp_path_factory):
+    return run(tmp_path_factory.mktemp("fig3"), "fig3-small.toml")
+
+
+def test_fig3b_branch_against_ratio(tmp_path, fig3_small):
+    drawn = figures.fig3b(fig3_small, str(tmp_path / "fig3b.png"))
     check_png(tmp_path / "fig3b.png")
     assert drawn["ratio"].shape == (100,)
     assert set(np.unique(drawn["branch"])) <= {0, 1, 2}
     assert np.any(drawn["branch"] == 2), "n = 6 small inits reach Q2 for imbalanced seeds"
+
+
+def test_fig3a_puts_the_q2_runs_silent_neuron_on_the_plane_a_0(tmp_path, fig3_small):
+    """The Q2 runs' drawn neuron is the silent one (a ≈ 0) and lies, as Theorem 1's dynamics leave it,
+    on the diagonal w = b through the origin (the direction of w~0 = (1, 1)), sign chosen with w + b ≥ 0."""
+    drawn = figures.fig3a(fig3_small, str(tmp_path / "fig3a.png"))
+    check_png(tmp_path / "fig3a.png")
+    with h5py.File(fig3_small) as f:
+        branch = f["trials/branch"][...]
+    assert sum(len(points) for points in drawn.values()) == len(branch)
+    q2 = drawn[2]
+    assert len(q2) == (branch == 2).sum() > 0
+    assert np.all(np.abs(q2[:, 0]) < 1e-3) and np.all(q2[:, 1] + q2[:, 2] >= 0)
+    assert np.all(np.abs(q2[:, 1] - q2[:, 2]) < 0.05) and np.ptp(q2[:, 1]) > 0.2, q2[:, 1:]  # a stretch of it
 
 
 def test_fig4_gen_error_against_c_tilde(tmp_path):
@@ -526,6 +544,15 @@ def test_minima_describes_the_off_target_minima_by_neuron(tmp_path, capsys):
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
     assert rows == [["6", "0", "1/1", "0", "0", "-", "-", "-", "-", "-"],
                     ["6", "0.01", "0/2", "2", "0", "-3.0", "0.95", "0.030", "0.150", "0.250"]], rows
+
+
+def test_fig3a_refuses_networks_it_cannot_draw(tmp_path, capsys):
+    columns = dict(trial=np.arange(1), width=np.full(1, 2, np.int32), theta=np.zeros((1, 10)),
+                   c_tilde=np.zeros(1), branch=np.zeros(1, np.int8))
+    path = write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns)
+    code, err = exit_code_and_stderr(figures.main, ["fig3a", path, "-o", str(tmp_path / "x.png")], capsys)
+    assert code == 2 and "not a sweep of two-neuron networks with d = 1" in err, err
+    assert not (tmp_path / "x.png").exists()
 
 
 def test_minima_refuses_networks_that_are_not_two_neurons(tmp_path, capsys):
