@@ -170,10 +170,14 @@ def fig3a(path, out):
     smaller |a| at the end (the silent one on Q2), its sign chosen so that w + b >= 0 ((a, w, b) and
     (-a, -w, -b) are one neuron for odd σ); colour: c~. With the other neuron on the target (a0, w0, b0),
     Q1 is the line (t, w0, b0) and Q2 the plane a = 0."""
-    t = load(path, needs=("width", "theta", "c_tilde", "branch"))
+    t = load(path, needs=("width", "theta", "c_tilde", "branch", "n", "data_seed"))
     if t["theta"].shape[1] != 6 or np.any(t["width"] != 2):
         raise ResultsError(f"{path} is not a sweep of two-neuron networks with d = 1 and a bias: fig3a draws "
                            "one neuron's (a, w, b)")
+    several = [name for name in ("n", "data_seed") if len(np.unique(t[name])) > 1]
+    if several:  # the target set is that of one data set; points of several would mix their minima
+        raise ResultsError(f"{path} has several values of {' and '.join(several)}: fig3a draws the runs on one "
+                           "data set (e.g. --set 'sweep.n=[4]' --set 'sweep.data_seed=[3]' for Fig. 4(f))")
     target = _config(path).get("target", {})
     w0, b0 = target.get("w", [1.0])[0], target.get("b", 1.0)
     neurons = t["theta"].reshape(-1, 2, 3)

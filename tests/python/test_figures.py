@@ -547,11 +547,16 @@ def test_minima_describes_the_off_target_minima_by_neuron(tmp_path, capsys):
 
 
 def test_fig3a_refuses_networks_it_cannot_draw(tmp_path, capsys):
-    columns = dict(trial=np.arange(1), width=np.full(1, 2, np.int32), theta=np.zeros((1, 10)),
-                   c_tilde=np.zeros(1), branch=np.zeros(1, np.int8))
+    columns = dict(trial=np.arange(2), width=np.full(2, 2, np.int32), theta=np.zeros((2, 10)),
+                   c_tilde=np.zeros(2), branch=np.zeros(2, np.int8), n=np.full(2, 4, np.int32),
+                   data_seed=np.zeros(2, np.int64))
     path = write_results(tmp_path / "r.h5", FIG4_CONFIG, **columns)
     code, err = exit_code_and_stderr(figures.main, ["fig3a", path, "-o", str(tmp_path / "x.png")], capsys)
     assert code == 2 and "not a sweep of two-neuron networks with d = 1" in err, err
+    columns.update(theta=np.zeros((2, 6)), data_seed=np.arange(2))
+    path = write_results(tmp_path / "r2.h5", FIG4_CONFIG, **columns)
+    code, err = exit_code_and_stderr(figures.main, ["fig3a", path, "-o", str(tmp_path / "x.png")], capsys)
+    assert code == 2 and "has several values of data_seed: fig3a draws the runs on one data set" in err, err
     assert not (tmp_path / "x.png").exists()
 
 
