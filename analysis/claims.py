@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from figures import ResultsError, blown_up_runs, exit_bad_input, load, trial_rows
+from figures import ResultsError, blown_up_runs, exit_bad_input, load, requested_c_tilde, trial_rows
 
 
 def scale(path):
@@ -152,6 +152,7 @@ def minima(path):
                           "theta", "width"))
     if len(set(t["width"])) != 1 or int(t["width"][0]) != 2:
         raise ResultsError(f"{path} is not a sweep of two-neuron networks: minima compares a network's two neurons")
+    requested = requested_c_tilde(t, path, "minima")
     per_neuron = t["theta"].shape[1] // 2  # θ is neuron-major: (a_k, w_k, b_k)
     weight_norm = np.stack([np.linalg.norm(t["theta"][:, k * per_neuron + 1:(k + 1) * per_neuron], axis=1)
                             for k in (0, 1)], axis=1)
@@ -164,8 +165,8 @@ def minima(path):
           f"{'|a| near':>8} {'dist near':>9} {'|a| other':>9} {'|w~| other':>10}")
     recovered = t["recovered"].astype(bool)
     for n in sorted(set(t["n"])):
-        for c in sorted(set(t["c_tilde_requested"][t["n"] == n])):
-            cell = (t["n"] == n) & (t["c_tilde_requested"] == c)
+        for c in sorted(set(requested[t["n"] == n])):
+            cell = (t["n"] == n) & (requested == c)
             off = cell & (t["status"] == 0) & ~recovered
             if off.any():
                 stats = (np.median(np.log10(t["gen_error"][off])), np.median(np.abs(t["final_a"][rows, near][off])),

@@ -3,7 +3,7 @@
     .venv/bin/python analysis/figures.py KIND RESULTS.h5 [-o OUT.png]
 
 KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
-against aligned time), fig3a (where the runs end: the (a, w, b) of the neuron with the smaller |a|, beside
+against aligned time), fig3a (where the runs end: the (a, w, b) of the neuron farther from ±w~0, beside
 the line Q1 and the plane Q2), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
 data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig10 (shares of runs
 that recover and that converge off the target against c_tilde near 0, per n), fig11 (final training loss
@@ -166,30 +166,31 @@ def trajectories(path, out):
 
 
 def fig3a(path, out):
-    """Fig. 3(a) for m = 2, d = 1 with bias: where each run ends, as the (a, w, b) of its neuron with the
-    smaller |a| at the end (the silent one on Q2), its sign chosen so that w + b >= 0 ((a, w, b) and
-    (-a, -w, -b) are one neuron for odd σ); colour: c~. With the other neuron on the target (a0, w0, b0),
-    Q1 is the line (t, w0, b0) and Q2 the plane a = 0."""
-    t = load(path, needs=("width", "theta", "c_tilde", "branch", "n", "data_seed"))
-    if t["theta"].shape[1] != 6 or np.any(t["width"] != 2):
+    """Fig. 3(a) for m = 2, d = 1 with bias: where each run ends, as the (a, w, b) of its neuron farther
+    from ±w~0 at the end (the silent one on Q2, as claims.py branches reads it), its sign chosen so that
+    (w, b)·(w0, b0) >= 0 ((a, w, b) and (-a, -w, -b) are one neuron for odd σ); colour: c~. With the
+    other neuron on the target (a0, w0, b0), Q1 is the line (t, w0, b0) and Q2 the plane a = 0."""
+    t = load(path, needs=("width", "theta", "target_distance", "c_tilde", "branch", "n", "data_seed"))
+    config = _config(path)
+    model, target = config.get("model", {}), config.get("target", {})
+    if model.get("input_dim", 1) != 1 or not model.get("bias", True) or np.any(t["width"] != 2):
         raise ResultsError(f"{path} is not a sweep of two-neuron networks with d = 1 and a bias: fig3a draws "
                            "one neuron's (a, w, b)")
     several = [name for name in ("n", "data_seed") if len(np.unique(t[name])) > 1]
     if several:  # the target set is that of one data set; points of several would mix their minima
         raise ResultsError(f"{path} has several values of {' and '.join(several)}: fig3a draws the runs on one "
                            "data set (e.g. --set 'sweep.n=[4]' --set 'sweep.data_seed=[3]' for Fig. 4(f))")
-    target = _config(path).get("target", {})
-    w0, b0 = target.get("w", [1.0])[0], target.get("b", 1.0)
+    a0, w0, b0 = target.get("a", 1.0), target.get("w", [1.0])[0], target.get("b", 1.0)
     neurons = t["theta"].reshape(-1, 2, 3)
-    smaller = np.argmin(np.abs(neurons[:, :, 0]), axis=1)
-    points = neurons[np.arange(len(smaller)), smaller]
-    points = points * np.where(points[:, 1] + points[:, 2] < 0, -1.0, 1.0)[:, None]
+    farther = np.argmax(t["target_distance"], axis=1)
+    points = neurons[np.arange(len(farther)), farther]
+    points = points * np.where(points[:, 1] * w0 + points[:, 2] * b0 < 0, -1.0, 1.0)[:, None]
     fig = plt.figure(figsize=(6, 4.8))
     ax = fig.add_subplot(projection="3d")
     reach = max(1.0, float(np.nanmax(np.abs(points[:, 1:])))) if len(points) else 1.0
     w, b = np.meshgrid(np.linspace(-reach, reach, 2), np.linspace(-reach, reach, 2))
     ax.plot_surface(np.zeros_like(w), w, b, color="tab:orange", alpha=0.15)
-    line = np.linspace(-0.5, 1.0, 2)
+    line = np.array([min(0.0, a0, np.nanmin(points[:, 0])), max(0.0, a0, np.nanmax(points[:, 0]))])
     ax.plot(line, np.full(2, w0), np.full(2, b0), "--", color="tab:blue", label="Q1")
     drawn = {}
     for branch, marker in ((1, "^"), (2, "o"), (0, "x")):
@@ -248,6 +249,15 @@ def _config(path):
         return tomllib.loads(config.decode() if isinstance(config, bytes) else config)
     except tomllib.TOMLDecodeError as error:
         raise ResultsError(f"{path} is not a perfgen results file: its config is not TOML ({error})") from None
+
+
+def requested_c_tilde(t, path, kind):
+    """/trials c_tilde_requested, refused where the sweep asked for no c~ (all NaN: no c_tilde axis)."""
+    c = t["c_tilde_requested"]
+    if not np.isfinite(c).any():
+        raise ResultsError(f"{path} requests no c_tilde (its sweep has no c_tilde axis): {kind} groups the runs by "
+                           "the c~ they asked for (as data/figures/fig10.toml)")
+    return c
 
 
 def blown_up_runs(t):
@@ -333,14 +343,15 @@ def fig10(path, out):
     the target (training loss below loss_tol, not recovered) against c_tilde near 0, one colour per n,
     pooled over the other axes. The c~ axis is logarithmic above 1e-12 and linear below, so c~ = 0 shows."""
     t = load(path, needs=("n", "c_tilde_requested", "recovered", "status"))
+    requested = requested_c_tilde(t, path, "fig10")
     recovered = t["recovered"].astype(bool)
     off = (t["status"] == 0) & ~recovered
     fig, ax = plt.subplots(figsize=(6, 3.6))
     drawn = {}
     for n in sorted(set(t["n"])):
         rows = t["n"] == n
-        c = np.array(sorted(set(t["c_tilde_requested"][rows])))
-        cells = [rows & (t["c_tilde_requested"] == value) for value in c]
+        c = np.array(sorted(set(requested[rows])))
+        cells = [rows & (requested == value) for value in c]
         share = np.array([recovered[cell].mean() for cell in cells])
         off_share = np.array([off[cell].mean() for cell in cells])
         line, = ax.plot(c, share, "o-", markersize=4, label=f"n = {n}, recovered")
