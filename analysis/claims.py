@@ -8,15 +8,15 @@ beside them), alignment (Fig. 2, 5, 7: gap between aligned loss curves of equal 
 init scale), branches (Fig. 3, 8: branch against c~; the Q2 points' curve), recovery (Fig. 4, 9:
 recovery by n and c~, with GD stability, the runs from inside (0, 1) near Q1, and their best gen error
 per data seed), minima (Fig. 10: runs near c~ = 0 that end at a global minimum of the training loss off
-the target, and where that minimum lies), widths (Fig. 6: active neurons against width). A file that cannot give the numbers is
-refused with one line on stderr and exit code 2, as in figures.py.
+the target, and where that minimum lies), widths (Fig. 6: active neurons against width). A file that
+cannot give the numbers is refused with one line on stderr and exit code 2, as in figures.py.
 """
 import argparse
 import sys
 
 import numpy as np
 
-from figures import ResultsError, blown_up_runs, exit_bad_input, load, requested_c_tilde, trial_rows
+from figures import ResultsError, blown_up_runs, exit_bad_input, load, off_target_runs, requested_c_tilde, trial_rows
 
 
 def scale(path):
@@ -157,8 +157,11 @@ def minima(path):
     weight_norm = np.stack([np.linalg.norm(t["theta"][:, k * per_neuron + 1:(k + 1) * per_neuron], axis=1)
                             for k in (0, 1)], axis=1)
     near = np.argmin(t["target_distance"], axis=1)  # the neuron nearer ±w~0
-    rows = np.arange(len(near))
-    other = 1 - near
+    rows, other = np.arange(len(near)), 1 - near
+    # Per run: |a| and distance to ±w~0 of the nearer neuron, |a| and |w~| of the other.
+    positions = (np.abs(t["final_a"][rows, near]), t["target_distance"][rows, near],
+                 np.abs(t["final_a"][rows, other]), weight_norm[rows, other])
+    off_target = off_target_runs(t)
     print("off target: converged (training loss below loss_tol), not recovered; unconverged: neither; medians "
           "over the runs off target")
     print(f"{'n':>3} {'c~':>8} {'recovered':>10} {'off target':>10} {'unconverged':>11} {'log10 gen':>9} "
@@ -167,12 +170,11 @@ def minima(path):
     for n in sorted(set(t["n"])):
         for c in sorted(set(requested[t["n"] == n])):
             cell = (t["n"] == n) & (requested == c)
-            off = cell & (t["status"] == 0) & ~recovered
+            off = cell & off_target
             if off.any():
-                stats = (np.median(np.log10(t["gen_error"][off])), np.median(np.abs(t["final_a"][rows, near][off])),
-                         np.median(t["target_distance"][rows, near][off]),
-                         np.median(np.abs(t["final_a"][rows, other][off])), np.median(weight_norm[rows, other][off]))
-                text = f"{stats[0]:9.1f} {stats[1]:8.2f} {stats[2]:9.3f} {stats[3]:9.3f} {stats[4]:10.3f}"
+                a_near, distance_near, a_other, weight_other = (np.median(p[off]) for p in positions)
+                text = (f"{np.median(np.log10(t['gen_error'][off])):9.1f} {a_near:8.2f} {distance_near:9.3f} "
+                        f"{a_other:9.3f} {weight_other:10.3f}")
             else:
                 text = f"{'-':>9} {'-':>8} {'-':>9} {'-':>9} {'-':>10}"
             unconverged = cell & (t["status"] != 0) & ~recovered

@@ -3,10 +3,10 @@
     .venv/bin/python analysis/figures.py KIND RESULTS.h5 [-o OUT.png]
 
 KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
-against aligned time), fig3a (where the runs end: the (a, w, b) of the neuron farther from ±w~0, beside
-the line Q1 and the plane Q2), fig3b (final branch against |C1/C2|), fig4 (gen error against c_tilde per n and
-data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig10 (shares of runs
-that recover and that converge off the target against c_tilde near 0, per n), fig11 (final training loss
+against aligned time), fig3a (where the runs end: the (a, w, b) of the neuron farther from ±w~0,
+beside the line Q1 and the plane Q2), fig3b (final branch against |C1/C2|), fig4 (gen error against
+c_tilde per n and data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig10
+(shares of runs that recover and that converge off the target against c_tilde near 0, per n), fig11 (final training loss
 against c_tilde of Fig. 4's runs that did not reach loss_tol). Each function returns the
 numbers it drew, so tests can check them. RESULTS may also be the run's .shards folder; a trial that
 a shard and a checkpoint both hold (a kill between writing one and removing the other) is read once.
@@ -187,7 +187,7 @@ def fig3a(path, out):
     points = points * np.where(points[:, 1] * w0 + points[:, 2] * b0 < 0, -1.0, 1.0)[:, None]
     fig = plt.figure(figsize=(6, 4.8))
     ax = fig.add_subplot(projection="3d")
-    reach = max(1.0, float(np.nanmax(np.abs(points[:, 1:])))) if len(points) else 1.0
+    reach = max(1.0, float(np.nanmax(np.abs(points[:, 1:]))))
     w, b = np.meshgrid(np.linspace(-reach, reach, 2), np.linspace(-reach, reach, 2))
     ax.plot_surface(np.zeros_like(w), w, b, color="tab:orange", alpha=0.15)
     line = np.array([min(0.0, a0, np.nanmin(points[:, 0])), max(0.0, a0, np.nanmax(points[:, 0]))])
@@ -258,6 +258,12 @@ def requested_c_tilde(t, path, kind):
         raise ResultsError(f"{path} requests no c_tilde (its sweep has no c_tilde axis): {kind} groups the runs by "
                            "the c~ they asked for (as data/figures/fig10.toml)")
     return c
+
+
+def off_target_runs(t):
+    """Rows of runs that converged (training loss below loss_tol) without recovering the target: they
+    stopped at a global minimum of the training loss that is not the target."""
+    return (t["status"] == 0) & ~t["recovered"].astype(bool)
 
 
 def blown_up_runs(t):
@@ -345,7 +351,7 @@ def fig10(path, out):
     t = load(path, needs=("n", "c_tilde_requested", "recovered", "status"))
     requested = requested_c_tilde(t, path, "fig10")
     recovered = t["recovered"].astype(bool)
-    off = (t["status"] == 0) & ~recovered
+    off = off_target_runs(t)
     fig, ax = plt.subplots(figsize=(6, 3.6))
     drawn = {}
     for n in sorted(set(t["n"])):
@@ -391,8 +397,8 @@ def _save(fig, out):
     plt.close(fig)
 
 
-KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3a": fig3a, "fig3b": fig3b, "fig4": fig4, "fig6": fig6, "fig10": fig10,
-         "fig11": fig11}
+KINDS = {"fig1": fig1, "trajectories": trajectories, "fig3a": fig3a, "fig3b": fig3b, "fig4": fig4, "fig6": fig6,
+         "fig10": fig10, "fig11": fig11}
 
 
 def check_output(out):

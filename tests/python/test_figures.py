@@ -122,10 +122,15 @@ def test_fig6_neuron_magnitudes_against_width(tmp_path):
     assert all(len(drawn[w]) == w for w in drawn)
 
 
-def test_minima_of_fig10_small(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def fig10_small(tmp_path_factory):
+    return run(tmp_path_factory.mktemp("fig10"), "fig10-small.toml")
+
+
+def test_minima_of_fig10_small(fig10_small, capsys):
     """At c~ = 0 neuron 2 starts at exactly 0 and stays there (σ(0) = 0: no gradient reaches it); the
     table's counts are the file's."""
-    path = run(tmp_path, "fig10-small.toml")
+    path = fig10_small
     claims.minima(path)
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
     with h5py.File(path) as f:
@@ -138,8 +143,8 @@ def test_minima_of_fig10_small(tmp_path, capsys):
         assert row[:4] == ["6", f"{c:g}", f"{int(t['recovered'][cell].sum())}/4", str(int(off.sum()))], row
 
 
-def test_fig10_shares_of_recovered_and_off_target_runs(tmp_path):
-    path = run(tmp_path, "fig10-small.toml")
+def test_fig10_shares_of_recovered_and_off_target_runs(tmp_path, fig10_small):
+    path = fig10_small
     drawn = figures.fig10(path, str(tmp_path / "fig10.png"))
     check_png(tmp_path / "fig10.png")
     with h5py.File(path) as f:
