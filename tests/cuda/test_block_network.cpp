@@ -6,7 +6,6 @@
 // a step budget and resumed in later launches, at the bits of an uninterrupted run.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <limits>
 
 #include "block_evaluation.h"
@@ -36,18 +35,13 @@ void expect_block_matches_train_network(const std::string& toml) {
   const std::vector<MaterializedTrial> trials = testing::trials_of(toml);
   testing::HostBatch batch(trials);
   EXPECT_EQ(drain_with_block(batch, kNoBudget), 1);
-  for (std::size_t i = 0; i < trials.size(); ++i) {
-    SCOPED_TRACE("trial " + std::to_string(i));
-    const MaterializedTrial& t = trials[i];
-    const auto [want, theta] = testing::train_alone(t);
-    const TrainResult& got = batch.results[i].train;
-    EXPECT_EQ(batch.results[i].done, 1);
-    EXPECT_EQ(got.status, want.status);
+  const auto same_steps_theta_within_1e9 = [](const TrainResult& got, const TrainResult& want, const double* got_theta,
+                                              const std::vector<double>& want_theta) {
     EXPECT_EQ(got.iterations, want.iterations);
     EXPECT_LT(testing::relative_difference(got.final_loss, want.final_loss, 1e-11), 1e-9);
-    for (std::size_t p = 0; p < theta.size(); ++p)
-      EXPECT_NEAR(batch.theta(i)[p], theta[p], 1e-9 * std::max(1.0, std::abs(theta[p])));
-  }
+    testing::expect_theta_near(got_theta, want_theta, 1e-9);
+  };
+  testing::expect_each_like_train_alone(batch, trials, same_steps_theta_within_1e9);
 }
 
 TEST(BlockNetwork, WideNetworkMatchesTrainNetwork) {

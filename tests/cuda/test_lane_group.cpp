@@ -6,7 +6,6 @@
 // suspended by a step budget and resumed in later launches, at the bits of an uninterrupted run.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <limits>
 
 #include "experiments.h"
@@ -38,8 +37,8 @@ int drain_with_lanes(testing::HostBatch& batch, std::int64_t budget, long& disag
 std::vector<MaterializedTrial> example1_trials() {
   // lr 0.2 under ½Σ: 700 to 2300 steps, and one trial stops at max_iters (a team's step costs ~7
   // barriers).
-  return testing::trials_of(testing::kExample1Grid + "max_iters = 3000\n[sweep]\nn = [3, 6]\nc_tilde = [0.0, 0.5, 1.0]\n",
-                            {"train.lr=0.2"});
+  return testing::trials_of(
+      testing::kExample1Grid + "max_iters = 3000\n[sweep]\nn = [3, 6]\nc_tilde = [0.0, 0.5, 1.0]\n", {"train.lr=0.2"});
 }
 
 // The trials whose samples Lanes lanes hold, in one batch drained by one team, against train_network;
@@ -54,18 +53,12 @@ int expect_team_matches_train_network(const std::vector<MaterializedTrial>& all)
   long disagreements = 0;
   EXPECT_EQ(drain_with_lanes<Lanes>(batch, kNoBudget, disagreements), 1);
   EXPECT_EQ(disagreements, 0);
-  for (std::size_t i = 0; i < trials.size(); ++i) {
-    SCOPED_TRACE("trial " + std::to_string(i));
-    const MaterializedTrial& t = trials[i];
-    const auto [want, theta] = testing::train_alone(t);
-    const TrainResult& got = batch.results[i].train;
-    EXPECT_EQ(batch.results[i].done, 1);
-    EXPECT_EQ(got.status, want.status);
-    EXPECT_NEAR(static_cast<double>(got.iterations), static_cast<double>(want.iterations),
-                1e-3 * want.iterations + 2);
-    for (std::size_t p = 0; p < theta.size(); ++p)
-      EXPECT_NEAR(batch.theta(i)[p], theta[p], 1e-9 * std::max(1.0, std::abs(theta[p])));
-  }
+  const auto steps_within_1e3_theta_within_1e9 = [](const TrainResult& got, const TrainResult& want,
+                                                    const double* got_theta, const std::vector<double>& want_theta) {
+    EXPECT_NEAR(static_cast<double>(got.iterations), static_cast<double>(want.iterations), 1e-3 * want.iterations + 2);
+    testing::expect_theta_near(got_theta, want_theta, 1e-9);
+  };
+  testing::expect_each_like_train_alone(batch, trials, steps_within_1e3_theta_within_1e9);
   return static_cast<int>(trials.size());
 }
 

@@ -37,18 +37,14 @@ void expect_worker_matches_train_network(const std::vector<MaterializedTrial>& t
   testing::HostBatch batch(trials);
   EXPECT_GT(drain_on_host<Network>(batch, 3, 700), 10);  // networks were suspended and resumed
   batch.expect_work_counted();
-  for (std::size_t i = 0; i < trials.size(); ++i) {
-    SCOPED_TRACE("trial " + std::to_string(i));
-    const MaterializedTrial& t = trials[i];
-    const auto [want, theta] = testing::train_alone(t);
-    const TrainResult& got = batch.results[i].train;
-    EXPECT_EQ(batch.results[i].done, 1);
-    EXPECT_EQ(got.status, want.status);
+  const auto same_steps_and_bits = [](const TrainResult& got, const TrainResult& want, const double* got_theta,
+                                      const std::vector<double>& want_theta) {
     EXPECT_EQ(got.iterations, want.iterations);
     EXPECT_TRUE(testing::same_bits(got.final_loss, want.final_loss));
-    for (std::size_t p = 0; p < theta.size(); ++p)
-      EXPECT_TRUE(testing::same_bits(batch.theta(i)[p], theta[p])) << "parameter " << p;
-  }
+    for (std::size_t p = 0; p < want_theta.size(); ++p)
+      EXPECT_TRUE(testing::same_bits(got_theta[p], want_theta[p])) << "parameter " << p;
+  };
+  testing::expect_each_like_train_alone(batch, trials, same_steps_and_bits);
 }
 
 TEST(ThreadWorker, RegisterNetworkMatchesTrainNetworkAcrossSuspensions) {

@@ -1,16 +1,20 @@
 // A batch laid out as for the CUDA kernels (cuda/batch_layout.h) in host memory, with the work
 // queue's counters and the scratch slots: the host tests run the kernels' loops over it in
-// "launches", as the CUDA backend does on the device (parts cuda and trials).
+// "launches", as the CUDA backend does on the device, and hold the result to the shared loop's
+// (parts cuda, trials and cpu).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "batch_layout.h"
 #include "materialize.h"
+#include "training.h"
 
 namespace perfgen::testing {
 
@@ -66,6 +70,28 @@ struct HostBatch {
     return members;
   }
 };
+
+// Each network of a drained batch against its trial trained alone by the shared loop (train_alone):
+// finished, with the same status; `compare(got, want, got_theta, want_theta)` checks the rest at the
+// tolerance of the loop under test.
+template <class Compare>
+void expect_each_like_train_alone(const HostBatch& batch, const std::vector<MaterializedTrial>& trials,
+                                  Compare compare) {
+  for (int i = 0; i < batch.count(); ++i) {
+    SCOPED_TRACE("trial " + std::to_string(i));
+    const auto [want, want_theta] = train_alone(trials[static_cast<std::size_t>(i)]);
+    const TrainResult& got = batch.results[i].train;
+    EXPECT_EQ(batch.results[i].done, 1);
+    EXPECT_EQ(got.status, want.status);
+    compare(got, want, batch.theta(i), want_theta);
+  }
+}
+
+// θ within `relative`·max(1, |θ|) of the trial trained alone, parameter by parameter.
+inline void expect_theta_near(const double* got, const std::vector<double>& want, double relative) {
+  for (std::size_t p = 0; p < want.size(); ++p)
+    EXPECT_NEAR(got[p], want[p], relative * std::max(1.0, std::abs(want[p]))) << "parameter " << p;
+}
 
 // A batch drained in several launches (networks suspended and resumed) ends at the bits of the same
 // batch drained in one: status, iterations, final loss, ‖∇ℓ‖ and θ of every network; and both
