@@ -7,7 +7,7 @@ median over the groups of the spread (largest − smallest) of log10 gen_error. 
 at a small init scale the init seeds are near-copies (Theorem 1: a trial follows C/‖C‖, which c̃ fixes):
 every group agrees and the spread is tiny, so the init seeds are not replicates.
 
-Usage: python3 analysis/init_seed_copies.py RESULTS.h5
+Usage: .venv/bin/python analysis/init_seed_copies.py RESULTS.h5
 Exit status: 0, or 2 for a file that is not a finished perfgen results file or has one init seed.
 """
 import argparse

@@ -110,6 +110,20 @@ std::vector<std::string> command_names(const CLI::App& app) {
   return names;
 }
 
+// The options of a command (or of perfgen itself) as typed: "--resume", "-q".
+std::vector<std::string> option_names(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+    for (const std::string& name : option->get_snames()) names.push_back("-" + name);
+  }
+  return names;
+}
+
+bool has(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 // "; did you mean --resume?" for the first unexpected word that looks like an option ("--resum"), from
 // the options of the command given; empty when none is close. `message`: CLI11's ExtrasError text,
 // "The following argument(s) was/were not expected: W1 W2".
@@ -119,13 +133,20 @@ std::string option_suggestion(const CLI::App& app, const std::string& command, c
     if (candidate->get_name() == command) sub = candidate;
   const auto colon = message.rfind(": ");
   if (!sub || colon == std::string::npos) return "";
-  std::vector<std::string> known;
-  for (const CLI::Option* option : sub->get_options())
-    for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
   std::istringstream words(message.substr(colon + 2));
   for (std::string word; words >> word;)
-    if (word.rfind("--", 0) == 0) return did_you_mean(word.substr(0, word.find('=')), known);
+    if (word.rfind("--", 0) == 0) return did_you_mean(word.substr(0, word.find('=')), option_names(*sub));
   return "";
+}
+
+// Why `word`, an option before the command that perfgen itself does not have, is refused: the commands
+// it belongs to ("--threads 2 run"), else the closest of perfgen's own options ("--verison").
+std::string misplaced_option(const CLI::App& app, const std::string& word) {
+  std::vector<std::string> owners;
+  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (has(option_names(*command), word)) owners.push_back(command->get_name());
+  if (owners.empty()) return ": unknown option" + did_you_mean(word, option_names(app));
+  return ": an option of " + listed(owners) + "; give it after the command";
 }
 
 // Output that could not be written (a full disk, ulimit -f with SIGXFSZ ignored) is a failure, not a
@@ -248,9 +269,15 @@ int cli_main(int argc, char** argv) {
     std::cerr << app.help();
     return kExitBadInput;
   }
+  // An option in the command's place that perfgen itself does not have (it has --help and --version).
+  if (const std::string word = std::string(argv[1]).substr(0, std::string(argv[1]).find('='));
+      word[0] == '-' && !has(option_names(app), word)) {
+    std::cerr << "perfgen: error: " << word << misplaced_option(app, word) << " (perfgen --help lists the commands)\n";
+    return kExitBadInput;
+  }
   // A word in the command's place that names no command, e.g. "summery".
   if (const std::vector<std::string> commands = command_names(app);
-      argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+      argv[1][0] != '-' && !has(commands, argv[1])) {
     std::cerr << "perfgen: error: " << argv[1] << ": unknown command" << did_you_mean(argv[1], commands)
               << " (perfgen --help lists them)\n";
     return kExitBadInput;

@@ -187,6 +187,11 @@ TEST(CommandLine, BarePerfgenPrintsUsageAndExitsTwo) {
 TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"summery", "run.h5"}, "perfgen: error: summery: unknown command; did you mean summary?"},
+      // Before the command only perfgen's own options go (--help, --version).
+      {{"--verison"}, "perfgen: error: --verison: unknown option; did you mean --version? (perfgen --help lists"},
+      {{"--verison", "info"}, "perfgen: error: --verison: unknown option; did you mean --version?"},
+      {{"--threads", "2", "run"}, "perfgen: error: --threads: an option of run or bench; give it after the command"},
+      {{"--quiet=1", "run"}, "perfgen: error: --quiet: an option of run; give it after the command"},
       {{"run", "--threads", "-1"},
        "perfgen: error: --threads: must be a whole number from 0 to 1024 (0: one per CPU this process may run on), "
        "got -1"},
