@@ -1,6 +1,6 @@
-"""Locates the Q1/Q2 boundary in c~ for Example 1 (data/example1.toml: n = 6 grid points, s = 1e-8, ½Σ loss) by bisection
-on grids of c~, at one or more learning rates, and reports the bracket of c~* = |C2/C1| at the boundary and
-1/c~* (the paper's |c| ≈ 0.74 and 1.35 are these two readings).
+"""Locates the Q1/Q2 boundary in c~ for Example 1 (data/example1.toml: n = 6 grid points, s = 1e-8, ½Σ loss)
+by bisection on grids of c~, at one or more learning rates, and reports the bracket of c~* = |C2/C1| at the
+boundary and 1/c~* (the paper's |c| ≈ 0.74 and 1.35 are these two readings).
 
     .venv/bin/python analysis/boundary.py --lr 0.05 --lr 0.1 [--tolerance 0.002] [--time 5e6]
     .venv/bin/python analysis/boundary.py --flow [--tolerance 0.0005] [--time 1e7]

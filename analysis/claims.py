@@ -3,13 +3,13 @@ figure experiments (data/figures/*.toml).
 
     .venv/bin/python analysis/claims.py KIND RESULTS.h5
 
-KIND: scale (Fig. 1: gen error against init scale; the means include runs that blew up, counted
-beside them), alignment (Fig. 2, 5, 7: gap between aligned loss curves of equal c~, and within each
-init scale), branches (Fig. 3, 8: branch against c~; the Q2 points' curve), recovery (Fig. 4, 9:
-recovery by n and c~, with GD stability, the runs from inside (0, 1) near Q1, and their best gen error
-per data seed), minima (Fig. 10: runs near c~ = 0 that end at a global minimum of the training loss off
-the target, and where that minimum lies), widths (Fig. 6: active neurons against width). A file that
-cannot give the numbers is refused with one line on stderr and exit code 2, as in figures.py.
+KIND: scale (Fig. 1: gen error against init scale; the means include runs that blew up, counted beside
+them with the median of the others), alignment (Fig. 2, 5, 7: gap between aligned loss curves of equal
+c~, and within each init scale), branches (Fig. 3, 8: branch against c~; the Q2 points' curve), recovery
+(Fig. 4, 9: recovery by n and c~, with GD stability, the runs from inside (0, 1) near Q1, and their best
+gen error per data seed), minima (Fig. 10: runs near c~ = 0 that end at a global minimum of the training
+loss off the target, and where that minimum lies), widths (Fig. 6: active neurons against width). A file
+that cannot give the numbers is refused with one line on stderr and exit code 2, as in figures.py.
 """
 import argparse
 import sys
@@ -21,17 +21,20 @@ from figures import ResultsError, blown_up_runs, exit_bad_input, load, off_targe
 
 def scale(path):
     """Mean gen error and recoveries per (n, init scale); the mean includes runs that blew up (as
-    figures.py fig1 draws it), so their count is printed beside it."""
+    figures.py fig1 draws it), so their count is printed beside it, with the median of the other runs
+    (the typical run, which a few blown-up runs cannot move)."""
     t = load(path, needs=("n", "init_scale", "gen_error", "recovered", "status"))
     blown_up = blown_up_runs(t)
-    print(f"{'n':>3} {'scale':>9} {'mean gen':>10} {'recovered':>10} {'blown up':>9}")
+    print(f"{'n':>3} {'scale':>9} {'mean gen':>10} {'recovered':>10} {'blown up':>9} {'median of the rest':>19}")
     for n in sorted(set(t["n"])):
         for s in sorted(set(t["init_scale"])):
             rows = (t["n"] == n) & (t["init_scale"] == s)
             if not rows.any():
                 continue
-            print(f"{n:3d} {s:9.0e} {t['gen_error'][rows].mean():10.2e} {int(t['recovered'][rows].sum()):5d}/{rows.sum():<4d}"
-                  f" {int(blown_up[rows].sum()):9d}")
+            rest = t["gen_error"][rows & ~blown_up]
+            median = f"{np.median(rest):19.2e}" if rest.size else f"{'-':>19}"
+            print(f"{n:3d} {s:9.0e} {t['gen_error'][rows].mean():10.2e} "
+                  f"{int(t['recovered'][rows].sum()):5d}/{rows.sum():<4d} {int(blown_up[rows].sum()):9d} {median}")
 
 
 def alignment(path):

@@ -2,7 +2,7 @@
 
     .venv/bin/python analysis/figures.py KIND RESULTS.h5 [-o OUT.png]
 
-KIND: fig1 (gen error against init scale per n), trajectories (Fig. 2, 5, 7: loss and parameters
+KIND: fig1 (gen error against init scale per n: mean and median), trajectories (Fig. 2, 5, 7: loss and parameters
 against aligned time), fig3a (where the runs end: the (a, w, b) of the neuron farther from ±w~0,
 beside the line Q1 and the plane Q2), fig3b (final branch against |C1/C2|), fig4 (gen error against
 c_tilde per n and data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig10
@@ -109,7 +109,9 @@ def trial_rows(trials, numbers, path):
 
 
 def fig1(path, out):
-    """Generalization error against initialization scale, one panel per n (mean over seeds)."""
+    """Generalization error against initialization scale, one panel per n: the mean over seeds (the
+    paper's curve) and the median of the runs that did not blow up (the typical run: where some runs
+    recover and others do not, the mean is that of the failures)."""
     t = load(path, needs=("n", "init_scale", "gen_error", "status"))
     blown_up = blown_up_runs(t)
     if blown_up.any():  # the mean is kept as is (a science choice); the reader is told what is in it
@@ -122,12 +124,16 @@ def fig1(path, out):
         rows = t["n"] == n
         scales = np.array(sorted(set(t["init_scale"][rows])))
         mean = np.array([t["gen_error"][rows & (t["init_scale"] == s)].mean() for s in scales])
+        median = np.array([np.median(t["gen_error"][rows & (t["init_scale"] == s) & ~blown_up])
+                           if (rows & (t["init_scale"] == s) & ~blown_up).any() else np.nan for s in scales])
         ax.loglog(t["init_scale"][rows], t["gen_error"][rows], ".", color="0.75", markersize=3)
-        ax.loglog(scales, mean, "o-", color="tab:blue")
+        ax.loglog(scales, mean, "o-", color="tab:blue", label="mean")
+        ax.loglog(scales, median, "s--", color="tab:orange", label="median")
         ax.set_title(f"n = {n}")
         ax.set_xlabel("initialization scale")
-        drawn[int(n)] = (scales, mean)
+        drawn[int(n)] = (scales, mean, median)
     axes[0][0].set_ylabel("generalization error")
+    axes[0][0].legend(fontsize="small")
     _save(fig, out)
     return drawn
 

@@ -159,7 +159,8 @@ def main(argv):
     parser.add_argument("--perfgen", default=os.path.join(ROOT, "build", "perfgen"))
     args = parser.parse_args(argv)
     if not (os.path.isfile(args.perfgen) and os.access(args.perfgen, os.X_OK)):
-        parser.exit(2, f"{parser.prog}: {args.perfgen} is not an executable perfgen binary (build it, or give --perfgen)\n")
+        parser.exit(2, f"{parser.prog}: {args.perfgen} is not an executable perfgen binary "
+                       "(build it, or give --perfgen)\n")
     if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
         parser.exit(2, f"{parser.prog}: {args.output}: the folder does not exist\n")
     args.threshold = args.threshold or [1e-8, 1e-12]

@@ -1,6 +1,9 @@
 """Each figure type drawn from a small file that the perfgen binary writes in the test; checks the image
 and the numbers it was drawn from. Run by CTest (analysis.figures) with PERFGEN_BINARY set."""
+import glob
+import itertools
 import os
+import re
 import subprocess
 import sys
 
@@ -32,13 +35,32 @@ def check_png(path):
     assert len(data) > 10_000, "suspiciously small image"
 
 
+SHIPPED_EXPERIMENTS = sorted(glob.glob(os.path.join(ROOT, "data", "*.toml")) +
+                             glob.glob(os.path.join(ROOT, "data", "figures", "*.toml")))
+
+
+@pytest.mark.parametrize("experiment", SHIPPED_EXPERIMENTS, ids=os.path.basename)
+def test_a_shipped_experiment_plans_to_the_trial_count_its_header_gives(experiment):
+    """Every experiment file in data/ is accepted, and the first "N trials" of its leading comments (the
+    header each file has) is the number of trials perfgen plans."""
+    done = subprocess.run([PERFGEN, "plan", experiment], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    planned = int(next(line.split()[1] for line in done.stdout.splitlines() if line.startswith("trials ")))
+    with open(experiment, encoding="utf-8") as f:
+        header = "".join(itertools.takewhile(lambda line: line.startswith("#"), f))
+    stated = re.search(r"(\d[\d_,]*) trials", header)
+    if stated:
+        assert int(re.sub(r"[_,]", "", stated.group(1))) == planned, stated.group(0)
+
+
 def test_fig1_gen_error_against_scale(tmp_path):
     drawn = figures.fig1(run(tmp_path, "fig1a-c-small.toml"), str(tmp_path / "fig1.png"))
     check_png(tmp_path / "fig1.png")
     assert sorted(drawn) == [2, 3, 4]
-    scales, mean = drawn[2]
+    scales, mean, median = drawn[2]
     assert len(scales) == 7 and np.all(np.diff(scales) > 0)
     assert np.all(mean > 1e-3), "two points never recover the target"
+    assert np.all(median > 1e-3) and median.shape == mean.shape
 
 
 def test_trajectories_align_in_aligned_time(tmp_path):
@@ -317,6 +339,18 @@ def test_fig1_warns_when_diverged_runs_enter_the_mean(tmp_path, monkeypatch, cap
     drawn = figures.fig1(path, str(tmp_path / "fig1.png"))
     assert "fig1: the means include 1 of 6 runs that diverged" in capsys.readouterr().err
     assert drawn[6][1][0] > 1e49, "the mean itself is left as it was"
+    assert drawn[6][2][0] == 1e-3, "the median leaves the diverged run out"
+
+
+def test_scale_gives_the_median_of_the_runs_that_did_not_blow_up(tmp_path, capsys):
+    """n 3: one of three runs diverged (the mean is its 1e50, the median that of the other two); n 6: all
+    three diverged (no median)."""
+    columns = six_trials([0, 3, 0, 3, 3, 3], [1e-3, 1e50, 3e-3, 1e50, 1e50, 1e50])
+    columns.update(recovered=np.zeros(6, np.int8))
+    claims.scale(write_results(tmp_path / "r.h5", FIG1_CONFIG, **columns))
+    rows = {int(line.split()[0]): line.split() for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows[3][2:] == ["3.33e+49", "0/3", "1", "2.00e-03"], rows[3]
+    assert rows[6][2:] == ["1.00e+50", "0/3", "3", "-"], rows[6]
 
 
 def write_groups(path, trials, trajectories):
