@@ -186,6 +186,11 @@ def minima(path):
 
 
 def widths(path):
+    """Fig. 6(a): which neurons carry the output. Per width: the count above 1% of the largest |a_k| and
+    how many of them are among as many largest |C_k| (the paper's reading); then the largest neuron's
+    |C_k| rank, the next |a_k|, the count above 10%, the longest m for which the m largest |a_k| are the
+    m largest |C_k|, and the rank correlation of |a_k| and |C_k| (a threshold can cut through a bulk of
+    neurons of nearly equal |a_k|; the order cannot)."""
     t = load(path, needs=("width", "final_a", "C", "gen_error", "status"))
     for row, width in enumerate(t["width"]):
         a = np.abs(t["final_a"][row][:width])
@@ -196,6 +201,14 @@ def widths(path):
         print(f"width {width:5d}: {int(active.sum()):4d} neurons with |a_k| > 1% of the largest; "
               f"{overlap} of them among the {int(active.sum())} largest |C_k|; gen error {t['gen_error'][row]:.1e}; "
               f"status {int(t['status'][row])}")
+        by_a, by_c = np.argsort(a)[::-1], np.argsort(c)[::-1]
+        same_top = next((m for m in range(1, width + 1) if set(by_a[:m]) != set(by_c[:m])), width + 1) - 1
+        c_rank = int(np.nonzero(by_c == by_a[0])[0][0]) + 1
+        next_a = f"{a[by_a[1]]:.3f}" if width > 1 else "-"
+        correlation = f"{np.corrcoef(np.argsort(by_a), np.argsort(by_c))[0, 1]:.2f}" if width > 2 else "-"
+        print(f"             the largest |a_k| ({a[by_a[0]]:.3f}) has |C_k| rank {c_rank}; next |a_k| {next_a}; "
+              f"{int((a > 0.1 * a.max()).sum())} above 10%; the m largest |a_k| are the m largest |C_k| up to "
+              f"m = {same_top}; rank correlation {correlation}")
 
 
 KINDS = {"scale": scale, "alignment": alignment, "branches": branches, "recovery": recovery, "minima": minima,

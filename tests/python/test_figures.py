@@ -353,6 +353,20 @@ def test_scale_gives_the_median_of_the_runs_that_did_not_blow_up(tmp_path, capsy
     assert rows[6][2:] == ["1.00e+50", "0/3", "3", "-"], rows[6]
 
 
+def test_widths_orders_the_neurons_by_a_and_by_c(tmp_path, capsys):
+    """Width 4 and width 3 padded to 4: |a| order 0, 1, 2, 3 against |C| order 0, 2, 1, 3."""
+    final_a = np.array([[0.9, -0.05, 0.02, 0.001], [0.5, 0.4, 0.001, np.nan]])
+    c = np.array([[-3.0, 1.0, 2.0, 0.5], [1.0, 2.0, 3.0, np.nan]])
+    claims.widths(write_results(tmp_path / "r.h5", FIG1_CONFIG, width=np.array([4, 3], np.int32), final_a=final_a,
+                                C=c, gen_error=np.array([1e-4, 2e-4]), status=np.zeros(2, np.int8)))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("width     4:    3 neurons with |a_k| > 1% of the largest; 3 of them among the 3")
+    assert lines[1].split() == "the largest |a_k| (0.900) has |C_k| rank 1; next |a_k| 0.050; 1 above 10%; the m "\
+        "largest |a_k| are the m largest |C_k| up to m = 1; rank correlation 0.80".split()
+    assert "(0.500) has |C_k| rank 3; next |a_k| 0.400; 2 above 10%;" in lines[3]
+    assert lines[3].endswith("up to m = 0; rank correlation -1.00")
+
+
 def write_groups(path, trials, trajectories):
     """A file holding only the given /trials and /trajectories columns (what the scripts read of a shard)."""
     with h5py.File(path, "w") as f:
