@@ -40,7 +40,8 @@ def scale(path):
 def alignment(path):
     """Theorem 1: curves of equal C/|C| (here: equal c~) coincide in aligned time; the largest gap in
     log10(loss) between them over their common range, with mu_gd and with mu1. Where a c~ holds several
-    init scales, also the gap within each scale."""
+    init scales, also the gap within each scale, and where it holds more than two, between each two
+    neighbouring scales (how the collapse tightens as s -> 0)."""
     tr = load(path, "trajectories", needs=("traj", "iteration", "loss", "aligned_time", "aligned_time_mu1"))
     trials = load(path, needs=("trial", "c_tilde", "init_scale"))
     groups = {}
@@ -51,8 +52,15 @@ def alignment(path):
         _print_gaps(tr, rows, f"c~ {c:.4f}")
         scales = sorted({float(trials["init_scale"][rows_of[row]]) for row in rows})
         for scale in scales if len(scales) > 1 else ():
-            _print_gaps(tr, [row for row in rows if trials["init_scale"][rows_of[row]] == scale],
-                        f"c~ {c:.4f} at scale {scale:.0e}")
+            _print_gaps(tr, _rows_at(rows, trials, rows_of, scale), f"c~ {c:.4f} at scale {scale:.0e}")
+        for small, large in zip(scales, scales[1:]) if len(scales) > 2 else ():
+            _print_gaps(tr, _rows_at(rows, trials, rows_of, small, large),
+                        f"c~ {c:.4f} at scales {small:.0e} and {large:.0e}")
+
+
+def _rows_at(rows, trials, rows_of, *scales):
+    """The trajectory rows among `rows` whose trial has one of the init scales given."""
+    return [row for row in rows if trials["init_scale"][rows_of[row]] in scales]
 
 
 def _print_gaps(tr, rows, label):

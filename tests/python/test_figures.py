@@ -574,6 +574,22 @@ def test_alignment_gives_the_gap_within_each_init_scale_too(tmp_path, capsys):
         [("c~ 0.5000 at scale 1e-06", 0.0)] * 2, gaps
 
 
+def test_alignment_gives_the_gap_between_neighbouring_scales(tmp_path, capsys):
+    """Three scales, one curve each: 1e-14 and 1e-10 a tenth of a decade apart, 1e-6 half a decade off."""
+    path = tmp_path / "r.h5"
+    iteration = np.tile(np.arange(4) * 10, (3, 1))
+    loss = np.array([[1.0, 0.5, 0.1, 0.01]]) * np.array([[1.0], [10 ** 0.1], [10 ** 0.6]])
+    write_groups(path, dict(trial=np.arange(3), c_tilde=np.full(3, 0.5), init_scale=np.array([1e-14, 1e-10, 1e-6])),
+                 dict(traj=np.arange(3), iteration=iteration, aligned_time=iteration + 1.0,
+                      aligned_time_mu1=iteration + 2.0, loss=loss))
+    claims.alignment(str(path))
+    gaps = {line.split(", aligned with")[0]: round(float(line.split("log10(loss) ")[1].split()[0]), 3)
+            for line in capsys.readouterr().out.splitlines()}
+    assert gaps["c~ 0.5000"] == 0.6
+    assert gaps["c~ 0.5000 at scales 1e-14 and 1e-10"] == 0.1
+    assert gaps["c~ 0.5000 at scales 1e-10 and 1e-06"] == 0.5
+
+
 def test_branches_describes_the_curve_of_the_q2_points(tmp_path, capsys):
     """Converged on Q2: the silent neuron (the farther one) nears ±w~0 as c~ grows; rank correlation -1."""
     columns = dict(trial=np.arange(5), recovered=np.ones(5, np.int8), status=np.zeros(5, np.int8),
