@@ -336,9 +336,14 @@ def test_fig1_warns_when_diverged_runs_enter_the_mean(tmp_path, monkeypatch, cap
     assert capsys.readouterr().err == ""
     path = write_results(tmp_path / "r.h5", FIG1_CONFIG,
                          **six_trials([0, 0, 0, 3, 0, 0], [1e-3, 1e-3, 1e-3, 1e50, 1e-3, 1e-3]))
+    figs = []
+    monkeypatch.setattr(figures, "_save", lambda fig, out: figs.append(fig))
     drawn = figures.fig1(path, str(tmp_path / "fig1.png"))
     assert "fig1: the means include 1 of 6 runs that diverged" in capsys.readouterr().err
     assert drawn[6][1][0] > 1e49, "the mean itself is left as it was"
+    n3, n6 = figs[0].axes[:2]
+    assert n6.get_title() == "n = 6 (1 diverged: their means off scale)" and n3.get_title() == "n = 3"
+    assert n6.get_ylim()[1] < 1, "the axis spans the runs that stayed finite"
     assert drawn[6][2][0] == 1e-3, "the median leaves the diverged run out"
 
 
