@@ -5,11 +5,12 @@ figure experiments (data/figures/*.toml).
 
 KIND: scale (Fig. 1: gen error against init scale; the means include runs that blew up, counted beside
 them with the median of the others), alignment (Fig. 2, 5, 7: gap between aligned loss curves of equal
-c~, and within each init scale), branches (Fig. 3, 8: branch against c~; the Q2 points' curve), recovery
-(Fig. 4, 9: recovery by n and c~, with GD stability, the runs from inside (0, 1) near Q1, and their best
-gen error per data seed), minima (Fig. 10: runs near c~ = 0 that end at a global minimum of the training
-loss off the target, and where that minimum lies), widths (Fig. 6: active neurons against width). A file
-that cannot give the numbers is refused with one line on stderr and exit code 2, as in figures.py.
+c~, within each init scale and between neighbouring ones), branches (Fig. 3, 8: branch against c~; the
+Q2 points' curve), recovery (Fig. 4, 9: recovery by n and c~, with GD stability, the runs from inside
+(0, 1) near Q1, and their best gen error per data seed), minima (Fig. 10: runs near c~ = 0 that end at a
+global minimum of the training loss off the target, and where that minimum lies), widths (Fig. 6: active
+neurons against width). A file that cannot give the numbers is refused with one line on stderr and exit
+code 2, as in figures.py.
 """
 import argparse
 import sys
@@ -64,7 +65,10 @@ def _rows_at(rows, trials, rows_of, *scales):
 
 
 def _print_gaps(tr, rows, label):
-    """The largest gap in log10(loss) between the recorded curves `rows` over their common aligned time."""
+    """The largest gap in log10(loss) between the recorded curves `rows` over their common aligned time.
+    The curves are read as straight between checkpoints, so the gap (the largest less the smallest) is
+    convex between two checkpoints of any curve and is largest at one: it is taken at every checkpoint
+    of every curve, exactly."""
     for key, rate in (("aligned_time", "mu_gd"), ("aligned_time_mu1", "mu1")):
         curves = []
         for row in rows:
@@ -72,7 +76,7 @@ def _print_gaps(tr, rows, label):
             curves.append((tr[key][row][used], np.log10(tr["loss"][row][used])))
         lo = max(x[0] for x, _ in curves)
         hi = min(x[-1] for x, _ in curves)
-        grid = np.linspace(lo, hi, 400)
+        grid = np.unique(np.concatenate([x[(x >= lo) & (x <= hi)] for x, _ in curves] + [[lo, hi]]))
         values = np.array([np.interp(grid, x, y) for x, y in curves])
         gap = values.max(axis=0) - values.min(axis=0)
         print(f"{label}, aligned with {rate:5s}: largest gap in log10(loss) {gap.max():.3f} "

@@ -130,11 +130,12 @@ def fig1(path, out):
         ax.loglog(scales, mean, "o-", color="tab:blue", label="mean")
         ax.loglog(scales, median, "s--", color="tab:orange", label="median")
         ax.set_title(f"n = {n}")
-        diverged = int((rows & blown_up).sum())
+        blown = int((rows & blown_up).sum())
         finite = t["gen_error"][rows & ~blown_up & (t["gen_error"] > 0)]
-        if diverged and finite.size:  # the axis spans the runs that stayed finite, not a loss of 1e50
+        if blown:
+            ax.set_title(f"n = {n} ({blown} blew up: their means off scale)", fontsize="small")
+        if blown and finite.size:  # the axis spans the runs that stayed finite, not a loss of 1e50
             ax.set_ylim(finite.min() / 3, finite.max() * 3)
-            ax.set_title(f"n = {n} ({diverged} diverged: their means off scale)", fontsize="small")
         ax.set_xlabel("initialization scale")
         drawn[int(n)] = (scales, mean, median)
     axes[0][0].set_ylabel("generalization error")

@@ -41,16 +41,16 @@ SHIPPED_EXPERIMENTS = sorted(glob.glob(os.path.join(ROOT, "data", "*.toml")) +
 
 @pytest.mark.parametrize("experiment", SHIPPED_EXPERIMENTS, ids=os.path.basename)
 def test_a_shipped_experiment_plans_to_the_trial_count_its_header_gives(experiment):
-    """Every experiment file in data/ is accepted, and the first "N trials" of its leading comments (the
-    header each file has) is the number of trials perfgen plans."""
+    """Every experiment file in data/ is accepted, and its header (the leading comments) gives the number
+    of trials perfgen plans: the first "N trials" in it."""
     done = subprocess.run([PERFGEN, "plan", experiment], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     planned = int(next(line.split()[1] for line in done.stdout.splitlines() if line.startswith("trials ")))
     with open(experiment, encoding="utf-8") as f:
         header = "".join(itertools.takewhile(lambda line: line.startswith("#"), f))
-    stated = re.search(r"(\d[\d_,]*) trials", header)
-    if stated:
-        assert int(re.sub(r"[_,]", "", stated.group(1))) == planned, stated.group(0)
+    stated = re.search(r"(\d[\d_,]*) trials?\b", header)
+    assert stated, "the header gives no trial count"
+    assert int(re.sub(r"[_,]", "", stated.group(1))) == planned, stated.group(0)
 
 
 def test_fig1_gen_error_against_scale(tmp_path):
@@ -342,7 +342,7 @@ def test_fig1_warns_when_diverged_runs_enter_the_mean(tmp_path, monkeypatch, cap
     assert "fig1: the means include 1 of 6 runs that diverged" in capsys.readouterr().err
     assert drawn[6][1][0] > 1e49, "the mean itself is left as it was"
     n3, n6 = figs[0].axes[:2]
-    assert n6.get_title() == "n = 6 (1 diverged: their means off scale)" and n3.get_title() == "n = 3"
+    assert n6.get_title() == "n = 6 (1 blew up: their means off scale)" and n3.get_title() == "n = 3"
     assert n6.get_ylim()[1] < 1, "the axis spans the runs that stayed finite"
     assert drawn[6][2][0] == 1e-3, "the median leaves the diverged run out"
 

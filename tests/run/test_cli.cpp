@@ -192,6 +192,8 @@ TEST(CommandLine, MistakesGetOneLineNamingTheProblem) {
       {{"--verison", "info"}, "perfgen: error: --verison: unknown option; did you mean --version?"},
       {{"--threads", "2", "run"}, "perfgen: error: --threads: an option of run or bench; give it after the command"},
       {{"--quiet=1", "run"}, "perfgen: error: --quiet: an option of run; give it after the command"},
+      {{"-q", "run"}, "perfgen: error: -q: an option of run; give it after the command"},
+      {{"-", "run"}, "perfgen: error: -: unknown option (perfgen --help lists the commands)"},
       {{"run", "--threads", "-1"},
        "perfgen: error: --threads: must be a whole number from 0 to 1024 (0: one per CPU this process may run on), "
        "got -1"},
