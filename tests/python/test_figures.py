@@ -595,6 +595,20 @@ def test_alignment_gives_the_gap_between_neighbouring_scales(tmp_path, capsys):
     assert gaps["c~ 0.5000 at scales 1e-10 and 1e-06"] == 0.5
 
 
+def test_alignment_finds_a_gap_between_two_checkpoints_of_another_curve(tmp_path, capsys):
+    """Curve 2 jumps a decade at aligned time 1.5 only, where curve 1 has no checkpoint: the gap is taken
+    at every checkpoint of every curve, not on a grid that steps over it."""
+    path = tmp_path / "r.h5"
+    write_groups(path, dict(trial=np.arange(2), c_tilde=np.full(2, 0.5), init_scale=np.full(2, 1e-10)),
+                 dict(traj=np.arange(2), iteration=np.array([[0, 1, 2, 3, -1], [0, 1, 2, 3, 4]]),
+                      aligned_time=np.array([[0, 1, 2, 1000, 0], [0, 1, 1.5, 2, 1000]]),
+                      aligned_time_mu1=np.array([[0, 1, 2, 1000, 0], [0, 1, 1.5, 2, 1000]]),
+                      loss=np.array([[1.0, 1, 1, 1, 1], [1.0, 1, 10, 1, 1]])))
+    claims.alignment(str(path))
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "largest gap in log10(loss) 1.000 (at aligned time 1.5;" in first, first
+
+
 def test_branches_describes_the_curve_of_the_q2_points(tmp_path, capsys):
     """Converged on Q2: the silent neuron (the farther one) nears ±w~0 as c~ grows; rank correlation -1."""
     columns = dict(trial=np.arange(5), recovered=np.ones(5, np.int8), status=np.zeros(5, np.int8),
