@@ -17,7 +17,8 @@ import sys
 
 import numpy as np
 
-from figures import ResultsError, blown_up_runs, exit_bad_input, load, off_target_runs, requested_c_tilde, trial_rows
+from figures import (ResultsError, blown_up_runs, exit_bad_input, load, median_of_the_rest, off_target_runs,
+                     requested_c_tilde, trial_rows)
 
 
 def scale(path):
@@ -32,8 +33,8 @@ def scale(path):
             rows = (t["n"] == n) & (t["init_scale"] == s)
             if not rows.any():
                 continue
-            rest = t["gen_error"][rows & ~blown_up]
-            median = f"{np.median(rest):19.2e}" if rest.size else f"{'-':>19}"
+            median = median_of_the_rest(t, rows, blown_up)
+            median = f"{'-':>19}" if np.isnan(median) else f"{median:19.2e}"
             print(f"{n:3d} {s:9.0e} {t['gen_error'][rows].mean():10.2e} "
                   f"{int(t['recovered'][rows].sum()):5d}/{rows.sum():<4d} {int(blown_up[rows].sum()):9d} {median}")
 

@@ -124,16 +124,14 @@ def fig1(path, out):
         rows = t["n"] == n
         scales = np.array(sorted(set(t["init_scale"][rows])))
         mean = np.array([t["gen_error"][rows & (t["init_scale"] == s)].mean() for s in scales])
-        median = np.array([np.median(t["gen_error"][rows & (t["init_scale"] == s) & ~blown_up])
-                           if (rows & (t["init_scale"] == s) & ~blown_up).any() else np.nan for s in scales])
+        median = np.array([median_of_the_rest(t, rows & (t["init_scale"] == s), blown_up) for s in scales])
         ax.loglog(t["init_scale"][rows], t["gen_error"][rows], ".", color="0.75", markersize=3)
         ax.loglog(scales, mean, "o-", color="tab:blue", label="mean")
         ax.loglog(scales, median, "s--", color="tab:orange", label="median")
-        ax.set_title(f"n = {n}")
         blown = int((rows & blown_up).sum())
+        ax.set_title(f"n = {n} ({blown} blew up: their means off scale)" if blown else f"n = {n}",
+                     fontsize="small" if blown else None)
         finite = t["gen_error"][rows & ~blown_up & (t["gen_error"] > 0)]
-        if blown:
-            ax.set_title(f"n = {n} ({blown} blew up: their means off scale)", fontsize="small")
         if blown and finite.size:  # the axis spans the runs that stayed finite, not a loss of 1e50
             ax.set_ylim(finite.min() / 3, finite.max() * 3)
         ax.set_xlabel("initialization scale")
@@ -283,6 +281,12 @@ def blown_up_runs(t):
     stops at a loss up to divergence_loss (1e50), which would set a plot's axis range."""
     gen = t["gen_error"]
     return (t["status"] == DIVERGED) | ~np.isfinite(gen) | (gen > BLOWN_UP)
+
+
+def median_of_the_rest(t, rows, blown_up):
+    """The median gen error of the runs in `rows` that did not blow up; NaN where all did."""
+    rest = t["gen_error"][rows & ~blown_up]
+    return np.median(rest) if rest.size else np.nan
 
 
 def _c_tilde_sweep(kind, column, path):
