@@ -81,6 +81,7 @@ struct TrajectorySettings {
   bool all = false;                  // every trial
   std::vector<std::int64_t> trials;  // or these trial indices
   int checkpoints = 64;              // log-spaced iterations between 1 and max_iters, plus 0 and the last
+  bool theta = true;                 // record θ with the loss (false: loss and times only)
 
   bool records(std::int64_t trial) const;
 };

@@ -93,6 +93,11 @@ int as_int(const toml::node& node, const std::string& key) {
   return static_cast<int>(v);
 }
 
+bool as_bool(const toml::node& node, const std::string& key) {
+  if (auto v = node.as_boolean()) return v->get();
+  throw InputError(key, "must be true or false, got " + type_name(node));
+}
+
 std::string as_string(const toml::node& node, const std::string& key) {
   if (auto v = node.as_string()) return v->get();
   throw InputError(key, "must be a string, got " + type_name(node));
@@ -219,10 +224,7 @@ void read_model(const toml::table& root, Experiment& e) {
   SectionReader r(root, "model");
   r.read("width", e.model.width, as_int);
   r.read("input_dim", e.model.input_dim, as_int);
-  r.read("bias", e.model.bias, [](const toml::node& n, const std::string& key) {
-    if (auto v = n.as_boolean()) return v->get();
-    throw InputError(key, "must be true or false, got " + type_name(n));
-  });
+  r.read("bias", e.model.bias, as_bool);
   r.read("activation", e.model.activation, as_activation);
 }
 
@@ -321,7 +323,8 @@ void read_eval(const toml::table& root, Experiment& e) {
   r.read("silent_tol", e.eval.silent_tol, as_number);
 }
 
-// trials = "all" or a list of trial indices; checkpoints = how many log-spaced iterations.
+// trials = "all" or a list of trial indices; checkpoints = how many log-spaced iterations; theta = whether
+// θ is recorded with the loss.
 void read_trajectories(const toml::table& root, Experiment& e) {
   SectionReader r(root, "trajectories");
   if (const toml::node* trials = r.get("trials")) {
@@ -335,6 +338,7 @@ void read_trajectories(const toml::table& root, Experiment& e) {
     }
   }
   r.read("checkpoints", e.trajectories.checkpoints, as_int);
+  r.read("theta", e.trajectories.theta, as_bool);
 }
 
 void read_run(const toml::table& root, Experiment& e) {
@@ -631,7 +635,7 @@ const std::vector<std::string>& setting_keys() {
         {"train", "method lr loss max_iters loss_tol grad_tol divergence_loss rtol atol max_time"},
         {"eval", "test_points recovery_threshold test_seed on_target_tol silent_tol"},
         {"run", "batch_size"},
-        {"trajectories", "trials checkpoints"},
+        {"trajectories", "trials checkpoints theta"},
         {"sweep", "n data_seed c_tilde init_scale init_seed lr width activation max_iters"}};
     std::vector<std::string> all{"name"};
     for (const auto& [section, names] : sections) {

@@ -119,6 +119,8 @@ std::string experiment_to_toml(const Experiment& e) {
     t << "\n[trajectories]\n";
     line("trials", e.trajectories.all ? quoted("all") : integers(e.trajectories.trials));
     line("checkpoints", number(e.trajectories.checkpoints));
+    // Only when off: the resolved text (and --resume's hash) of runs that record θ stays as it was.
+    if (!e.trajectories.theta) line("theta", "false");
   }
   t << "\n[sweep]\n";
   const SweepAxes& s = e.sweep;

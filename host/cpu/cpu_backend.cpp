@@ -108,7 +108,7 @@ TrainResult train_in_chunks(const Shape& shape, const MaterializedTrial& trial, 
         next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint] == result.iterations;
     if (at_checkpoint) ++next_checkpoint;
     if (!checkpoints.empty() && (at_checkpoint || stopped))
-      trajectory.record(result.iterations, result.final_loss, theta, trial.shape.param_count());
+      trajectory.record(result.iterations, result.final_loss, theta, trial.recorded_params());
     if (stopped) return result;
     done = result.iterations;
     if (control && control->cancelled()) throw TrainingCancelled();
@@ -138,7 +138,7 @@ TrainResult flow_in_chunks(const MaterializedTrial& trial, double* theta, double
       ++next_checkpoint;
     }
     if (!times.empty() && (at_checkpoint || stopped)) {
-      trajectory.record(result.iterations, result.final_loss, theta, trial.shape.param_count());
+      trajectory.record(result.iterations, result.final_loss, theta, trial.recorded_params());
       trajectory.times.push_back(result.time);
     }
     if (stopped) return result;

@@ -54,8 +54,9 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
       kDouble * (n * d + n + p + m + weight_dim) + kDouble * (p + 2 * m) + kDouble * (n * (2 * m + 1) + p);
   const TrajectorySettings& t = e.trajectories;
   const double recorded = t.all ? trials : static_cast<double>(t.trials.size());
-  r.row_bytes += t.all ? kDouble * (t.checkpoints + 2) * (p + 6) : 0.0;  // recording every trial: a row more
-  const double recorded_bytes = t.all ? 0.0 : recorded * kDouble * (t.checkpoints + 2) * (p + 6);
+  const double recorded_row = kDouble * (t.checkpoints + 2) * ((t.theta ? p : 0) + 6);  // θ, loss, iteration, times
+  r.row_bytes += t.all ? recorded_row : 0.0;  // recording every trial: a row more
+  const double recorded_bytes = t.all ? 0.0 : recorded * recorded_row;
   r.batch_memory_bytes = kPartsInFlight * per_call * (per_trial + 2 * r.row_bytes) + kShardBytes;
   const double piece_rows = std::min(trials, std::max<double>(e.run.batch_size, kMergePieceBytes / r.row_bytes));
   // A cell (the plan holds its coordinates; /cells rows are written as they come), and a trial of the

@@ -199,6 +199,7 @@ ColumnGroup trajectory_columns(const Plan& plan, const std::vector<MaterializedT
   });
   per_checkpoint("loss", ColumnType::f64, "training loss at the recorded point", "",
                  [&](auto r, auto k) { return outcomes[rows[r]].trajectory.losses[k]; });
+  if (!plan.experiment().trajectories.theta) return g;
   Column theta;
   theta.name = "theta";
   theta.dims = {"traj", "checkpoint", "param"};

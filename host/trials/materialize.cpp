@@ -189,6 +189,7 @@ MaterializedTrial Materializer::materialize(std::int64_t trial_index) const {
       trial.checkpoint_times = log_spaced_times(e.train.max_time, e.trajectories.checkpoints);
     else
       trial.checkpoints = log_spaced_checkpoints(cell.max_iters, e.trajectories.checkpoints);
+    trial.records_theta = e.trajectories.theta;
   }
   return trial;
 }

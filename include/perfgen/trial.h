@@ -48,8 +48,10 @@ struct MaterializedTrial {
   Theorem1Quantities theorem1;
   std::vector<std::int64_t> checkpoints;  // iterations at which to record the state; empty: none
   std::vector<double> checkpoint_times;   // flow: the times at which to record it instead
+  bool records_theta = true;              // the recorded state: loss and θ (false: the loss alone)
 
   bool records_trajectory() const { return !checkpoints.empty() || !checkpoint_times.empty(); }
+  int recorded_params() const { return records_theta ? shape.param_count() : 0; }
 
   DataView data() const { return {inputs.data(), targets.data(), static_cast<int>(targets.size())}; }
 };
@@ -72,7 +74,7 @@ struct Trajectory {
   std::vector<std::int64_t> iterations;
   std::vector<double> times;  // flow: t at each record (gradient descent: empty, t = iteration·lr)
   std::vector<double> losses;
-  std::vector<double> thetas;  // iterations.size() × param_count
+  std::vector<double> thetas;  // iterations.size() × param_count (empty when θ is not recorded)
 
   void record(std::int64_t iteration, double loss, const double* theta, int param_count) {
     iterations.push_back(iteration);

@@ -138,6 +138,7 @@ batch_size = 64
 [trajectories]
 trials = [1, 2]
 checkpoints = 8
+theta = false
 [sweep]
 n = [3, 4]
 data_seed = { range = [0, 3] }

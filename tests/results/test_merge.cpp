@@ -302,5 +302,18 @@ TEST(ResourceEstimate, CountsTheTrialsOfTheLargestCell) {
             1e6);  // 1000 cells of one trial: about 0.6 MB
 }
 
+// A recorded point holds θ only when asked: without it the estimate drops by the parameters of every
+// recorded point, once in the merge's memory and twice on disk (the shards and the final file).
+TEST(ResourceEstimate, CountsRecordedParametersOnlyWhenRecorded) {
+  const std::string wide = "[model]\nwidth = 1000\n[trajectories]\ntrials = [0, 1]\ncheckpoints = 3000\n";
+  const Experiment with_theta = testing::experiment_from(wide + "[sweep]\ninit_seed = {range = [0, 4]}\n");
+  const Experiment without = testing::experiment_from(wide + "theta = false\n[sweep]\ninit_seed = {range = [0, 4]}\n");
+  const Plan with_plan(with_theta), without_plan(without);
+  const double parameters = 2.0 * 3002 * 3000 * sizeof(double);  // 2 trials, 3002 points, 3000 parameters
+  const ResourceEstimate a = estimate_resources(with_plan), b = estimate_resources(without_plan);
+  EXPECT_DOUBLE_EQ(a.merge_memory_bytes - b.merge_memory_bytes, parameters);
+  EXPECT_DOUBLE_EQ(a.disk_bytes - b.disk_bytes, 2 * parameters);
+}
+
 }  // namespace
 }  // namespace perfgen

@@ -65,23 +65,58 @@ TEST(Trajectories, RecordedPointsMatchTheTrainingTheyCameFrom) {
   }
 }
 
-TEST(Trajectories, StoredInTheFileThroughShards) {
-  testing::TempDir dir;
-  const std::string path = dir.file("recorded.toml"), output = dir.file("recorded.h5");
-  std::ofstream(path) << kRecorded << "[run]\nbatch_size = 2\n";
+// Runs `experiment` on the CPU in batches of 2 trials into dir/NAME.h5 and returns its /trajectories.
+ColumnGroup recorded_in_file(const testing::TempDir& dir, const std::string& name, const std::string& experiment) {
+  const std::string path = dir.file(name + ".toml"), output = dir.file(name + ".h5");
+  std::ofstream(path) << experiment << "[run]\nbatch_size = 2\n";
   RunOptions options;
   options.experiment_path = path;
   options.output_path = output;
   options.backend = BackendChoice::cpu;
   options.quiet = true;
   std::ostringstream out, err;
-  ASSERT_EQ(run_command(options, out, err), 0) << err.str();
-  const ColumnGroup t = read_hdf5_group(output, "trajectories");
+  EXPECT_EQ(run_command(options, out, err), 0) << err.str();
+  return read_hdf5_group(output, "trajectories");
+}
+
+TEST(Trajectories, StoredInTheFileThroughShards) {
+  testing::TempDir dir;
+  const ColumnGroup t = recorded_in_file(dir, "recorded", kRecorded);
   EXPECT_EQ(t.at("traj").integer, (std::vector<std::int64_t>{1, 2}));
   EXPECT_EQ(t.at("theta").dims, (std::vector<std::string>{"traj", "checkpoint", "param"}));
   EXPECT_EQ(t.at("theta").shape, (std::vector<std::size_t>{2, 14, 6}));
   EXPECT_EQ(t.at("iteration").integer[0], 0);
   EXPECT_EQ(t.at("time").real[14 + 1], 0.05 * t.at("iteration").integer[14 + 1]);
+}
+
+// theta = false records the same points without θ: every other column is the θ-recording run's, bit
+// for bit, and the trial keeps no parameters in memory either.
+TEST(Trajectories, LossOnlyRecordingKeepsThePointsWithoutTheta) {
+  std::string loss_only = kRecorded;
+  loss_only.insert(loss_only.find("[sweep]"), "theta = false\n");
+  const Experiment e = testing::experiment_from(loss_only);
+  const Plan plan(e);
+  const testing::TrainedTrials run = testing::train_trials(plan);
+  EXPECT_GE(run.outcomes[1].trajectory.iterations.size(), 3u);
+  EXPECT_TRUE(run.outcomes[1].trajectory.thetas.empty());
+  testing::TempDir dir;
+  const ColumnGroup with_theta = recorded_in_file(dir, "with", kRecorded),
+                    without = recorded_in_file(dir, "without", loss_only);
+  EXPECT_EQ(without.find("theta"), nullptr);
+  ASSERT_NE(with_theta.find("theta"), nullptr);
+  std::vector<std::string> kept;  // the columns of the θ-recording file but θ and its index
+  for (const Column& c : with_theta.columns)
+    if (c.name != "theta" && c.name != "param") kept.push_back(c.name);
+  std::vector<std::string> names;
+  for (const Column& c : without.columns) names.push_back(c.name);
+  EXPECT_EQ(names, kept);
+  for (const Column& c : without.columns) {
+    SCOPED_TRACE(c.name);
+    const Column& same = with_theta.at(c.name);
+    ASSERT_EQ(c.shape, same.shape);
+    EXPECT_EQ(c.integer, same.integer);
+    EXPECT_EQ(std::memcmp(c.real.data(), same.real.data(), c.real.size() * sizeof(double)), 0);
+  }
 }
 
 }  // namespace
