@@ -80,7 +80,9 @@ def _print_gaps(tr, rows, label):
         grid = np.unique(np.concatenate([x[(x >= lo) & (x <= hi)] for x, _ in curves] + [[lo, hi]]))
         values = np.array([np.interp(grid, x, y) for x, y in curves])
         gap = values.max(axis=0) - values.min(axis=0)
-        print(f"{label}, aligned with {rate:5s}: largest gap in log10(loss) {gap.max():.3f} "
+        largest = gap.max()  # three decimals, or two digits where those would print 0.000
+        largest_text = f"{largest:.3f}" if largest >= 0.0005 or largest == 0 else f"{largest:.1e}"
+        print(f"{label}, aligned with {rate:5s}: largest gap in log10(loss) {largest_text} "
               f"(at aligned time {grid[gap.argmax()]:.1f}; {len(curves)} curves over [{lo:.1f}, {hi:.1f}])")
 
 

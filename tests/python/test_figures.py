@@ -595,6 +595,19 @@ def test_alignment_gives_the_gap_between_neighbouring_scales(tmp_path, capsys):
     assert gaps["c~ 0.5000 at scales 1e-10 and 1e-06"] == 0.5
 
 
+def test_alignment_gives_a_gap_below_a_thousandth_in_two_digits(tmp_path, capsys):
+    """Two curves 4.2e-5 decades apart: three decimals would print 0.000, as if they were one curve."""
+    path = tmp_path / "r.h5"
+    iteration = np.tile(np.arange(3) * 10, (2, 1))
+    loss = np.array([[1.0, 0.1, 0.01]]) * np.array([[1.0], [10 ** 4.2e-5]])
+    write_groups(path, dict(trial=np.arange(2), c_tilde=np.full(2, 0.5), init_scale=np.full(2, 1e-10)),
+                 dict(traj=np.arange(2), iteration=iteration, aligned_time=iteration + 1.0,
+                      aligned_time_mu1=iteration + 2.0, loss=loss))
+    claims.alignment(str(path))
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "largest gap in log10(loss) 4.2e-05 (at aligned time" in first, first
+
+
 def test_alignment_finds_a_gap_between_two_checkpoints_of_another_curve(tmp_path, capsys):
     """Curve 2 jumps a decade at aligned time 1.5 only, where curve 1 has no checkpoint: the gap is taken
     at every checkpoint of every curve, not on a grid that steps over it."""
