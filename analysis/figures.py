@@ -3,7 +3,7 @@
     .venv/bin/python analysis/figures.py KIND RESULTS.h5 [-o OUT.png]
 
 KIND: fig1 (gen error against init scale per n: mean and median), trajectories (Fig. 2, 5, 7: loss and parameters
-against aligned time), fig3a (where the runs end: the (a, w, b) of the neuron farther from ±w~0,
+against aligned time; the loss alone where theta = false), fig3a (where the runs end: the (a, w, b) of the neuron farther from ±w~0,
 beside the line Q1 and the plane Q2), fig3b (final branch against |C1/C2|), fig4 (gen error against
 c_tilde per n and data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig10
 (shares of runs that recover and that converge off the target against c_tilde near 0, per n), fig11 (final training loss
@@ -145,32 +145,37 @@ def fig1(path, out):
 def trajectories(path, out):
     """Loss against aligned time (Theorem 1) for every recorded trial, and the first parameters: a1,
     the first weight of neuron 1, and a2 (θ is neuron-major, (a_k, w_k, b_k): a2 follows neuron 1's
-    weights and bias)."""
-    tr = load(path, "trajectories", needs=("traj", "iteration", "aligned_time", "loss", "theta"))
+    weights and bias). A run recorded with [trajectories] theta = false gets the loss panel alone."""
+    tr = load(path, "trajectories", needs=("traj", "iteration", "aligned_time", "loss"))
     trials = load(path, needs=("trial", "init_scale", "width"))
     rows_of_trials = trial_rows(trials, tr["traj"], path)
     scales = trials["init_scale"][rows_of_trials]
     widths = trials["width"][rows_of_trials]
-    fig, (loss_ax, param_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    with_theta = "theta" in tr
+    fig, axes = plt.subplots(1, 2 if with_theta else 1, figsize=(10 if with_theta else 5.5, 3.6), squeeze=False)
+    loss_ax = axes[0][0]
     drawn = {}
     for row, (trial, scale, width) in enumerate(zip(tr["traj"], scales, widths)):
         used = tr["iteration"][row] >= 0
         label = f"trial {trial}, s = {scale:.0e}"
         loss_ax.semilogy(tr["aligned_time"][row][used], tr["loss"][row][used], label=label)
+        drawn[int(trial)] = (tr["aligned_time"][row][used], tr["loss"][row][used])
+        if not with_theta:
+            continue
         theta = tr["theta"][row][used]
         stride = int(np.isfinite(theta[0]).sum()) // int(width) if len(theta) else 0  # NaN pads past P
         for p, name in ((0, "a1"), (1, "w1"), (stride if width > 1 else -1, "a2")):
             if 0 <= p < theta.shape[1]:
-                param_ax.plot(tr["aligned_time"][row][used], theta[:, p], label=f"{name}, trial {trial}")
-        drawn[int(trial)] = (tr["aligned_time"][row][used], tr["loss"][row][used])
-    for ax in (loss_ax, param_ax):  # the escape from the origin and the long convergence both visible
+                axes[0][1].plot(tr["aligned_time"][row][used], theta[:, p], label=f"{name}, trial {trial}")
+    for ax in axes[0]:  # the escape from the origin and the long convergence both visible
         ax.set_xscale("symlog", linthresh=10.0)
     loss_ax.set_xlabel("aligned time t + ln(|C|/|γ|)/μ_gd")
     loss_ax.set_ylabel("training loss")
     loss_ax.legend(fontsize=6)
-    param_ax.set_xlabel("aligned time")
-    param_ax.set_ylabel("parameter")
-    param_ax.legend(fontsize=5, ncol=2)
+    if with_theta:
+        axes[0][1].set_xlabel("aligned time")
+        axes[0][1].set_ylabel("parameter")
+        axes[0][1].legend(fontsize=5, ncol=2)
     _save(fig, out)
     return drawn
 

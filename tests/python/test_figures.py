@@ -424,6 +424,21 @@ def test_trajectories_plot_a2_where_the_second_neuron_begins(tmp_path, monkeypat
     assert lines == {"a1": 0.0, "w1": 1.0, "a2": 5.0}
 
 
+def test_trajectories_without_theta_draw_the_loss_alone(tmp_path, monkeypatch):
+    """[trajectories] theta = false: no /trajectories/theta, one panel of loss against aligned time."""
+    iteration = np.arange(4)[None, :] * 10
+    write_groups(tmp_path / "loss.h5", dict(trial=np.array([3]), init_scale=np.array([1e-3]),
+                                            width=np.array([1000], np.int32)),
+                 dict(traj=np.array([3]), iteration=iteration, aligned_time=iteration + 1.0,
+                      aligned_time_mu1=iteration + 2.0, loss=np.array([[1.0, 0.5, 0.1, 0.01]])))
+    figs = []
+    monkeypatch.setattr(figures, "_save", lambda fig, out: figs.append(fig))
+    drawn = figures.trajectories(str(tmp_path / "loss.h5"), str(tmp_path / "t.png"))
+    assert len(figs[0].axes) == 1
+    assert list(figs[0].axes[0].get_lines()[0].get_ydata()) == [1.0, 0.5, 0.1, 0.01]
+    assert list(drawn) == [3]
+
+
 def test_shards_and_a_checkpoint_they_override_count_each_trial_once(tmp_path):
     """A kill between a batch's shard and the removal of its checkpoint leaves both: trials 4 and 5
     are in the shard and in the checkpoint; the shard's rows are the ones read, once. The shards
