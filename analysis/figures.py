@@ -2,14 +2,15 @@
 
     .venv/bin/python analysis/figures.py KIND RESULTS.h5 [-o OUT.png]
 
-KIND: fig1 (gen error against init scale per n: mean and median), trajectories (Fig. 2, 5, 7: loss and parameters
-against aligned time; the loss alone where theta = false), fig3a (where the runs end: the (a, w, b) of the neuron farther from ±w~0,
-beside the line Q1 and the plane Q2), fig3b (final branch against |C1/C2|), fig4 (gen error against
-c_tilde per n and data seed; also Fig. 8, 9), fig6 (|a_k| against width, coloured by |C_k|), fig10
-(shares of runs that recover and that converge off the target against c_tilde near 0, per n), fig11 (final training loss
-against c_tilde of Fig. 4's runs that did not reach loss_tol). Each function returns the
-numbers it drew, so tests can check them. RESULTS may also be the run's .shards folder; a trial that
-a shard and a checkpoint both hold (a kill between writing one and removing the other) is read once.
+KIND: fig1 (gen error against init scale per n: mean and median), trajectories (Fig. 2, 5, 7: loss
+and parameters against aligned time; the loss alone where theta = false), fig3a (where the runs end:
+the (a, w, b) of the neuron farther from ±w~0, beside the line Q1 and the plane Q2), fig3b (final
+branch against |C1/C2|), fig4 (gen error against c_tilde per n and data seed; also Fig. 8, 9), fig6
+(|a_k| against width, coloured by |C_k|), fig10 (shares of runs that recover and that converge off the
+target against c_tilde near 0, per n), fig11 (final training loss against c_tilde of Fig. 4's runs that
+did not reach loss_tol). Each function returns the numbers it drew, so tests can check them. RESULTS
+may also be the run's .shards folder; a trial that a shard and a checkpoint both hold (a kill between
+writing one and removing the other) is read once.
 A file that is missing, not HDF5, not a perfgen result or without what KIND needs (a group or a
 column), a fig4 or fig11 file whose (n, data seed, c~) lines would join runs of another axis, and an -o in a
 missing folder or without an image format's extension, are refused with one line on stderr and exit
