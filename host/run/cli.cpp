@@ -103,10 +103,14 @@ CLI::Option* add_choice(CLI::App& command, const std::string& option, Enum& valu
       description);
 }
 
+// Every command of perfgen, given or not (get_subcommands() without a filter lists only those given).
+std::vector<const CLI::App*> all_commands(const CLI::App& app) {
+  return app.get_subcommands([](const CLI::App*) { return true; });
+}
+
 std::vector<std::string> command_names(const CLI::App& app) {
   std::vector<std::string> names;
-  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
-    names.push_back(command->get_name());
+  for (const CLI::App* command : all_commands(app)) names.push_back(command->get_name());
   return names;
 }
 
@@ -129,7 +133,7 @@ bool has(const std::vector<std::string>& names, const std::string& name) {
 // "The following argument(s) was/were not expected: W1 W2".
 std::string option_suggestion(const CLI::App& app, const std::string& command, const std::string& message) {
   const CLI::App* sub = nullptr;
-  for (const CLI::App* candidate : app.get_subcommands([](const CLI::App*) { return true; }))
+  for (const CLI::App* candidate : all_commands(app))
     if (candidate->get_name() == command) sub = candidate;
   const auto colon = message.rfind(": ");
   if (!sub || colon == std::string::npos) return "";
@@ -143,7 +147,7 @@ std::string option_suggestion(const CLI::App& app, const std::string& command, c
 // it belongs to ("--threads 2 run"), else the closest of perfgen's own options ("--verison").
 std::string misplaced_option(const CLI::App& app, const std::string& word) {
   std::vector<std::string> owners;
-  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+  for (const CLI::App* command : all_commands(app))
     if (has(option_names(*command), word)) owners.push_back(command->get_name());
   if (owners.empty()) return ": unknown option" + did_you_mean(word, option_names(app));
   return ": an option of " + listed(owners) + "; give it after the command";
