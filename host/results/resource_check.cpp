@@ -40,7 +40,7 @@ std::string human_bytes(double bytes) {
   return text;
 }
 
-ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_call) {
+ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_call, bool count_theta) {
   const Experiment& e = plan.experiment();
   const double m = plan.max_width(), p = plan.max_params(), n = plan.max_n(), d = e.model.input_dim;
   const double weight_dim = d + (e.model.bias ? 1 : 0);
@@ -54,7 +54,8 @@ ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_ca
       kDouble * (n * d + n + p + m + weight_dim) + kDouble * (p + 2 * m) + kDouble * (n * (2 * m + 1) + p);
   const TrajectorySettings& t = e.trajectories;
   const double recorded = t.all ? trials : static_cast<double>(t.trials.size());
-  const double recorded_row = kDouble * (t.checkpoints + 2) * ((t.theta ? p : 0) + 6);  // θ, loss, iteration, times
+  const double recorded_row =
+      kDouble * (t.checkpoints + 2) * ((t.theta && count_theta ? p : 0) + 6);  // θ, loss, iteration, times
   r.row_bytes += t.all ? recorded_row : 0.0;  // recording every trial: a row more
   const double recorded_bytes = t.all ? 0.0 : recorded * recorded_row;
   r.batch_memory_bytes = kPartsInFlight * per_call * (per_trial + 2 * r.row_bytes) + kShardBytes;
@@ -83,7 +84,18 @@ void check_resources(const Plan& plan, const std::string& output_path, std::int6
   const AvailableMemory memory = available_memory();
   const double disk = free_disk_bytes(output_path);
   const std::string trials = std::to_string(plan.trial_count());
-  const double needed = r.memory_bytes() - (merges ? 0.0 : r.merge_memory_bytes);
+  auto memory_of = [&](const ResourceEstimate& e) { return e.memory_bytes() - (merges ? 0.0 : e.merge_memory_bytes); };
+  const double needed = memory_of(r);
+  // Recorded θ can be most of a run (width 1000 at 10^5 checkpoints: 2.4 GB a trajectory): then say
+  // what the run needs without it, where that fits.
+  const TrajectorySettings& t = plan.experiment().trajectories;
+  const bool records_theta = t.theta && (t.all || !t.trials.empty());
+  const ResourceEstimate without_theta = estimate_resources(plan, trials_per_call, false);
+  auto theta_hint = [&](double without, double limit) {
+    return records_theta && without <= limit
+               ? "; without θ in the trajectories ([trajectories] theta = false) it needs " + human_bytes(without)
+               : std::string();
+  };
   if (needed > 0.9 * memory.bytes)
     throw InputError(
         "sweep",
@@ -97,11 +109,13 @@ void check_resources(const Plan& plan, const std::string& output_path, std::int6
                     : std::string()) +
             ", test set " + human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory.bytes) + " is available (" +
             memory.limited_by + "); split the sweep or narrow it" +
-            (merges ? " (a --shard worker needs none for the merge)" : ""));
+            (merges ? " (a --shard worker needs none for the merge)" : "") +
+            theta_hint(memory_of(without_theta), 0.9 * memory.bytes));
   if (r.disk_bytes > disk)
     throw InputError("sweep", "needs up to " + human_bytes(r.disk_bytes) + " of disk (" + trials + " trials of " +
                                   human_bytes(r.row_bytes) + " per row, shards and final file), but " +
-                                  human_bytes(disk) + " is free where " + output_path + " goes");
+                                  human_bytes(disk) + " is free where " + output_path + " goes" +
+                                  theta_hint(without_theta.disk_bytes, disk));
 }
 
 }  // namespace perfgen

@@ -27,11 +27,13 @@ struct ResourceEstimate {
 };
 
 // trials_per_call: the trials a backend trains per call (0: one batch, as the CPU backend does).
-ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_call = 0);
+// count_theta false: as if the trajectories recorded no θ ([trajectories] theta = false).
+ResourceEstimate estimate_resources(const Plan& plan, std::int64_t trials_per_call = 0, bool count_theta = true);
 
 // Throws InputError("sweep", …) when the estimate exceeds the available memory or the free disk space
 // in the folder that will hold `output_path`. `merges`: this process also merges (a whole run, rank 0
-// of mpirun); a --shard worker does not, so the merge's memory is not asked of it.
+// of mpirun); a --shard worker does not, so the merge's memory is not asked of it. Where recorded θ is
+// what does not fit, the message says what the run needs with [trajectories] theta = false.
 void check_resources(const Plan& plan, const std::string& output_path, std::int64_t trials_per_call, bool merges);
 
 // "12.3 GiB" and the like.

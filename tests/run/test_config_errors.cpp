@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "device_probe.h"
 #include "errors.h"
+#include "resource_check.h"
 #include "test_support.h"
 
 namespace perfgen {
@@ -420,6 +421,31 @@ TEST(OutputErrors, AShardWorkerIsNotAskedForTheMergesMemory) {
   EXPECT_EQ(run_command(options, out, worker), kExitBadInput);
   EXPECT_EQ(worker.str().find("of memory"), std::string::npos) << worker.str();
   EXPECT_NE(worker.str().find("of disk"), std::string::npos) << worker.str();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
+}
+
+// θ recorded at 10^5 points of 100 width-1000 trials is ~224 GiB: refused before any work, naming what
+// the run needs without θ (~0.7 GiB), the estimate of the same experiment with theta = false.
+TEST(OutputErrors, RecordedThetaThatDoesNotFitIsRefusedNamingTheRunWithoutIt) {
+  testing::TempDir dir;
+  std::string experiment = "[model]\nwidth = 1000\n[train]\nmax_iters = 1\n[trajectories]\ncheckpoints = 100000\n"
+                           "trials = [0";
+  for (int trial = 1; trial < 100; ++trial) experiment += ", " + std::to_string(trial);
+  experiment += "]\n[sweep]\ninit_seed = {range = [0, 100]}\n";
+  RunOptions options;
+  options.experiment_path = dir.file("wide.toml");
+  std::ofstream(options.experiment_path) << experiment;
+  options.output_path = dir.file("wide.h5");
+  options.backend = BackendChoice::cpu;
+  std::ostringstream out, err;
+  EXPECT_EQ(run_command(options, out, err), kExitBadInput);
+  const Experiment loss_only = testing::experiment_from(experiment, {"trajectories.theta=false"});
+  const Plan loss_only_plan(loss_only);
+  EXPECT_NE(err.str().find("; without θ in the trajectories ([trajectories] theta = false) it needs " +
+                           human_bytes(estimate_resources(loss_only_plan).memory_bytes())),
+            std::string::npos)
+      << err.str();
+  EXPECT_FALSE(std::filesystem::exists(options.output_path));
   EXPECT_FALSE(std::filesystem::exists(options.output_path + ".shards"));
 }
 
