@@ -193,6 +193,17 @@ max_time = 2500.0
   for (const auto& [key, value] : documented) EXPECT_TRUE(covered.count(key)) << key << " is documented but not tested";
 }
 
+// theta = true is the default and is not written: a run that records θ has the resolved text (and the
+// --resume hash) it had before the key existed, whether the file gives the key or not.
+TEST(ExperimentFile, RecordingThetaLeavesTheResolvedTextAsItWas) {
+  const std::string recorded = "[trajectories]\ntrials = [0]\n";
+  const std::string without_key = load_experiment(recorded, "<a>", {}).resolved_toml;
+  EXPECT_EQ(without_key.find("theta ="), std::string::npos) << without_key;
+  EXPECT_EQ(load_experiment(recorded + "theta = true\n", "<b>", {}).resolved_toml, without_key);
+  EXPECT_NE(load_experiment(recorded + "theta = false\n", "<c>", {}).resolved_toml.find("\ntheta = false\n"),
+            std::string::npos);
+}
+
 // The reference block of docs/EXPERIMENT_FILE.md gives every setting at its default: as an experiment
 // file it resolves as an empty one does, but for its example name, [trajectories] and [sweep].
 TEST(ExperimentFile, TheDocumentedBlockShowsTheDefaults) {

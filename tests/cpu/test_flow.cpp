@@ -188,6 +188,7 @@ TEST(Flow, TheoremOneCollapseIsTighterUnderFlowThanUnderGradientDescent) {
 
 // A recorded trial: a point at the first step at or after each checkpoint time (one step may pass
 // several), with the time reached; and the same steps, bitwise, as the trial without a trajectory.
+// Without θ (theta = false) the same points, times and losses.
 TEST(Flow, CpuBackendRecordsCheckpointsWithoutChangingTheSteps) {
   const Experiment e = testing::experiment_from(
       std::string(testing::kExample1Grid) +
@@ -214,6 +215,14 @@ TEST(Flow, CpuBackendRecordsCheckpointsWithoutChangingTheSteps) {
   const TrialOutcome plain = train_and_evaluate(unrecorded, materializer.evaluation());
   EXPECT_EQ(plain.train.iterations, outcome.train.iterations);
   EXPECT_EQ(plain.theta, outcome.theta);  // bitwise
+
+  MaterializedTrial loss_only = trial;
+  loss_only.records_theta = false;
+  const Trajectory without_theta = train_and_evaluate(loss_only, materializer.evaluation()).trajectory;
+  EXPECT_TRUE(without_theta.thetas.empty());
+  EXPECT_EQ(without_theta.iterations, t.iterations);
+  EXPECT_EQ(without_theta.times, t.times);
+  EXPECT_EQ(without_theta.losses, t.losses);
 }
 
 }  // namespace
