@@ -9,6 +9,7 @@
 #include <memory>
 #include <ostream>
 #include <thread>
+#include <vector>
 
 #include "bench_end_to_end.h"
 #include "command_support.h"
@@ -48,15 +49,26 @@ PERFGEN_CPU_HOT void fma_chains(std::int64_t rounds) {
   (void)sink;
 }
 
-// The CPU's FP64 peak measured, not looked up: fma_chains on every thread for about 0.3 s.
+// The CPU's FP64 peak measured, not looked up: fma_chains on every thread for 0.3 s, in pieces of 2^20
+// rounds (a few ms), so that a slow build (a sanitizer's: 100 times slower) takes 0.3 s too.
 double cpu_fp64_peak(int threads) {
-  const std::int64_t rounds = 20'000'000;
+  constexpr std::int64_t kPiece = std::int64_t{1} << 20;
   const auto start = std::chrono::steady_clock::now();
+  const auto end = start + std::chrono::milliseconds(300);
+  std::vector<std::int64_t> rounds(static_cast<std::size_t>(threads), 0);
   std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(fma_chains, rounds);
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      do {
+        fma_chains(kPiece);
+        rounds[static_cast<std::size_t>(t)] += kPiece;
+      } while (std::chrono::steady_clock::now() < end);
+    });
   for (auto& t : pool) t.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return 2.0 * simd::kLanes * kChains * static_cast<double>(rounds) * threads / seconds;
+  double total = 0;
+  for (std::int64_t r : rounds) total += static_cast<double>(r);
+  return 2.0 * simd::kLanes * kChains * total / seconds;
 }
 
 struct Workload {
