@@ -87,10 +87,10 @@ void check_resources(const Plan& plan, const std::string& output_path, std::int6
   auto memory_of = [&](const ResourceEstimate& e) { return e.memory_bytes() - (merges ? 0.0 : e.merge_memory_bytes); };
   const double needed = memory_of(r);
   // Recorded θ can be most of a run (width 1000 at 10^5 checkpoints: 2.4 GB a trajectory): then say
-  // what the run needs without it, where that fits.
+  // what the run needs without it, where that fits. Estimated only for a refusal's message.
   const TrajectorySettings& t = plan.experiment().trajectories;
   const bool records_theta = t.theta && (t.all || !t.trials.empty());
-  const ResourceEstimate without_theta = estimate_resources(plan, trials_per_call, false);
+  auto without_theta = [&] { return estimate_resources(plan, trials_per_call, false); };
   auto theta_hint = [&](double without, double limit) {
     return records_theta && without <= limit
                ? "; without θ in the trajectories ([trajectories] theta = false) it needs " + human_bytes(without)
@@ -110,12 +110,12 @@ void check_resources(const Plan& plan, const std::string& output_path, std::int6
             ", test set " + human_bytes(r.test_set_bytes) + "), but " + human_bytes(memory.bytes) + " is available (" +
             memory.limited_by + "); split the sweep or narrow it" +
             (merges ? " (a --shard worker needs none for the merge)" : "") +
-            theta_hint(memory_of(without_theta), 0.9 * memory.bytes));
+            theta_hint(memory_of(without_theta()), 0.9 * memory.bytes));
   if (r.disk_bytes > disk)
     throw InputError("sweep", "needs up to " + human_bytes(r.disk_bytes) + " of disk (" + trials + " trials of " +
                                   human_bytes(r.row_bytes) + " per row, shards and final file), but " +
                                   human_bytes(disk) + " is free where " + output_path + " goes" +
-                                  theta_hint(without_theta.disk_bytes, disk));
+                                  theta_hint(without_theta().disk_bytes, disk));
 }
 
 }  // namespace perfgen
