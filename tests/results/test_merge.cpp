@@ -316,7 +316,8 @@ TEST(ResourceEstimate, CountsRecordedParametersOnlyWhenRecorded) {
   // Recording every trial puts the points in each trial's row, which the batches hold too.
   const std::string every = "[model]\nwidth = 1000\n[trajectories]\ntrials = \"all\"\ncheckpoints = 3000\n";
   const Experiment all_with = testing::experiment_from(every + "[sweep]\ninit_seed = {range = [0, 4]}\n");
-  const Experiment all_without = testing::experiment_from(every + "theta = false\n[sweep]\ninit_seed = {range = [0, 4]}\n");
+  const Experiment all_without =
+      testing::experiment_from(every + "theta = false\n[sweep]\ninit_seed = {range = [0, 4]}\n");
   const Plan all_with_plan(all_with), all_without_plan(all_without);
   const ResourceEstimate c = estimate_resources(all_with_plan), d = estimate_resources(all_without_plan);
   EXPECT_DOUBLE_EQ(c.row_bytes - d.row_bytes, 3002.0 * 3000 * sizeof(double));

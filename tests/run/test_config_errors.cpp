@@ -429,8 +429,9 @@ TEST(OutputErrors, AShardWorkerIsNotAskedForTheMergesMemory) {
 // with theta = false. Memory is checked first; a machine with that much room is refused for the disk.
 TEST(OutputErrors, RecordedThetaThatDoesNotFitIsRefusedNamingTheRunWithoutIt) {
   testing::TempDir dir;
-  std::string experiment = "[model]\nwidth = 1000\n[train]\nmax_iters = 1\n[trajectories]\ncheckpoints = 100000\n"
-                           "trials = [0";
+  std::string experiment =
+      "[model]\nwidth = 1000\n[train]\nmax_iters = 1\n[trajectories]\ncheckpoints = 100000\n"
+      "trials = [0";
   for (int trial = 1; trial < 1000; ++trial) experiment += ", " + std::to_string(trial);
   experiment += "]\n[sweep]\ninit_seed = {range = [0, 1000]}\n";
   RunOptions options;
