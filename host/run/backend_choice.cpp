@@ -1,6 +1,8 @@
 #include "backend_choice.h"
 
 #include <algorithm>
+#include <exception>
+#include <thread>
 
 #include "cpu_backend.h"
 #include "cuda_backend.h"
@@ -49,6 +51,20 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
   return backend;
 }
 
+namespace {
+
+bool is_cancel(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const TrainingCancelled&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
 void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                  std::vector<TrialOutcome>& outcomes, TrainControl& control, int cpu_threads) {
   auto needs_cpu = [&](const MaterializedTrial& t) {
@@ -59,22 +75,35 @@ void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials,
   std::vector<MaterializedTrial> plain, for_cpu;
   for (const MaterializedTrial& t : trials) (needs_cpu(t) ? for_cpu : plain).push_back(t);
   std::vector<TrialOutcome> plain_out, for_cpu_out;
-  auto join_outcomes = [&] {  // also after a cancel, when some outcomes were never made
-    plain_out.resize(plain.size());
-    for_cpu_out.resize(for_cpu.size());
-    outcomes.assign(trials.size(), {});
-    std::size_t p = 0, c = 0;
-    for (std::size_t i = 0; i < trials.size(); ++i)
-      outcomes[i] = std::move(needs_cpu(trials[i]) ? for_cpu_out[c++] : plain_out[p++]);
-  };
+  // The CPU's share trains beside the backend's, not after it (a CUDA run's recorded trials would
+  // otherwise add their whole time to the batch's). A failure on either side stops the other as a
+  // cancel would, and is what is thrown; a cancel is thrown only when nothing else failed.
+  std::exception_ptr cpu_failure, backend_failure;
+  std::thread cpu_share([&] {
+    try {
+      CpuBackend(cpu_threads).train(for_cpu, context, for_cpu_out, control);
+    } catch (...) {
+      cpu_failure = std::current_exception();
+      control.abandoned = true;
+    }
+  });
   try {
     backend.train(plain, context, plain_out, control);
-    CpuBackend(cpu_threads).train(for_cpu, context, for_cpu_out, control);
-  } catch (const TrainingCancelled&) {
-    join_outcomes();
-    throw;
+  } catch (...) {
+    backend_failure = std::current_exception();
+    control.abandoned = true;
   }
-  join_outcomes();
+  cpu_share.join();
+  // outcomes[i] belongs to trials[i] also after a failure, when some outcomes were never made.
+  plain_out.resize(plain.size());
+  for_cpu_out.resize(for_cpu.size());
+  outcomes.assign(trials.size(), {});
+  std::size_t p = 0, c = 0;
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    outcomes[i] = std::move(needs_cpu(trials[i]) ? for_cpu_out[c++] : plain_out[p++]);
+  for (const std::exception_ptr& failure : {backend_failure, cpu_failure})
+    if (failure && !is_cancel(failure)) std::rethrow_exception(failure);
+  if (backend_failure || cpu_failure) std::rethrow_exception(backend_failure ? backend_failure : cpu_failure);
 }
 
 }  // namespace perfgen

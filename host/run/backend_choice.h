@@ -21,8 +21,9 @@ std::unique_ptr<Backend> choose_backend(const RunOptions& options, int local_ran
 int ranks_sharing_device(int local_rank, int local_size, int devices);
 
 // backend.train(), except for the trials it cannot train (a trajectory it does not record, gradient
-// flow it does not integrate): those go to the CPU backend on cpu_threads threads (Backend contract).
-// outcomes[i] belongs to trials[i], also after a cancel.
+// flow it does not integrate): those go to the CPU backend on cpu_threads threads at the same time
+// (Backend contract). A failure of either stops the other and is thrown, before a cancel; outcomes[i]
+// belongs to trials[i], also after a cancel.
 void train_batch(Backend& backend, const std::vector<MaterializedTrial>& trials, const EvaluationContext& context,
                  std::vector<TrialOutcome>& outcomes, TrainControl& control, int cpu_threads);
 

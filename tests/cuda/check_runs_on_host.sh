@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole `perfgen run`s on the CUDA runtime emulated on the host (perfgen_on_host, tests/CMakeLists.txt)
 # against the CPU backend's, no GPU needed: the run pipeline, the backend choice, the CUDA backend's
-# parts, launches and evaluation and, for --backend auto, the hand-over of the last networks to CPU
-# lanes. Every trial must end with the CPU's bits (one network per thread gives them, docs/CUDA.md),
+# parts, launches and evaluation, the trials the CPU trains beside the GPU (recorded trajectories) and,
+# for --backend auto, the hand-over of the last networks to CPU lanes. Every trial must end with the CPU's bits (one network per thread gives them, docs/CUDA.md),
 # and the file must say that the GPU trained: its backend attribute, and /trials/trained_on.
 # Usage: check_runs_on_host.sh PERFGEN_ON_HOST PERFGEN
 set -euo pipefail
@@ -31,6 +31,18 @@ compare_trials() {
   ((compared >= 40)) || fail "only $compared datasets of /trials compared"
 }
 
+# Every dataset of /trajectories, byte for byte, where the run recorded some.
+compare_trajectories() {
+  local names name
+  names=$(h5ls "$1/trajectories" | awk '{print $1}')
+  [ "$names" = "$(h5ls "$2/trajectories" | awk '{print $1}')" ] || fail "the /trajectories datasets differ"
+  for name in $names; do
+    h5dump -d "/trajectories/$name" -b NATIVE -o "$work/a.bin" "$1" >/dev/null
+    h5dump -d "/trajectories/$name" -b NATIVE -o "$work/b.bin" "$2" >/dev/null
+    cmp -s "$work/a.bin" "$work/b.bin" || fail "/trajectories/$name differs from the CPU's"
+  done
+}
+
 # $1: label, then the settings of the run.
 check() {
   local label=$1 backend=$2
@@ -40,6 +52,7 @@ check() {
     fail "$label: perfgen_on_host run failed: $(tail -5 "$work/gpu.txt")"
   grep -q 'emulated on the host' "$work/gpu.txt" || fail "$label: the run did not use the emulated GPU: $(cat "$work/gpu.txt")"
   compare_trials "$work/gpu.h5" "$work/cpu.h5"
+  if h5ls "$work/cpu.h5/trajectories" >/dev/null 2>&1; then compare_trajectories "$work/gpu.h5" "$work/cpu.h5"; fi
   # trained_on: 0 cpu, 1 cuda, 2 cuda_then_cpu (include/perfgen/trial.h), one byte a trial
   h5dump -d /trials/trained_on -b NATIVE -o "$work/trained_on.bin" "$work/gpu.h5" >/dev/null
   local on_gpu
@@ -51,6 +64,7 @@ check() {
 # The default experiment (n = 2..6, up to 2·10^5 steps here) with the CPU's lanes finishing the GPU's last
 # networks.
 check "default experiment, --backend auto" auto --set train.max_iters=200000 --set 'sweep.data_seed={range=[0,4]}'
-# Enough networks for one network per thread on the whole (emulated) H200, 132 · 32 = 4224, and more.
-check "4400 trials, --backend cuda" cuda --set train.max_iters=3000 --set 'sweep.n=[6]' --set 'sweep.data_seed=[0]' \
-  --set 'sweep.c_tilde={linspace=[0,1,4400]}'
+# Enough networks for one network per thread on the whole (emulated) H200, 132 · 32 = 4224, and more;
+# two of them record trajectories, which the CPU trains beside the GPU (the CUDA kernels record none).
+check "4400 trials, two recording trajectories, --backend cuda" cuda --set train.max_iters=3000 --set 'sweep.n=[6]' \
+  --set 'sweep.data_seed=[0]' --set 'sweep.c_tilde={linspace=[0,1,4400]}' --set 'trajectories.trials=[3,4000]'
