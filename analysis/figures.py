@@ -155,6 +155,7 @@ def trajectories(path, out):
     with_theta = "theta" in tr
     fig, axes = plt.subplots(1, 2 if with_theta else 1, figsize=(10 if with_theta else 5.5, 3.6), squeeze=False)
     loss_ax = axes[0][0]
+    theta_ax = axes[0][1] if with_theta else None
     drawn = {}
     for row, (trial, scale, width) in enumerate(zip(tr["traj"], scales, widths)):
         used = tr["iteration"][row] >= 0
@@ -167,16 +168,16 @@ def trajectories(path, out):
         stride = int(np.isfinite(theta[0]).sum()) // int(width) if len(theta) else 0  # NaN pads past P
         for p, name in ((0, "a1"), (1, "w1"), (stride if width > 1 else -1, "a2")):
             if 0 <= p < theta.shape[1]:
-                axes[0][1].plot(tr["aligned_time"][row][used], theta[:, p], label=f"{name}, trial {trial}")
+                theta_ax.plot(tr["aligned_time"][row][used], theta[:, p], label=f"{name}, trial {trial}")
     for ax in axes[0]:  # the escape from the origin and the long convergence both visible
         ax.set_xscale("symlog", linthresh=10.0)
     loss_ax.set_xlabel("aligned time t + ln(|C|/|γ|)/μ_gd")
     loss_ax.set_ylabel("training loss")
     loss_ax.legend(fontsize=6)
     if with_theta:
-        axes[0][1].set_xlabel("aligned time")
-        axes[0][1].set_ylabel("parameter")
-        axes[0][1].legend(fontsize=5, ncol=2)
+        theta_ax.set_xlabel("aligned time")
+        theta_ax.set_ylabel("parameter")
+        theta_ax.legend(fontsize=5, ncol=2)
     _save(fig, out)
     return drawn
 
