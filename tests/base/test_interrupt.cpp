@@ -1,7 +1,6 @@
 // InterruptHandling: the first SIGINT or SIGTERM sets the flag training polls and is named in messages,
 // whichever of the process's threads the kernel runs the handler on.
 #include <gtest/gtest.h>
-
 #include <pthread.h>
 
 #include <csignal>

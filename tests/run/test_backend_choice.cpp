@@ -25,8 +25,10 @@ TEST(BackendChoice, RanksThatTakeTheSameDeviceCountEachOther) {
   EXPECT_EQ(ranks_sharing_device(1, 2, 8), 1);  // more devices than ranks
 }
 
-// Three Example-1 trials, two of them recording a trajectory (which the backend below cannot).
-const std::string kTwoRecorded = testing::kExample1Grid + R"(max_iters = 20000
+// Three Example-1 trials with these [train] keys, two of them recording a trajectory (which the
+// backend below cannot).
+std::string two_of_three_recorded(const std::string& train_keys) {
+  return testing::kExample1Grid + train_keys + R"(
 [trajectories]
 trials = [0, 2]
 checkpoints = 8
@@ -34,6 +36,7 @@ checkpoints = 8
 n = [6]
 c_tilde = [0.0, 0.5, 1.0]
 )";
+}
 
 // A backend that records no trajectories, like the CUDA one: it runs `before` (given what it was handed),
 // then trains its trials on the CPU's scalar kernel.
@@ -66,7 +69,8 @@ bool within_a_minute(const std::function<bool()>& condition) {
 // The recorded trials train on the CPU while the backend trains the others (the backend waits for them
 // to finish before it trains its own), and every trial ends as on the CPU alone, in its place.
 TEST(TrainBatch, TheCpuTrainsWhatTheBackendCannotBesideIt) {
-  const testing::TrialsAndEvaluation batch = testing::trials_and_evaluation_of(kTwoRecorded);
+  const testing::TrialsAndEvaluation batch =
+      testing::trials_and_evaluation_of(two_of_three_recorded("max_iters = 20000"));
   std::size_t handed = 0;
   bool recorded_finished_first = false;
   NoTrajectoryBackend backend([&](const std::vector<MaterializedTrial>& trials, TrainControl& control) {
@@ -99,15 +103,7 @@ TEST(TrainBatch, TheCpuTrainsWhatTheBackendCannotBesideIt) {
 // not the cancel it caused, is what the batch throws.
 TEST(TrainBatch, ABackendFailureStopsTheCpuShareAndIsWhatIsThrown) {
   const testing::TrialsAndEvaluation batch =
-      testing::trials_and_evaluation_of(testing::kExample1Grid + R"(max_iters = 2000000000
-loss_tol = 0.0
-[trajectories]
-trials = [0, 2]
-checkpoints = 8
-[sweep]
-n = [6]
-c_tilde = [0.0, 0.5, 1.0]
-)");
+      testing::trials_and_evaluation_of(two_of_three_recorded("max_iters = 2000000000\nloss_tol = 0.0"));
   NoTrajectoryBackend backend([](const std::vector<MaterializedTrial>&, TrainControl& control) {
     within_a_minute([&] { return control.started.load() >= 2; });
     throw std::runtime_error("the device fell off the bus");
