@@ -2,8 +2,9 @@
 # Whole `perfgen run`s on the CUDA runtime emulated on the host (perfgen_on_host, tests/CMakeLists.txt)
 # against the CPU backend's, no GPU needed: the run pipeline, the backend choice, the CUDA backend's
 # parts, launches and evaluation, the trials the CPU trains beside the GPU (recorded trajectories) and,
-# for --backend auto, the hand-over of the last networks to CPU lanes. Every trial must end with the CPU's bits (one network per thread gives them, docs/CUDA.md),
-# and the file must say that the GPU trained: its backend attribute, and /trials/trained_on.
+# for --backend auto, the hand-over of the last networks to CPU lanes. Every trial must end with the
+# CPU's bits (one network per thread gives them, docs/CUDA.md), its trajectory too, and the file must
+# say that the GPU trained: its backend attribute, and /trials/trained_on.
 # Usage: check_runs_on_host.sh PERFGEN_ON_HOST PERFGEN
 set -euo pipefail
 on_host=$1 perfgen=$2
@@ -14,32 +15,20 @@ fail() {
   exit 1
 }
 
-# Every dataset of /trials but trained_on, byte for byte (h5dump -b: the values as stored, NaNs too).
-# Both files must hold the same datasets, and every one of them is compared.
-compare_trials() {
-  local names other name compared=0
-  names=$(h5ls "$1/trials" | awk '{print $1}')
-  other=$(h5ls "$2/trials" | awk '{print $1}')
-  [ "$names" = "$other" ] || fail "the /trials datasets differ: $(echo "$names" | tr '\n' ' ') against $(echo "$other" | tr '\n' ' ')"
+# Every dataset of group $3 but trained_on (where the GPU trained is meant to differ), byte for byte
+# (h5dump -b: the values as stored, NaNs too). Both files must hold the same datasets; sets `compared`.
+compare_group() {
+  local names name
+  names=$(h5ls "$1/$3" | awk '{print $1}')
+  [ "$names" = "$(h5ls "$2/$3" | awk '{print $1}')" ] ||
+    fail "the /$3 datasets differ: $(echo "$names" | tr '\n' ' ') against $(h5ls "$2/$3" | awk '{print $1}' | tr '\n' ' ')"
+  compared=0
   for name in $names; do
     [ "$name" = trained_on ] && continue
-    h5dump -d "/trials/$name" -b NATIVE -o "$work/a.bin" "$1" >/dev/null
-    h5dump -d "/trials/$name" -b NATIVE -o "$work/b.bin" "$2" >/dev/null
-    cmp -s "$work/a.bin" "$work/b.bin" || fail "/trials/$name differs from the CPU's ($(cmp "$work/a.bin" "$work/b.bin"))"
+    h5dump -d "/$3/$name" -b NATIVE -o "$work/a.bin" "$1" >/dev/null
+    h5dump -d "/$3/$name" -b NATIVE -o "$work/b.bin" "$2" >/dev/null
+    cmp -s "$work/a.bin" "$work/b.bin" || fail "/$3/$name differs from the CPU's ($(cmp "$work/a.bin" "$work/b.bin"))"
     compared=$((compared + 1))
-  done
-  ((compared >= 40)) || fail "only $compared datasets of /trials compared"
-}
-
-# Every dataset of /trajectories, byte for byte, where the run recorded some.
-compare_trajectories() {
-  local names name
-  names=$(h5ls "$1/trajectories" | awk '{print $1}')
-  [ "$names" = "$(h5ls "$2/trajectories" | awk '{print $1}')" ] || fail "the /trajectories datasets differ"
-  for name in $names; do
-    h5dump -d "/trajectories/$name" -b NATIVE -o "$work/a.bin" "$1" >/dev/null
-    h5dump -d "/trajectories/$name" -b NATIVE -o "$work/b.bin" "$2" >/dev/null
-    cmp -s "$work/a.bin" "$work/b.bin" || fail "/trajectories/$name differs from the CPU's"
   done
 }
 
@@ -51,8 +40,9 @@ check() {
   "$on_host" run --backend "$backend" --quiet --force -o "$work/gpu.h5" "$@" >"$work/gpu.txt" ||
     fail "$label: perfgen_on_host run failed: $(tail -5 "$work/gpu.txt")"
   grep -q 'emulated on the host' "$work/gpu.txt" || fail "$label: the run did not use the emulated GPU: $(cat "$work/gpu.txt")"
-  compare_trials "$work/gpu.h5" "$work/cpu.h5"
-  if h5ls "$work/cpu.h5/trajectories" >/dev/null 2>&1; then compare_trajectories "$work/gpu.h5" "$work/cpu.h5"; fi
+  compare_group "$work/gpu.h5" "$work/cpu.h5" trials
+  ((compared >= 40)) || fail "$label: only $compared datasets of /trials compared"
+  if h5ls "$work/cpu.h5/trajectories" >/dev/null 2>&1; then compare_group "$work/gpu.h5" "$work/cpu.h5" trajectories; fi
   # trained_on: 0 cpu, 1 cuda, 2 cuda_then_cpu (include/perfgen/trial.h), one byte a trial
   h5dump -d /trials/trained_on -b NATIVE -o "$work/trained_on.bin" "$work/gpu.h5" >/dev/null
   local on_gpu

@@ -60,16 +60,13 @@ TEST(Faults, DiskFullMidRunStopsWithAClearErrorAndKeepsEarlierShards) {
       {"run", "-o", output, "--backend", "cpu", "--quiet", "--set", "train.loss_tol=0", "--set", kDiskFullSteps,
        "--set", "run.batch_size=25", "--set", "sweep.data_seed={range=[0, 6]}", "--save-interval", "0"},
       log);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   auto shards_written = [&] {
     int count = 0;
     for (const auto& entry : std::filesystem::directory_iterator(output + ".shards"))
       count += entry.path().extension() == ".h5";
     return count;
   };
-  while ((!std::filesystem::exists(output + ".shards") || shards_written() < 2) &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  testing::wait_for([&] { return std::filesystem::exists(output + ".shards") && shards_written() >= 2; }, 60);
   const std::uintmax_t free_bytes = std::filesystem::space(disk).available;
   std::vector<char> ballast(free_bytes, 'x');
   std::ofstream(disk + "/ballast", std::ios::binary)
@@ -178,9 +175,7 @@ TEST(Faults, ACheckpointThatCannotBeWrittenAtACancelIsReportedAndEarlierBatchesA
                        log);
   // The checkpoint's temporary name (shard_store.cpp) is taken by a folder, so writing it fails.
   const std::string shards = output + ".shards";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!std::filesystem::exists(shards + "/config.toml") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  testing::wait_for([&] { return std::filesystem::exists(shards + "/config.toml"); }, 60);
   std::filesystem::create_directory(shards + "/batch-00000001-checkpoint.h5.tmp-" + std::to_string(run.pid()));
   std::this_thread::sleep_for(std::chrono::seconds(2));  // trial 3 trains by then (it runs for hours)
   run.signal(SIGINT);

@@ -114,9 +114,7 @@ TEST(RunLock, ASecondRunOfTheSameOutputIsRefusedAndAKilledOneBlocksNothing) {
   testing::TempDir dir;
   const std::string output = dir.file("locked.h5");
   const Process first(long_run(output), dir.file("first.log"));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (read_file(output + ".lock").find("pid") == std::string::npos && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  testing::wait_for([&] { return read_file(output + ".lock").find("pid") != std::string::npos; }, 20);
   const Process second(long_run(output, {"--resume"}), dir.file("second.log"));
   EXPECT_EQ(second.wait(30), 2);
   const std::string refused = read_file(dir.file("second.log"));
@@ -135,9 +133,7 @@ TEST(RunLock, TheSameShardTwiceIsRefusedAndAShardOfOneDoesNotMerge) {
   testing::TempDir dir;
   const std::string output = dir.file("sharded.h5");
   const Process worker(long_run(output, {"--shard", "0/2"}), dir.file("worker.log"));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!std::filesystem::exists(output + ".shard-0-of-2.lock") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  testing::wait_for([&] { return std::filesystem::exists(output + ".shard-0-of-2.lock"); }, 20);
   EXPECT_EQ(Process(long_run(output, {"--shard", "0/2"}), dir.file("twice.log")).wait(30), 2)
       << read_file(dir.file("twice.log"));
   EXPECT_EQ(Process({"merge", output}, dir.file("merge.log")).wait(30), 2) << "merge waits for the workers";

@@ -2,11 +2,9 @@
 // batch's trials are shared between a backend and the CPU when the backend cannot train some of them.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
-#include <thread>
 
 #include "backend_choice.h"
 #include "test_support.h"
@@ -56,16 +54,6 @@ class NoTrajectoryBackend : public Backend {
   std::function<void(const std::vector<MaterializedTrial>&, TrainControl&)> before_;
 };
 
-// Waits at most a minute for `condition`; whether it came.
-bool within_a_minute(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 // The recorded trials train on the CPU while the backend trains the others (the backend waits for them
 // to finish before it trains its own), and every trial ends as on the CPU alone, in its place.
 TEST(TrainBatch, TheCpuTrainsWhatTheBackendCannotBesideIt) {
@@ -76,7 +64,7 @@ TEST(TrainBatch, TheCpuTrainsWhatTheBackendCannotBesideIt) {
   NoTrajectoryBackend backend([&](const std::vector<MaterializedTrial>& trials, TrainControl& control) {
     handed = trials.size();
     // Only trials trained elsewhere can finish while this backend trains none.
-    recorded_finished_first = within_a_minute([&] { return control.finished.load() >= 2; });
+    recorded_finished_first = testing::wait_for([&] { return control.finished.load() >= 2; }, 60);
   });
   std::vector<TrialOutcome> outcomes;
   TrainControl control;
@@ -105,7 +93,7 @@ TEST(TrainBatch, ABackendFailureStopsTheCpuShareAndIsWhatIsThrown) {
   const testing::TrialsAndEvaluation batch =
       testing::trials_and_evaluation_of(two_of_three_recorded("max_iters = 2000000000\nloss_tol = 0.0"));
   NoTrajectoryBackend backend([](const std::vector<MaterializedTrial>&, TrainControl& control) {
-    within_a_minute([&] { return control.started.load() >= 2; });
+    testing::wait_for([&] { return control.started.load() >= 2; }, 60);
     throw std::runtime_error("the device fell off the bus");
   });
   std::vector<TrialOutcome> outcomes;

@@ -1,15 +1,19 @@
-// Test helpers that need no part of perfgen: temporary folders, reliability figures, comparisons.
+// Test helpers that need no part of perfgen: temporary folders, reliability figures, comparisons,
+// waiting for a condition.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <string>
+#include <thread>
 
 namespace perfgen::testing {
 
@@ -46,5 +50,16 @@ inline double relative_difference(double a, double b, double floor = 1e-300) {
 
 // Whether two doubles are the same bits (also two NaNs of one payload, and not 0 against −0).
 inline bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
+
+// Checks `condition` every 10 ms until it holds or `seconds` have passed; whether it held (a child
+// process's files, another thread's progress).
+inline bool wait_for(const std::function<bool()>& condition, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
 
 }  // namespace perfgen::testing
